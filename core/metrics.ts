@@ -1,0 +1,64 @@
+/**
+ * Every CloudWatch metric the product emits or shows: the single list that the handlers
+ * (through Powertools Metrics / EMF), the flow-log metric filters and the dashboard and
+ * alarms all use. Names of the reference implementation are kept so its alarms keep working.
+ */
+export const DEFAULT_METRICS_NAMESPACE = 'AutoNACL';
+/** Every metric carries this one dimension, valued with the protected VPC's id. */
+export const METRICS_DIMENSION = 'VpcId';
+
+export type MetricSource = 'summarizer' | 'nacl-updater' | 'flow-log-filter';
+export type MetricUnit = 'Count' | 'Seconds' | 'Milliseconds' | 'Bytes' | 'None';
+
+export interface MetricDefinition {
+  readonly name: string;
+  readonly unit: MetricUnit;
+  readonly source: MetricSource;
+  /** What one data point means: shown in the README and as the dashboard's label help. */
+  readonly description: string;
+}
+
+function metric(name: string, unit: MetricUnit, source: MetricSource, description: string): MetricDefinition {
+  return { name, unit, source, description };
+}
+
+export const Metrics = {
+  // Flow-log metric filters (reference names).
+  AllowedPackets: metric('AllowedPackets', 'Count', 'flow-log-filter', 'Accepted ingress packets to the listener port and protocol'),
+  RejectedPackets: metric('RejectedPackets', 'Count', 'flow-log-filter', 'Rejected ingress packets to the listener port and protocol'),
+
+  // Summarizer (reference names).
+  UniqueSourceIPs: metric('UniqueSourceIPs', 'Count', 'summarizer', 'Distinct sources seen in the re-queried minutes'),
+  OutlierSourceIPs: metric('OutlierSourceIPs', 'Count', 'summarizer', 'Sources above the Z-score threshold and the packet floor'),
+  PacketBinAverage: metric('PacketBinAverage', 'Count', 'summarizer', 'Mean packets per source per minute over the window'),
+  PacketBinStandardDeviation: metric('PacketBinStandardDeviation', 'Count', 'summarizer', 'Population standard deviation of the packet bins over the window'),
+  PacketBinAnomalyThreshold: metric('PacketBinAnomalyThreshold', 'Count', 'summarizer', 'mean + MinZScore x sd: a bin above this (and above the packet floor) is anomalous'),
+
+  // Summarizer health (ours).
+  SummarizerRuns: metric('SummarizerRuns', 'Count', 'summarizer', 'Summarizer runs that published a verdict'),
+  IncompleteRuns: metric('IncompleteRuns', 'Count', 'summarizer', 'Runs that could not see complete data (may add blocks, never removes one)'),
+  FlowLogDeliveryLag: metric('FlowLogDeliveryLag', 'Seconds', 'summarizer', 'Largest @ingestionTime - @timestamp seen by a run'),
+  InsightsQueriesIncomplete: metric('InsightsQueriesIncomplete', 'Count', 'summarizer', 'Logs Insights queries that ended other than Complete or were stopped'),
+  InsightsResultsCapped: metric('InsightsResultsCapped', 'Count', 'summarizer', 'Logs Insights results that hit the 10,000-row cap'),
+  InsightsRowsRejected: metric('InsightsRowsRejected', 'Count', 'summarizer', 'Malformed Insights rows skipped'),
+  InsightsBytesScanned: metric('InsightsBytesScanned', 'Bytes', 'summarizer', 'Bytes scanned by the run\'s Insights queries (what Insights bills)'),
+  BinRecordsRejected: metric('BinRecordsRejected', 'Count', 'summarizer', 'Packet-bin records the store rejected for a reason other than a newer version'),
+  BinWriteFailures: metric('BinWriteFailures', 'Count', 'summarizer', 'Packet-bin write batches that failed'),
+
+  // NACL updater (reference names).
+  BlockedSourceIPs: metric('BlockedSourceIPs', 'Count', 'nacl-updater', 'Anomalous sources covered by a deny rule'),
+  UnblockedSourceIPs: metric('UnblockedSourceIPs', 'Count', 'nacl-updater', 'Anomalous sources left unblocked (no capacity left)'),
+  BlockedSourceNetworks: metric('BlockedSourceNetworks', 'Count', 'nacl-updater', 'Deny rules in place'),
+  UnblockedSourceNetworks: metric('UnblockedSourceNetworks', 'Count', 'nacl-updater', 'Networks that needed a deny rule but got none'),
+
+  // NACL updater health (ours).
+  MessagesRejected: metric('MessagesRejected', 'Count', 'nacl-updater', 'Anomaly messages rejected as malformed or of an unknown version'),
+  MessagesIgnored: metric('MessagesIgnored', 'Count', 'nacl-updater', 'Anomaly messages older than the one last applied'),
+  AllowListInvalidLines: metric('AllowListInvalidLines', 'Count', 'nacl-updater', 'Allow-list lines skipped as invalid'),
+  AllowListReadFailures: metric('AllowListReadFailures', 'Count', 'nacl-updater', 'Allow-list reads that failed'),
+  Ec2ApiRetries: metric('Ec2ApiRetries', 'Count', 'nacl-updater', 'EC2 API calls retried after throttling'),
+  AclSwaps: metric('AclSwaps', 'Count', 'nacl-updater', 'Times the protected subnets were moved to another network ACL'),
+  AclEntryLimitExceeded: metric('AclEntryLimitExceeded', 'Count', 'nacl-updater', 'NetworkAclEntryLimitExceeded answers: the account quota is below the configured one'),
+} as const satisfies Record<string, MetricDefinition>;
+
+export type MetricName = keyof typeof Metrics;
