@@ -19,7 +19,7 @@ export async function resolveFlowLogInput(path: string): Promise<FlowLogInput> {
   try {
     info = await stat(path);
   } catch (error) {
-    throw new Error(`cannot read flow logs at ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(`cannot read flow logs at ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   const files: { path: string; size: number }[] = [];
   if (info.isDirectory()) {
@@ -118,7 +118,7 @@ export class FlowLogReader {
         if (batch.length > 0) yield batch;
       }
     } catch (error) {
-      throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+      throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
     }
     const last: FlowRecord[] = [];
     if (rest.length > 0) handleLine(rest, 0, rest.length, last);
@@ -130,7 +130,7 @@ export class FlowLogReader {
     try {
       return layoutOf(line.trim().split(/[ \t]+/));
     } catch (error) {
-      throw new Error(`${where()}: ${(error as Error).message}`);
+      throw new Error(`${where()}: ${(error as Error).message}`, { cause: error });
     }
   }
 }
