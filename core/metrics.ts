@@ -59,6 +59,9 @@ export const Metrics = {
   Ec2ApiRetries: metric('Ec2ApiRetries', 'Count', 'nacl-updater', 'EC2 API calls retried after throttling'),
   AclSwaps: metric('AclSwaps', 'Count', 'nacl-updater', 'Times the protected subnets were moved to another network ACL'),
   AclEntryLimitExceeded: metric('AclEntryLimitExceeded', 'Count', 'nacl-updater', 'NetworkAclEntryLimitExceeded answers: the account quota is below the configured one'),
+  AclEntryChanges: metric('AclEntryChanges', 'Count', 'nacl-updater', 'Create/Replace/DeleteNetworkAclEntry calls that succeeded'),
+  AllowListedSourcesSkipped: metric('AllowListedSourcesSkipped', 'Count', 'nacl-updater', 'Anomalous sources not blocked because the allow list or a VPC CIDR covers them'),
+  AuditLogWriteFailures: metric('AuditLogWriteFailures', 'Count', 'nacl-updater', 'Audit log writes that failed (the blocks themselves are in place)'),
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof Metrics;
