@@ -40,6 +40,10 @@ export const METRIC_STATISTICS: Record<MetricName, string> = {
   Ec2ApiRetries: cloudwatch.Stats.SUM,
   AclSwaps: cloudwatch.Stats.SUM,
   AclEntryLimitExceeded: cloudwatch.Stats.SUM,
+  AclEntryChanges: cloudwatch.Stats.SUM,
+  // Each run reports the anomalous sources it spared: a run's view, like the blocked counts.
+  AllowListedSourcesSkipped: cloudwatch.Stats.MAXIMUM,
+  AuditLogWriteFailures: cloudwatch.Stats.SUM,
 };
 
 /**

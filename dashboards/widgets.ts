@@ -210,7 +210,7 @@ export function insightsWidget({ metrics }: WidgetInputs): cloudwatch.GraphWidge
 
 export function updaterWidget({ props, metrics }: WidgetInputs): cloudwatch.GraphWidget {
   return graph({
-    title: 'NACL updater: errors, dead letters, rejected messages, count/minute',
+    title: 'NACL updater: errors, dead letters, rejected messages, audit-log failures, count/minute',
     width: QUARTER,
     left: [
       props.naclUpdater.metricErrors({ period: METRIC_PERIOD, statistic: cloudwatch.Stats.SUM, label: 'Errors' }),
@@ -221,6 +221,7 @@ export function updaterWidget({ props, metrics }: WidgetInputs): cloudwatch.Grap
       }),
       metrics.metric(Metrics.MessagesRejected, { label: 'Messages rejected (malformed, unknown version)' }),
       metrics.metric(Metrics.MessagesIgnored, { label: 'Messages ignored (older than the last applied)' }),
+      metrics.metric(Metrics.AuditLogWriteFailures, { label: 'Audit-log writes failed (blocks still in place)' }),
     ],
     leftLabel: 'count/minute',
   });
@@ -228,11 +229,12 @@ export function updaterWidget({ props, metrics }: WidgetInputs): cloudwatch.Grap
 
 export function allowListWidget({ metrics }: WidgetInputs): cloudwatch.GraphWidget {
   return graph({
-    title: 'Allow-list problems: failed reads/minute, invalid lines',
+    title: 'Allow list: failed reads/minute, invalid lines, spared sources',
     width: QUARTER,
     left: [
       metrics.metric(Metrics.AllowListReadFailures, { label: 'Failed reads (ACL left as it was)' }),
       metrics.metric(Metrics.AllowListInvalidLines, { label: 'Invalid lines skipped' }),
+      metrics.metric(Metrics.AllowListedSourcesSkipped, { label: 'Anomalous sources spared (allow list or VPC)' }),
     ],
     leftLabel: 'count',
   });
@@ -244,6 +246,7 @@ export function aclChangesWidget({ metrics }: WidgetInputs): cloudwatch.GraphWid
     width: QUARTER,
     left: [
       metrics.metric(Metrics.AclSwaps, { label: 'Subnets moved to another ACL' }),
+      metrics.metric(Metrics.AclEntryChanges, { label: 'ACL entries created, replaced or deleted' }),
       metrics.metric(Metrics.Ec2ApiRetries, { label: 'EC2 calls retried after throttling' }),
       metrics.metric(Metrics.AclEntryLimitExceeded, { label: 'NetworkAclEntryLimitExceeded (quota below naclRuleLimit)' }),
     ],

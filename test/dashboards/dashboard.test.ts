@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import { blockedIpsQueryLines } from '../../dashboards/audit-query';
-import { buildMonitoring, dashboardBody, VPC_ID, widgetMetrics, type DashboardWidget, type MonitoringFixture } from './fixture';
+import { buildMonitoring, dashboardBody, logicalId, VPC_ID, widgetMetrics, type DashboardWidget, type MonitoringFixture } from './fixture';
 
 const defaults = buildMonitoring();
 const widgets = dashboardBody(defaults.template).widgets;
@@ -44,7 +44,7 @@ describe('dashboard layout', () => {
       ['metric', 'Incomplete detection data', 18, 28, 6, 6],
       ['metric', 'Logs Insights: capped results and rejected rows', 0, 34, 6, 6],
       ['metric', 'NACL updater: errors', 6, 34, 6, 6],
-      ['metric', 'Allow-list problems: failed reads/minute', 12, 34, 6, 6],
+      ['metric', 'Allow list: failed reads/minute', 12, 34, 6, 6],
       ['metric', 'Network ACL changes and EC2 API trouble', 18, 34, 6, 6],
       ['alarm', 'Operator alarms', 0, 40, 24, 3],
     ]);
@@ -262,19 +262,22 @@ describe('pipeline health widgets', () => {
       { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: `\${GetAtt:${defaults.ids.deadLetterQueue}.QueueName}` } },
       { namespace: DEFAULT_METRICS_NAMESPACE, name: 'MessagesRejected', dimensions: { VpcId: VPC_ID } },
       { namespace: DEFAULT_METRICS_NAMESPACE, name: 'MessagesIgnored', dimensions: { VpcId: VPC_ID } },
+      { namespace: DEFAULT_METRICS_NAMESPACE, name: 'AuditLogWriteFailures', dimensions: { VpcId: VPC_ID } },
     ]);
   });
 
   it('7. allow-list problems and network ACL changes', () => {
-    const allowList = widgetMetrics(widgetTitled(widgets, 'Allow-list problems')).map((m) => [m.name, m.options.stat]);
+    const allowList = widgetMetrics(widgetTitled(widgets, 'Allow list')).map((m) => [m.name, m.options.stat]);
     const acl = widgetMetrics(widgetTitled(widgets, 'Network ACL changes')).map((m) => [m.name, m.options.stat]);
 
     expect(allowList).toEqual([
       ['AllowListReadFailures', 'Sum'],
       ['AllowListInvalidLines', 'Maximum'],
+      ['AllowListedSourcesSkipped', 'Maximum'],
     ]);
     expect(acl).toEqual([
       ['AclSwaps', 'Sum'],
+      ['AclEntryChanges', 'Sum'],
       ['Ec2ApiRetries', 'Sum'],
       ['AclEntryLimitExceeded', 'Sum'],
     ]);
@@ -284,7 +287,7 @@ describe('pipeline health widgets', () => {
     const widget = widgets.find((w) => w.type === 'alarm')!;
     const alarmIds = Object.keys(defaults.template.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(widget.properties.alarms).toEqual(Object.values(defaults.monitoring.alarms).map((a) => `\${GetAtt:${defaults.stack.resolve((a.node.defaultChild as { logicalId: string }).logicalId)}.Arn}`));
+    expect(widget.properties.alarms).toEqual(Object.values(defaults.monitoring.alarms).map((a) => `\${GetAtt:${logicalId(defaults.stack, a)}.Arn}`));
     expect(widget.properties.alarms).toHaveLength(alarmIds.length);
   });
 });
