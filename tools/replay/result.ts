@@ -1,0 +1,78 @@
+import type { Anomaly } from '../../core/anomaly-message';
+
+/** One summarizer run of the replay and what the updater made of it. */
+export interface ReplayRun {
+  /** Simulated time of the run (ISO-8601, UTC). */
+  readonly at: string;
+  readonly anomalies: readonly Anomaly[];
+  /** Deny rules in force after the run (CIDRs), in rule order. */
+  readonly blocked: readonly string[];
+  /** Anomalous sources no deny rule covers after the run. */
+  readonly unblocked: readonly string[];
+  readonly baseline: {
+    readonly mean: number | null;
+    readonly standardDeviation: number | null;
+    readonly anomalyThreshold: number | null;
+    readonly binCount: number;
+  };
+  /** False when the run could not see complete data. */
+  readonly complete: boolean;
+}
+
+/** Per minute of input traffic to the listener (what the dashboard's traffic and source widgets show). */
+export interface TrafficMinute {
+  readonly minute: string;
+  readonly acceptedPackets: number;
+  readonly rejectedPackets: number;
+  /** Of the accepted packets: rejected by the simulated deny rules (the product's effect). */
+  readonly deniedBySimulation: number;
+  readonly uniqueSources: number;
+}
+
+export type TimelineKind = 'blocked' | 'unblocked' | 'expired' | 'original-acl' | 'note';
+
+export interface TimelineEvent {
+  readonly at: string;
+  readonly kind: TimelineKind;
+  readonly text: string;
+}
+
+/** A source or network that had a deny rule at some point. */
+export interface BlockedEntry {
+  readonly cidr: string;
+  readonly firstBlocked: string;
+  readonly lastBlocked: string;
+  readonly maxZScore: number;
+  readonly maxPackets: number;
+}
+
+export interface ReplaySummary {
+  readonly input: {
+    readonly files: number;
+    readonly records: number;
+    readonly skippedNoData: number;
+    readonly skippedSkipData: number;
+    readonly malformedLines: number;
+    readonly firstRecord: string | null;
+    readonly lastRecord: string | null;
+  };
+  readonly runs: number;
+  readonly firstRun: string | null;
+  readonly lastRun: string | null;
+  readonly anomalousSources: number;
+  readonly blockedNetworks: number;
+  /** Sources anomalous at some point but never covered by a deny rule. */
+  readonly neverBlocked: readonly string[];
+  readonly maxConcurrentRules: number;
+  /** When the subnets last went back to their original network ACL, if they did. */
+  readonly backOnOriginalAclAt: string | null;
+  readonly settings: Record<string, string | number | readonly string[]>;
+}
+
+export interface ReplayResult {
+  readonly runs: readonly ReplayRun[];
+  readonly summary: ReplaySummary;
+  readonly traffic: readonly TrafficMinute[];
+  readonly timeline: readonly TimelineEvent[];
+  readonly blockedEntries: readonly BlockedEntry[];
+}
