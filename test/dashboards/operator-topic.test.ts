@@ -1,0 +1,111 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
+import { FloodGuardMonitoring } from '../../dashboards/monitoring';
+import { buildMonitoring, VPC_ID } from './fixture';
+
+describe('operator topic', () => {
+  const fixture = buildMonitoring();
+
+  it('is encrypted with a rotating customer-managed key', () => {
+    fixture.template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [fixture.ids.operatorTopicKey, 'Arn'] },
+    });
+    fixture.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('lets only this account\'s CloudWatch alarms use the key', () => {
+    fixture.template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('refuses publishing without TLS and allows this account\'s alarms to publish', () => {
+    const topicRef = { Ref: fixture.ids.operatorTopic };
+
+    fixture.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [topicRef],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: topicRef,
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']],
+                },
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('has no subscription unless an operator e-mail is given', () => {
+    const withEmail = buildMonitoring({ operatorEmail: 'oncall@example.com' });
+
+    fixture.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    withEmail.template.resourceCountIs('AWS::SNS::Subscription', 1);
+    withEmail.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: { Ref: withEmail.ids.operatorTopic },
+    });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing in the monitoring construct under the AwsSolutions and Serverless packs', () => {
+    // Prepare: a stack holding only the monitoring construct, watching imported resources, so
+    // every finding would be about the dashboard, the alarms, the key or the topic.
+    const app = new App();
+    const stack = new Stack(app, 'MonitoringOnly', { env: { account: '111122223333', region: 'eu-west-1' } });
+    new FloodGuardMonitoring(stack, 'Monitoring', {
+      vpcId: VPC_ID,
+      metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+      listenerPort: 443,
+      listenerProtocol: 'TCP',
+      minZScore: 3,
+      minPacketsPerBin: 12_000,
+      windowMinutes: 60,
+      naclRuleLimit: 20,
+      naclRuleNetworkMask: 32,
+      naclRuleNetworkMaskIpv6: 128,
+      operatorEmail: 'oncall@example.com',
+      auditLogGroup: logs.LogGroup.fromLogGroupName(stack, 'Audit', 'audit'),
+      summarizer: lambda.Function.fromFunctionName(stack, 'Summarizer', 'summarizer'),
+      naclUpdater: lambda.Function.fromFunctionName(stack, 'Updater', 'updater'),
+      stateMachine: sfn.StateMachine.fromStateMachineName(stack, 'Detection', 'detection'),
+      updaterDeadLetterQueue: sqs.Queue.fromQueueArn(stack, 'Dlq', 'arn:aws:sqs:eu-west-1:111122223333:dlq'),
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+
+    // Act
+    const synth = () => app.synth();
+
+    // Assess
+    expect(synth).not.toThrow();
+  });
+});
