@@ -1,0 +1,95 @@
+import { networkContains, parseAddress, type Network } from './addresses';
+import { BIN_QUERY_COLUMNS } from './insights-query';
+
+/** Packets one source sent in one minute: the unit the baseline is computed over. */
+export interface PacketBin {
+  /** Canonical address text (see parseAddress), so one source is one series however it was spelled. */
+  readonly sourceIp: string;
+  readonly minuteStartMs: number;
+  readonly packets: number;
+}
+
+/** One result row of GetQueryResults: a list of field/value pairs (absent values may be missing). */
+export type InsightsRow = readonly { readonly field?: string; readonly value?: string }[];
+
+export type RowRejectionReason = 'missing source address' | 'invalid source address' | 'missing packets' | 'invalid packets' | 'source inside the VPC';
+
+export interface RowRejection {
+  readonly minuteStartMs: number;
+  readonly reason: RowRejectionReason;
+  /** The offending row, for the log. */
+  readonly row: Record<string, string>;
+}
+
+export interface ParsedMinute {
+  readonly bins: readonly PacketBin[];
+  readonly rejections: readonly RowRejection[];
+  /** Largest delivery lag among the accepted rows, when any row carried one. */
+  readonly maxLagMs: number | undefined;
+}
+
+const UNSIGNED_NUMBER = /^\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const SIGNED_NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** A packet count as Insights prints a sum: a non-negative whole number, possibly as `12.0` or `1.2E4`. */
+export function parsePacketCount(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!UNSIGNED_NUMBER.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function parseLag(text: string | undefined): number | undefined {
+  if (text === undefined || !SIGNED_NUMBER.test(text.trim())) return undefined;
+  const value = Number(text.trim());
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function rowObject(row: InsightsRow): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (const { field, value } of row) {
+    if (field !== undefined && value !== undefined) object[field] = value;
+  }
+  return object;
+}
+
+type RowVerdict = { ok: true; sourceIp: string; packets: number } | { ok: false; reason: RowRejectionReason };
+
+function judgeRow(fields: Record<string, string>, vpcNetworks: readonly Network[]): RowVerdict {
+  const sourceText = fields[BIN_QUERY_COLUMNS.sourceIp];
+  if (sourceText === undefined || sourceText.trim() === '') return { ok: false, reason: 'missing source address' };
+  const source = parseAddress(sourceText);
+  if (!source) return { ok: false, reason: 'invalid source address' };
+  const packetsText = fields[BIN_QUERY_COLUMNS.packets];
+  if (packetsText === undefined || packetsText.trim() === '') return { ok: false, reason: 'missing packets' };
+  const packets = parsePacketCount(packetsText);
+  if (packets === undefined) return { ok: false, reason: 'invalid packets' };
+  // The query already excludes the VPC; checking again keeps internal hosts out of the
+  // baseline (and out of any block) even if a CIDR were missing from the query.
+  if (vpcNetworks.some((network) => networkContains(network, source.address))) return { ok: false, reason: 'source inside the VPC' };
+  return { ok: true, sourceIp: source.address, packets };
+}
+
+/**
+ * Turns the rows of one minute's Complete query into bins. Malformed rows are rejected with a
+ * reason (never thrown); rows naming the same address in different spellings are summed.
+ * A malformed lag value only loses the lag, not the bin.
+ */
+export function parseMinuteRows(rows: readonly InsightsRow[], minuteStartMs: number, vpcNetworks: readonly Network[]): ParsedMinute {
+  const packetsBySource = new Map<string, number>();
+  const rejections: RowRejection[] = [];
+  let maxLagMs: number | undefined;
+  for (const row of rows) {
+    const fields = rowObject(row);
+    const verdict = judgeRow(fields, vpcNetworks);
+    if (!verdict.ok) {
+      rejections.push({ minuteStartMs, reason: verdict.reason, row: fields });
+      continue;
+    }
+    packetsBySource.set(verdict.sourceIp, (packetsBySource.get(verdict.sourceIp) ?? 0) + verdict.packets);
+    const lag = parseLag(fields[BIN_QUERY_COLUMNS.maxLagMs]);
+    if (lag !== undefined) maxLagMs = Math.max(maxLagMs ?? lag, lag);
+  }
+  const bins = [...packetsBySource].map(([sourceIp, packets]) => ({ sourceIp, minuteStartMs, packets }));
+  return { bins, rejections, maxLagMs };
+}

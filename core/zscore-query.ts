@@ -1,0 +1,204 @@
+/**
+ * The packet-bin store's queries (DESIGN.md section 3): the baseline (mean, population standard
+ * deviation and count of every bin in the window) and the anomalous sources. The SQL text is
+ * what production sends to Timestream and what the tests run in DuckDB; the parsers read the
+ * Timestream Query result shape by column name and check it.
+ */
+
+/** How a packet bin is stored: measure `packets` (BIGINT), dimension `source_ip`, time = bin start. */
+export const BIN_STORE_SCHEMA = {
+  measureName: 'packets',
+  measureValueType: 'BIGINT',
+  sourceDimension: 'source_ip',
+} as const;
+
+export const BASELINE_COLUMNS = { binCount: 'bin_count', mean: 'mean', standardDeviation: 'standard_deviation' } as const;
+export const ANOMALY_COLUMNS = { sourceIp: 'source_ip', maxZScore: 'max_z_score', maxPackets: 'max_packets' } as const;
+
+export interface BinTable {
+  readonly database: string;
+  readonly table: string;
+}
+
+export interface ZScoreQueryOptions extends BinTable {
+  readonly windowStartMs: number;
+  readonly minZScore: number;
+  readonly minPacketsPerBin: number;
+  readonly maxAnomalies: number;
+}
+
+/** Timestream names may hold letters, digits, `_`, `.` and `-`; anything else could break out of the quotes. */
+const NAME = /^[A-Za-z0-9_.-]{3,256}$/;
+
+function quotedTable({ database, table }: BinTable): string {
+  for (const [what, name] of [['database', database], ['table', table]] as const) {
+    if (!NAME.test(name)) throw new RangeError(`Timestream ${what} name ${JSON.stringify(name)} must be 3-256 of A-Z a-z 0-9 _ . -`);
+  }
+  return `"${database}"."${table}"`;
+}
+
+function integerLiteral(name: string, value: number, min: number): string {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+  return String(value);
+}
+
+/** A DOUBLE literal in exponent form (`3E+0`), which both Timestream and DuckDB read as a double. */
+function doubleLiteral(name: string, value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be a finite number, got ${value}`);
+  return value.toExponential().toUpperCase();
+}
+
+/** Every bin in the window; `measure_value::bigint` is a column name in Timestream, a cast in DuckDB. */
+function binsCte(options: BinTable & { windowStartMs: number }): string {
+  const { measureName, sourceDimension } = BIN_STORE_SCHEMA;
+  return [
+    'WITH bins AS (',
+    `  SELECT ${sourceDimension} AS source_ip, measure_value::bigint AS packets`,
+    `  FROM ${quotedTable(options)}`,
+    `  WHERE measure_name = '${measureName}'`,
+    `    AND time >= from_milliseconds(${integerLiteral('windowStartMs', options.windowStartMs, 0)})`,
+    ')',
+  ].join('\n');
+}
+
+/** Mean, population standard deviation and number of all bins in the window (one row; NULLs when empty). */
+export function buildBaselineQuery(options: BinTable & { windowStartMs: number }): string {
+  const c = BASELINE_COLUMNS;
+  return [
+    binsCte(options),
+    `SELECT COUNT(*) AS ${c.binCount}, AVG(packets) AS ${c.mean}, STDDEV_POP(packets) AS ${c.standardDeviation}`,
+    'FROM bins',
+  ].join('\n');
+}
+
+/**
+ * Sources with some bin whose Z-score exceeds minZScore AND whose packets exceed the floor;
+ * per source the largest Z-score and bin, highest Z-score first (ties by address), capped.
+ * A zero standard deviation yields no rows.
+ */
+export function buildAnomalyQuery(options: ZScoreQueryOptions): string {
+  const c = ANOMALY_COLUMNS;
+  const z = '(bins.packets - baseline.mean) / baseline.sd';
+  return [
+    binsCte(options) + ',',
+    'baseline AS (',
+    '  SELECT AVG(packets) AS mean, STDDEV_POP(packets) AS sd FROM bins',
+    ')',
+    `SELECT bins.source_ip AS ${c.sourceIp}, MAX(${z}) AS ${c.maxZScore}, MAX(bins.packets) AS ${c.maxPackets}`,
+    'FROM bins CROSS JOIN baseline',
+    'WHERE baseline.sd > 0',
+    `  AND ${z} > ${doubleLiteral('minZScore', options.minZScore)}`,
+    `  AND bins.packets > ${integerLiteral('minPacketsPerBin', options.minPacketsPerBin, 0)}`,
+    'GROUP BY bins.source_ip',
+    `ORDER BY ${c.maxZScore} DESC, ${c.sourceIp} ASC`,
+    `LIMIT ${integerLiteral('maxAnomalies', options.maxAnomalies, 1)}`,
+  ].join('\n');
+}
+
+// ---- Result parsing -------------------------------------------------------------------------
+
+/** The parts of a Timestream Query response page the parsers read (structurally typed: no SDK here). */
+export interface QueryResultPage {
+  readonly ColumnInfo?: readonly { readonly Name?: string; readonly Type?: { readonly ScalarType?: string } }[];
+  readonly Rows?: readonly { readonly Data?: readonly { readonly ScalarValue?: string; readonly NullValue?: boolean }[] }[];
+}
+
+export interface Baseline {
+  readonly binCount: number;
+  /** Null when the window holds no bins. */
+  readonly mean: number | null;
+  readonly standardDeviation: number | null;
+}
+
+export interface ZScoreAnomaly {
+  readonly sourceIp: string;
+  readonly maxZScore: number;
+  readonly maxPackets: number;
+}
+
+/** A result that does not have the expected columns, types or values. */
+export class QueryResultError extends Error {
+  override readonly name = 'QueryResultError';
+}
+
+type ScalarKind = 'integer' | 'double' | 'string';
+const SCALAR_TYPES: Record<ScalarKind, readonly string[]> = {
+  integer: ['BIGINT', 'INTEGER'],
+  double: ['DOUBLE'],
+  string: ['VARCHAR'],
+};
+
+type Cell = string | null;
+
+/** Rows of all pages as objects keyed by the requested column names, after checking names and types. */
+function readRows(pages: readonly QueryResultPage[], columns: Record<string, ScalarKind>): Record<string, Cell>[] {
+  const rows: Record<string, Cell>[] = [];
+  for (const page of pages) {
+    const info = page.ColumnInfo ?? [];
+    const index = new Map<string, number>();
+    info.forEach((column, i) => column.Name !== undefined && index.set(column.Name, i));
+    const pageRows = page.Rows ?? [];
+    if (pageRows.length === 0) continue; // empty pages (still running, or no rows) may lack column info
+    for (const [name, kind] of Object.entries(columns)) {
+      const i = index.get(name);
+      if (i === undefined) throw new QueryResultError(`result has no column ${name} (columns: ${[...index.keys()].join(', ') || 'none'})`);
+      const type = info[i]?.Type?.ScalarType;
+      if (!type || !SCALAR_TYPES[kind].includes(type)) throw new QueryResultError(`column ${name} has type ${type ?? 'unknown'}, expected ${SCALAR_TYPES[kind].join(' or ')}`);
+    }
+    for (const row of pageRows) {
+      const data = row.Data ?? [];
+      const out: Record<string, Cell> = {};
+      for (const name of Object.keys(columns)) {
+        const datum = data[index.get(name) as number];
+        if (datum === undefined) throw new QueryResultError(`row lacks a value for column ${name}`);
+        out[name] = datum.NullValue === true || datum.ScalarValue === undefined ? null : datum.ScalarValue;
+      }
+      rows.push(out);
+    }
+  }
+  return rows;
+}
+
+function finiteOrNull(name: string, cell: Cell): number | null {
+  if (cell === null) return null;
+  const value = Number(cell);
+  if (cell.trim() === '' || Number.isNaN(value)) throw new QueryResultError(`column ${name} holds ${JSON.stringify(cell)}, not a number`);
+  // A non-finite statistic cannot be judged against: treat it like "no baseline".
+  return Number.isFinite(value) ? value : null;
+}
+
+function wholeNumber(name: string, cell: Cell): number {
+  const value = cell === null ? Number.NaN : Number(cell);
+  if (!Number.isSafeInteger(value) || value < 0) throw new QueryResultError(`column ${name} holds ${JSON.stringify(cell)}, not a whole number`);
+  return value;
+}
+
+export function parseBaselineResult(pages: readonly QueryResultPage[]): Baseline {
+  const c = BASELINE_COLUMNS;
+  const rows = readRows(pages, { [c.binCount]: 'integer', [c.mean]: 'double', [c.standardDeviation]: 'double' });
+  if (rows.length === 0) return { binCount: 0, mean: null, standardDeviation: null };
+  if (rows.length > 1) throw new QueryResultError(`baseline query returned ${rows.length} rows, expected one`);
+  const row = rows[0] as Record<string, Cell>;
+  const binCount = row[c.binCount] === null ? 0 : wholeNumber(c.binCount, row[c.binCount] as Cell);
+  const mean = finiteOrNull(c.mean, row[c.mean] as Cell);
+  const standardDeviation = finiteOrNull(c.standardDeviation, row[c.standardDeviation] as Cell);
+  if (binCount === 0 || mean === null || standardDeviation === null) return { binCount, mean: null, standardDeviation: null };
+  return { binCount, mean, standardDeviation };
+}
+
+export function parseAnomalyResult(pages: readonly QueryResultPage[]): ZScoreAnomaly[] {
+  const c = ANOMALY_COLUMNS;
+  const rows = readRows(pages, { [c.sourceIp]: 'string', [c.maxZScore]: 'double', [c.maxPackets]: 'integer' });
+  return rows.map((row) => {
+    const sourceIp = row[c.sourceIp];
+    const maxZScore = finiteOrNull(c.maxZScore, row[c.maxZScore] as Cell);
+    if (sourceIp === null || sourceIp === undefined || maxZScore === null) throw new QueryResultError(`anomaly row lacks ${sourceIp ? c.maxZScore : c.sourceIp}`);
+    return { sourceIp, maxZScore, maxPackets: wholeNumber(c.maxPackets, row[c.maxPackets] as Cell) };
+  });
+}
+
+/** mean + minZScore x sd: a bin above it (and above the floor) is anomalous; null without a baseline. */
+export function anomalyThreshold(baseline: Baseline, minZScore: number): number | null {
+  if (baseline.mean === null || baseline.standardDeviation === null) return null;
+  return baseline.mean + minZScore * baseline.standardDeviation;
+}

@@ -1,0 +1,124 @@
+import { QueryCommand, type QueryCommandOutput, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { RejectedRecordsException, WriteRecordsCommand, type _Record, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { mapWithConcurrency } from '../../core/concurrency';
+import type { BinWriteOutcome, PacketBinStore } from '../../core/packet-bin-store';
+import type { PacketBin } from '../../core/packet-bins';
+import { BIN_STORE_SCHEMA, buildAnomalyQuery, buildBaselineQuery, parseAnomalyResult, parseBaselineResult, type BinTable } from '../../core/zscore-query';
+
+/** WriteRecords accepts at most 100 records per request. */
+export const MAX_RECORDS_PER_WRITE = 100;
+/** Write requests in flight at once: enough to write thousands of bins in a second or two. */
+export const WRITE_CONCURRENCY = 8;
+/** A runaway NextToken loop is a bug, not a result. */
+const MAX_QUERY_PAGES = 10_000;
+
+export interface TimestreamBinStoreDeps {
+  readonly write: TimestreamWriteClient;
+  readonly query: TimestreamQueryClient;
+  readonly table: BinTable;
+  readonly logger: Logger;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+function toRecord(bin: PacketBin): _Record {
+  return {
+    Dimensions: [{ Name: BIN_STORE_SCHEMA.sourceDimension, Value: bin.sourceIp }],
+    MeasureValue: String(bin.packets),
+    Time: String(bin.minuteStartMs),
+  };
+}
+
+interface BatchOutcome {
+  accepted: number;
+  versionLosses: number;
+  rejected: { bin: PacketBin; reason: string }[];
+  failed: boolean;
+  records: number;
+}
+
+export class TimestreamBinStore implements PacketBinStore {
+  constructor(private readonly deps: TimestreamBinStoreDeps) {}
+
+  async writeBins(bins: readonly PacketBin[], version: number): Promise<BinWriteOutcome> {
+    const batches = chunk(bins, MAX_RECORDS_PER_WRITE);
+    const outcomes = await mapWithConcurrency(batches, WRITE_CONCURRENCY, (batch) => this.writeBatch(batch, version));
+    const failed = outcomes.filter((o) => o.failed);
+    return {
+      accepted: outcomes.reduce((sum, o) => sum + o.accepted, 0),
+      versionLosses: outcomes.reduce((sum, o) => sum + o.versionLosses, 0),
+      rejected: outcomes.flatMap((o) => o.rejected),
+      failedBatches: failed.length,
+      failedRecords: failed.reduce((sum, o) => sum + o.records, 0),
+    };
+  }
+
+  private async writeBatch(batch: readonly PacketBin[], version: number): Promise<BatchOutcome> {
+    const { database, table } = this.deps.table;
+    try {
+      await this.deps.write.send(
+        new WriteRecordsCommand({
+          DatabaseName: database,
+          TableName: table,
+          CommonAttributes: { MeasureName: BIN_STORE_SCHEMA.measureName, MeasureValueType: BIN_STORE_SCHEMA.measureValueType, TimeUnit: 'MILLISECONDS', Version: version },
+          Records: batch.map(toRecord),
+        }),
+      );
+      return { accepted: batch.length, versionLosses: 0, rejected: [], failed: false, records: batch.length };
+    } catch (error) {
+      if (error instanceof RejectedRecordsException) return this.inspectRejections(batch, version, error);
+      // Throttling has already been retried by the SDK; what reaches here is a failed batch.
+      this.deps.logger.error('packet-bin write failed', { records: batch.length, error: error as Error });
+      return { accepted: 0, versionLosses: 0, rejected: [], failed: true, records: batch.length };
+    }
+  }
+
+  /**
+   * The records not listed were ingested. A listed record whose ExistingVersion is at least ours
+   * lost to a newer run's write of the same bin: fine. Anything else is a real rejection.
+   */
+  private inspectRejections(batch: readonly PacketBin[], version: number, error: RejectedRecordsException): BatchOutcome {
+    const listed = error.RejectedRecords ?? [];
+    let versionLosses = 0;
+    const rejected: { bin: PacketBin; reason: string }[] = [];
+    const seen = new Set<number>();
+    for (const record of listed) {
+      const bin = record.RecordIndex === undefined ? undefined : batch[record.RecordIndex];
+      if (!bin || seen.has(record.RecordIndex as number)) continue;
+      seen.add(record.RecordIndex as number);
+      if (record.ExistingVersion !== undefined && record.ExistingVersion >= version) versionLosses++;
+      else rejected.push({ bin, reason: record.Reason ?? 'no reason given' });
+    }
+    if (listed.length > 0 && seen.size < listed.length) {
+      this.deps.logger.warn('RejectedRecords named records outside the request', { rejectedRecords: listed });
+    }
+    for (const { bin, reason } of rejected) this.deps.logger.warn('packet-bin record rejected', { sourceIp: bin.sourceIp, minuteStart: new Date(bin.minuteStartMs).toISOString(), packets: bin.packets, reason });
+    return { accepted: batch.length - seen.size, versionLosses, rejected, failed: false, records: batch.length };
+  }
+
+  async baseline(windowStartMs: number): Promise<ReturnType<typeof parseBaselineResult>> {
+    return parseBaselineResult(await this.queryAllPages(buildBaselineQuery({ ...this.deps.table, windowStartMs })));
+  }
+
+  async anomalies(options: Parameters<PacketBinStore['anomalies']>[0]): Promise<ReturnType<typeof parseAnomalyResult>> {
+    return parseAnomalyResult(await this.queryAllPages(buildAnomalyQuery({ ...this.deps.table, ...options })));
+  }
+
+  /** Follows NextToken to the end: Timestream may return empty pages (with a token) before rows. */
+  private async queryAllPages(queryString: string): Promise<QueryCommandOutput[]> {
+    const pages: QueryCommandOutput[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.deps.query.send(new QueryCommand({ QueryString: queryString, ...(nextToken ? { NextToken: nextToken } : {}) }));
+      pages.push(page);
+      nextToken = page.NextToken;
+      if (pages.length > MAX_QUERY_PAGES) throw new Error(`Timestream query returned more than ${MAX_QUERY_PAGES} pages`);
+    } while (nextToken);
+    return pages;
+  }
+}

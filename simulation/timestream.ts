@@ -1,0 +1,364 @@
+/**
+ * In-process stand-in for Amazon Timestream for LiveAnalytics: WriteRecords and Query with the
+ * behaviour this product depends on, no more forgiving than the service.
+ *
+ * Writes: 1-100 records per request (ValidationException otherwise); records keyed by
+ * (dimensions, measure name, time); a record whose Version is not higher than the stored one and
+ * whose value differs is rejected (RejectedRecordsException with RecordIndex, Reason and
+ * ExistingVersion) while the rest of the request is ingested; an identical retry is a no-op;
+ * timestamps outside the memory store retention (or more than 15 minutes ahead) are rejected;
+ * writing to a table that does not exist is ResourceNotFoundException.
+ *
+ * Queries: the SQL text runs in DuckDB over a table per Timestream table (schema = database),
+ * with a `from_milliseconds` macro; `measure_value::bigint` is a cast of the `measure_value`
+ * column there. Results come back in the Query API shape (ColumnInfo, Rows of Data with
+ * ScalarValue or NullValue) a few rows per page, with NextToken bound to the query string; only
+ * the latest token of a query is valid, as the API documents.
+ *
+ * Plug it behind aws-sdk-client-mock:
+ *   mockClient(TimestreamWriteClient).on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
+ *   mockClient(TimestreamQueryClient).on(QueryCommand).callsFake((input) => store.query(input));
+ */
+import { DuckDBInstance, timestampValue, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import type { ColumnInfo, Datum, QueryCommandInput, QueryCommandOutput, Row, ScalarType } from '@aws-sdk/client-timestream-query';
+import { ValidationException as QueryValidationException } from '@aws-sdk/client-timestream-query';
+import {
+  RejectedRecordsException,
+  ResourceNotFoundException,
+  ValidationException,
+  type _Record,
+  type RejectedRecord,
+  type WriteRecordsCommandInput,
+  type WriteRecordsCommandOutput,
+} from '@aws-sdk/client-timestream-write';
+
+export interface TimestreamStandInOptions {
+  /** Clock for the memory-store retention check (epoch ms). @default Date.now */
+  readonly now?: () => number;
+  /** Rows per Query page: small, so callers must follow NextToken. @default 2 */
+  readonly pageSize?: number;
+  /** Memory store retention: older records are rejected. @default 24 */
+  readonly memoryStoreRetentionHours?: number;
+  /** Empty pages (with a NextToken) served before the first rows, as a running query may. @default 0 */
+  readonly emptyPagesBeforeRows?: number;
+}
+
+/** One stored record, as a test may inspect it. */
+export interface StoredRecord {
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly measureName: string;
+  readonly timeMs: number;
+  readonly value: bigint;
+  readonly version: number;
+}
+
+const MAX_RECORDS_PER_WRITE = 100;
+const MAX_FUTURE_MS = 15 * 60_000;
+const RESERVED_COLUMNS = new Set(['time', 'measure_name', 'measure_value']);
+const NAME = /^[A-Za-z0-9_.-]{3,256}$/;
+const TIME_UNIT_MS: Record<string, number> = { MILLISECONDS: 1, SECONDS: 1000, MICROSECONDS: 0.001, NANOSECONDS: 0.000001 };
+const BIGINT_MIN = -(2n ** 63n);
+const BIGINT_MAX = 2n ** 63n - 1n;
+
+interface Table {
+  readonly records: Map<string, StoredRecord>;
+  readonly dimensionNames: Set<string>;
+  /** True when DuckDB's copy lags the records. */
+  dirty: boolean;
+}
+
+interface OpenQuery {
+  readonly queryString: string;
+  readonly columnInfo: ColumnInfo[];
+  readonly rows: Row[];
+  readonly pageSize: number;
+  emptyPagesLeft: number;
+  /** The only token this query accepts next. */
+  currentToken: string;
+}
+
+const metadata = { httpStatusCode: 400 };
+
+function invalid(message: string): ValidationException {
+  return new ValidationException({ message, Message: message, $metadata: metadata });
+}
+
+function queryInvalid(message: string): QueryValidationException {
+  return new QueryValidationException({ message, Message: message, $metadata: metadata });
+}
+
+function recordKey(dimensions: Record<string, string>, measureName: string, timeMs: number): string {
+  const dims = Object.keys(dimensions)
+    .sort()
+    .map((name) => [name, dimensions[name]]);
+  return JSON.stringify([dims, measureName, timeMs]);
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+/** Merges CommonAttributes into a record the way WriteRecords does: record fields win, dimensions add up. */
+function withCommonAttributes(record: _Record, common: _Record | undefined): _Record {
+  if (!common) return record;
+  return { ...common, ...record, Dimensions: [...(common.Dimensions ?? []), ...(record.Dimensions ?? [])] };
+}
+
+interface CheckedRecord {
+  readonly dimensions: Record<string, string>;
+  readonly measureName: string;
+  readonly timeMs: number;
+  readonly value: bigint;
+  readonly version: number;
+}
+
+/** Request-level validation: a malformed record fails the whole request, as the API's input validation does. */
+function checkRecord(record: _Record, index: number): CheckedRecord {
+  const where = `Records[${index}]`;
+  if (record.MeasureValues !== undefined || record.MeasureValueType === 'MULTI') throw invalid(`${where}: this stand-in stores single BIGINT measures only`);
+  if ((record.MeasureValueType ?? 'DOUBLE') !== 'BIGINT') throw invalid(`${where}: MeasureValueType ${record.MeasureValueType ?? 'DOUBLE (default)'} is not BIGINT`);
+  if (!record.MeasureName) throw invalid(`${where}: MeasureName is required`);
+  if (record.MeasureValue === undefined || !/^-?\d+$/.test(record.MeasureValue)) throw invalid(`${where}: MeasureValue ${JSON.stringify(record.MeasureValue)} is not a BIGINT`);
+  const value = BigInt(record.MeasureValue);
+  if (value < BIGINT_MIN || value > BIGINT_MAX) throw invalid(`${where}: MeasureValue is out of the BIGINT range`);
+  if (record.Time === undefined || !/^\d+$/.test(record.Time)) throw invalid(`${where}: Time ${JSON.stringify(record.Time)} is not an integer timestamp`);
+  const unit = TIME_UNIT_MS[record.TimeUnit ?? 'MILLISECONDS'];
+  if (unit === undefined) throw invalid(`${where}: TimeUnit ${record.TimeUnit} is not valid`);
+  const timeMs = Math.floor(Number(record.Time) * unit);
+  const version = record.Version ?? 1;
+  if (!Number.isSafeInteger(version) || version < 1) throw invalid(`${where}: Version must be a positive 64-bit integer`);
+  const dimensions: Record<string, string> = {};
+  for (const dimension of record.Dimensions ?? []) {
+    if (!dimension.Name || RESERVED_COLUMNS.has(dimension.Name)) throw invalid(`${where}: dimension name ${JSON.stringify(dimension.Name)} is not allowed`);
+    if (!dimension.Value) throw invalid(`${where}: dimension ${dimension.Name} has an empty value`);
+    if (dimension.Name in dimensions) throw invalid(`${where}: dimension ${dimension.Name} appears twice`);
+    dimensions[dimension.Name] = dimension.Value;
+  }
+  return { dimensions, measureName: record.MeasureName, timeMs, value, version };
+}
+
+export class TimestreamStandIn {
+  private readonly tables = new Map<string, Table>();
+  private readonly queries = new Map<string, OpenQuery>();
+  private queryCounter = 0;
+  /** DuckDB work runs one statement sequence at a time. */
+  private duckTail: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly options: Required<TimestreamStandInOptions>,
+  ) {}
+
+  static async create(options: TimestreamStandInOptions = {}): Promise<TimestreamStandIn> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    // Timestream's from_milliseconds(bigint) -> timestamp.
+    await connection.run('CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))');
+    return new TimestreamStandIn(connection, {
+      now: options.now ?? Date.now,
+      pageSize: options.pageSize ?? 2,
+      memoryStoreRetentionHours: options.memoryStoreRetentionHours ?? 24,
+      emptyPagesBeforeRows: options.emptyPagesBeforeRows ?? 0,
+    });
+  }
+
+  /** Creates a table (and its database) as the stack would. */
+  createTable(database: string, table: string): void {
+    if (!NAME.test(database) || !NAME.test(table)) throw new Error(`invalid Timestream names ${database}.${table}`);
+    const key = `${database}\u0000${table}`;
+    if (!this.tables.has(key)) this.tables.set(key, { records: new Map(), dimensionNames: new Set(), dirty: true });
+  }
+
+  /** Every stored record of a table, for assertions. */
+  storedRecords(database: string, table: string): StoredRecord[] {
+    return [...(this.tables.get(`${database}\u0000${table}`)?.records.values() ?? [])];
+  }
+
+  close(): void {
+    this.connection.closeSync();
+  }
+
+  // ---- WriteRecords ---------------------------------------------------------------------------
+
+  async writeRecords(input: WriteRecordsCommandInput): Promise<WriteRecordsCommandOutput> {
+    const table = this.tables.get(`${input.DatabaseName}\u0000${input.TableName}`);
+    if (!table) {
+      const message = `The table ${input.TableName} does not exist in database ${input.DatabaseName}.`;
+      throw new ResourceNotFoundException({ message, Message: message, $metadata: { httpStatusCode: 404 } });
+    }
+    const records = input.Records ?? [];
+    if (records.length < 1 || records.length > MAX_RECORDS_PER_WRITE) {
+      throw invalid(`1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length between 1 and ${MAX_RECORDS_PER_WRITE} (got ${records.length})`);
+    }
+    const checked = records.map((record, index) => checkRecord(withCommonAttributes(record, input.CommonAttributes), index));
+    const rejected: RejectedRecord[] = [];
+    checked.forEach((record, index) => {
+      const rejection = this.upsert(table, record);
+      if (rejection) rejected.push({ RecordIndex: index, ...rejection });
+    });
+    if (rejected.length > 0) {
+      const message = 'One or more records have been rejected. See RejectedRecords for details.';
+      throw new RejectedRecordsException({
+        message,
+        Message: message,
+        $metadata: metadata,
+        RejectedRecords: rejected,
+      });
+    }
+    return { RecordsIngested: { Total: checked.length, MemoryStore: checked.length, MagneticStore: 0 }, $metadata: { httpStatusCode: 200 } };
+  }
+
+  private upsert(table: Table, record: CheckedRecord): Omit<RejectedRecord, 'RecordIndex'> | undefined {
+    const now = this.options.now();
+    const oldest = now - this.options.memoryStoreRetentionHours * 3_600_000;
+    if (record.timeMs < oldest || record.timeMs > now + MAX_FUTURE_MS) {
+      return { Reason: `The record timestamp is outside the time range [${new Date(oldest).toISOString()}, ${new Date(now + MAX_FUTURE_MS).toISOString()}) of the memory store.` };
+    }
+    const key = recordKey(record.dimensions, record.measureName, record.timeMs);
+    const existing = table.records.get(key);
+    if (existing && record.version <= existing.version) {
+      if (existing.value === record.value) return undefined; // identical retry: nothing to change
+      return {
+        Reason: 'A record with the same dimensions, timestamp and measure name but a different measure value already exists with an equal or higher version.',
+        ExistingVersion: existing.version,
+      };
+    }
+    table.records.set(key, { ...record });
+    for (const name of Object.keys(record.dimensions)) table.dimensionNames.add(name);
+    table.dirty = true;
+    return undefined;
+  }
+
+  // ---- Query ----------------------------------------------------------------------------------
+
+  async query(input: QueryCommandInput): Promise<QueryCommandOutput> {
+    if (!input.QueryString) throw queryInvalid('QueryString is required');
+    if (input.MaxRows !== undefined && (!Number.isInteger(input.MaxRows) || input.MaxRows < 1 || input.MaxRows > 1000)) {
+      throw queryInvalid('MaxRows must be between 1 and 1000');
+    }
+    const [queryId, open] = input.NextToken === undefined ? await this.startQuery(input) : this.resumeQuery(input.NextToken, input.QueryString);
+    return this.nextPage(queryId, open);
+  }
+
+  private async startQuery(input: QueryCommandInput): Promise<[string, OpenQuery]> {
+    const queryString = input.QueryString as string;
+    const reader = await this.exclusive(async () => {
+      await this.syncTables();
+      try {
+        return await this.connection.runAndReadAll(queryString);
+      } catch (error) {
+        throw queryInvalid(`Query failed: ${(error as Error).message}`);
+      }
+    });
+    const queryId = `query-${++this.queryCounter}`;
+    const open: OpenQuery = {
+      queryString,
+      columnInfo: columnInfoOf(reader),
+      rows: rowsOf(reader),
+      pageSize: Math.min(this.options.pageSize, input.MaxRows ?? Number.POSITIVE_INFINITY),
+      emptyPagesLeft: this.options.emptyPagesBeforeRows,
+      currentToken: '',
+    };
+    this.queries.set(queryId, open);
+    return [queryId, open];
+  }
+
+  private resumeQuery(token: string, queryString: string): [string, OpenQuery] {
+    const queryId = token.split('/')[0] as string;
+    const open = this.queries.get(queryId);
+    if (!open || open.currentToken !== token || open.queryString !== queryString) {
+      throw queryInvalid('Invalid pagination token');
+    }
+    return [queryId, open];
+  }
+
+  private nextPage(queryId: string, open: OpenQuery): QueryCommandOutput {
+    const offset = open.currentToken === '' ? 0 : Number(open.currentToken.split('/')[1]);
+    let rows: Row[] = [];
+    let nextOffset = offset;
+    if (open.emptyPagesLeft > 0) open.emptyPagesLeft--;
+    else {
+      rows = open.rows.slice(offset, offset + open.pageSize);
+      nextOffset = offset + rows.length;
+    }
+    const more = open.emptyPagesLeft > 0 || nextOffset < open.rows.length;
+    open.currentToken = more ? `${queryId}/${nextOffset}/${Math.random().toString(36).slice(2)}` : '';
+    if (!more) this.queries.delete(queryId);
+    return {
+      QueryId: queryId,
+      ColumnInfo: open.columnInfo,
+      Rows: rows,
+      ...(more ? { NextToken: open.currentToken } : {}),
+      QueryStatus: { ProgressPercentage: more ? (100 * nextOffset) / Math.max(1, open.rows.length) : 100, CumulativeBytesScanned: 0, CumulativeBytesMetered: 0 },
+      $metadata: { httpStatusCode: 200 },
+    };
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.duckTail.then(work, work);
+    this.duckTail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Rebuilds DuckDB's copy of every changed table from the records (the records are the truth). */
+  private async syncTables(): Promise<void> {
+    for (const [key, table] of this.tables) {
+      if (!table.dirty) continue;
+      const [database, name] = key.split('\u0000') as [string, string];
+      const dimensions = [...table.dimensionNames].sort();
+      const qualified = `${quote(database)}.${quote(name)}`;
+      await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quote(database)}`);
+      await this.connection.run(`DROP TABLE IF EXISTS ${qualified}`);
+      const columns = [...dimensions.map((d) => `${quote(d)} VARCHAR`), 'measure_name VARCHAR', 'time TIMESTAMP', 'measure_value BIGINT'];
+      await this.connection.run(`CREATE TABLE ${qualified} (${columns.join(', ')})`);
+      const appender = await this.connection.createAppender(name, database);
+      for (const record of table.records.values()) {
+        for (const dimension of dimensions) {
+          const value = record.dimensions[dimension];
+          if (value === undefined) appender.appendNull();
+          else appender.appendVarchar(value);
+        }
+        appender.appendVarchar(record.measureName);
+        appender.appendTimestamp(timestampValue(BigInt(record.timeMs) * 1000n));
+        appender.appendBigInt(record.value);
+        appender.endRow();
+      }
+      appender.closeSync();
+      table.dirty = false;
+    }
+  }
+}
+
+// ---- DuckDB result -> Timestream result shape ----------------------------------------------------
+
+function scalarTypeOf(duckType: string): ScalarType {
+  if (/^(BIGINT|HUGEINT|UBIGINT)$/.test(duckType)) return 'BIGINT';
+  if (/^(INTEGER|SMALLINT|TINYINT|UINTEGER|USMALLINT|UTINYINT)$/.test(duckType)) return 'INTEGER';
+  if (/^(DOUBLE|FLOAT|DECIMAL.*)$/.test(duckType)) return 'DOUBLE';
+  if (duckType === 'BOOLEAN') return 'BOOLEAN';
+  if (duckType === 'TIMESTAMP') return 'TIMESTAMP';
+  if (duckType === 'DATE') return 'DATE';
+  if (duckType === 'VARCHAR') return 'VARCHAR';
+  throw queryInvalid(`unsupported result type ${duckType}`);
+}
+
+function columnInfoOf(reader: DuckDBResultReader): ColumnInfo[] {
+  return reader.columnNames().map((name, i) => ({ Name: name, Type: { ScalarType: scalarTypeOf(reader.columnType(i).toString()) } }));
+}
+
+/** Timestream prints doubles with a decimal point (`3.0`) and timestamps with nanoseconds. */
+function scalarText(value: unknown, type: ScalarType | undefined): string {
+  if (type === 'DOUBLE') {
+    const n = Number(value);
+    return Number.isInteger(n) ? n.toFixed(1) : String(n);
+  }
+  if (type === 'TIMESTAMP') return `${String(value).replace('T', ' ').slice(0, 19)}.${String(value).split('.')[1]?.padEnd(9, '0') ?? '000000000'}`;
+  return String(value);
+}
+
+function rowsOf(reader: DuckDBResultReader): Row[] {
+  const types = columnInfoOf(reader).map((column) => column.Type?.ScalarType);
+  return reader.getRows().map((values) => ({
+    Data: values.map((value, i): Datum => (value === null ? { NullValue: true } : { ScalarValue: scalarText(value, types[i]) })),
+  }));
+}
