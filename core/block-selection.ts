@@ -1,0 +1,137 @@
+import type { Anomaly } from './anomaly-message';
+import { cidrText, networkContains, networkOf, networksOverlap, parseAddress, type AddressFamily, type Network } from './addresses';
+
+/** One deny rule to be: a network and the anomalous sources it covers. */
+export interface BlockRule {
+  readonly network: Network;
+  /** CIDR text, the identity of the rule. */
+  readonly cidr: string;
+  /** Highest Z-score of the covered sources; Infinity for a retained rule without new sources. */
+  readonly maxZScore: number;
+  readonly sources: readonly Anomaly[];
+  /** True when the rule is kept from the deny set in place (a run that may only add). */
+  readonly retained: boolean;
+}
+
+export type ExclusionReason = 'allow-listed' | 'vpc-internal' | 'not-an-address';
+
+export interface Exclusion {
+  readonly sourceIp: string;
+  readonly reason: ExclusionReason;
+}
+
+export interface SelectionInput {
+  readonly anomalies: readonly Anomaly[];
+  readonly allowList: readonly Network[];
+  readonly vpcCidrs: readonly Network[];
+  /** Prefix lengths of the deny rules (NaclRuleNetworkMask, NaclRuleNetworkMaskIpv6). */
+  readonly ipv4Mask: number;
+  readonly ipv6Mask: number;
+  /** Deny rules that fit, per address family. */
+  readonly capacity: Readonly<Record<AddressFamily, number>>;
+  /** Networks blocked now that must stay blocked (the message may only add). */
+  readonly retained?: readonly Network[];
+}
+
+export interface Selection {
+  /** Rules within capacity: retained ones first, then by Z-score, highest first. */
+  readonly blocked: readonly BlockRule[];
+  /** Rules that needed a place but got none. */
+  readonly unblocked: readonly BlockRule[];
+  readonly excluded: readonly Exclusion[];
+  /** Retained networks dropped because they now cover a protected address. */
+  readonly releasedForProtection: readonly Network[];
+}
+
+/**
+ * Chooses the deny rules for a verdict. Allow-listed and VPC-internal sources are never blocked,
+ * and no rule ever covers one of their addresses: a masked network that would is narrowed to
+ * the widest network around the source that covers none (down to the host itself).
+ */
+export function selectBlocks(input: SelectionInput): Selection {
+  const protectedNetworks = [...input.allowList, ...input.vpcCidrs];
+  const excluded: Exclusion[] = [];
+  const rules = new Map<string, MutableRule>();
+  const releasedForProtection: Network[] = [];
+
+  for (const network of input.retained ?? []) {
+    if (protectedNetworks.some((p) => networksOverlap(p, network))) releasedForProtection.push(network);
+    else rules.set(cidrText(network), { network, maxZScore: Infinity, sources: [], retained: true });
+  }
+
+  for (const anomaly of input.anomalies) {
+    const reason = exclusionReason(anomaly.sourceIp, input);
+    if (reason) {
+      excluded.push({ sourceIp: anomaly.sourceIp, reason });
+      continue;
+    }
+    const network = ruleNetwork(anomaly.sourceIp, input, protectedNetworks, rules);
+    addSource(rules, network, anomaly);
+  }
+  return { ...fitCapacity([...rules.values()].map(freeze), input.capacity), excluded, releasedForProtection };
+}
+
+interface MutableRule {
+  network: Network;
+  maxZScore: number;
+  sources: Anomaly[];
+  retained: boolean;
+}
+
+function exclusionReason(sourceIp: string, input: SelectionInput): ExclusionReason | undefined {
+  if (!parseAddress(sourceIp)) return 'not-an-address';
+  if (input.allowList.some((n) => networkContains(n, sourceIp))) return 'allow-listed';
+  if (input.vpcCidrs.some((n) => networkContains(n, sourceIp))) return 'vpc-internal';
+  return undefined;
+}
+
+/** The network a source's rule blocks: a retained rule covering it, else its masked network, narrowed. */
+function ruleNetwork(sourceIp: string, input: SelectionInput, protectedNetworks: readonly Network[], rules: Map<string, MutableRule>): Network {
+  const retained = [...rules.values()].find((r) => r.retained && networkContains(r.network, sourceIp));
+  if (retained) return retained.network;
+  const family = parseAddress(sourceIp)!.family;
+  const hostPrefix = family === 'ipv4' ? 32 : 128;
+  const mask = family === 'ipv4' ? input.ipv4Mask : input.ipv6Mask;
+  for (let prefix = Math.min(mask, hostPrefix); prefix < hostPrefix; prefix++) {
+    const candidate = networkOf(sourceIp, prefix);
+    if (!protectedNetworks.some((p) => networksOverlap(p, candidate))) return candidate;
+  }
+  return networkOf(sourceIp, hostPrefix);
+}
+
+function addSource(rules: Map<string, MutableRule>, network: Network, anomaly: Anomaly): void {
+  const key = cidrText(network);
+  const rule = rules.get(key) ?? { network, maxZScore: -Infinity, sources: [], retained: false };
+  rule.sources.push(anomaly);
+  if (!rule.retained) rule.maxZScore = Math.max(rule.maxZScore, anomaly.maxZScore);
+  rules.set(key, rule);
+}
+
+function freeze(rule: MutableRule): BlockRule {
+  const sources = [...rule.sources].sort((a, b) => b.maxZScore - a.maxZScore || a.sourceIp.localeCompare(b.sourceIp));
+  return { network: rule.network, cidr: cidrText(rule.network), maxZScore: rule.maxZScore, sources, retained: rule.retained };
+}
+
+/** Orders rules (retained first, then Z-score, then CIDR for determinism) and fills each family's capacity. */
+function fitCapacity(rules: BlockRule[], capacity: Readonly<Record<AddressFamily, number>>): Pick<Selection, 'blocked' | 'unblocked'> {
+  const ordered = [...rules].sort(compareRules);
+  const used: Record<AddressFamily, number> = { ipv4: 0, ipv6: 0 };
+  const blocked: BlockRule[] = [];
+  const unblocked: BlockRule[] = [];
+  for (const rule of ordered) {
+    const family = rule.network.family;
+    if (used[family] < capacity[family]) {
+      used[family]++;
+      blocked.push(rule);
+    } else {
+      unblocked.push(rule);
+    }
+  }
+  return { blocked, unblocked };
+}
+
+export function compareRules(a: BlockRule, b: BlockRule): number {
+  if (a.retained !== b.retained) return a.retained ? -1 : 1;
+  if (a.maxZScore !== b.maxZScore) return b.maxZScore - a.maxZScore;
+  return a.cidr.localeCompare(b.cidr);
+}
