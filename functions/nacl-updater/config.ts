@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { parseNetwork, type Network } from '../../core/addresses';
+import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
+
+/** NACL updater settings, read once at cold start from the environment the stack sets. */
+export interface UpdaterConfig {
+  readonly vpcId: string;
+  readonly vpcNetworks: readonly Network[];
+  readonly subnetIds: readonly string[];
+  readonly originalNaclId: string;
+  readonly blueNaclId: string;
+  readonly greenNaclId: string;
+  /** The "rules per network ACL" quota configured for the account (per direction and family). */
+  readonly naclRuleLimit: number;
+  readonly ipv4Mask: number;
+  readonly ipv6Mask: number;
+  readonly allowListBucket: string;
+  readonly allowListKey: string;
+  readonly auditLogGroupName: string;
+  readonly metricsNamespace: string;
+  readonly serviceName: string;
+}
+
+const text = z.string().trim();
+const integer = (min: number, max: number) =>
+  text.regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`));
+const naclId = text.regex(/^acl-[0-9a-f]{8,17}$/, 'expected a network ACL id like acl-0123456789abcdef0');
+
+const cidrList = text.min(1, 'expected at least one CIDR').transform((value, ctx) => {
+  const networks: Network[] = [];
+  for (const part of value.split(',')) {
+    const network = parseNetwork(part);
+    if (!network) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(part.trim())} is not an IPv4 or IPv6 CIDR without host bits` });
+      return z.NEVER;
+    }
+    networks.push(network);
+  }
+  return networks;
+});
+
+const subnetList = text.min(1, 'expected at least one subnet id').transform((value, ctx) => {
+  const ids = value.split(',').map((id) => id.trim());
+  const bad = ids.find((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id));
+  if (bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(bad)} is not a subnet id like subnet-0123456789abcdef0` });
+    return z.NEVER;
+  }
+  return [...new Set(ids)];
+});
+
+const schema = z
+  .object({
+    VPC_ID: text.regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id like vpc-0123456789abcdef0'),
+    VPC_CIDRS: cidrList,
+    SUBNET_IDS: subnetList,
+    ORIGINAL_NACL_ID: naclId,
+    BLUE_NACL_ID: naclId,
+    GREEN_NACL_ID: naclId,
+    // The quota is 20 by default and can be raised to 40; it includes the default rule.
+    NACL_RULE_LIMIT: integer(2, 40).default(20),
+    NACL_RULE_NETWORK_MASK: integer(0, 32).default(32),
+    NACL_RULE_NETWORK_MASK_IPV6: integer(0, 128).default(128),
+    ALLOW_LIST_BUCKET: text.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
+    ALLOW_LIST_KEY: text.min(1).max(1024).default('allow-list.txt'),
+    AUDIT_LOG_GROUP_NAME: text.regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'expected a CloudWatch Logs log group name'),
+    POWERTOOLS_METRICS_NAMESPACE: text.min(1).max(255).default(DEFAULT_METRICS_NAMESPACE),
+    POWERTOOLS_SERVICE_NAME: text.min(1).default('nacl-updater'),
+  })
+  .refine((env) => new Set([env.ORIGINAL_NACL_ID, env.BLUE_NACL_ID, env.GREEN_NACL_ID]).size === 3, {
+    path: ['BLUE_NACL_ID'],
+    message: 'ORIGINAL_NACL_ID, BLUE_NACL_ID and GREEN_NACL_ID must be three different ACLs: the updater only ever writes blue or green',
+  });
+
+/** Raised at cold start; the message names every bad variable and what it expects. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined>): UpdaterConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '(environment)');
+      const shown = env[variable] === undefined ? 'unset' : JSON.stringify(env[variable]);
+      return `${variable} (${shown}): ${issue.message}`;
+    });
+    throw new ConfigError(`invalid nacl-updater environment: ${problems.join('; ')}`);
+  }
+  const e = result.data;
+  return {
+    vpcId: e.VPC_ID,
+    vpcNetworks: e.VPC_CIDRS,
+    subnetIds: e.SUBNET_IDS,
+    originalNaclId: e.ORIGINAL_NACL_ID,
+    blueNaclId: e.BLUE_NACL_ID,
+    greenNaclId: e.GREEN_NACL_ID,
+    naclRuleLimit: e.NACL_RULE_LIMIT,
+    ipv4Mask: e.NACL_RULE_NETWORK_MASK,
+    ipv6Mask: e.NACL_RULE_NETWORK_MASK_IPV6,
+    allowListBucket: e.ALLOW_LIST_BUCKET,
+    allowListKey: e.ALLOW_LIST_KEY,
+    auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+  };
+}

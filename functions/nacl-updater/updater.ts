@@ -1,0 +1,293 @@
+import type { AddressFamily, Network } from '../../core/addresses';
+import { cidrText } from '../../core/addresses';
+import type { AllowList } from '../../core/allow-list';
+import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
+import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
+import { selectBlocks, type BlockRule, type Selection } from '../../core/block-selection';
+import { denyCapacity, denyNetworksOf, desiredEntries, diffEntries, entryFamily, entryNetwork, isStackDenyRule, type AclEntry } from '../../core/nacl-plan';
+import type { AllowListSource } from './allow-list-source';
+import type { AuditLine, AuditLog } from './audit-log';
+import type { UpdaterConfig } from './config';
+import { errorCode, type AclGateway, type DescribedAcl } from './ec2-acls';
+import type { UpdaterLogger, UpdaterMetrics } from './telemetry';
+
+/** Tag on the stack's ACLs holding the generatedAt of the last message applied; survives cold starts. */
+export const WATERMARK_TAG = 'nacl-flood-guard:last-applied-generated-at';
+
+export interface UpdaterDeps {
+  readonly config: UpdaterConfig;
+  readonly acls: AclGateway;
+  readonly allowList: AllowListSource;
+  readonly audit: AuditLog;
+  readonly metrics: UpdaterMetrics;
+  readonly logger: UpdaterLogger;
+  readonly now: () => number;
+}
+
+interface NetworkState {
+  readonly subnets: SubnetAssociation[];
+  readonly original: DescribedAcl;
+  readonly blue: DescribedAcl;
+  readonly green: DescribedAcl;
+  /** Newest watermark tag of blue and green, ms. */
+  readonly watermark: number | undefined;
+}
+
+interface Enforcement {
+  /** Rules now in place on the ACL the protected subnets use. */
+  readonly placed: readonly BlockRule[];
+  /** Rules that fitted the configured quota but not the account's real one. */
+  readonly refused: readonly BlockRule[];
+  readonly changed: boolean;
+  /** The ACL every protected subnet is on after the run. */
+  readonly aclInUse: string | undefined;
+}
+
+/**
+ * Applies anomaly verdicts to the protected subnets' network ACLs (DESIGN.md section 4). One
+ * instance lives per container: it keeps the allow-list cache, the last applied message time
+ * and the rule quota learnt from NetworkAclEntryLimitExceeded.
+ */
+export class NaclUpdater {
+  private appliedAt: number | undefined;
+  private learnedLimit: Partial<Record<AddressFamily, number>> = {};
+
+  constructor(private readonly deps: UpdaterDeps) {}
+
+  /** Handles the SNS message bodies of one invocation. Throws when the ACLs could not be brought to the verdict. */
+  async handle(bodies: readonly string[]): Promise<void> {
+    try {
+      const message = this.newestValid(bodies);
+      if (message) await this.apply(message);
+    } finally {
+      this.deps.metrics.flush();
+    }
+  }
+
+  private newestValid(bodies: readonly string[]): AnomalyMessage | undefined {
+    const { logger, metrics, config } = this.deps;
+    const valid: AnomalyMessage[] = [];
+    for (const body of bodies) {
+      const parsed = parseAnomalyMessage(body);
+      const reason = !parsed.ok ? parsed.reason : parsed.message.vpcId !== config.vpcId ? `message is for ${parsed.message.vpcId}, this updater protects ${config.vpcId}` : undefined;
+      if (reason !== undefined || !parsed.ok) {
+        logger.warn('anomaly message rejected', { reason });
+        metrics.count('MessagesRejected', 1);
+        continue;
+      }
+      valid.push(parsed.message);
+    }
+    valid.sort((a, b) => Date.parse(b.generatedAt) - Date.parse(a.generatedAt));
+    if (valid.length > 1) {
+      logger.info('older messages in the same batch superseded', { generatedAt: valid.slice(1).map((m) => m.generatedAt) });
+      metrics.count('MessagesIgnored', valid.length - 1);
+    }
+    return valid[0];
+  }
+
+  private async apply(message: AnomalyMessage): Promise<void> {
+    const { logger, metrics } = this.deps;
+    const allowList = await this.readAllowList();
+    if (!allowList) return;
+    const state = await this.readState();
+    const generatedAt = Date.parse(message.generatedAt);
+    const lastApplied = Math.max(state.watermark ?? -Infinity, this.appliedAt ?? -Infinity);
+    if (generatedAt <= lastApplied) {
+      logger.info('anomaly message not newer than the one last applied: ignored', { generatedAt: message.generatedAt, lastApplied: new Date(lastApplied).toISOString() });
+      metrics.count('MessagesIgnored', 1);
+      return;
+    }
+    const selection = this.select(message, allowList, state);
+    const enforcement = await this.enforce(selection, state);
+    this.appliedAt = generatedAt;
+    if (enforcement.changed) await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
+    this.report(message, selection, enforcement);
+    await this.writeAudit(enforcement.placed);
+  }
+
+  private async readAllowList(): Promise<AllowList | undefined> {
+    const { logger, metrics } = this.deps;
+    const read = await this.deps.allowList.read();
+    if (read.status === 'fresh') {
+      for (const line of read.list.invalidLines) logger.warn('allow-list line skipped', { ...line });
+      metrics.count('AllowListInvalidLines', read.list.invalidLines.length);
+    }
+    if (read.status === 'stale' || read.status === 'unavailable') {
+      metrics.count('AllowListReadFailures', 1);
+      if (read.status === 'unavailable') {
+        logger.error('allow list unavailable and none read before: changing nothing this run', { reason: read.failure });
+        return undefined;
+      }
+      logger.warn('allow list read failed: using the last list read successfully', { reason: read.failure });
+    }
+    return read.list;
+  }
+
+  private async readState(): Promise<NetworkState> {
+    const { config, acls } = this.deps;
+    const subnets = await acls.subnetAssociations(config.subnetIds);
+    const described = await acls.describe([config.originalNaclId, config.blueNaclId, config.greenNaclId]);
+    const blue = described.get(config.blueNaclId)!;
+    const green = described.get(config.greenNaclId)!;
+    const marks = [blue, green].map((acl) => Date.parse(acl.tags[WATERMARK_TAG] ?? '')).filter(Number.isFinite);
+    return { subnets, original: described.get(config.originalNaclId)!, blue, green, watermark: marks.length > 0 ? Math.max(...marks) : undefined };
+  }
+
+  private select(message: AnomalyMessage, allowList: AllowList, state: NetworkState): Selection {
+    const { config } = this.deps;
+    const selection = selectBlocks({
+      anomalies: message.anomalies,
+      allowList: allowList.networks,
+      vpcCidrs: config.vpcNetworks,
+      ipv4Mask: config.ipv4Mask,
+      ipv6Mask: config.ipv6Mask,
+      capacity: this.capacity(state.original.entries),
+      // A run that saw incomplete data may add blocks but never remove one.
+      retained: message.complete ? [] : this.blockedNow(state),
+    });
+    if (selection.excluded.length > 0) this.deps.logger.info('anomalous sources not blocked: protected', { excluded: selection.excluded });
+    if (selection.releasedForProtection.length > 0) {
+      this.deps.logger.warn('blocked networks released: they cover allow-listed or VPC addresses', { networks: selection.releasedForProtection.map(cidrText) });
+    }
+    return selection;
+  }
+
+  /** Deny rules per family: the configured quota, lowered to the account's real one once learnt. */
+  private capacity(original: readonly AclEntry[]): Record<AddressFamily, number> {
+    const configured = denyCapacity(this.deps.config.naclRuleLimit, original);
+    const cap = (family: AddressFamily) => {
+      const learned = this.learnedLimit[family];
+      return learned === undefined ? configured[family] : Math.min(configured[family], denyCapacity(learned, original)[family]);
+    };
+    return { ipv4: cap('ipv4'), ipv6: cap('ipv6') };
+  }
+
+  /** Networks denied now by the stack ACLs that protected subnets use. */
+  private blockedNow(state: NetworkState): Network[] {
+    const inUse = [state.blue, state.green].filter((acl) => state.subnets.some((s) => s.networkAclId === acl.id));
+    const unique = new Map(inUse.flatMap((acl) => denyNetworksOf(acl.entries)).map((n) => [cidrText(n), n]));
+    return [...unique.values()];
+  }
+
+  private async enforce(selection: Selection, state: NetworkState): Promise<Enforcement> {
+    const networks = selection.blocked.map((rule) => rule.network);
+    const desired: DesiredFor | 'original' = networks.length === 0 ? 'original' : (current) => desiredEntries(networks, state.original.entries, current);
+    const plan = planBlueGreen({ subnets: state.subnets, originalAclId: state.original.id, blue: state.blue, green: state.green }, desired);
+    let subnets = state.subnets;
+    if (plan.consolidateOnto) {
+      const other = plan.consolidateOnto === state.blue.id ? state.green.id : state.blue.id;
+      subnets = await this.move(subnets, plan.consolidateOnto, (s) => s.networkAclId === other);
+    }
+    let refused: readonly BlockRule[] = [];
+    if (plan.write && desired !== 'original') {
+      const acl = plan.write === state.blue.id ? state.blue : state.green;
+      refused = await this.write(acl, desired(acl.entries), selection.blocked);
+    }
+    if (plan.moveTo) subnets = await this.move(subnets, plan.moveTo, () => true);
+    const refusedCidrs = new Set(refused.map((r) => r.cidr));
+    return {
+      placed: selection.blocked.filter((r) => !refusedCidrs.has(r.cidr)),
+      refused,
+      changed: Object.keys(plan).length > 0,
+      aclInUse: subnets[0]?.networkAclId,
+    };
+  }
+
+  /**
+   * Writes an ACL no protected subnet uses with the minimum entry calls. When the account's real
+   * quota refuses a deny rule, no further deny rule of that family is tried; the ones refused are
+   * returned. A refused mirrored rule makes the ACL unusable: that throws.
+   */
+  private async write(acl: DescribedAcl, desired: readonly AclEntry[], rules: readonly BlockRule[]): Promise<BlockRule[]> {
+    const { acls, metrics, logger } = this.deps;
+    const full = new Set<AddressFamily>();
+    const refused = new Set<string>();
+    for (const operation of diffEntries(acl.entries, desired)) {
+      const denyCreate = operation.kind === 'create' && isStackDenyRule(operation.entry) ? operation.entry : undefined;
+      if (denyCreate && full.has(entryFamily(denyCreate))) {
+        refused.add(cidrText(entryNetwork(denyCreate)!));
+        continue;
+      }
+      try {
+        await acls.apply(acl.id, operation);
+        metrics.count('AclEntryChanges', 1);
+      } catch (error) {
+        if (errorCode(error) !== 'NetworkAclEntryLimitExceeded' || operation.kind !== 'create') throw error;
+        metrics.count('AclEntryLimitExceeded', 1);
+        if (!denyCreate) throw new Error(`network ACL ${acl.id} cannot hold the original ACL's rules: the account's rules-per-ACL quota is too low (NetworkAclEntryLimitExceeded)`, { cause: error });
+        const family = entryFamily(denyCreate);
+        full.add(family);
+        refused.add(cidrText(entryNetwork(denyCreate)!));
+        await this.learnLimit(acl.id, family);
+      }
+    }
+    if (refused.size > 0) logger.warn('deny rules refused by the account quota: sources left unblocked', { networkAclId: acl.id, networks: [...refused], learnedLimit: this.learnedLimit });
+    return rules.filter((rule) => refused.has(rule.cidr));
+  }
+
+  /** The real quota is the number of inbound rules of the family the ACL holds when the limit answers (default rule included). */
+  private async learnLimit(aclId: string, family: AddressFamily): Promise<void> {
+    const entries = (await this.deps.acls.describe([aclId])).get(aclId)!.entries;
+    this.learnedLimit[family] = entries.filter((e) => !e.egress && entryFamily(e) === family).length;
+  }
+
+  /** Moves the matching subnets onto `target`, each with its current association id. */
+  private async move(subnets: readonly SubnetAssociation[], target: string, which: (s: SubnetAssociation) => boolean): Promise<SubnetAssociation[]> {
+    const moved: SubnetAssociation[] = [];
+    let count = 0;
+    for (const subnet of subnets) {
+      if (subnet.networkAclId === target || !which(subnet)) {
+        moved.push(subnet);
+        continue;
+      }
+      const associationId = await this.deps.acls.replaceAssociation(subnet.associationId, target);
+      moved.push({ ...subnet, associationId, networkAclId: target });
+      count++;
+    }
+    if (count > 0) {
+      this.deps.metrics.count('AclSwaps', 1);
+      this.deps.logger.info('protected subnets moved', { networkAclId: target, subnets: count });
+    }
+    return moved;
+  }
+
+  /** Tags the ACL now in use (or both stack ACLs when the subnets went back to the original). */
+  private async recordWatermark(generatedAt: string, target: string | undefined): Promise<void> {
+    const { config } = this.deps;
+    const ids = target === config.blueNaclId || target === config.greenNaclId ? [target] : [config.blueNaclId, config.greenNaclId];
+    try {
+      await this.deps.acls.tag(ids, WATERMARK_TAG, generatedAt);
+    } catch (error) {
+      // The verdict is in place; only its record failed. This container still remembers it.
+      this.deps.logger.error('could not record the applied message time', { error: String(error) });
+    }
+  }
+
+  private report(message: AnomalyMessage, selection: Selection, enforcement: Enforcement): void {
+    const { metrics, logger } = this.deps;
+    const unplaced = [...selection.unblocked, ...enforcement.refused];
+    const sources = (rules: readonly BlockRule[]) => rules.reduce((sum, r) => sum + r.sources.length, 0);
+    metrics.count('BlockedSourceIPs', sources(enforcement.placed));
+    metrics.count('UnblockedSourceIPs', sources(unplaced));
+    metrics.count('BlockedSourceNetworks', enforcement.placed.length);
+    metrics.count('UnblockedSourceNetworks', unplaced.length);
+    metrics.count('AllowListedSourcesSkipped', selection.excluded.length);
+    logger.info('anomaly message applied', {
+      generatedAt: message.generatedAt,
+      complete: message.complete,
+      changed: enforcement.changed,
+      blockedNetworks: enforcement.placed.map((r) => r.cidr),
+      unblockedNetworks: unplaced.map((r) => r.cidr),
+    });
+  }
+
+  private async writeAudit(placed: readonly BlockRule[]): Promise<void> {
+    const lines: AuditLine[] = placed.flatMap((rule) => rule.sources.map((s) => ({ ip: s.sourceIp, network: rule.cidr, z_score: s.maxZScore, packets: s.maxPackets })));
+    try {
+      await this.deps.audit.write(lines, this.deps.now());
+    } catch (error) {
+      this.deps.metrics.count('AuditLogWriteFailures', 1);
+      this.deps.logger.error('audit log write failed (the blocks are in place)', { error: String(error) });
+    }
+  }
+}
