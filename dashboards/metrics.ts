@@ -73,7 +73,7 @@ export class ProductMetrics {
     return new cloudwatch.Metric({
       namespace: this.namespace,
       metricName: definition.name,
-      dimensionsMap: { [METRICS_DIMENSION]: this.vpcId },
+      dimensionsMap: metricDimensions(definition, this.vpcId),
       statistic: options.statistic ?? defaultStatistic(definition),
       period: METRIC_PERIOD,
       label: options.label,
@@ -86,4 +86,13 @@ function defaultStatistic(definition: MetricDefinition): string {
     throw new Error(`metric ${definition.name} is not in core/metrics.ts: add it there before graphing it`);
   }
   return METRIC_STATISTICS[definition.name as MetricName];
+}
+
+/**
+ * The dimensions a metric is published with. The handlers add VpcId to every metric they emit;
+ * a flow-log metric filter can only take dimension values from fields of the log event, and the
+ * flow-log format carries no VPC id, so the filter metrics have no dimension at all.
+ */
+export function metricDimensions(definition: MetricDefinition, vpcId: string): Record<string, string> | undefined {
+  return definition.source === 'flow-log-filter' ? undefined : { [METRICS_DIMENSION]: vpcId };
 }

@@ -12,8 +12,8 @@ function widgetTitled(list: DashboardWidget[], prefix: string): DashboardWidget 
   return found[0]!;
 }
 
-function productMetric(name: string, stat: string | undefined, label: string) {
-  return { namespace: DEFAULT_METRICS_NAMESPACE, name, dimensions: { VpcId: VPC_ID }, options: { label, period: 60, ...(stat ? { stat } : {}) } };
+function productMetric(name: string, stat: string | undefined, label: string, dimensions: Record<string, string> = { VpcId: VPC_ID }) {
+  return { namespace: DEFAULT_METRICS_NAMESPACE, name, dimensions, options: { label, period: 60, ...(stat ? { stat } : {}) } };
 }
 
 function annotations(widget: DashboardWidget): Array<{ value: number; label: string }> {
@@ -79,14 +79,14 @@ describe('dashboard layout', () => {
 });
 
 describe('reference widgets', () => {
-  it('1. Network Traffic: allowed and rejected packets of the listener, stacked, summed per minute', () => {
+  it('1. Network Traffic: allowed and rejected packets of the listener, stacked, summed per minute, without dimension like the metric filters', () => {
     const widget = widgetTitled(widgets, 'Network Traffic');
 
     expect(widget.properties.title).toBe('Network Traffic (TCP:443), packets/minute');
     expect(widget.properties.stacked).toBe(true);
     expect(widgetMetrics(widget)).toEqual([
-      productMetric('AllowedPackets', 'Sum', 'Allowed (ACCEPT) packets'),
-      productMetric('RejectedPackets', 'Sum', 'Rejected (REJECT) packets'),
+      productMetric('AllowedPackets', 'Sum', 'Allowed (ACCEPT) packets', {}),
+      productMetric('RejectedPackets', 'Sum', 'Rejected (REJECT) packets', {}),
     ]);
   });
 
