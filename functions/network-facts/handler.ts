@@ -1,0 +1,117 @@
+/**
+ * CloudFormation custom resource "NetworkFacts" (single Lambda, no provider framework).
+ *
+ * Create/Update: records the protected subnets' shared ACL and the VPC's CIDRs (Data:
+ * OriginalNetworkAclId, VpcCidrs). Delete: moves every subnet on the stack's blue/green ACLs back to
+ * the original ACL, so CloudFormation can delete those ACLs. Every outcome, failures included, is
+ * sent to CloudFormation's response URL: a handler that never answers would hang the stack for an hour.
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import type {
+  CloudFormationCustomResourceEvent,
+  CloudFormationCustomResourceResponse,
+} from 'aws-lambda';
+import { discoverNetworkFacts, NetworkFactsError, restoreOriginalAcl, type ProtectedNetwork } from './network-facts';
+
+/** Physical id when Create failed: a later Delete of it has nothing to undo. */
+export const FAILED_CREATE_ID = 'network-facts-not-created';
+/** CloudFormation caps the whole response at 4 KiB; the full reason goes to the log. */
+const MAX_REASON = 1500;
+const ACL_ID = /^acl-[0-9a-f]+$/;
+
+export interface NetworkFactsProperties {
+  readonly VpcId: string;
+  readonly SubnetIds: readonly string[];
+  readonly BlueNetworkAclId: string;
+  readonly GreenNetworkAclId: string;
+}
+
+export interface Deps {
+  readonly ec2: EC2Client;
+  /** PUTs the response document to the pre-signed URL. */
+  readonly respond: (url: string, body: string) => Promise<void>;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+type Outcome = { physicalId: string; data?: Record<string, string> };
+
+export function createHandler(deps: Deps) {
+  return async (event: CloudFormationCustomResourceEvent): Promise<void> => {
+    let response: CloudFormationCustomResourceResponse;
+    try {
+      const outcome = await apply(deps, event);
+      response = { ...common(event), Status: 'SUCCESS', PhysicalResourceId: outcome.physicalId, Data: outcome.data };
+      deps.log({ level: 'INFO', message: 'custom resource succeeded', requestType: event.RequestType, ...outcome });
+    } catch (error) {
+      const reason = error instanceof NetworkFactsError ? error.message : `Unexpected error: ${String((error as Error)?.message ?? error)}`;
+      deps.log({ level: 'ERROR', message: 'custom resource failed', requestType: event.RequestType, reason, error: String(error) });
+      response = {
+        ...common(event),
+        Status: 'FAILED',
+        Reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}... (see the function log)` : reason,
+        PhysicalResourceId: event.RequestType === 'Create' ? FAILED_CREATE_ID : event.PhysicalResourceId,
+      };
+    }
+    await deps.respond(event.ResponseURL, JSON.stringify(response));
+  };
+}
+
+function common(event: CloudFormationCustomResourceEvent) {
+  return { StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
+}
+
+async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Promise<Outcome> {
+  const network = protectedNetwork(event.ResourceProperties as unknown as NetworkFactsProperties);
+  switch (event.RequestType) {
+    case 'Create':
+      return recordFacts(deps, network);
+    case 'Update': {
+      const previous = ACL_ID.test(event.PhysicalResourceId) ? event.PhysicalResourceId : undefined;
+      const outcome = await recordFacts(deps, network, previous);
+      const dropped = droppedSubnets(event.OldResourceProperties as unknown as NetworkFactsProperties, network);
+      // Subnets no longer protected must not stay on a stack ACL the updater will never touch again.
+      if (dropped.length > 0) await restoreOriginalAcl(deps.ec2, network.stackAclIds, previous ?? outcome.physicalId, dropped);
+      return outcome;
+    }
+    case 'Delete': {
+      if (!ACL_ID.test(event.PhysicalResourceId)) return { physicalId: event.PhysicalResourceId };
+      const moved = await restoreOriginalAcl(deps.ec2, network.stackAclIds, event.PhysicalResourceId);
+      deps.log({ level: 'INFO', message: 'subnets moved back to their original ACL', moved, acl: event.PhysicalResourceId });
+      return { physicalId: event.PhysicalResourceId };
+    }
+  }
+}
+
+async function recordFacts(deps: Deps, network: ProtectedNetwork, previousOriginal?: string): Promise<Outcome> {
+  const facts = await discoverNetworkFacts(deps.ec2, network, previousOriginal);
+  // The physical id carries the original ACL so Delete knows where to move subnets back.
+  return {
+    physicalId: facts.originalNetworkAclId,
+    data: { OriginalNetworkAclId: facts.originalNetworkAclId, VpcCidrs: facts.vpcCidrs.join(',') },
+  };
+}
+
+function protectedNetwork(props: NetworkFactsProperties): ProtectedNetwork {
+  const subnetIds = Array.isArray(props?.SubnetIds) ? props.SubnetIds : [];
+  if (!props?.VpcId || subnetIds.length === 0 || !props.BlueNetworkAclId || !props.GreenNetworkAclId) {
+    throw new NetworkFactsError('Resource properties VpcId, SubnetIds, BlueNetworkAclId and GreenNetworkAclId are required.');
+  }
+  return { vpcId: props.VpcId, subnetIds, stackAclIds: [props.BlueNetworkAclId, props.GreenNetworkAclId] };
+}
+
+function droppedSubnets(old: NetworkFactsProperties | undefined, network: ProtectedNetwork): string[] {
+  const before = Array.isArray(old?.SubnetIds) ? old.SubnetIds : [];
+  return before.filter((id) => !network.subnetIds.includes(id));
+}
+
+/** PUT with an empty content type: the pre-signed URL was signed without one. */
+export async function putResponse(url: string, body: string): Promise<void> {
+  const result = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
+  if (!result.ok) throw new Error(`CloudFormation response upload failed with HTTP ${result.status}`);
+}
+
+export const handler = createHandler({
+  ec2: new EC2Client({ maxAttempts: 8 }),
+  respond: putResponse,
+  log: (entry) => console.log(JSON.stringify(entry)),
+});

@@ -1,0 +1,196 @@
+/**
+ * Deploy-time facts about the protected network, read from EC2: the protected subnets' own
+ * network ACL (the "original" the updater mirrors and falls back to) and the VPC's CIDRs; and the
+ * teardown step that moves subnets off the stack's blue/green ACLs before CloudFormation deletes them.
+ */
+import {
+  DescribeNetworkAclsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  ReplaceNetworkAclAssociationCommand,
+  type EC2Client,
+  type NetworkAcl,
+  type Subnet,
+} from '@aws-sdk/client-ec2';
+
+export interface ProtectedNetwork {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  /** The stack's blue and green ACLs: a subnet on one of them is mid-mitigation, not on its own ACL. */
+  readonly stackAclIds: readonly string[];
+}
+
+export interface NetworkFacts {
+  readonly originalNetworkAclId: string;
+  /** Every associated IPv4 and IPv6 CIDR of the VPC. */
+  readonly vpcCidrs: readonly string[];
+}
+
+/** A problem the operator must fix; its message is shown as the CloudFormation failure reason. */
+export class NetworkFactsError extends Error {
+  override name = 'NetworkFactsError';
+}
+
+const PAGE_SIZE = 100;
+
+/**
+ * Finds the protected subnets' shared ACL and the VPC CIDRs.
+ * `previousOriginalAclId` (on update) stands in for subnets currently moved onto a stack ACL.
+ */
+export async function discoverNetworkFacts(
+  ec2: EC2Client,
+  network: ProtectedNetwork,
+  previousOriginalAclId?: string,
+): Promise<NetworkFacts> {
+  await checkSubnets(ec2, network);
+  const aclBySubnet = await aclsOfSubnets(ec2, network.subnetIds);
+  const originalNetworkAclId = sharedOriginalAcl(network, aclBySubnet, previousOriginalAclId);
+  const vpcCidrs = await cidrsOfVpc(ec2, network.vpcId);
+  return { originalNetworkAclId, vpcCidrs };
+}
+
+/**
+ * Moves subnets that sit on a stack ACL back to the original ACL. With `onlySubnetIds`, only those
+ * subnets move (subnets dropped from protection on update); otherwise every subnet on a stack ACL
+ * moves, because CloudFormation cannot delete an ACL that still has associations.
+ * Returns the subnets moved.
+ */
+export async function restoreOriginalAcl(
+  ec2: EC2Client,
+  stackAclIds: readonly string[],
+  originalNetworkAclId: string,
+  onlySubnetIds?: readonly string[],
+): Promise<string[]> {
+  const acls = await describeAcls(ec2, [{ Name: 'network-acl-id', Values: [...stackAclIds] }]);
+  const moved: string[] = [];
+  for (const association of acls.flatMap((acl) => acl.Associations ?? [])) {
+    const subnetId = association.SubnetId;
+    if (!subnetId || !association.NetworkAclAssociationId) continue;
+    if (onlySubnetIds && !onlySubnetIds.includes(subnetId)) continue;
+    await replaceAssociation(ec2, association.NetworkAclAssociationId, originalNetworkAclId, subnetId);
+    moved.push(subnetId);
+  }
+  return moved;
+}
+
+async function replaceAssociation(ec2: EC2Client, associationId: string, aclId: string, subnetId: string): Promise<void> {
+  try {
+    await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: aclId }));
+  } catch (error) {
+    if (errorCode(error) === 'InvalidNetworkAclID.NotFound') {
+      throw new NetworkFactsError(
+        `Cannot move ${subnetId} back to its original network ACL ${aclId}: that ACL no longer exists. ` +
+          `Associate ${subnetId} with an ACL of your choice (aws ec2 replace-network-acl-association --association-id ${associationId} ` +
+          '--network-acl-id <acl-id>), then delete the stack again.',
+      );
+    }
+    throw error;
+  }
+}
+
+async function checkSubnets(ec2: EC2Client, network: ProtectedNetwork): Promise<void> {
+  const subnets: Subnet[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ec2.send(
+      new DescribeSubnetsCommand({
+        Filters: [{ Name: 'subnet-id', Values: [...network.subnetIds] }],
+        MaxResults: PAGE_SIZE,
+        NextToken: nextToken,
+      }),
+    );
+    subnets.push(...(page.Subnets ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+
+  const problems = network.subnetIds.flatMap((id) => {
+    const subnet = subnets.find((s) => s.SubnetId === id);
+    if (!subnet) return [`${id} was not found in this account and region`];
+    if (subnet.VpcId !== network.vpcId) return [`${id} is in ${subnet.VpcId}, not in ${network.vpcId}`];
+    return [];
+  });
+  if (problems.length > 0) {
+    throw new NetworkFactsError(`Protected subnets are wrong: ${problems.join('; ')}. Fix -c subnetIds (and -c vpcId) and deploy again.`);
+  }
+}
+
+async function aclsOfSubnets(ec2: EC2Client, subnetIds: readonly string[]): Promise<Map<string, string>> {
+  const acls = await describeAcls(ec2, [{ Name: 'association.subnet-id', Values: [...subnetIds] }]);
+  const aclBySubnet = new Map<string, string>();
+  for (const acl of acls) {
+    for (const association of acl.Associations ?? []) {
+      if (association.SubnetId && acl.NetworkAclId) aclBySubnet.set(association.SubnetId, acl.NetworkAclId);
+    }
+  }
+  return aclBySubnet;
+}
+
+async function describeAcls(
+  ec2: EC2Client,
+  filters: { Name: string; Values: string[] }[],
+): Promise<NetworkAcl[]> {
+  const acls: NetworkAcl[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ec2.send(new DescribeNetworkAclsCommand({ Filters: filters, MaxResults: PAGE_SIZE, NextToken: nextToken }));
+    acls.push(...(page.NetworkAcls ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return acls;
+}
+
+/** The one ACL all protected subnets use, counting a subnet on a stack ACL as on the previous original. */
+export function sharedOriginalAcl(
+  network: ProtectedNetwork,
+  aclBySubnet: ReadonlyMap<string, string>,
+  previousOriginalAclId?: string,
+): string {
+  const originals = network.subnetIds.map((subnetId) => {
+    const acl = aclBySubnet.get(subnetId);
+    if (!acl) throw new NetworkFactsError(`${subnetId} has no network ACL association; every VPC subnet has one, so check the id.`);
+    if (!network.stackAclIds.includes(acl)) return { subnetId, acl };
+    if (!previousOriginalAclId) {
+      throw new NetworkFactsError(`${subnetId} is on this stack's own ACL ${acl}, but its original ACL is unknown. Move it back to its own ACL and deploy again.`);
+    }
+    return { subnetId, acl: previousOriginalAclId };
+  });
+  const distinct = [...new Set(originals.map((o) => o.acl))];
+  if (distinct.length !== 1) {
+    throw new NetworkFactsError(
+      'The protected subnets must share one network ACL, but ' +
+        originals.map((o) => `${o.subnetId} uses ${o.acl}`).join(', ') +
+        '. Associate them with one ACL or deploy one stack per ACL.',
+    );
+  }
+  return distinct[0] as string;
+}
+
+async function cidrsOfVpc(ec2: EC2Client, vpcId: string): Promise<string[]> {
+  let vpcs;
+  try {
+    vpcs = (await ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }))).Vpcs ?? [];
+  } catch (error) {
+    if (errorCode(error) === 'InvalidVpcID.NotFound') {
+      throw new NetworkFactsError(`VPC ${vpcId} was not found in this account and region. Fix -c vpcId and deploy again.`);
+    }
+    throw error;
+  }
+  const vpc = vpcs.find((v) => v.VpcId === vpcId);
+  if (!vpc) throw new NetworkFactsError(`VPC ${vpcId} was not found in this account and region. Fix -c vpcId and deploy again.`);
+  // Only CIDRs in use: a disassociated block no longer belongs to the VPC.
+  const ipv4 = (vpc.CidrBlockAssociationSet ?? [])
+    .filter((a) => a.CidrBlockState?.State === 'associated')
+    .map((a) => a.CidrBlock);
+  const ipv6 = (vpc.Ipv6CidrBlockAssociationSet ?? [])
+    .filter((a) => a.Ipv6CidrBlockState?.State === 'associated')
+    .map((a) => a.Ipv6CidrBlock);
+  const cidrs = [...ipv4, ...ipv6].filter((c): c is string => typeof c === 'string' && c.length > 0);
+  if (cidrs.length === 0) throw new NetworkFactsError(`VPC ${vpcId} has no associated CIDR block.`);
+  return cidrs;
+}
+
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { name?: unknown; Code?: unknown };
+  return typeof e.Code === 'string' ? e.Code : typeof e.name === 'string' ? e.name : undefined;
+}

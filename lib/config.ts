@@ -1,0 +1,258 @@
+/**
+ * Deployment configuration: CDK context keys, their defaults and their validation.
+ *
+ * Pure module (no CDK import) so every rule is tested without synthesizing. Errors name the key,
+ * the bad value and the fix; all problems are reported at once so one `cdk synth` shows them all.
+ */
+import { DEFAULT_METRICS_NAMESPACE } from '../core/metrics';
+
+export type ListenerProtocol = 'TCP' | 'UDP';
+
+export interface FloodGuardConfig {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly listenerPort: number;
+  readonly listenerProtocol: ListenerProtocol;
+  readonly minZScore: number;
+  readonly minPacketsPerBin: number;
+  readonly windowMinutes: number;
+  readonly requeryMinutes: number;
+  readonly naclRuleLimit: number;
+  readonly naclRuleNetworkMask: number;
+  readonly naclRuleNetworkMaskIpv6: number;
+  readonly allowListKey: string;
+  readonly logRetentionDays: number;
+  readonly metricsNamespace: string;
+  readonly operatorEmail?: string;
+  readonly maxAnomalies: number;
+}
+
+/** IANA protocol number of the listener protocol, as flow logs and NACL rules spell it. */
+export const PROTOCOL_NUMBERS: Record<ListenerProtocol, number> = { TCP: 6, UDP: 17 };
+
+/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const EXAMPLE_COMMAND =
+  'npx cdk deploy -c vpcId=vpc-0123456789abcdef0 -c subnetIds=subnet-0123456789abcdef0,subnet-0fedcba9876543210 -c listenerPort=443 -c listenerProtocol=TCP';
+
+export const REQUIRED_KEYS = ['vpcId', 'subnetIds', 'listenerPort', 'listenerProtocol'] as const;
+
+/** Every key this app reads, with its default: the README's configuration table mirrors this. */
+export const DEFAULTS = {
+  minZScore: 3.0,
+  minPacketsPerBin: 12_000,
+  windowMinutes: 60,
+  requeryMinutes: 10,
+  naclRuleLimit: 20,
+  naclRuleNetworkMask: 32,
+  naclRuleNetworkMaskIpv6: 128,
+  allowListKey: 'allow-list.txt',
+  logRetentionDays: 1,
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+  maxAnomalies: 100,
+} as const;
+
+export const CONFIG_KEYS = [...REQUIRED_KEYS, ...Object.keys(DEFAULTS), 'operatorEmail'] as const;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid nacl-flood-guard configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads one context value; `undefined` when the key is not set. */
+export type ContextReader = (key: string) => unknown;
+
+const VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const SUBNET_ID = /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+// CloudWatch namespaces: printable ASCII without ':' at the start; 'AWS/' is reserved for AWS services.
+const NAMESPACE = /^[A-Za-z0-9.\-_/#: ]{1,255}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Parses and validates the context. Throws ConfigError listing every problem; when required keys
+ * are missing, that is the single message (other checks would only add noise).
+ */
+export function parseConfig(read: ContextReader, knownKeys: readonly string[] = []): FloodGuardConfig {
+  const missing = REQUIRED_KEYS.filter((key) => isUnset(read(key)));
+  if (missing.length > 0) throw new ConfigError([missingMessage(missing, knownKeys)]);
+
+  const problems: string[] = [];
+  const check = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof KeyProblem)) throw error;
+      problems.push(error.message);
+      return undefined as T;
+    }
+  };
+
+  const config: FloodGuardConfig = {
+    vpcId: check(() => matching(read, 'vpcId', VPC_ID, 'a VPC id like vpc-0123456789abcdef0')),
+    subnetIds: check(() => subnetIds(read)),
+    listenerPort: check(() => integer(read, 'listenerPort', undefined, 1, 65_535)),
+    listenerProtocol: check(() => protocol(read)),
+    minZScore: check(() => positiveNumber(read, 'minZScore', DEFAULTS.minZScore)),
+    minPacketsPerBin: check(() => integer(read, 'minPacketsPerBin', DEFAULTS.minPacketsPerBin, 0, 1_000_000_000)),
+    windowMinutes: check(() => integer(read, 'windowMinutes', DEFAULTS.windowMinutes, 5, 1_440)),
+    requeryMinutes: check(() => integer(read, 'requeryMinutes', DEFAULTS.requeryMinutes, 5, 60)),
+    naclRuleLimit: check(() => integer(read, 'naclRuleLimit', DEFAULTS.naclRuleLimit, 20, 40)),
+    naclRuleNetworkMask: check(() => integer(read, 'naclRuleNetworkMask', DEFAULTS.naclRuleNetworkMask, 0, 32)),
+    naclRuleNetworkMaskIpv6: check(() => integer(read, 'naclRuleNetworkMaskIpv6', DEFAULTS.naclRuleNetworkMaskIpv6, 0, 128)),
+    allowListKey: check(() => objectKey(read)),
+    logRetentionDays: check(() => retention(read)),
+    metricsNamespace: check(() => namespace(read)),
+    operatorEmail: check(() => email(read)),
+    maxAnomalies: check(() => integer(read, 'maxAnomalies', DEFAULTS.maxAnomalies, 1, 1_000)),
+  };
+  if (problems.length === 0 && config.requeryMinutes >= config.windowMinutes) {
+    problems.push(
+      `requeryMinutes (${config.requeryMinutes}) must be smaller than windowMinutes (${config.windowMinutes}): ` +
+        'the re-queried minutes are part of the baseline window. Lower requeryMinutes or raise windowMinutes.',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+class KeyProblem extends Error {}
+
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
+function missingMessage(missing: readonly string[], knownKeys: readonly string[]): string {
+  const hints = missing.flatMap((key) => {
+    const lookalike = knownKeys.find((k) => k !== key && k.toLowerCase() === key.toLowerCase());
+    return lookalike ? [`(found "${lookalike}": context keys are case-sensitive, use "${key}")`] : [];
+  });
+  return [
+    `Missing required context ${missing.length === 1 ? 'key' : 'keys'}: ${missing.join(', ')}.`,
+    ...hints,
+    `Pass them on the command line (or under "context" in cdk.json), for example:\n    ${EXAMPLE_COMMAND}`,
+  ].join(' ');
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+}
+
+function text(read: ContextReader, key: string, fallback?: string): string {
+  const value = read(key);
+  if (isUnset(value)) return fallback as string;
+  if (typeof value !== 'string') throw new KeyProblem(`${key} must be text, got ${show(value)}.`);
+  return value.trim();
+}
+
+function matching(read: ContextReader, key: string, pattern: RegExp, expected: string): string {
+  const value = text(read, key);
+  if (!pattern.test(value)) {
+    throw new KeyProblem(`${key} ${show(value)} is not ${expected}. Fix: -c ${key}=<value> with the id from the VPC console.`);
+  }
+  return value;
+}
+
+function subnetIds(read: ContextReader): string[] {
+  const raw = read('subnetIds');
+  const items = Array.isArray(raw) ? raw.map(String) : text(read, 'subnetIds').split(',');
+  const ids = items.map((s) => s.trim());
+  const bad = ids.filter((id) => !SUBNET_ID.test(id));
+  if (bad.length > 0) {
+    throw new KeyProblem(
+      `subnetIds has ${bad.map(show).join(', ')}, not a subnet id like subnet-0123456789abcdef0. ` +
+        'Fix: -c subnetIds=subnet-aaa,subnet-bbb (comma-separated, no spaces).',
+    );
+  }
+  const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (duplicates.length > 0) {
+    throw new KeyProblem(`subnetIds lists ${[...new Set(duplicates)].join(', ')} more than once. Fix: list each subnet once.`);
+  }
+  return ids;
+}
+
+function numberOf(read: ContextReader, key: string, fallback: number | undefined): number {
+  const value = read(key);
+  if (isUnset(value)) return fallback as number;
+  // The CLI passes every -c value as text: accept plain decimal text only (no hex, no "1e3", no "12abc").
+  const parsed = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(parsed)) throw new KeyProblem(`${key} ${show(value)} is not a number. Fix: -c ${key}=<number>.`);
+  return parsed;
+}
+
+function integer(read: ContextReader, key: string, fallback: number | undefined, min: number, max: number): number {
+  const value = numberOf(read, key, fallback);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new KeyProblem(`${key} ${show(read(key))} must be a whole number from ${min} to ${max}. Fix: -c ${key}=<${min}-${max}>.`);
+  }
+  return value;
+}
+
+function positiveNumber(read: ContextReader, key: string, fallback: number): number {
+  const value = numberOf(read, key, fallback);
+  if (!(value > 0) || value > 1_000) {
+    throw new KeyProblem(`${key} ${show(read(key))} must be greater than 0 (and at most 1000). Fix: -c ${key}=3.0 (the default).`);
+  }
+  return value;
+}
+
+function protocol(read: ContextReader): ListenerProtocol {
+  const value = text(read, 'listenerProtocol').toUpperCase();
+  if (value !== 'TCP' && value !== 'UDP') {
+    throw new KeyProblem(
+      `listenerProtocol ${show(read('listenerProtocol'))} is not supported. Fix: -c listenerProtocol=TCP or -c listenerProtocol=UDP.`,
+    );
+  }
+  return value;
+}
+
+function objectKey(read: ContextReader): string {
+  const value = text(read, 'allowListKey', DEFAULTS.allowListKey);
+  if (Buffer.byteLength(value, 'utf8') > 1024 || value.startsWith('/') || hasControlCharacter(value)) {
+    throw new KeyProblem(
+      `allowListKey ${show(value)} is not a usable S3 object key (at most 1024 bytes, no leading "/", no control characters). ` +
+        'Fix: -c allowListKey=allow-list.txt.',
+    );
+  }
+  return value;
+}
+
+function hasControlCharacter(value: string): boolean {
+  return [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+}
+
+function retention(read: ContextReader): number {
+  const value = numberOf(read, 'logRetentionDays', DEFAULTS.logRetentionDays);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(value)) {
+    throw new KeyProblem(
+      `logRetentionDays ${show(read('logRetentionDays'))} is not a retention CloudWatch Logs accepts. ` +
+        `Fix: one of ${LOG_RETENTION_DAYS.join(', ')}.`,
+    );
+  }
+  return value;
+}
+
+function namespace(read: ContextReader): string {
+  const value = text(read, 'metricsNamespace', DEFAULTS.metricsNamespace);
+  if (!NAMESPACE.test(value) || value.startsWith(':') || value.startsWith('AWS/')) {
+    throw new KeyProblem(
+      `metricsNamespace ${show(value)} is not a valid custom CloudWatch namespace (1-255 letters, digits, . - _ / # : or spaces; ` +
+        `not starting with "AWS/" or ":"). Fix: -c metricsNamespace=${DEFAULT_METRICS_NAMESPACE}.`,
+    );
+  }
+  return value;
+}
+
+function email(read: ContextReader): string | undefined {
+  const value = read('operatorEmail');
+  if (isUnset(value)) return undefined;
+  const address = text(read, 'operatorEmail');
+  if (!EMAIL.test(address)) {
+    throw new KeyProblem(`operatorEmail ${show(value)} is not an e-mail address. Fix: -c operatorEmail=ops@example.com, or leave it out.`);
+  }
+  return address;
+}

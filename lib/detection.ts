@@ -1,0 +1,254 @@
+import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import * as timestream from 'aws-cdk-lib/aws-timestream';
+import { Construct } from 'constructs';
+import { PROTOCOL_NUMBERS, type FloodGuardConfig } from './config';
+import { FloodGuardFunction } from './lambda-function';
+import { acknowledge } from './nag';
+
+/** Table of packet bins (one record per source per minute). */
+export const PACKET_BINS_TABLE = 'packet-bins';
+/** Seconds between the two summarizer runs of one execution: detection runs twice a minute. */
+export const SECOND_RUN_DELAY_SECONDS = 30;
+/** Summarizer timeout: both runs and the wait finish well inside the minute between executions. */
+export const SUMMARIZER_TIMEOUT = Duration.seconds(25);
+/** Lambda service errors worth one quick retry; a failed run is superseded 30 s later anyway. */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+export interface DetectionProps {
+  readonly config: FloodGuardConfig;
+  readonly flowLogGroup: logs.ILogGroup;
+  /** Comma-joined VPC CIDRs from the network-facts custom resource. */
+  readonly vpcCidrs: string;
+  readonly encryptionKey: kms.IKey;
+  readonly operationalLogRetention: logs.RetentionDays;
+}
+
+/**
+ * The detection path: the packet-bin store, the anomalies topic, the summarizer and the Express
+ * state machine that EventBridge starts every minute (summarizer, wait 30 s, summarizer).
+ */
+export class Detection extends Construct {
+  readonly database: timestream.CfnDatabase;
+  readonly table: timestream.CfnTable;
+  readonly topic: sns.Topic;
+  readonly summarizer: FloodGuardFunction;
+  readonly stateMachine: sfn.StateMachine;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: DetectionProps) {
+    super(scope, id);
+    const { config } = props;
+    this.database = new timestream.CfnDatabase(this, 'Database', { kmsKeyId: props.encryptionKey.keyArn });
+    this.database.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    this.table = new timestream.CfnTable(this, 'PacketBins', {
+      databaseName: this.database.ref,
+      tableName: PACKET_BINS_TABLE,
+      retentionProperties: {
+        MemoryStoreRetentionPeriodInHours: String(memoryStoreHours(config.windowMinutes, config.requeryMinutes)),
+        MagneticStoreRetentionPeriodInDays: '1',
+      },
+    });
+    this.table.applyRemovalPolicy(RemovalPolicy.DESTROY);
+
+    this.topic = new sns.Topic(this, 'AnomaliesTopic', {
+      displayName: 'nacl-flood-guard anomalies',
+      masterKey: props.encryptionKey,
+      enforceSSL: true,
+    });
+
+    this.summarizer = new FloodGuardFunction(this, 'Summarizer', {
+      entry: 'functions/summarizer/handler.ts',
+      description: 'nacl-flood-guard summarizer: flow logs to packet bins, Z-score verdict to the anomalies topic',
+      memorySize: 1024,
+      timeout: SUMMARIZER_TIMEOUT,
+      environment: {
+        VPC_ID: config.vpcId,
+        VPC_CIDRS: props.vpcCidrs,
+        FLOW_LOG_GROUP_NAME: props.flowLogGroup.logGroupName,
+        LISTENER_PORT: String(config.listenerPort),
+        LISTENER_PROTOCOL: String(PROTOCOL_NUMBERS[config.listenerProtocol]),
+        MIN_ZSCORE: String(config.minZScore),
+        MIN_PACKETS_PER_BIN: String(config.minPacketsPerBin),
+        WINDOW_MINUTES: String(config.windowMinutes),
+        REQUERY_MINUTES: String(config.requeryMinutes),
+        MAX_ANOMALIES: String(config.maxAnomalies),
+        TIMESTREAM_DATABASE: this.database.ref,
+        TIMESTREAM_TABLE: this.table.attrName,
+        ANOMALIES_TOPIC_ARN: this.topic.topicArn,
+        POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
+        POWERTOOLS_SERVICE_NAME: 'summarizer',
+      },
+      logRetention: props.operationalLogRetention,
+      encryptionKey: props.encryptionKey,
+    });
+    this.summarizer.node.addDependency(this.table);
+    this.grantSummarizer(props);
+    this.onlySummarizerPublishes();
+
+    this.stateMachine = this.createStateMachine(props);
+    this.schedule = new events.Rule(this, 'EveryMinute', {
+      description: 'Starts the nacl-flood-guard detection state machine every minute',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      // A start that could not happen within a minute is superseded by the next one.
+      targets: [new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 2, maxEventAge: Duration.minutes(1) })],
+    });
+    this.acknowledgeFindings();
+  }
+
+  private grantSummarizer(props: DetectionProps): void {
+    const role = this.summarizer.role;
+    const stack = Stack.of(this);
+    const flowLogGroupName = props.flowLogGroup.logGroupName;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'QueryFlowLogs',
+        actions: ['logs:StartQuery'],
+        resources: [
+          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: flowLogGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          props.flowLogGroup.logGroupArn,
+        ],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadQueryResults',
+        // Neither action has a resource type: a query id is not an ARN (Service Authorization Reference).
+        actions: ['logs:GetQueryResults', 'logs:StopQuery'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PacketBins',
+        actions: ['timestream:WriteRecords', 'timestream:Select'],
+        resources: [this.table.attrArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'TimestreamEndpointDiscovery',
+        // Timestream clients must discover their cell endpoint first; DescribeEndpoints has no resource type.
+        actions: ['timestream:DescribeEndpoints'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishVerdicts', actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptVerdicts',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /** The topic policy denies Publish to every principal but the summarizer's role. */
+  private onlySummarizerPublishes(): void {
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlySummarizerPublishes',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.summarizer.role.roleArn } },
+      }),
+    );
+  }
+
+  private createStateMachine(props: DetectionProps): sfn.StateMachine {
+    const secondRun = this.summarizerRun('SecondRun', 2);
+    const wait = new sfn.Wait(this, 'WaitBeforeSecondRun', {
+      comment: 'Detection runs twice a minute',
+      time: sfn.WaitTime.duration(Duration.seconds(SECOND_RUN_DELAY_SECONDS)),
+    });
+    const firstRun = this.summarizerRun('FirstRun', 1)
+      // A failed first run must not cost the minute's second run.
+      .addCatch(wait, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      retention: props.operationalLogRetention,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return new sfn.StateMachine(this, 'Schedule', {
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      comment: 'nacl-flood-guard detection: summarizer, wait 30 s, summarizer',
+      definitionBody: sfn.DefinitionBody.fromChainable(firstRun.next(wait).next(secondRun)),
+      // Express executions stop at 5 minutes; end well before with a logged timeout.
+      timeout: Duration.minutes(3),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+
+  private summarizerRun(id: string, run: 1 | 2): tasks.LambdaInvoke {
+    const task = new tasks.LambdaInvoke(this, id, {
+      lambdaFunction: this.summarizer.function,
+      comment: `Summarizer run ${run} of this minute`,
+      payload: sfn.TaskInput.fromObject({ source: 'nacl-flood-guard.schedule', run, 'executionStartTime.$': '$$.Execution.StartTime' }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(SUMMARIZER_TIMEOUT.plus(Duration.seconds(5))),
+    });
+    task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    return task;
+  }
+
+  private acknowledgeFindings(): void {
+    for (const resource of [this.database, this.table]) {
+      acknowledge(
+        resource,
+        'CloudFormation-Validate::W3697',
+        'Timestream for LiveAnalytics is closed to new customers since 2025-06-20 (README, Limits): this stack serves accounts that already use it, and the packet-bin store sits behind a port so another store can replace it.',
+      );
+    }
+    acknowledge(
+      this.summarizer.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'logs:GetQueryResults/StopQuery and timestream:DescribeEndpoints have no resource type (Service Authorization Reference); X-Ray PutTraceSegments/PutTelemetryRecords likewise.',
+    );
+    acknowledge(
+      this.summarizer.function,
+      'Serverless-LambdaDLQ',
+      'Invoked synchronously by the state machine; a failed run is logged with the execution and superseded by the next run 30 s later, so there is no event to dead-letter.',
+    );
+    acknowledge(
+      this.stateMachine,
+      'AwsSolutions-IAM5[Resource::*]',
+      'CloudWatch Logs vended-log delivery actions (logs:CreateLogDelivery etc.) and X-Ray actions support no resource-level permissions; the state machine needs them for execution logging and tracing.',
+    );
+    acknowledge(
+      this.stateMachine,
+      `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.summarizer.function.node.defaultChild as never)}.Arn>:*]`,
+      'Step Functions LambdaInvoke grants the function ARN and its qualified ARNs (versions/aliases) of this one function only.',
+    );
+    acknowledge(
+      this.schedule,
+      'Serverless-EventBusDLQ',
+      'Each schedule event is superseded by the next one a minute later; a dead-lettered start would never be replayed, and missed runs show on the dashboard (SummarizerRuns).',
+    );
+  }
+}
+
+/**
+ * Memory-store retention: the whole window plus the re-queried minutes, rounded up to hours, so
+ * every bin a run rewrites or reads is in the fast store (reference: 2 h for a 60-minute window).
+ */
+export function memoryStoreHours(windowMinutes: number, requeryMinutes: number): number {
+  return Math.max(2, Math.ceil((windowMinutes + requeryMinutes) / 60));
+}

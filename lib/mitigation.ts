@@ -1,0 +1,237 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FloodGuardConfig } from './config';
+import { FloodGuardFunction } from './lambda-function';
+import { acknowledge } from './nag';
+
+export interface MitigationProps {
+  readonly config: FloodGuardConfig;
+  readonly topic: sns.ITopic;
+  readonly blueAcl: ec2.CfnNetworkAcl;
+  readonly greenAcl: ec2.CfnNetworkAcl;
+  readonly originalNetworkAclId: string;
+  readonly vpcCidrs: string;
+  readonly encryptionKey: kms.IKey;
+  readonly operationalLogRetention: logs.RetentionDays;
+}
+
+/**
+ * The mitigation path: the allow-list bucket, the audit log, the NACL updater subscribed to the
+ * anomalies topic (one at a time, async retries, failures to an encrypted dead-letter queue).
+ */
+export class Mitigation extends Construct {
+  readonly allowListBucket: s3.Bucket;
+  readonly accessLogsBucket: s3.Bucket;
+  readonly auditLogGroup: logs.LogGroup;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly updater: FloodGuardFunction;
+
+  constructor(scope: Construct, id: string, props: MitigationProps) {
+    super(scope, id);
+    const { config } = props;
+    this.accessLogsBucket = this.createAccessLogsBucket();
+    this.allowListBucket = new s3.Bucket(this, 'AllowList', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // A bad edit can be rolled back to any earlier version of the allow list.
+      versioned: true,
+      // SSE-S3: editing the list with `aws s3 cp` then needs no KMS permission.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'allow-list/',
+      // Operator-edited data: kept when the stack is deleted.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.auditLogGroup = new logs.LogGroup(this, 'AuditLog', {
+      retention: props.operationalLogRetention,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'UpdaterDeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.updater = new FloodGuardFunction(this, 'NaclUpdater', {
+      entry: 'functions/nacl-updater/handler.ts',
+      description: 'nacl-flood-guard NACL updater: anomalies to deny rules on the inactive blue/green ACL, then swap',
+      memorySize: 512,
+      // EC2 calls for up to 2 x 40 rules plus one swap per subnet, with throttling backoff.
+      timeout: Duration.minutes(2),
+      // One writer: two concurrent updaters could both pick the same inactive ACL.
+      reservedConcurrentExecutions: 1,
+      environment: {
+        VPC_ID: config.vpcId,
+        VPC_CIDRS: props.vpcCidrs,
+        SUBNET_IDS: config.subnetIds.join(','),
+        ORIGINAL_NACL_ID: props.originalNetworkAclId,
+        BLUE_NACL_ID: props.blueAcl.attrId,
+        GREEN_NACL_ID: props.greenAcl.attrId,
+        NACL_RULE_LIMIT: String(config.naclRuleLimit),
+        NACL_RULE_NETWORK_MASK: String(config.naclRuleNetworkMask),
+        NACL_RULE_NETWORK_MASK_IPV6: String(config.naclRuleNetworkMaskIpv6),
+        ALLOW_LIST_BUCKET: this.allowListBucket.bucketName,
+        ALLOW_LIST_KEY: config.allowListKey,
+        AUDIT_LOG_GROUP_NAME: this.auditLogGroup.logGroupName,
+        POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
+        POWERTOOLS_SERVICE_NAME: 'nacl-updater',
+      },
+      logRetention: props.operationalLogRetention,
+      encryptionKey: props.encryptionKey,
+    });
+    this.updater.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      // Verdicts arrive twice a minute; an older one is superseded by a newer one anyway.
+      maxEventAge: Duration.minutes(10),
+      onFailure: new QueueArnDestination(this.deadLetterQueue),
+    });
+    props.topic.addSubscription(
+      new subscriptions.LambdaSubscription(this.updater.function, { deadLetterQueue: this.deadLetterQueue }),
+    );
+    this.grantUpdater(props);
+    this.letSnsDeadLetter(props);
+    this.acknowledgeFindings();
+  }
+
+  private createAccessLogsBucket(): s3.Bucket {
+    return new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      // Server access log delivery supports SSE-S3 only.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(90), noncurrentVersionExpiration: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private grantUpdater(props: MitigationProps): void {
+    const stack = Stack.of(this);
+    const role = this.updater.role;
+    const aclArn = (id: string) => stack.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: id });
+    const stackAcls = [aclArn(props.blueAcl.attrId), aclArn(props.greenAcl.attrId)];
+    const subnets = props.config.subnetIds.map((id) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: id }));
+
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeAcls',
+        // Describe* actions support no resource-level permissions.
+        actions: ['ec2:DescribeNetworkAcls'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteStackAclsOnly',
+        actions: ['ec2:CreateNetworkAclEntry', 'ec2:ReplaceNetworkAclEntry', 'ec2:DeleteNetworkAclEntry', 'ec2:CreateTags'],
+        resources: stackAcls,
+      }),
+    );
+    // ReplaceNetworkAclAssociation authorizes both the target network-acl and the subnet:
+    // only the protected subnets, only onto blue, green or their original ACL.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SwapProtectedSubnets',
+        actions: ['ec2:ReplaceNetworkAclAssociation'],
+        resources: [...stackAcls, aclArn(props.originalNetworkAclId), ...subnets],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadAllowList',
+        actions: ['s3:GetObject'],
+        resources: [this.allowListBucket.arnForObjects(props.config.allowListKey)],
+      }),
+    );
+    // Without ListBucket a missing object answers 403 instead of 404; the key-only prefix keeps it to that object.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'TellMissingAllowList',
+        actions: ['s3:ListBucket'],
+        resources: [this.allowListBucket.bucketArn],
+        conditions: { StringEquals: { 's3:prefix': props.config.allowListKey } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteAudit',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.auditLogGroup.logGroupArn],
+      }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'DeadLetter', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptDeadLetters',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /** SNS moves undeliverable messages to the encrypted queue: it needs the key. */
+  private letSnsDeadLetter(props: MitigationProps): void {
+    props.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'SnsDeadLettersFromAnomaliesTopic',
+        principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        // The topic's own ARN would make key and topic depend on each other: this account's topics in this region.
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'sns', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME }) },
+        },
+      }),
+    );
+  }
+
+  private acknowledgeFindings(): void {
+    acknowledge(
+      this.updater.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'ec2:DescribeNetworkAcls supports no resource-level permissions (Service Authorization Reference); X-Ray PutTraceSegments/PutTelemetryRecords likewise. Every write is scoped to named ACLs and subnets.',
+    );
+    acknowledge(
+      this.updater.function,
+      'Serverless-LambdaDLQ',
+      'Asynchronous failures go to the on-failure destination (EventInvokeConfig) on the same SQS queue, which records request, response and error; a DeadLetterConfig as well would deliver each failure twice.',
+    );
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself the dead-letter destination of the updater (async on-failure destination and SNS subscription redrive); it has no consumer to redrive from.',
+    );
+    acknowledge(
+      this.deadLetterQueue,
+      'Serverless-SQSRedrivePolicy',
+      'This queue is itself the dead-letter destination of the updater; a redrive policy on it would have nowhere meaningful to go.',
+    );
+  }
+}
+
+/**
+ * Names the queue as the on-failure destination without CDK's grant, which would add wildcard KMS
+ * actions; the updater's role gets exactly sqs:SendMessage and the two KMS actions instead.
+ */
+class QueueArnDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(): lambda.DestinationConfig {
+    return { destination: this.queue.queueArn };
+  }
+}
