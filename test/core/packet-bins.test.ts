@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseAddress, parseNetwork, type Network } from '../../core/addresses';
+import { parseMinuteRows, parsePacketCount, type InsightsRow } from '../../core/packet-bins';
+
+const MINUTE = Date.UTC(2026, 10, 25, 12, 0);
+const VPC: Network[] = [parseNetwork('10.0.0.0/16') as Network, parseNetwork('2001:db8:1234:1a00::/56') as Network];
+
+function row(src: string | undefined, packets: string | undefined, lag?: string): InsightsRow {
+  return [
+    ...(src === undefined ? [] : [{ field: 'srcAddr', value: src }]),
+    ...(packets === undefined ? [] : [{ field: 'binPackets', value: packets }]),
+    ...(lag === undefined ? [] : [{ field: 'maxLagMs', value: lag }]),
+  ];
+}
+
+describe('parseMinuteRows', () => {
+  it('turns rows into bins of the minute, with the largest lag', () => {
+    // Act
+    const parsed = parseMinuteRows([row('198.51.100.7', '15000', '301000'), row('2001:DB8::1', '40', '2500')], MINUTE, VPC);
+
+    // Assess
+    expect(parsed.bins).toEqual([
+      { sourceIp: '198.51.100.7', minuteStartMs: MINUTE, packets: 15000 },
+      { sourceIp: '2001:db8::1', minuteStartMs: MINUTE, packets: 40 },
+    ]);
+    expect(parsed.rejections).toEqual([]);
+    expect(parsed.maxLagMs).toBe(301000);
+  });
+
+  it('rejects malformed rows with a reason and keeps the rest', () => {
+    // Prepare
+    const rows = [
+      row(undefined, '10'),
+      row('', '10'),
+      row('not-an-ip', '10'),
+      row('203.0.113.9', undefined),
+      row('203.0.113.9', 'lots'),
+      row('203.0.113.9', '-3'),
+      row('203.0.113.9', '1.5'),
+      row('10.0.3.4', '99999'),
+      row('2001:db8:1234:1a12::5', '99999'),
+      row('203.0.113.10', '1.2E4', 'garbage'),
+    ];
+
+    // Act
+    const parsed = parseMinuteRows(rows, MINUTE, VPC);
+
+    // Assess
+    expect(parsed.rejections.map((r) => r.reason)).toEqual([
+      'missing source address',
+      'missing source address',
+      'invalid source address',
+      'missing packets',
+      'invalid packets',
+      'invalid packets',
+      'invalid packets',
+      'source inside the VPC',
+      'source inside the VPC',
+    ]);
+    expect(parsed.rejections[4]?.row).toEqual({ srcAddr: '203.0.113.9', binPackets: 'lots' });
+    expect(parsed.bins).toEqual([{ sourceIp: '203.0.113.10', minuteStartMs: MINUTE, packets: 12000 }]);
+    expect(parsed.maxLagMs).toBeUndefined();
+  });
+
+  it('sums rows that spell the same address differently', () => {
+    const parsed = parseMinuteRows([row('2001:db8:0:0::1', '5'), row('2001:db8::1', '7')], MINUTE, VPC);
+    expect(parsed.bins).toEqual([{ sourceIp: '2001:db8::1', minuteStartMs: MINUTE, packets: 12 }]);
+  });
+
+  const externalV4 = fc.ipV4().filter((a) => !a.startsWith('10.0.'));
+  const address = fc.oneof(externalV4, fc.ipV6().filter((a) => !(parseAddress(a)?.address ?? '').startsWith('2001:db8:1234:1a')));
+  const garbage = fc.oneof(fc.string(), fc.constantFrom('', '-', 'NaN', 'Infinity', '1e400', '0x10', '12,000'));
+
+  it('property: valid rows become bins whose packets add up, per canonical source', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(address, fc.integer({ min: 0, max: 2 ** 40 })), { maxLength: 50 }), (pairs) => {
+        const parsed = parseMinuteRows(pairs.map(([a, p]) => row(a, String(p))), MINUTE, VPC);
+        expect(parsed.rejections).toEqual([]);
+        const expected = new Map<string, number>();
+        for (const [a, p] of pairs) {
+          const key = parseAddress(a)?.address as string;
+          expected.set(key, (expected.get(key) ?? 0) + p);
+        }
+        expect(new Map(parsed.bins.map((b) => [b.sourceIp, b.packets]))).toEqual(expected);
+        expect(parsed.bins.every((b) => b.minuteStartMs === MINUTE)).toBe(true);
+      }),
+    );
+  });
+
+  it('property: arbitrary rows never throw, and every row is either binned or rejected', () => {
+    const anyRow = fc.array(fc.record({ field: fc.constantFrom('srcAddr', 'binPackets', 'maxLagMs', 'other'), value: fc.oneof(garbage, address, fc.nat().map(String)) }), { maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(anyRow, { maxLength: 30 }), (rows) => {
+        const parsed = parseMinuteRows(rows, MINUTE, VPC);
+        const binnedRows = rows.length - parsed.rejections.length;
+        expect(parsed.bins.length).toBeLessThanOrEqual(binnedRows);
+        for (const bin of parsed.bins) {
+          expect(parseAddress(bin.sourceIp)?.address).toBe(bin.sourceIp);
+          expect(Number.isSafeInteger(bin.packets) && bin.packets >= 0).toBe(true);
+        }
+      }),
+    );
+  });
+});
+
+describe('parsePacketCount', () => {
+  it('reads whole numbers in the forms Insights prints', () => {
+    expect(parsePacketCount('12000')).toBe(12000);
+    expect(parsePacketCount('12000.0')).toBe(12000);
+    expect(parsePacketCount('1.2E4')).toBe(12000);
+    expect(parsePacketCount(' 7 ')).toBe(7);
+  });
+
+  it('refuses anything that is not a non-negative whole number', () => {
+    for (const text of ['', '-1', '1.5', 'abc', 'NaN', 'Infinity', '1e400', '0x1F', '9007199254740993']) expect(parsePacketCount(text)).toBeUndefined();
+  });
+});
