@@ -1,3 +1,5 @@
+import type { AuditLine } from '../functions/nacl-updater/audit-log';
+
 /**
  * The audit log the NACL updater writes: one JSON line per blocked source, whose @timestamp is
  * the block time. Logs Insights discovers the fields of JSON events by itself.
@@ -7,7 +9,7 @@ export const AUDIT_FIELDS = {
   network: 'network',
   zScore: 'z_score',
   packets: 'packets',
-} as const;
+} as const satisfies Record<string, keyof AuditLine>;
 
 /**
  * Logs Insights query of the Blocked IPs table: per hour and source, the highest Z-score, the
