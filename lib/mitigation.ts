@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WATERMARK_TAG } from '../functions/nacl-updater/updater';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
@@ -136,8 +137,16 @@ export class Mitigation extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteStackAclsOnly',
-        actions: ['ec2:CreateNetworkAclEntry', 'ec2:ReplaceNetworkAclEntry', 'ec2:DeleteNetworkAclEntry', 'ec2:CreateTags'],
+        actions: ['ec2:CreateNetworkAclEntry', 'ec2:ReplaceNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'],
         resources: stackAcls,
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WatermarkStackAclsOnly',
+        actions: ['ec2:CreateTags'],
+        resources: stackAcls,
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG] } },
       }),
     );
     // ReplaceNetworkAclAssociation authorizes both the target network-acl and the subnet:

@@ -1,0 +1,180 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, EXAMPLE_COMMAND, LOG_RETENTION_DAYS, parseConfig, type ContextReader } from '../../lib/config';
+
+const REQUIRED = {
+  vpcId: 'vpc-0123456789abcdef0',
+  subnetIds: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
+  listenerPort: '443',
+  listenerProtocol: 'TCP',
+};
+
+function reader(values: Record<string, unknown>): ContextReader {
+  return (key) => values[key];
+}
+
+function problemsOf(values: Record<string, unknown>, knownKeys: string[] = []): readonly string[] {
+  try {
+    parseConfig(reader(values), knownKeys);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('applies every documented default when only the required keys are given', () => {
+    // Act
+    const config = parseConfig(reader(REQUIRED));
+
+    // Assess
+    expect(config).toEqual({
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+      listenerPort: 443,
+      listenerProtocol: 'TCP',
+      minZScore: 3,
+      minPacketsPerBin: 12_000,
+      windowMinutes: 60,
+      requeryMinutes: 10,
+      naclRuleLimit: 20,
+      naclRuleNetworkMask: 32,
+      naclRuleNetworkMaskIpv6: 128,
+      allowListKey: 'allow-list.txt',
+      logRetentionDays: 1,
+      metricsNamespace: 'AutoNACL',
+      operatorEmail: undefined,
+      maxAnomalies: 100,
+    });
+  });
+
+  it('reads numbers given as text (command line) or as numbers (cdk.json), and protocol in any case', () => {
+    // Prepare
+    const values = {
+      ...REQUIRED,
+      listenerPort: 53,
+      listenerProtocol: 'udp',
+      minZScore: '2.5',
+      minPacketsPerBin: 0,
+      windowMinutes: '120',
+      requeryMinutes: 15,
+      naclRuleLimit: '40',
+      naclRuleNetworkMask: '24',
+      naclRuleNetworkMaskIpv6: 64,
+      allowListKey: 'lists/allow.txt',
+      logRetentionDays: '7',
+      metricsNamespace: 'Edge/Floods',
+      operatorEmail: 'ops@example.com',
+      maxAnomalies: '40',
+      subnetIds: ['subnet-0123456789abcdef0'],
+    };
+
+    // Act
+    const config = parseConfig(reader(values));
+
+    // Assess
+    expect(config).toMatchObject({
+      listenerPort: 53,
+      listenerProtocol: 'UDP',
+      minZScore: 2.5,
+      minPacketsPerBin: 0,
+      windowMinutes: 120,
+      requeryMinutes: 15,
+      naclRuleLimit: 40,
+      naclRuleNetworkMask: 24,
+      naclRuleNetworkMaskIpv6: 64,
+      allowListKey: 'lists/allow.txt',
+      logRetentionDays: 7,
+      metricsNamespace: 'Edge/Floods',
+      operatorEmail: 'ops@example.com',
+      maxAnomalies: 40,
+      subnetIds: ['subnet-0123456789abcdef0'],
+    });
+  });
+
+  it('lists every missing required key in one message with an example command', () => {
+    // Act
+    const problems = problemsOf({ subnetIds: REQUIRED.subnetIds });
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('Missing required context keys: vpcId, listenerPort, listenerProtocol.');
+    expect(problems[0]).toContain(EXAMPLE_COMMAND);
+  });
+
+  it('treats an empty value as missing', () => {
+    expect(problemsOf({ ...REQUIRED, vpcId: ' ' })[0]).toContain('Missing required context key: vpcId.');
+  });
+
+  it('points at a key spelt in the wrong case', () => {
+    // Act
+    const problems = problemsOf({ ...REQUIRED, listenerPort: undefined }, ['listenerport']);
+
+    // Assess
+    expect(problems[0]).toContain('found "listenerport": context keys are case-sensitive, use "listenerPort"');
+  });
+
+  const invalid: [string, Record<string, unknown>, string][] = [
+    ['vpcId', { vpcId: 'vpc-12' }, 'vpcId "vpc-12" is not a VPC id like vpc-0123456789abcdef0'],
+    ['vpcId upper case', { vpcId: 'VPC-0123456789ABCDEF0' }, 'vpcId "VPC-0123456789ABCDEF0" is not a VPC id'],
+    ['subnetIds', { subnetIds: 'subnet-0123456789abcdef0,sg-0123456789abcdef0' }, 'subnetIds has "sg-0123456789abcdef0", not a subnet id'],
+    ['subnetIds with a blank entry', { subnetIds: 'subnet-0123456789abcdef0,' }, 'subnetIds has "", not a subnet id'],
+    ['duplicate subnetIds', { subnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef0' }, 'subnetIds lists subnet-0123456789abcdef0 more than once'],
+    ['listenerPort 0', { listenerPort: '0' }, 'listenerPort "0" must be a whole number from 1 to 65535'],
+    ['listenerPort 65536', { listenerPort: 65536 }, 'listenerPort 65536 must be a whole number from 1 to 65535'],
+    ['listenerPort text', { listenerPort: 'https' }, 'listenerPort "https" is not a number'],
+    ['listenerPort fraction', { listenerPort: '443.5' }, 'listenerPort "443.5" must be a whole number'],
+    ['listenerPort hex', { listenerPort: '0x1bb' }, 'listenerPort "0x1bb" is not a number'],
+    ['listenerProtocol', { listenerProtocol: 'ICMP' }, 'listenerProtocol "ICMP" is not supported. Fix: -c listenerProtocol=TCP or -c listenerProtocol=UDP'],
+    ['minZScore 0', { minZScore: '0' }, 'minZScore "0" must be greater than 0'],
+    ['minZScore negative', { minZScore: '-1' }, 'minZScore "-1" must be greater than 0'],
+    ['minPacketsPerBin negative', { minPacketsPerBin: '-5' }, 'minPacketsPerBin "-5" must be a whole number from 0'],
+    ['windowMinutes too short', { windowMinutes: '4' }, 'windowMinutes "4" must be a whole number from 5 to 1440'],
+    ['requeryMinutes too short', { requeryMinutes: '4' }, 'requeryMinutes "4" must be a whole number from 5 to 60'],
+    ['naclRuleLimit 19', { naclRuleLimit: '19' }, 'naclRuleLimit "19" must be a whole number from 20 to 40'],
+    ['naclRuleLimit 41', { naclRuleLimit: 41 }, 'naclRuleLimit 41 must be a whole number from 20 to 40'],
+    ['naclRuleNetworkMask 33', { naclRuleNetworkMask: '33' }, 'naclRuleNetworkMask "33" must be a whole number from 0 to 32'],
+    ['naclRuleNetworkMaskIpv6 129', { naclRuleNetworkMaskIpv6: '129' }, 'naclRuleNetworkMaskIpv6 "129" must be a whole number from 0 to 128'],
+    ['allowListKey leading slash', { allowListKey: '/allow.txt' }, 'allowListKey "/allow.txt" is not a usable S3 object key'],
+    ['allowListKey control character', { allowListKey: 'allow\u0007.txt' }, 'is not a usable S3 object key'],
+    ['allowListKey too long', { allowListKey: 'a'.repeat(1025) }, 'is not a usable S3 object key'],
+    ['logRetentionDays', { logRetentionDays: '2' }, 'logRetentionDays "2" is not a retention CloudWatch Logs accepts'],
+    ['metricsNamespace reserved', { metricsNamespace: 'AWS/Floods' }, 'metricsNamespace "AWS/Floods" is not a valid custom CloudWatch namespace'],
+    ['metricsNamespace characters', { metricsNamespace: 'Floods!' }, 'metricsNamespace "Floods!" is not a valid custom CloudWatch namespace'],
+    ['operatorEmail', { operatorEmail: 'ops-at-example' }, 'operatorEmail "ops-at-example" is not an e-mail address'],
+    ['maxAnomalies', { maxAnomalies: '1001' }, 'maxAnomalies "1001" must be a whole number from 1 to 1000'],
+    ['requeryMinutes not below the window', { windowMinutes: '10', requeryMinutes: '10' }, 'requeryMinutes (10) must be smaller than windowMinutes (10)'],
+  ];
+
+  it.each(invalid)('rejects a bad %s naming the key, the value and the fix', (_name, override, expected) => {
+    // Act
+    const problems = problemsOf({ ...REQUIRED, ...override });
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+    expect(problems[0]).toMatch(/Fix:|Lower requeryMinutes/);
+  });
+
+  it('reports every bad key at once', () => {
+    // Act
+    const problems = problemsOf({ ...REQUIRED, listenerPort: '0', naclRuleLimit: '10', minZScore: 'high' });
+
+    // Assess
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['listenerPort', 'minZScore', 'naclRuleLimit']);
+  });
+
+  it('accepts every port from 1 to 65535 and every accepted retention', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 65_535 }), fc.constantFrom(...LOG_RETENTION_DAYS), (port, days) => {
+        const config = parseConfig(reader({ ...REQUIRED, listenerPort: String(port), logRetentionDays: String(days) }));
+        return config.listenerPort === port && config.logRetentionDays === days;
+      }),
+    );
+  });
+
+  it('keeps the documented defaults', () => {
+    expect(DEFAULTS).toMatchObject({ minZScore: 3, minPacketsPerBin: 12_000, windowMinutes: 60, naclRuleLimit: 20, allowListKey: 'allow-list.txt' });
+  });
+});
