@@ -33,7 +33,7 @@ export async function captureEmf(act: () => Promise<unknown>): Promise<EmittedMe
     return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write);
   try {
-    await act().catch(() => undefined);
+    await act();
   } finally {
     spy.mockRestore();
   }

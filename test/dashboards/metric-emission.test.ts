@@ -1,8 +1,16 @@
-import { PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, GetQueryResultsCommand, PutLogEventsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { QueryCommand, TimestreamQueryClient, type QueryCommandOutput } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE, Metrics, type MetricDefinition, type MetricSource } from '../../core/metrics';
+import { BIN_QUERY_COLUMNS } from '../../core/insights-query';
+import { ANOMALY_COLUMNS, BASELINE_COLUMNS } from '../../core/zscore-query';
 import { createHandler as createUpdaterHandler } from '../../functions/nacl-updater/handler';
+import { loadConfig } from '../../functions/summarizer/config';
+import { createHandler as createSummarizerHandler } from '../../functions/summarizer/handler';
 import { AUDIT_STREAM, World, flooders, message } from '../nacl-updater/fixture';
 import { captureEmf, type EmittedMetric } from './emf';
 
@@ -114,5 +122,116 @@ describe('the NACL updater emits its metrics as EMF', () => {
 
     const value = (name: string) => emitted.find((m) => m.name === name)?.value;
     expect([value('BlockedSourceIPs'), value('UnblockedSourceIPs'), value('AllowListedSourcesSkipped'), value('AllowListInvalidLines')]).toEqual([18, 1, 1, 1]);
+  });
+});
+
+describe('the summarizer emits its metrics as EMF', () => {
+  const VPC = 'vpc-0fedcba9876543210';
+  const NOW = Date.UTC(2026, 10, 25, 12, 34, 56, 789);
+
+  /** A Timestream Query page with typed columns, as the API returns it. */
+  function page(columns: Array<[string, string]>, rows: string[][]): QueryCommandOutput {
+    return {
+      $metadata: {},
+      QueryId: 'q',
+      ColumnInfo: columns.map(([Name, ScalarType]) => ({ Name, Type: { ScalarType } })),
+      Rows: rows.map((row) => ({ Data: row.map((ScalarValue) => ({ ScalarValue })) })),
+    } as QueryCommandOutput;
+  }
+
+  /** One run of the real handler against client mocks: every minute Complete, one flooder judged anomalous. */
+  async function representativeRun() {
+    const logs = mockClient(CloudWatchLogsClient);
+    const write = mockClient(TimestreamWriteClient);
+    const query = mockClient(TimestreamQueryClient);
+    const sns = mockClient(SNSClient);
+    logs.on(StartQueryCommand).callsFake((input: { startTime: number }) => ({ queryId: `q-${input.startTime}` }));
+    logs.on(GetQueryResultsCommand).resolves({
+      status: 'Complete',
+      results: [
+        [
+          { field: BIN_QUERY_COLUMNS.sourceIp, value: '198.51.100.7' },
+          { field: BIN_QUERY_COLUMNS.packets, value: '90000' },
+          { field: BIN_QUERY_COLUMNS.maxLagMs, value: '310000' },
+        ],
+        [
+          { field: BIN_QUERY_COLUMNS.sourceIp, value: '203.0.113.9' },
+          { field: BIN_QUERY_COLUMNS.packets, value: '120' },
+          { field: BIN_QUERY_COLUMNS.maxLagMs, value: '290000' },
+        ],
+      ],
+      statistics: { bytesScanned: 4096, recordsMatched: 2, recordsScanned: 50 },
+    });
+    write.on(WriteRecordsCommand).resolves({ RecordsIngested: { Total: 2, MemoryStore: 2, MagneticStore: 0 } });
+    query.on(QueryCommand).callsFake((input: { QueryString: string }) =>
+      input.QueryString.includes(BASELINE_COLUMNS.standardDeviation)
+        ? page(
+            [
+              [BASELINE_COLUMNS.binCount, 'BIGINT'],
+              [BASELINE_COLUMNS.mean, 'DOUBLE'],
+              [BASELINE_COLUMNS.standardDeviation, 'DOUBLE'],
+            ],
+            [['120', '1500.5', '8000.25']],
+          )
+        : page(
+            [
+              [ANOMALY_COLUMNS.sourceIp, 'VARCHAR'],
+              [ANOMALY_COLUMNS.maxZScore, 'DOUBLE'],
+              [ANOMALY_COLUMNS.maxPackets, 'BIGINT'],
+            ],
+            [['198.51.100.7', '11.06', '90000']],
+          ),
+    );
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    const clock = { now: NOW };
+    const handler = createSummarizerHandler({
+      config: loadConfig({
+        VPC_ID: VPC,
+        VPC_CIDRS: '10.0.0.0/16',
+        FLOW_LOG_GROUP_NAME: '/flood-guard/flow-logs',
+        LISTENER_PORT: '443',
+        LISTENER_PROTOCOL: '6',
+        REQUERY_MINUTES: '3',
+        TIMESTREAM_DATABASE: 'floodguard',
+        TIMESTREAM_TABLE: 'packet_bins',
+        ANOMALIES_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
+      }),
+      logs: new CloudWatchLogsClient({ region: 'eu-west-1' }),
+      timestreamWrite: new TimestreamWriteClient({ region: 'eu-west-1' }),
+      timestreamQuery: new TimestreamQueryClient({ region: 'eu-west-1' }),
+      sns: new SNSClient({ region: 'eu-west-1' }),
+      now: () => clock.now,
+      sleep: async (ms) => {
+        clock.now += ms;
+      },
+    });
+    const emitted = await captureEmf(() => handler({}, { getRemainingTimeInMillis: () => 60_000 }));
+    const published = sns.commandCalls(PublishCommand).length;
+    for (const mock of [logs, write, query, sns]) mock.restore();
+    return { emitted, published };
+  }
+
+  it('emits every summarizer metric of core/metrics.ts in one run, each with the namespace and VpcId dimension', async () => {
+    // Act
+    const { emitted, published } = await representativeRun();
+
+    // Assess
+    expect(published).toBe(1);
+    expectProductMetrics(emitted, 'summarizer', VPC);
+    expect([...new Set(emitted.map((m) => m.name))].sort()).toEqual(namesOf('summarizer'));
+  });
+
+  it('reports what the run saw in the EMF line', async () => {
+    const { emitted } = await representativeRun();
+
+    const value = (name: string) => emitted.find((m) => m.name === name)?.value;
+    expect({
+      SummarizerRuns: value('SummarizerRuns'),
+      IncompleteRuns: value('IncompleteRuns'),
+      UniqueSourceIPs: value('UniqueSourceIPs'),
+      OutlierSourceIPs: value('OutlierSourceIPs'),
+      FlowLogDeliveryLag: value('FlowLogDeliveryLag'),
+      PacketBinAverage: value('PacketBinAverage'),
+    }).toEqual({ SummarizerRuns: 1, IncompleteRuns: 0, UniqueSourceIPs: 2, OutlierSourceIPs: 1, FlowLogDeliveryLag: 310, PacketBinAverage: 1500.5 });
   });
 });
