@@ -63,6 +63,25 @@ describe('dashboard layout', () => {
     expect(graphs).toHaveLength(13);
   });
 
+  it('satisfies the documented dashboard body structure for every widget type it uses', () => {
+    for (const w of widgets) {
+      const p = w.properties;
+      expect(['metric', 'text', 'log', 'alarm']).toContain(w.type);
+      expect(w.width >= 1 && w.width <= 24 && w.height >= 1 && w.height <= 1000 && w.x >= 0 && w.y >= 0).toBe(true);
+      if (w.type === 'metric') {
+        expect(p.region).toBe('${AWS::Region}');
+        expect((p.metrics as unknown[]).length).toBeGreaterThan(0);
+      }
+      if (w.type === 'log') {
+        expect(p.region).toBe('${AWS::Region}');
+        expect(typeof p.query).toBe('string');
+      }
+      if (w.type === 'alarm') expect((p.alarms as unknown[]).length).toBeLessThanOrEqual(100);
+      if (w.type === 'text') expect(String(p.markdown).length).toBeGreaterThan(0);
+    }
+    expect(widgets.length).toBeLessThanOrEqual(500);
+  });
+
   it('is valid dashboard JSON whose widgets all fit the 24-column grid without overlapping', () => {
     const cells = new Set<string>();
     for (const w of widgets) {
