@@ -9,6 +9,9 @@ import {
   type CreateNetworkAclEntryCommandInput,
   type CreateTagsCommandInput,
   type DeleteNetworkAclEntryCommandInput,
+  type EC2ClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
   type DescribeNetworkAclsCommandInput,
   type DescribeNetworkAclsCommandOutput,
   type NetworkAcl,
@@ -17,6 +20,7 @@ import {
   type ReplaceNetworkAclAssociationCommandOutput,
   type ReplaceNetworkAclEntryCommandInput,
 } from '@aws-sdk/client-ec2';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { cidrText, parseNetwork, type AddressFamily } from '../core/addresses';
 
 /**
@@ -417,9 +421,7 @@ export class Ec2NetworkAclStandIn {
   }
 }
 
-type Ec2Stub = {
-  on(command: unknown): { callsFake(fn: (input: never) => unknown): unknown };
-};
+type Ec2Stub = AwsStub<ServiceInputTypes, ServiceOutputTypes, EC2ClientResolvedConfig>;
 
 function familyOf(entry: Pick<Entry, 'ipv6CidrBlock'>): AddressFamily {
   return entry.ipv6CidrBlock !== undefined ? 'ipv6' : 'ipv4';

@@ -86,23 +86,28 @@ export class NaclUpdater {
   }
 
   private async apply(message: AnomalyMessage): Promise<void> {
-    const { logger, metrics } = this.deps;
+    const generatedAt = Date.parse(message.generatedAt);
+    // A duplicate or late message this container already knows to be old costs no call at all.
+    if (this.isOld(generatedAt, undefined)) return;
     const allowList = await this.readAllowList();
     if (!allowList) return;
     const state = await this.readState();
-    const generatedAt = Date.parse(message.generatedAt);
-    const lastApplied = Math.max(state.watermark ?? -Infinity, this.appliedAt ?? -Infinity);
-    if (generatedAt <= lastApplied) {
-      logger.info('anomaly message not newer than the one last applied: ignored', { generatedAt: message.generatedAt, lastApplied: new Date(lastApplied).toISOString() });
-      metrics.count('MessagesIgnored', 1);
-      return;
-    }
+    if (this.isOld(generatedAt, state.watermark)) return;
     const selection = this.select(message, allowList, state);
     const enforcement = await this.enforce(selection, state);
     this.appliedAt = generatedAt;
     if (enforcement.changed) await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
     this.report(message, selection, enforcement);
     await this.writeAudit(enforcement.placed);
+  }
+
+  /** True (and counted) when a message is not newer than the last one applied, here or by any container. */
+  private isOld(generatedAt: number, tagged: number | undefined): boolean {
+    const lastApplied = Math.max(tagged ?? -Infinity, this.appliedAt ?? -Infinity);
+    if (generatedAt > lastApplied) return false;
+    this.deps.logger.info('anomaly message not newer than the one last applied: ignored', { generatedAt: new Date(generatedAt).toISOString(), lastApplied: new Date(lastApplied).toISOString() });
+    this.deps.metrics.count('MessagesIgnored', 1);
+    return true;
   }
 
   private async readAllowList(): Promise<AllowList | undefined> {

@@ -40,7 +40,7 @@ function applyOperations(current: readonly AclEntry[], operations: readonly AclO
 // Generators of original ACLs and packets over a small address space, so rules and packets meet.
 const v4 = fc.tuple(fc.constantFrom(192, 198), fc.nat(1), fc.nat(3), fc.nat(7)).map((p) => p.join('.'));
 const v6 = fc.tuple(fc.nat(1), fc.nat(7)).map(([a, b]) => `2001:db8:${a}::${b}`);
-const cidr = fc.oneof(
+const cidr: fc.Arbitrary<{ cidrBlock?: string; ipv6CidrBlock?: string }> = fc.oneof(
   fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, p]) => ({ cidrBlock: `${parseNetwork(`${a}/${p}`, { allowHostBits: true })!.address}/${p}` })),
   fc.tuple(v6, fc.integer({ min: 0, max: 128 })).map(([a, p]) => ({ ipv6CidrBlock: `${parseNetwork(`${a}/${p}`, { allowHostBits: true })!.address}/${p}` })),
 );
