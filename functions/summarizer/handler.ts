@@ -81,7 +81,7 @@ let lambdaHandler: SummarizerHandler | undefined;
  * Lambda entry. The environment is validated during the first invocation's setup (a bad variable
  * fails that invocation with a message naming it), and the clients are then reused.
  */
-export const handler: SummarizerHandler = (event, context) => {
+export const handler: SummarizerHandler = async (event, context) => {
   lambdaHandler ??= coldStart();
   return lambdaHandler(event, context);
 };

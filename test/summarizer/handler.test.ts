@@ -1,0 +1,513 @@
+import { GetQueryResultsCommand, LimitExceededException, StartQueryCommand, StopQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { QueryCommand, ThrottlingException as QueryThrottlingException } from '@aws-sdk/client-timestream-query';
+import { RejectedRecordsException, ThrottlingException, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
+import { buildBinQuery } from '../../core/insights-query';
+import { buildAnomalyQuery, buildBaselineQuery } from '../../core/zscore-query';
+import { SUMMARIZER_METRIC_NAMES } from '../../functions/summarizer/metrics';
+import { TimestreamStandIn } from '../../simulation/timestream';
+import { captureOutput, lambdaContext, M31, M32, M33, makeHandler, minute, mocks, NOW, resetMocks, runMetrics, scriptInsights, type Captured, type Row } from './harness';
+
+const WINDOW_START = minute(11, 34);
+const QUIET: Row[] = Array.from({ length: 30 }, (_, i) => [`198.51.100.${i}`, String(100 + ((i * 17) % 60)), '240000']);
+
+let out: Captured;
+
+beforeEach(() => {
+  resetMocks();
+  out = captureOutput();
+});
+
+afterEach(() => out.restore());
+
+function publishedMessage(): AnomalyMessage {
+  const calls = mocks.sns.commandCalls(PublishCommand);
+  expect(calls).toHaveLength(1);
+  const parsed = parseAnomalyMessage(calls[0]?.args[0].input.Message as string);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.message;
+}
+
+const baselinePage = (binCount: string, mean: string | null, sd: string | null) => ({
+  QueryId: 'b',
+  ColumnInfo: [
+    { Name: 'bin_count', Type: { ScalarType: 'BIGINT' as const } },
+    { Name: 'mean', Type: { ScalarType: 'DOUBLE' as const } },
+    { Name: 'standard_deviation', Type: { ScalarType: 'DOUBLE' as const } },
+  ],
+  Rows: [{ Data: [{ ScalarValue: binCount }, mean === null ? { NullValue: true } : { ScalarValue: mean }, sd === null ? { NullValue: true } : { ScalarValue: sd }] }],
+});
+
+const anomalyColumns = [
+  { Name: 'source_ip', Type: { ScalarType: 'VARCHAR' as const } },
+  { Name: 'max_z_score', Type: { ScalarType: 'DOUBLE' as const } },
+  { Name: 'max_packets', Type: { ScalarType: 'BIGINT' as const } },
+];
+
+/** Timestream answers for runs whose store behaviour is not under test. */
+function quietStore(h: ReturnType<typeof makeHandler>): void {
+  mocks.write.on(WriteRecordsCommand).resolves({ RecordsIngested: { Total: 1 } });
+  mocks.query.on(QueryCommand, { QueryString: buildBaselineQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START }) }).resolves(baselinePage('1800', '120.0', '15.0'));
+  mocks.query
+    .on(QueryCommand, { QueryString: buildAnomalyQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START, minZScore: h.config.minZScore, minPacketsPerBin: h.config.minPacketsPerBin, maxAnomalies: h.config.maxAnomalies }) })
+    .resolves({ QueryId: 'a', ColumnInfo: anomalyColumns, Rows: [] });
+}
+
+describe('summarizer handler, end to end over the Timestream stand-in', () => {
+  it('bins the re-queried minutes, upserts them, judges the window and publishes the verdict', async () => {
+    // Prepare: 57 quiet minutes already stored, then three minutes of flow logs with two floods.
+    const h = makeHandler();
+    const store = await TimestreamStandIn.create({ now: () => h.clock.now, pageSize: 7 });
+    store.createTable('floodguard', 'packet_bins');
+    mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
+    mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
+    mocks.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    for (let m = minute(11, 34); m < M31; m += 60_000) {
+      const records = QUIET.map(([ip, p]) => ({ Dimensions: [{ Name: 'source_ip', Value: ip }], MeasureName: 'packets', MeasureValueType: 'BIGINT' as const, MeasureValue: p, Time: String(m), Version: 1 }));
+      await store.writeRecords({ DatabaseName: 'floodguard', TableName: 'packet_bins', Records: records });
+    }
+    scriptInsights({
+      [M31]: { statuses: ['Running', 'Complete'], rows: QUIET },
+      [M32]: { statuses: ['Scheduled', 'Running', 'Complete'], rows: [['2001:db8:ffff::9', '60000', '301000'], ...QUIET] },
+      [M33]: { rows: [['203.0.113.66', '90000', '280000'], ...QUIET] },
+    });
+
+    // Act
+    const result = await h.handler({}, lambdaContext());
+
+    // Assess: the message
+    const message = publishedMessage();
+    expect(result).toEqual({ generatedAt: new Date(NOW).toISOString(), complete: true, anomalies: 2 });
+    expect(message).toMatchObject({
+      version: 1,
+      generatedAt: '2026-11-25T12:34:56.789Z',
+      vpcId: 'vpc-0123456789abcdef0',
+      window: { start: '2026-11-25T11:34:00.000Z', minutes: 60, binSeconds: 60 },
+      thresholds: { minZScore: 3, minPacketsPerBin: 12_000 },
+      complete: true,
+    });
+    expect(message.anomalies.map((a) => [a.sourceIp, a.maxPackets])).toEqual([
+      ['203.0.113.66', 90_000],
+      ['2001:db8:ffff::9', 60_000],
+    ]);
+    // Baseline recomputed independently from what the store holds.
+    const packets = store.storedRecords('floodguard', 'packet_bins').map((r) => Number(r.value));
+    const mean = packets.reduce((s, p) => s + p, 0) / packets.length;
+    const sd = Math.sqrt(packets.reduce((s, p) => s + (p - mean) ** 2, 0) / packets.length);
+    expect(message.baseline.binCount).toBe(30 * 60 + 2);
+    expect(message.baseline.mean).toBeCloseTo(mean, 9);
+    expect(message.baseline.standardDeviation).toBeCloseTo(sd, 9);
+    expect(message.baseline.anomalyThreshold).toBeCloseTo(mean + 3 * sd, 6);
+    expect(message.anomalies[0]?.maxZScore).toBeCloseTo((90_000 - mean) / sd, 9);
+
+    // Assess: the stored bins carry the run time as their version
+    const flood = store.storedRecords('floodguard', 'packet_bins').find((r) => r.dimensions.source_ip === '203.0.113.66');
+    expect(flood).toEqual({ dimensions: { source_ip: '203.0.113.66' }, measureName: 'packets', timeMs: M33, value: 90_000n, version: NOW });
+
+    // Assess: the Insights queries
+    expect(mocks.logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input)).toEqual(
+      [M31, M32, M33].map((m) => ({ logGroupName: '/flood-guard/flow-logs', startTime: m / 1000, endTime: m / 1000 + 59, queryString: buildBinQuery(h.config), limit: 10_000 })),
+    );
+    expect(mocks.logs.commandCalls(StopQueryCommand)).toHaveLength(0);
+
+    // Assess: the metrics, every summarizer metric with VpcId as the only dimension
+    const metrics = runMetrics(out);
+    expect(metrics.namespace).toBe('AutoNACL');
+    expect(metrics.dimensions).toEqual({ sets: [['VpcId']], VpcId: 'vpc-0123456789abcdef0' });
+    expect(Object.keys(metrics.values).sort()).toEqual([...SUMMARIZER_METRIC_NAMES].sort());
+    expect(metrics.values).toMatchObject({
+      UniqueSourceIPs: 32,
+      OutlierSourceIPs: 2,
+      SummarizerRuns: 1,
+      IncompleteRuns: 0,
+      FlowLogDeliveryLag: 301,
+      InsightsQueriesIncomplete: 0,
+      InsightsResultsCapped: 0,
+      InsightsRowsRejected: 0,
+      InsightsBytesScanned: 3000,
+      BinRecordsRejected: 0,
+      BinWriteFailures: 0,
+    });
+    expect(metrics.values.PacketBinAverage).toBeCloseTo(mean, 6);
+    expect(metrics.units).toMatchObject({ FlowLogDeliveryLag: 'Seconds', InsightsBytesScanned: 'Bytes', UniqueSourceIPs: 'Count' });
+    store.close();
+  });
+
+  it('a later run re-writes a bin that grew with late records, with a newer version', async () => {
+    // Prepare
+    const h = makeHandler();
+    const store = await TimestreamStandIn.create({ now: () => h.clock.now });
+    store.createTable('floodguard', 'packet_bins');
+    mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
+    mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
+    mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    scriptInsights({ [M33]: { rows: [['203.0.113.66', '5000']] } });
+    await h.handler({}, lambdaContext());
+    resetMocks();
+    mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
+    mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
+    mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    scriptInsights({ [M33]: { rows: [['203.0.113.66', '7500']] } });
+
+    // Act: 30 s later, more of minute 12:33 has been delivered.
+    h.clock.now = NOW + 30_000;
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(store.storedRecords('floodguard', 'packet_bins')).toEqual([{ dimensions: { source_ip: '203.0.113.66' }, measureName: 'packets', timeMs: M33, value: 7500n, version: NOW + 30_000 }]);
+    store.close();
+  });
+});
+
+describe('summarizer handler: Logs Insights', () => {
+  it.each(['Failed', 'Timeout', 'Cancelled', 'Unknown'])('a query that ends %s contributes no bins and makes the run incomplete', async (status) => {
+    // Prepare
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { statuses: ['Running', status], rows: [['203.0.113.66', '90000']] }, [M33]: { rows: QUIET } });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+    expect(written.map((r) => r.Time)).not.toContain(String(M32));
+    expect(written).toHaveLength(60);
+    expect(publishedMessage().complete).toBe(false);
+    expect(runMetrics(out).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
+    expect(out.logs().some((l) => l.message === 'Insights query did not complete' && l.status === status)).toBe(true);
+  });
+
+  it('stops queries still running at the deadline; their minutes are incomplete', async () => {
+    // Prepare: 25 s left, 20 s of it reserved: 5 s for Insights.
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    mocks.logs.on(StopQueryCommand).resolves({ success: true });
+    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { statuses: ['Running'] }, [M33]: { statuses: ['Scheduled'] } });
+
+    // Act
+    await h.handler({}, lambdaContext(25_000));
+
+    // Assess
+    expect(mocks.logs.commandCalls(StopQueryCommand).map((c) => c.args[0].input)).toEqual([{ queryId: `q-${M32 / 1000}` }, { queryId: `q-${M33 / 1000}` }]);
+    // Polls back off (500, 750, 1125 ms ...) and the last wait ends exactly at the deadline.
+    expect(h.sleeps.slice(0, 3)).toEqual([500, 750, 1125]);
+    expect(h.clock.now - NOW).toBe(5_000);
+    expect(publishedMessage().complete).toBe(false);
+    expect(runMetrics(out).values.InsightsQueriesIncomplete).toBe(2);
+  });
+
+  it('a StartQuery refused with LimitExceededException leaves that minute incomplete, counted', async () => {
+    // Prepare
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    scriptInsights({ [M31]: { rows: QUIET }, [M33]: { rows: QUIET } });
+    mocks.logs
+      .on(StartQueryCommand, { startTime: M32 / 1000 })
+      .rejects(new LimitExceededException({ message: 'Account maximum query concurrency limit of [30] reached.', $metadata: {} }));
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(mocks.logs.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input.queryId)).not.toContain(`q-${M32 / 1000}`);
+    expect(runMetrics(out).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1 });
+    expect(out.logs().find((l) => l.message === 'Insights query not started')?.reason).toMatch(/LimitExceededException/);
+  });
+
+  it('keeps at most 10 queries running at once', async () => {
+    // Prepare: 25 minutes to re-query, each needing two polls.
+    const h = makeHandler({ REQUERY_MINUTES: '25' });
+    mocks.write.on(WriteRecordsCommand).resolves({});
+    mocks.query.on(QueryCommand).resolves({ QueryId: 'x', ColumnInfo: [], Rows: [] });
+    mocks.sns.on(PublishCommand).resolves({});
+    const script: Record<number, { statuses: string[] }> = {};
+    for (let i = 1; i <= 25; i++) script[minute(12, 34 - i)] = { statuses: ['Running', 'Complete'] };
+    const insights = scriptInsights(script);
+
+    // Act
+    await h.handler({}, lambdaContext(120_000));
+
+    // Assess
+    expect(mocks.logs.commandCalls(StartQueryCommand)).toHaveLength(25);
+    expect(insights.maxRunning()).toBe(10);
+    expect(runMetrics(out).values.InsightsQueriesIncomplete).toBe(0);
+  });
+
+  it('counts a result at the 10,000-row cap; the largest talkers (listed first) are kept and the run stays complete', async () => {
+    // Prepare
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    const capped: Row[] = Array.from({ length: 10_000 }, (_, i) => [`100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, String(100_000 - i)]);
+    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { rows: capped }, [M33]: { rows: QUIET } });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    const metrics = runMetrics(out).values;
+    expect(metrics).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 0, UniqueSourceIPs: 10_030 });
+    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+    expect(written).toHaveLength(10_060);
+    expect(publishedMessage().complete).toBe(true);
+  });
+
+  it('follows nextToken pages of a Complete result', async () => {
+    // Prepare
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    scriptInsights({ [M31]: { rows: [] }, [M33]: { rows: [] } });
+    const id = `q-${M32 / 1000}`;
+    mocks.logs.on(GetQueryResultsCommand, { queryId: id }).resolves({ status: 'Complete', results: [[{ field: 'srcAddr', value: '192.0.2.1' }, { field: 'binPackets', value: '5' }]], nextToken: 'page-2', statistics: { bytesScanned: 10 } });
+    mocks.logs.on(GetQueryResultsCommand, { queryId: id, nextToken: 'page-2' }).resolves({ status: 'Complete', results: [[{ field: 'srcAddr', value: '192.0.2.2' }, { field: 'binPackets', value: '6' }]] });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(mocks.logs.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input).filter((i) => i.queryId === id)).toEqual([{ queryId: id }, { queryId: id, nextToken: 'page-2' }]);
+    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+    expect(written.map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.1', '192.0.2.2']);
+  });
+
+  it('rejects malformed rows (missing field, non-numeric packets, invalid address): logged, counted, run incomplete', async () => {
+    // Prepare
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    scriptInsights({
+      [M31]: { rows: QUIET },
+      [M32]: { rows: [['203.0.113.1', undefined], ['203.0.113.2', 'many'], ['999.1.2.3', '500'], ['203.0.113.3', '700']] },
+      [M33]: { rows: QUIET },
+    });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+    expect(written.filter((r) => r.Time === String(M32)).map((r) => [r.Dimensions?.[0]?.Value, r.MeasureValue])).toEqual([['203.0.113.3', '700']]);
+    expect(runMetrics(out).values).toMatchObject({ InsightsRowsRejected: 3, IncompleteRuns: 1 });
+    const log = out.logs().find((l) => l.message === 'Insights rows rejected');
+    expect(log).toMatchObject({ level: 'WARN', rejected: 3, byReason: { 'missing packets': 1, 'invalid packets': 1, 'invalid source address': 1 } });
+    expect(publishedMessage().complete).toBe(false);
+  });
+
+  it('drops VPC-internal sources (IPv4 and IPv6) the query should have excluded, without calling the data incomplete', async () => {
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    scriptInsights({ [M31]: { rows: [['10.0.7.7', '90000'], ['2001:db8:1234:1aff::1', '90000'], ['192.0.2.9', '5']] } });
+
+    await h.handler({}, lambdaContext());
+
+    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+    expect(written.map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.9']);
+    expect(runMetrics(out).values).toMatchObject({ InsightsRowsRejected: 2, IncompleteRuns: 0 });
+  });
+});
+
+describe('summarizer handler: writing bins to Timestream', () => {
+  it('writes BIGINT packets records keyed by source_ip and bin start, versioned by run time, at most 100 per request', async () => {
+    // Prepare: 250 sources in one minute.
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    const rows: Row[] = Array.from({ length: 250 }, (_, i) => [`192.0.2.${i}`, String(1000 + i)]);
+    scriptInsights({ [M33]: { rows } });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    const calls = mocks.write.commandCalls(WriteRecordsCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.Records?.length)).toEqual([100, 100, 50]);
+    expect(calls[0]).toEqual({
+      DatabaseName: 'floodguard',
+      TableName: 'packet_bins',
+      CommonAttributes: { MeasureName: 'packets', MeasureValueType: 'BIGINT', TimeUnit: 'MILLISECONDS', Version: NOW },
+      Records: rows.slice(0, 100).map(([ip, p]) => ({ Dimensions: [{ Name: 'source_ip', Value: ip }], MeasureValue: p, Time: String(M33) })),
+    });
+  });
+
+  it('writes at most 8 requests at a time', async () => {
+    // Prepare: 2,000 bins = 20 requests, each held open until the test lets go.
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    let inFlight = 0;
+    let maxInFlight = 0;
+    mocks.write.on(WriteRecordsCommand).callsFake(async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      inFlight--;
+      return {};
+    });
+    scriptInsights({ [M33]: { rows: Array.from({ length: 2000 }, (_, i): Row => [`100.64.${i >> 8}.${i & 255}`, '1']) } });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(mocks.write.commandCalls(WriteRecordsCommand)).toHaveLength(20);
+    expect(maxInFlight).toBe(8);
+  });
+
+  it('a request still throttled after the SDK retries is a failed batch: counted, logged, run incomplete, verdict still published', async () => {
+    // Prepare
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    mocks.write.on(WriteRecordsCommand).rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} })).resolves({});
+    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { rows: QUIET } });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(runMetrics(out).values).toMatchObject({ BinWriteFailures: 1, BinRecordsRejected: 0, IncompleteRuns: 1, SummarizerRuns: 1 });
+    expect(out.logs().some((l) => l.level === 'ERROR' && l.message === 'packet-bin write failed')).toBe(true);
+    expect(publishedMessage().complete).toBe(false);
+  });
+
+  it('RejectedRecords: losing to a newer version is fine; any other rejection is counted and logged', async () => {
+    // Prepare
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    const rows: Row[] = [['192.0.2.1', '10'], ['192.0.2.2', '20'], ['192.0.2.3', '30']];
+    scriptInsights({ [M33]: { rows } });
+    mocks.write.on(WriteRecordsCommand).rejects(
+      new RejectedRecordsException({
+        message: 'One or more records have been rejected.',
+        $metadata: {},
+        RejectedRecords: [
+          { RecordIndex: 0, Reason: 'A record with a higher version exists', ExistingVersion: NOW + 30_000 },
+          { RecordIndex: 2, Reason: 'The record timestamp is outside the time range of the memory store.' },
+        ],
+      }),
+    );
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(runMetrics(out).values).toMatchObject({ BinRecordsRejected: 1, BinWriteFailures: 0, IncompleteRuns: 1 });
+    expect(out.logs().find((l) => l.message === 'packet-bin record rejected')).toMatchObject({ sourceIp: '192.0.2.3', reason: expect.stringMatching(/memory store/) });
+  });
+
+  it('only version losses: the run is still complete', async () => {
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    scriptInsights({ [M33]: { rows: [['192.0.2.1', '10']] } });
+    mocks.write.on(WriteRecordsCommand).rejects(new RejectedRecordsException({ message: 'rejected', $metadata: {}, RejectedRecords: [{ RecordIndex: 0, Reason: 'version', ExistingVersion: NOW }] }));
+
+    await h.handler({}, lambdaContext());
+
+    expect(runMetrics(out).values).toMatchObject({ BinRecordsRejected: 0, IncompleteRuns: 0 });
+    expect(publishedMessage().complete).toBe(true);
+  });
+});
+
+describe('summarizer handler: the Z-score query', () => {
+  it('follows NextToken through every page with the same query string', async () => {
+    // Prepare
+    const h = makeHandler();
+    mocks.write.on(WriteRecordsCommand).resolves({});
+    mocks.sns.on(PublishCommand).resolves({});
+    scriptInsights({});
+    const opts = { database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START };
+    const baselineSql = buildBaselineQuery(opts);
+    const anomalySql = buildAnomalyQuery({ ...opts, minZScore: 3, minPacketsPerBin: 12_000, maxAnomalies: 100 });
+    mocks.query.on(QueryCommand, { QueryString: baselineSql }).resolves(baselinePage('5000', '150.0', '4000.0'));
+    mocks.query
+      .on(QueryCommand, { QueryString: anomalySql })
+      .resolvesOnce({ QueryId: 'a', ColumnInfo: anomalyColumns, Rows: [], NextToken: 't1' })
+      .resolvesOnce({ QueryId: 'a', ColumnInfo: anomalyColumns, Rows: [{ Data: [{ ScalarValue: '203.0.113.66' }, { ScalarValue: '22.4625' }, { ScalarValue: '90000' }] }], NextToken: 't2' })
+      .resolvesOnce({ QueryId: 'a', ColumnInfo: anomalyColumns, Rows: [{ Data: [{ ScalarValue: '2001:db8::9' }, { ScalarValue: '14.9625' }, { ScalarValue: '60000' }] }] });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(mocks.query.commandCalls(QueryCommand).map((c) => c.args[0].input)).toEqual([
+      { QueryString: baselineSql },
+      { QueryString: anomalySql },
+      { QueryString: anomalySql, NextToken: 't1' },
+      { QueryString: anomalySql, NextToken: 't2' },
+    ]);
+    const message = publishedMessage();
+    expect(message.anomalies).toEqual([
+      { sourceIp: '203.0.113.66', maxZScore: 22.4625, maxPackets: 90_000 },
+      { sourceIp: '2001:db8::9', maxZScore: 14.9625, maxPackets: 60_000 },
+    ]);
+    expect(message.baseline).toEqual({ mean: 150, standardDeviation: 4000, binCount: 5000, anomalyThreshold: 12_150 });
+    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe('arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies');
+  });
+
+  it('an empty store means "no anomalies": null baseline, zero metrics, no crash', async () => {
+    // Prepare
+    const h = makeHandler();
+    mocks.sns.on(PublishCommand).resolves({});
+    mocks.query.on(QueryCommand).resolves({ QueryId: 'x', ColumnInfo: [], Rows: [] });
+    mocks.query.on(QueryCommand, { QueryString: buildBaselineQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START }) }).resolves(baselinePage('0', null, null));
+    scriptInsights({});
+
+    // Act
+    const result = await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(result.anomalies).toBe(0);
+    expect(publishedMessage()).toMatchObject({ baseline: { mean: null, standardDeviation: null, binCount: 0, anomalyThreshold: null }, anomalies: [], complete: true });
+    expect(mocks.write.commandCalls(WriteRecordsCommand)).toHaveLength(0);
+    expect(runMetrics(out).values).toMatchObject({ PacketBinAverage: 0, PacketBinStandardDeviation: 0, PacketBinAnomalyThreshold: 0, OutlierSourceIPs: 0, UniqueSourceIPs: 0, FlowLogDeliveryLag: 0 });
+  });
+
+  it('a failed Z-score query publishes nothing and fails the invocation after the metrics are written', async () => {
+    // Prepare
+    const h = makeHandler();
+    mocks.write.on(WriteRecordsCommand).resolves({});
+    mocks.query.on(QueryCommand).rejects(new QueryThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    scriptInsights({ [M33]: { rows: QUIET } });
+
+    // Act
+    const invocation = h.handler({}, lambdaContext());
+
+    // Assess
+    await expect(invocation).rejects.toThrow(/Rate exceeded/);
+    expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
+    const metrics = runMetrics(out).values;
+    expect(metrics).toMatchObject({ SummarizerRuns: 0, IncompleteRuns: 1, UniqueSourceIPs: 30 });
+    expect(metrics).not.toHaveProperty('PacketBinAverage');
+    expect(out.logs().some((l) => l.level === 'ERROR' && l.message === 'Z-score query failed; no verdict published')).toBe(true);
+  });
+
+  it('a result without the expected columns is a failed Z-score query, not a guess', async () => {
+    const h = makeHandler();
+    mocks.write.on(WriteRecordsCommand).resolves({});
+    mocks.query.on(QueryCommand).resolves({ QueryId: 'x', ColumnInfo: [{ Name: 'avg', Type: { ScalarType: 'DOUBLE' } }], Rows: [{ Data: [{ ScalarValue: '1.0' }] }] });
+    scriptInsights({});
+
+    await expect(h.handler({}, lambdaContext())).rejects.toThrow(/no column bin_count/);
+    expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('a failed publish fails the invocation, with SummarizerRuns 0', async () => {
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).rejects(new Error('SNS unavailable'));
+    scriptInsights({});
+
+    await expect(h.handler({}, lambdaContext())).rejects.toThrow('SNS unavailable');
+    expect(runMetrics(out).values).toMatchObject({ SummarizerRuns: 0, OutlierSourceIPs: 0 });
+  });
+});
