@@ -182,7 +182,7 @@ describe('summarizer handler: Logs Insights', () => {
   });
 
   it('stops queries still running at the deadline; their minutes are incomplete', async () => {
-    // Prepare: 25 s left, 20 s of it reserved: 5 s for Insights.
+    // Prepare: 13 s left, 8 s of it reserved for writing, judging and publishing: 5 s for Insights.
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
@@ -190,7 +190,7 @@ describe('summarizer handler: Logs Insights', () => {
     scriptInsights({ [M31]: { rows: QUIET }, [M32]: { statuses: ['Running'] }, [M33]: { statuses: ['Scheduled'] } });
 
     // Act
-    await h.handler({}, lambdaContext(25_000));
+    await h.handler({}, lambdaContext(13_000));
 
     // Assess
     expect(mocks.logs.commandCalls(StopQueryCommand).map((c) => c.args[0].input)).toEqual([{ queryId: `q-${M32 / 1000}` }, { queryId: `q-${M33 / 1000}` }]);

@@ -66,7 +66,7 @@ export function makeHandler(env: Record<string, string> = {}): Harness {
   return { config, handler, clock, sleeps };
 }
 
-export const lambdaContext = (remainingMs = 60_000) => ({ getRemainingTimeInMillis: () => remainingMs });
+export const lambdaContext = (remainingMs = 25_000) => ({ getRemainingTimeInMillis: () => remainingMs });
 
 // ---- Scripted Logs Insights ------------------------------------------------------------------------
 
