@@ -60,7 +60,9 @@ function collectBins(outcomes: readonly MinuteQueryOutcome[], config: Summarizer
       incompleteMinutes++;
       continue;
     }
-    // Sorted largest first, so a capped result lost only the smallest talkers (see README).
+    // A capped result is counted but does not make the run incomplete: rows come largest first,
+    // so only the smallest talkers (far below any flood) are missing, and a service that always
+    // has more than 10,000 sources a minute would otherwise never have a block lifted.
     if (outcome.rows.length >= INSIGHTS_RESULT_LIMIT) cappedMinutes++;
     const parsed = parseMinuteRows(outcome.rows, outcome.minuteStartMs, config.vpcNetworks);
     bins.push(...parsed.bins);
