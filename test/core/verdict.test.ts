@@ -52,7 +52,7 @@ describe('buildVerdict', () => {
       fc.property(fc.array(anomaly, { maxLength: 20 }), baseline, fc.boolean(), (anomalies, b, complete) => {
         const { message } = buildVerdict({ ...INPUT, anomalies, baseline: b, sawCompleteData: complete });
         const parsed = parseAnomalyMessage(JSON.stringify(message));
-        expect(parsed).toEqual({ ok: true, message });
+        expect(parsed).toEqual({ ok: true, message: JSON.parse(JSON.stringify(message)) });
         if (!complete) expect(message.complete).toBe(false);
       }),
     );
