@@ -1,0 +1,560 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { flowLogFormat } from '../../core/flow-log-format';
+import { loadConfig as loadSummarizerConfig } from '../../functions/summarizer/config';
+import { loadConfig as loadUpdaterConfig } from '../../functions/nacl-updater/config';
+import { WATERMARK_TAG } from '../../functions/nacl-updater/updater';
+import { memoryStoreHours } from '../../lib/detection';
+import { allStatements, asList, EXAMPLE_CONTEXT, logicalIdOf, resolveCfn, symbolic, synthesize, type Synthesized } from './synth';
+
+const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];
+const ARN = 'arn:{AWS::Partition}';
+const ACCOUNT = '{AWS::Region}:{AWS::AccountId}';
+
+let synthesized: Synthesized;
+let template: Template;
+const id: Record<string, string> = {};
+
+beforeAll(() => {
+  synthesized = synthesize();
+  template = synthesized.template;
+  id.key = logicalIdOf(template, 'AWS::KMS::Key', 'Key');
+  id.flowLogGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', 'FlowLogsLogGroup');
+  id.summarizer = logicalIdOf(template, 'AWS::Lambda::Function', 'DetectionSummarizerFunction');
+  id.updater = logicalIdOf(template, 'AWS::Lambda::Function', 'MitigationNaclUpdaterFunction');
+  id.facts = logicalIdOf(template, 'AWS::Lambda::Function', 'NetworkAclsFactsFunction');
+  id.summarizerRole = logicalIdOf(template, 'AWS::IAM::Role', 'DetectionSummarizerRole');
+  id.updaterRole = logicalIdOf(template, 'AWS::IAM::Role', 'MitigationNaclUpdaterRole');
+  id.factsRole = logicalIdOf(template, 'AWS::IAM::Role', 'NetworkAclsFactsFunctionRole');
+  id.factsResource = logicalIdOf(template, 'Custom::NetworkFacts', 'NetworkAclsFacts');
+  id.blue = logicalIdOf(template, 'AWS::EC2::NetworkAcl', 'NetworkAclsBlue');
+  id.green = logicalIdOf(template, 'AWS::EC2::NetworkAcl', 'NetworkAclsGreen');
+  id.topic = logicalIdOf(template, 'AWS::SNS::Topic', 'DetectionAnomaliesTopic');
+  id.dlq = logicalIdOf(template, 'AWS::SQS::Queue', 'MitigationUpdaterDeadLetters');
+  id.bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'MitigationAllowList');
+  id.accessLogs = logicalIdOf(template, 'AWS::S3::Bucket', 'MitigationAccessLogs');
+  id.audit = logicalIdOf(template, 'AWS::Logs::LogGroup', 'MitigationAuditLog');
+  id.table = logicalIdOf(template, 'AWS::Timestream::Table', 'DetectionPacketBins');
+  id.database = logicalIdOf(template, 'AWS::Timestream::Database', 'DetectionDatabase');
+  id.stateMachine = logicalIdOf(template, 'AWS::StepFunctions::StateMachine', 'DetectionSchedule');
+});
+
+function resource(logicalId: string): { Type: string; Properties: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string } {
+  return template.toJSON().Resources[logicalId];
+}
+
+function environmentOf(functionId: string): Record<string, unknown> {
+  return (resource(functionId).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+function policyOfRole(roleId: string) {
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+  return Object.keys(policies).flatMap((owner) => allStatements(template).filter((s) => s.owner === owner).map((s) => s.statement));
+}
+
+const aclArn = (logicalId: string) => `${ARN}:ec2:${ACCOUNT}:network-acl/{${logicalId}.Id}`;
+const subnetArn = (subnet: string) => `${ARN}:ec2:${ACCOUNT}:subnet/${subnet}`;
+
+describe('1. flow logs', () => {
+  it('logs every protected subnet, all traffic, 60 s aggregation, in the shared custom format', () => {
+    template.resourceCountIs('AWS::EC2::FlowLog', SUBNETS.length);
+    for (const subnet of SUBNETS) {
+      template.hasResourceProperties('AWS::EC2::FlowLog', {
+        ResourceType: 'Subnet',
+        ResourceId: subnet,
+        TrafficType: 'ALL',
+        MaxAggregationInterval: 60,
+        LogFormat: flowLogFormat(),
+        LogDestinationType: 'cloud-watch-logs',
+        LogGroupName: { Ref: id.flowLogGroup },
+      });
+    }
+  });
+
+  it('writes to a log group with the configured retention (default 1 day), encrypted with the stack key', () => {
+    expect(resource(id.flowLogGroup).Properties).toMatchObject({ RetentionInDays: 1, KmsKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] } });
+    expect(resource(id.key).Properties).toMatchObject({ EnableKeyRotation: true });
+  });
+
+  it('lets only VPC Flow Logs of this account assume the delivery role', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } }, ArnLike: Match.anyValue() },
+          }),
+        ],
+      },
+    });
+  });
+
+  it('counts accepted and rejected ingress packets to the listener with the reference metric names', () => {
+    const pattern = (action: string) =>
+      `[srcAddr, dstPort=443, protocol=6, packets, start, end, action="${action}", logStatus, flowDirection="ingress"]`;
+    for (const [name, action] of [['AllowedPackets', 'ACCEPT'], ['RejectedPackets', 'REJECT']] as const) {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: { Ref: id.flowLogGroup },
+        FilterPattern: pattern(action),
+        MetricTransformations: [{ MetricName: name, MetricNamespace: 'AutoNACL', MetricValue: '$packets', Unit: 'Count' }],
+      });
+    }
+  });
+});
+
+describe('2. packet-bin store', () => {
+  it('keeps bins in memory for window plus re-query (2 h by default) and one day in the magnetic store', () => {
+    expect(resource(id.table).Properties).toEqual({
+      DatabaseName: { Ref: id.database },
+      TableName: 'packet-bins',
+      RetentionProperties: { MemoryStoreRetentionPeriodInHours: '2', MagneticStoreRetentionPeriodInDays: '1' },
+    });
+    expect(resource(id.database).Properties).toEqual({ KmsKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] } });
+  });
+
+  it.each([
+    [60, 10, 2],
+    [5, 5, 2],
+    [120, 10, 3],
+    [180, 60, 4],
+    [1440, 60, 25],
+  ])('sizes the memory store for a %i-minute window and %i re-queried minutes as %i h', (window, requery, hours) => {
+    expect(memoryStoreHours(window, requery)).toBe(hours);
+  });
+});
+
+describe('3. functions', () => {
+  const sizing = () => [
+    [id.summarizer, 1024, 25],
+    [id.updater, 512, 120],
+    [id.facts, 256, 300],
+  ];
+
+  it('runs each function on arm64 and the newest Node.js runtime, traced, with explicit memory and timeout', () => {
+    for (const [fn, memory, timeout] of sizing()) {
+      expect(resource(fn as string).Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: memory,
+        Timeout: timeout,
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
+
+  it('gives each function its own encrypted log group with retention, and a role without managed policies', () => {
+    for (const [fn] of sizing()) {
+      const properties = resource(fn as string).Properties as { LoggingConfig: { LogGroup: { Ref: string } }; Role: { 'Fn::GetAtt': [string, string] } };
+      const logGroup = resource(properties.LoggingConfig.LogGroup.Ref);
+      expect(logGroup.Properties).toMatchObject({ RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] } });
+      expect(resource(properties.Role['Fn::GetAtt'][0]).Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('bundles each handler locally with esbuild: minified, with a source map that Node applies', () => {
+    for (const [fn] of sizing()) {
+      const properties = resource(fn as string).Properties as { Code: { S3Key: string }; Environment: { Variables: Record<string, string> } };
+      const assetDir = path.join(synthesized.assembly.directory, `asset.${properties.Code.S3Key.replace(/\.zip$/, '')}`);
+      const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
+      expect(fs.existsSync(path.join(assetDir, 'index.js.map'))).toBe(true);
+      // Minified: long lines, no indentation.
+      expect(bundle.split('\n').length).toBeLessThan(bundle.length / 500);
+      expect(properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  it('runs the updater one at a time, with async retries and failures to the encrypted dead-letter queue', () => {
+    expect(resource(id.updater).Properties.ReservedConcurrentExecutions).toBe(1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: id.updater },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [id.dlq, 'Arn'] } } },
+    });
+    expect(resource(id.dlq).Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] }, MessageRetentionPeriod: 1_209_600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: id.dlq }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('sets exactly the summarizer variables, from construct attributes', () => {
+    expect(symbolic(environmentOf(id.summarizer))).toEqual({
+      VPC_ID: 'vpc-0123456789abcdef0',
+      VPC_CIDRS: `{${id.factsResource}.VpcCidrs}`,
+      FLOW_LOG_GROUP_NAME: `{${id.flowLogGroup}}`,
+      LISTENER_PORT: '443',
+      LISTENER_PROTOCOL: '6',
+      MIN_ZSCORE: '3',
+      MIN_PACKETS_PER_BIN: '12000',
+      WINDOW_MINUTES: '60',
+      REQUERY_MINUTES: '10',
+      MAX_ANOMALIES: '100',
+      TIMESTREAM_DATABASE: `{${id.database}}`,
+      TIMESTREAM_TABLE: `{${id.table}.Name}`,
+      ANOMALIES_TOPIC_ARN: `{${id.topic}}`,
+      POWERTOOLS_METRICS_NAMESPACE: 'AutoNACL',
+      POWERTOOLS_SERVICE_NAME: 'summarizer',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('sets exactly the updater variables, from construct attributes', () => {
+    expect(symbolic(environmentOf(id.updater))).toEqual({
+      VPC_ID: 'vpc-0123456789abcdef0',
+      VPC_CIDRS: `{${id.factsResource}.VpcCidrs}`,
+      SUBNET_IDS: SUBNETS.join(','),
+      ORIGINAL_NACL_ID: `{${id.factsResource}.OriginalNetworkAclId}`,
+      BLUE_NACL_ID: `{${id.blue}.Id}`,
+      GREEN_NACL_ID: `{${id.green}.Id}`,
+      NACL_RULE_LIMIT: '20',
+      NACL_RULE_NETWORK_MASK: '32',
+      NACL_RULE_NETWORK_MASK_IPV6: '128',
+      ALLOW_LIST_BUCKET: `{${id.bucket}}`,
+      ALLOW_LIST_KEY: 'allow-list.txt',
+      AUDIT_LOG_GROUP_NAME: `{${id.audit}}`,
+      POWERTOOLS_METRICS_NAMESPACE: 'AutoNACL',
+      POWERTOOLS_SERVICE_NAME: 'nacl-updater',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('sets environments the handlers\' own cold-start validation accepts once deployed', () => {
+    // Prepare: what CloudFormation would substitute at deploy time
+    const deployed = {
+      [`${id.factsResource}.VpcCidrs`]: '10.0.0.0/16,2001:db8:1234::/56',
+      [`${id.factsResource}.OriginalNetworkAclId`]: 'acl-0419000000000000a',
+      [`${id.blue}.Id`]: 'acl-0b1e0000000000001',
+      [`${id.green}.Id`]: 'acl-06ee0000000000002',
+      [id.flowLogGroup]: 'NaclFloodGuard-FlowLogsLogGroup9853A85F-AbCdEf',
+      [id.database]: 'DetectionDatabaseFF8194DD-AbCdEf',
+      [`${id.table}.Name`]: 'packet-bins',
+      [id.topic]: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-DetectionAnomaliesTopic-AbCdEf',
+      [id.bucket]: 'naclfloodguard-mitigationallowlist-abcdef',
+      [id.audit]: 'NaclFloodGuard-MitigationAuditLog-AbCdEf',
+    };
+
+    // Act
+    const summarizer = loadSummarizerConfig(resolveCfn(environmentOf(id.summarizer), deployed) as Record<string, string>);
+    const updater = loadUpdaterConfig(resolveCfn(environmentOf(id.updater), deployed) as Record<string, string>);
+
+    // Assess
+    expect(summarizer).toMatchObject({ listenerPort: 443, listenerProtocol: 6, timestreamTable: 'packet-bins', windowMinutes: 60 });
+    expect(updater).toMatchObject({ subnetIds: SUBNETS, originalNaclId: 'acl-0419000000000000a', naclRuleLimit: 20, allowListKey: 'allow-list.txt' });
+  });
+});
+
+describe('4. detection schedule', () => {
+  it('is an Express state machine with full execution logging and tracing', () => {
+    expect(resource(id.stateMachine).Properties).toMatchObject({
+      StateMachineType: 'EXPRESS',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Logs::LogGroup', 'DetectionStateMachineLogs'), 'Arn'] } } }],
+      },
+    });
+  });
+
+  it('is started by EventBridge every minute; a start older than a minute is dropped', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { Ref: id.stateMachine }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 } })],
+    });
+  });
+});
+
+describe('5. anomalies topic', () => {
+  it('is encrypted with the stack key and refuses plain-text transport', () => {
+    expect(resource(id.topic).Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: id.topic }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('lets only the summarizer publish, by topic policy and by IAM', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'sns:Publish',
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [id.summarizerRole, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+    const publishers = allStatements(template).filter(
+      (s) => s.statement.Effect === 'Allow' && asList(s.statement.Action).includes('sns:Publish') && asList(s.statement.Resource).includes(`{${id.topic}}`),
+    );
+    expect(publishers.map((p) => p.owner)).toEqual([expect.stringMatching(/^DetectionSummarizerRoleDefaultPolicy/)]);
+  });
+
+  it('delivers to the updater, with undeliverable messages dead-lettered', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: id.topic },
+      Endpoint: { 'Fn::GetAtt': [id.updater, 'Arn'] },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [id.dlq, 'Arn'] } },
+    });
+  });
+});
+
+describe('6. allow-list bucket', () => {
+  it('blocks public access, is versioned and encrypted, logs access to the logs bucket, and outlives the stack', () => {
+    const bucket = resource(id.bucket);
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LoggingConfiguration: { DestinationBucketName: { Ref: id.accessLogs }, LogFilePrefix: 'allow-list/' },
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    for (const bucketId of [id.bucket, id.accessLogs]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+  });
+
+  it('lets the updater read only the allow-list object (and learn that it is missing)', () => {
+    const s3Statements = policyOfRole(id.updaterRole).filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toEqual([
+      { Sid: 'ReadAllowList', Effect: 'Allow', Action: 's3:GetObject', Resource: `{${id.bucket}.Arn}/allow-list.txt` },
+      { Sid: 'TellMissingAllowList', Effect: 'Allow', Action: 's3:ListBucket', Resource: `{${id.bucket}.Arn}`, Condition: { StringEquals: { 's3:prefix': 'allow-list.txt' } } },
+    ]);
+  });
+});
+
+describe('7. blue/green ACLs and network facts', () => {
+  it('owns two network ACLs in the protected VPC', () => {
+    template.resourceCountIs('AWS::EC2::NetworkAcl', 2);
+    for (const acl of [id.blue, id.green]) expect(resource(acl).Properties.VpcId).toBe('vpc-0123456789abcdef0');
+  });
+
+  it('discovers the original ACL and VPC CIDRs at deploy time from the protected subnets and both stack ACLs', () => {
+    expect(resource(id.factsResource).Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [id.facts, 'Arn'] },
+      VpcId: 'vpc-0123456789abcdef0',
+      SubnetIds: SUBNETS,
+      BlueNetworkAclId: { 'Fn::GetAtt': [id.blue, 'Id'] },
+      GreenNetworkAclId: { 'Fn::GetAtt': [id.green, 'Id'] },
+    });
+  });
+
+  it('orders teardown: updater before facts (which moves subnets back) before ACLs and the facts role', () => {
+    // CloudFormation deletes dependents first. Facts references both ACLs and depends on its role's policy.
+    const factsDependsOn = resource(id.factsResource).DependsOn ?? [];
+    expect(factsDependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^NetworkAclsFactsFunctionRoleDefaultPolicy/), id.factsRole]));
+    // The updater (which could move subnets onto blue/green) reads the facts, so it is deleted first.
+    expect(JSON.stringify(environmentOf(id.updater))).toContain(`"${id.factsResource}","OriginalNetworkAclId"`);
+  });
+
+  it('lets the facts function move subnets only within the protected VPC', () => {
+    const move = policyOfRole(id.factsRole).find((s) => s.Action === 'ec2:ReplaceNetworkAclAssociation');
+    expect(move).toEqual({
+      Sid: 'MoveSubnetsBackInThisVpc',
+      Effect: 'Allow',
+      Action: 'ec2:ReplaceNetworkAclAssociation',
+      Resource: [`${ARN}:ec2:${ACCOUNT}:network-acl/*`, `${ARN}:ec2:${ACCOUNT}:subnet/*`],
+      Condition: { ArnEquals: { 'ec2:Vpc': `${ARN}:ec2:${ACCOUNT}:vpc/vpc-0123456789abcdef0` } },
+    });
+  });
+});
+
+/** Actions that support no resource-level permission (Service Authorization Reference): the only ones allowed on `*`. */
+const UNSCOPABLE_ACTIONS = new Set([
+  'ec2:DescribeSubnets',
+  'ec2:DescribeNetworkAcls',
+  'ec2:DescribeVpcs',
+  'logs:GetQueryResults',
+  'logs:StopQuery',
+  'timestream:DescribeEndpoints',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+]);
+
+describe('8. least privilege', () => {
+  it('grants no wildcard action in any policy of the stack', () => {
+    const wildcards = allStatements(template)
+      // Deny statements (TLS-only guards) are broader on purpose.
+      .filter((s) => s.statement.Effect === 'Allow')
+      // The key policies' account-root statement is the default delegation to IAM, where every grant is scoped.
+      .filter((s) => !(s.type === 'AWS::KMS::Key' && JSON.stringify(s.statement.Principal).includes(':root')))
+      .flatMap((s) => asList(s.statement.Action).filter((a) => a.includes('*')).map((a) => `${s.owner}: ${a}`));
+    expect(wildcards).toEqual([]);
+  });
+
+  it('allows Resource "*" in identity policies only for actions that cannot be scoped', () => {
+    const unscoped = allStatements(template)
+      .filter((s) => s.type === 'AWS::IAM::Policy' && s.statement.Effect === 'Allow' && asList(s.statement.Resource).includes('*'))
+      .flatMap((s) => asList(s.statement.Action))
+      .filter((a) => !UNSCOPABLE_ACTIONS.has(a));
+    expect(unscoped).toEqual([]);
+  });
+
+  it('changes ACL entries only on the two stack ACLs, in any policy', () => {
+    const entryActions = ['ec2:CreateNetworkAclEntry', 'ec2:ReplaceNetworkAclEntry', 'ec2:DeleteNetworkAclEntry', 'ec2:CreateTags'];
+    const grants = allStatements(template).filter((s) => asList(s.statement.Action).some((a) => entryActions.includes(a)));
+    expect(grants.map((g) => g.owner).every((o) => o.startsWith('MitigationNaclUpdaterRoleDefaultPolicy'))).toBe(true);
+    for (const grant of grants) expect(asList(grant.statement.Resource).sort()).toEqual([aclArn(id.blue), aclArn(id.green)].sort());
+    const tagging = grants.find((g) => asList(g.statement.Action).includes('ec2:CreateTags'));
+    expect(tagging?.statement.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG] } });
+  });
+
+  it('lets the updater swap only the protected subnets, only onto blue, green or their original ACL', () => {
+    const swap = policyOfRole(id.updaterRole).find((s) => s.Action === 'ec2:ReplaceNetworkAclAssociation');
+    expect(asList(swap?.Resource).sort()).toEqual(
+      [aclArn(id.blue), aclArn(id.green), `${ARN}:ec2:${ACCOUNT}:network-acl/{${id.factsResource}.OriginalNetworkAclId}`, ...SUBNETS.map(subnetArn)].sort(),
+    );
+  });
+
+  it('scopes logs, Timestream, dead letters and the key to the stack\'s own resources', () => {
+    const summarizer = policyOfRole(id.summarizerRole);
+    expect(summarizer.find((s) => s.Sid === 'QueryFlowLogs')?.Resource).toEqual([
+      `${ARN}:logs:${ACCOUNT}:log-group:{${id.flowLogGroup}}`,
+      `{${id.flowLogGroup}.Arn}`,
+    ]);
+    expect(summarizer.find((s) => s.Sid === 'PacketBins')).toMatchObject({ Action: ['timestream:WriteRecords', 'timestream:Select'], Resource: `{${id.table}.Arn}` });
+    expect(summarizer.find((s) => s.Sid === 'EncryptVerdicts')).toMatchObject({ Resource: `{${id.key}.Arn}`, Condition: { StringEquals: { 'kms:ViaService': 'sns.{AWS::Region}.amazonaws.com' } } });
+    const updater = policyOfRole(id.updaterRole);
+    expect(updater.find((s) => s.Sid === 'WriteAudit')).toMatchObject({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `{${id.audit}.Arn}` });
+    expect(updater.find((s) => s.Sid === 'DeadLetter')).toMatchObject({ Action: 'sqs:SendMessage', Resource: `{${id.dlq}.Arn}` });
+  });
+
+  it('uses no AWS managed policy on any role', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect((role as { Properties: Record<string, unknown> }).Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('9. outputs', () => {
+  it('shows the dashboard URL, the allow list and how to edit it, the topic and the ACL ids', () => {
+    const outputs = symbolic(template.toJSON().Outputs) as Record<string, { Value: string }>;
+    const dashboard = logicalIdOf(template, 'AWS::CloudWatch::Dashboard', 'MonitoringDashboard');
+    expect(outputs.DashboardUrl?.Value).toBe(
+      `https://{AWS::Region}.console.aws.amazon.com/cloudwatch/home?region={AWS::Region}#dashboards:name={${dashboard}}`,
+    );
+    expect(outputs.AllowListBucketName?.Value).toBe(`{${id.bucket}}`);
+    expect(outputs.AllowListKey?.Value).toBe('allow-list.txt');
+    expect(outputs.AllowListEditCommand?.Value).toBe(`aws s3 cp allow-list.txt s3://{${id.bucket}}/allow-list.txt`);
+    expect(outputs.AnomaliesTopicArn?.Value).toBe(`{${id.topic}}`);
+    expect(outputs.BlueNetworkAclId?.Value).toBe(`{${id.blue}.Id}`);
+    expect(outputs.GreenNetworkAclId?.Value).toBe(`{${id.green}.Id}`);
+    expect(outputs.OriginalNetworkAclId?.Value).toBe(`{${id.factsResource}.OriginalNetworkAclId}`);
+  });
+});
+
+interface Finding {
+  readonly ruleName: string;
+  readonly path: string;
+}
+
+/** Every finding of the packs, ignoring acknowledgements. */
+function allFindings(scope: IConstruct): Finding[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) => {
+    (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+    return pack.validateScope(scope).violations.flatMap((v) => v.violatingResources.map((r) => ({ ruleName: v.ruleName, path: r.constructPath ?? '' })));
+  });
+}
+
+/** Every acknowledgement recorded in the construct tree. */
+function acknowledgements(scope: IConstruct): { id: string; reason: string; path: string }[] {
+  return scope.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([ruleId, reason]) => ({ id: ruleId.replace(/^Annotation::/, ''), reason, path: c.node.path }))),
+  );
+}
+
+describe('validation: cdk-nag and the CloudFormation validation report', () => {
+  it('writes a validation report with no error and no unacknowledged violation', () => {
+    const report = JSON.parse(fs.readFileSync(path.join(synthesized.assembly.directory, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; conclusion: string; violations: unknown[] }[];
+    };
+    for (const plugin of report.pluginReports) {
+      expect(plugin).toMatchObject({ conclusion: 'success', violations: [] });
+    }
+  });
+
+  it('acknowledges every cdk-nag finding, each with a specific reason, and nothing that is not a finding', () => {
+    const findings = allFindings(synthesized.stack);
+    const acks = acknowledgements(synthesized.app).filter((a) => /^(AwsSolutions|Serverless)-/.test(a.id));
+    expect(findings.length).toBeGreaterThan(0);
+
+    const unacknowledged = findings.filter((f) => !acks.some((a) => a.id === f.ruleName && (f.path === a.path || f.path.startsWith(`${a.path}/`))));
+    expect(unacknowledged).toEqual([]);
+    const stale = acks.filter((a) => !findings.some((f) => f.ruleName === a.id && (f.path === a.path || f.path.startsWith(`${a.path}/`))));
+    expect(stale).toEqual([]);
+    for (const ack of acks) expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(60);
+  });
+
+  it('fails synthesis on an unacknowledged finding', () => {
+    // Prepare: a stack with a bucket that allows plain HTTP, under the same plugins as bin/app.ts
+    const app = new App();
+    const stack = new Stack(app, 'Insecure');
+    new s3.Bucket(stack, 'Plain', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, versioned: true });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+
+    // Act + Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});
+
+describe('configuration reaches the template', () => {
+  let other: Synthesized;
+
+  beforeAll(() => {
+    other = synthesize({
+      ...EXAMPLE_CONTEXT,
+      subnetIds: 'subnet-0aaaaaaaaaaaaaaaa',
+      listenerPort: '53',
+      listenerProtocol: 'UDP',
+      logRetentionDays: '7',
+      windowMinutes: '180',
+      allowListKey: 'lists/allow.txt',
+      operatorEmail: 'ops@example.com',
+      metricsNamespace: 'Edge/Floods',
+    });
+  });
+
+  it('applies protocol, port, retention, window, key, namespace and e-mail', () => {
+    const t = other.template;
+    t.resourceCountIs('AWS::EC2::FlowLog', 1);
+    t.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: Match.stringLikeRegexp('dstPort=53, protocol=17'),
+      MetricTransformations: [Match.objectLike({ MetricNamespace: 'Edge/Floods' })],
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    t.hasResourceProperties('AWS::Timestream::Table', { RetentionProperties: { MemoryStoreRetentionPeriodInHours: '4', MagneticStoreRetentionPeriodInDays: '1' } });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LISTENER_PROTOCOL: '17', LISTENER_PORT: '53', WINDOW_MINUTES: '180' }) } });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOW_LIST_KEY: 'lists/allow.txt', SUBNET_IDS: 'subnet-0aaaaaaaaaaaaaaaa' }) } });
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    const getObject = allStatements(t).find((s) => s.statement.Sid === 'ReadAllowList');
+    expect(getObject?.statement.Resource).toMatch(/\/lists\/allow\.txt$/);
+  });
+});

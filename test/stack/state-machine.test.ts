@@ -1,0 +1,187 @@
+import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand, StopQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAnomalyMessage } from '../../core/anomaly-message';
+import { loadConfig } from '../../functions/summarizer/config';
+import { createHandler } from '../../functions/summarizer/handler';
+import { createMetrics } from '../../functions/summarizer/metrics';
+import { LAMBDA_SERVICE_ERRORS, SECOND_RUN_DELAY_SECONDS, SUMMARIZER_TIMEOUT } from '../../lib/detection';
+import { LogsInsightsStandIn } from '../../simulation/logs-insights';
+import { routeCommands } from '../../simulation/sdk-routing';
+import { SnsStandIn } from '../../simulation/sns';
+import { TimestreamStandIn } from '../../simulation/timestream';
+import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from './synth';
+
+type Definition = ConstructorParameters<typeof StateMachine>[0];
+
+const NOW = Date.parse('2026-11-25T12:00:07Z');
+const SUMMARIZER_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:summarizer';
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:anomalies';
+const credentials = { accessKeyId: 'TEST', secretAccessKey: 'TEST' };
+
+let synthesized: Synthesized;
+let definition: Definition;
+let summarizerEnv: Record<string, string>;
+let memoryStoreHours: number;
+
+beforeAll(() => {
+  synthesized = synthesize();
+  const { template } = synthesized;
+  const fn = logicalIdOf(template, 'AWS::Lambda::Function', 'DetectionSummarizerFunction');
+  const ids: ResolvedIds = {
+    [`${fn}.Arn`]: SUMMARIZER_ARN,
+    [`${logicalIdOf(template, 'Custom::NetworkFacts', 'NetworkAclsFacts')}.VpcCidrs`]: '10.0.0.0/16,2001:db8::/56',
+    [logicalIdOf(template, 'AWS::Logs::LogGroup', 'FlowLogsLogGroup')]: 'NaclFloodGuard-FlowLogsLogGroup',
+    [logicalIdOf(template, 'AWS::Timestream::Database', 'DetectionDatabase')]: 'NaclFloodGuard-packets',
+    [`${logicalIdOf(template, 'AWS::Timestream::Table', 'DetectionPacketBins')}.Name`]: 'packet-bins',
+    [logicalIdOf(template, 'AWS::SNS::Topic', 'DetectionAnomaliesTopic')]: TOPIC_ARN,
+  };
+  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: unknown } };
+  definition = JSON.parse(resolveCfn(machine.Properties.DefinitionString, ids) as string) as Definition;
+  const fnResource = template.findResources('AWS::Lambda::Function')[fn] as { Properties: { Environment: { Variables: unknown } } };
+  summarizerEnv = resolveCfn(fnResource.Properties.Environment.Variables, ids) as Record<string, string>;
+  const table = Object.values(template.findResources('AWS::Timestream::Table'))[0] as { Properties: { RetentionProperties: { MemoryStoreRetentionPeriodInHours: string } } };
+  memoryStoreHours = Number(table.Properties.RetentionProperties.MemoryStoreRetentionPeriodInHours);
+});
+
+/** The real summarizer handler, built from the environment the stack sets, over in-process stand-ins. */
+async function realSummarizer() {
+  const now = () => NOW;
+  const config = loadConfig(summarizerEnv);
+  const insights = new LogsInsightsStandIn({ now });
+  insights.createLogGroup(config.flowLogGroupName);
+  const timestream = await TimestreamStandIn.create({ now, pageSize: 100, memoryStoreRetentionHours: memoryStoreHours });
+  timestream.createTable(config.timestreamDatabase, config.timestreamTable);
+  const sns = new SnsStandIn(now);
+  sns.createTopic(config.anomaliesTopicArn);
+  const metrics = createMetrics(config.metricsNamespace, config.serviceName, config.vpcId);
+  metrics.publishStoredMetrics = () => metrics;
+  const handler = createHandler({
+    config,
+    logs: routeCommands(new CloudWatchLogsClient({ region: 'eu-west-1', credentials }), [
+      [StartQueryCommand, insights.startQuery],
+      [GetQueryResultsCommand, insights.getQueryResults],
+      [StopQueryCommand, insights.stopQuery],
+    ]),
+    timestreamWrite: routeCommands(new TimestreamWriteClient({ region: 'eu-west-1', credentials }), [[WriteRecordsCommand, (input) => timestream.writeRecords(input)]]),
+    timestreamQuery: routeCommands(new TimestreamQueryClient({ region: 'eu-west-1', credentials }), [[QueryCommand, (input) => timestream.query(input)]]),
+    sns: routeCommands(new SNSClient({ region: 'eu-west-1', credentials }), [[PublishCommand, sns.publish]]),
+    now,
+    sleep: async () => undefined,
+    logger: new Logger({ serviceName: config.serviceName, logLevel: 'SILENT' }),
+    metrics,
+  });
+  return { handler, sns, close: () => timestream.close() };
+}
+
+function run(overrides: NonNullable<Parameters<StateMachine['run']>[1]>['overrides']) {
+  const machine = new StateMachine(definition);
+  const execution = machine.run({ id: 'scheduled-event', 'detail-type': 'Scheduled Event' }, { overrides });
+  return execution;
+}
+
+describe('synthesized detection state machine', () => {
+  it('is summarizer, wait 30 s, summarizer, with Lambda service retries on both runs', () => {
+    // Assess
+    expect(definition.StartAt).toBe('FirstRun');
+    const states = definition.States as unknown as Record<string, Record<string, unknown>>;
+    expect(states.FirstRun).toMatchObject({ Type: 'Task', Resource: SUMMARIZER_ARN, Next: 'WaitBeforeSecondRun' });
+    expect(states.WaitBeforeSecondRun).toMatchObject({ Type: 'Wait', Seconds: SECOND_RUN_DELAY_SECONDS, Next: 'SecondRun' });
+    expect(SECOND_RUN_DELAY_SECONDS).toBe(30);
+    expect(states.SecondRun).toMatchObject({ Type: 'Task', Resource: SUMMARIZER_ARN, End: true });
+    for (const name of ['FirstRun', 'SecondRun']) {
+      expect(states[name]?.Retry).toEqual([
+        { ErrorEquals: LAMBDA_SERVICE_ERRORS, IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: 'FULL' },
+      ]);
+      // The task gives up only after the function's own timeout.
+      expect(states[name]?.TimeoutSeconds).toBeGreaterThan(SUMMARIZER_TIMEOUT.toSeconds());
+    }
+    // Both runs, the wait and retries end well inside the minute's schedule and the Express 5-minute cap.
+    expect(definition.TimeoutSeconds).toBeLessThan(300);
+  });
+
+  it('invokes the real summarizer twice with the payload it accepts, each run publishing a verdict', async () => {
+    // Prepare
+    const summarizer = await realSummarizer();
+    const inputs: unknown[] = [];
+    const invoke = async (input: unknown) => {
+      inputs.push(input);
+      const result = await summarizer.handler(input, { getRemainingTimeInMillis: () => SUMMARIZER_TIMEOUT.toMilliseconds() });
+      return JSON.parse(JSON.stringify(result)) as never;
+    };
+
+    // Act
+    const execution = run({ taskResourceLocalHandlers: { FirstRun: invoke, SecondRun: invoke }, waitTimeOverrides: { WaitBeforeSecondRun: 0 } });
+    await execution.result;
+
+    // Assess
+    expect(inputs).toEqual([
+      { source: 'nacl-flood-guard.schedule', run: 1, executionStartTime: expect.any(String) },
+      { source: 'nacl-flood-guard.schedule', run: 2, executionStartTime: expect.any(String) },
+    ]);
+    const verdicts = summarizer.sns.published.map((m) => parseAnomalyMessage(m.message));
+    expect(verdicts).toHaveLength(2);
+    for (const verdict of verdicts) {
+      expect(verdict).toMatchObject({ ok: true, message: { vpcId: 'vpc-0123456789abcdef0', complete: true, anomalies: [] } });
+    }
+    summarizer.close();
+  });
+
+  it('still runs the second summarizer when the first one fails', async () => {
+    // Prepare
+    const calls: number[] = [];
+    const failing = async () => {
+      calls.push(1);
+      throw Object.assign(new Error('query failed'), { name: 'Error' });
+    };
+    const succeeding = async () => {
+      calls.push(2);
+      return { generatedAt: new Date(NOW).toISOString(), complete: true, anomalies: 0 };
+    };
+
+    // Act
+    const execution = run({ taskResourceLocalHandlers: { FirstRun: failing, SecondRun: succeeding }, waitTimeOverrides: { WaitBeforeSecondRun: 0 } });
+    await execution.result;
+
+    // Assess
+    expect(calls).toEqual([1, 2]);
+  });
+
+  it('retries a throttled invocation once, and not a function error', async () => {
+    // Prepare
+    const events: { type: string }[] = [];
+    let firstAttempts = 0;
+    let secondAttempts = 0;
+    const throttledOnce = async () => {
+      firstAttempts++;
+      if (firstAttempts === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+      return {};
+    };
+    const broken = async () => {
+      secondAttempts++;
+      throw Object.assign(new Error('bad environment'), { name: 'ConfigError' });
+    };
+
+    // Act
+    const execution = run({
+      taskResourceLocalHandlers: { FirstRun: throttledOnce, SecondRun: broken },
+      waitTimeOverrides: { WaitBeforeSecondRun: 0 },
+      retryIntervalOverrides: { FirstRun: 0, SecondRun: 0 },
+    });
+    const outcome = await execution.result.then(
+      () => 'succeeded',
+      (error: Error) => (error.cause as Error).name,
+    );
+    for await (const event of execution.eventLogs) events.push(event);
+
+    // Assess
+    expect(firstAttempts).toBe(2);
+    expect(secondAttempts).toBe(1);
+    expect(outcome).toBe('ConfigError');
+    expect(events.filter((e) => e.type === 'StateRetried')).toHaveLength(1);
+  });
+});

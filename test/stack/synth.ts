@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildApp } from '../../bin/app';
+import type { FloodGuardStack } from '../../lib/flood-guard-stack';
+
+export const EXAMPLE_CONTEXT = {
+  vpcId: 'vpc-0123456789abcdef0',
+  subnetIds: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
+  listenerPort: '443',
+  listenerProtocol: 'TCP',
+} as const;
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: FloodGuardStack;
+  readonly template: Template;
+  readonly assembly: CloudAssembly;
+}
+
+/**
+ * Synthesizes the real app (bin/app.ts: configuration, stack, cdk-nag plugins) into a fresh
+ * directory. Bundles the three functions with esbuild: call once per test file.
+ */
+export function synthesize(context: Record<string, unknown> = EXAMPLE_CONTEXT): Synthesized {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flood-guard-stack-'));
+  const app = new App({ outdir, context });
+  const { stack } = buildApp(app);
+  const assembly = app.synth();
+  return { app, stack, template: Template.fromStack(stack), assembly };
+}
+
+/** Values for the template's Refs and GetAtts, by `LogicalId` or `LogicalId.Attribute`. */
+export type ResolvedIds = Record<string, string>;
+
+/**
+ * Resolves Ref, Fn::GetAtt and Fn::Join in a template value, as CloudFormation would at deploy
+ * time, with the given values for resources and the usual pseudo parameters. Unknown references fail.
+ */
+export function resolveCfn(value: unknown, ids: ResolvedIds): unknown {
+  const pseudo: ResolvedIds = { 'AWS::Region': 'eu-west-1', 'AWS::AccountId': '111122223333', 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+  const lookup = (key: string): string => {
+    const found = ids[key] ?? pseudo[key];
+    if (found === undefined) throw new Error(`no value given for ${key}`);
+    return found;
+  };
+  if (Array.isArray(value)) return value.map((v) => resolveCfn(v, ids));
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  if ('Ref' in object) return lookup(String(object.Ref));
+  if ('Fn::GetAtt' in object) return lookup((object['Fn::GetAtt'] as string[]).join('.'));
+  if ('Fn::Join' in object) {
+    const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => String(resolveCfn(p, ids))).join(separator);
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolveCfn(v, ids)]));
+}
+
+/** The single resource of a type whose logical id starts with the given prefix. */
+export function logicalIdOf(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
+  return ids[0] as string;
+}
+
+/**
+ * Renders a template value readably: Ref X becomes `{X}`, Fn::GetAtt becomes `{X.Attr}`, pseudo
+ * parameters `{AWS::Region}`, and Fn::Join is applied. Lets tests compare ARNs as plain strings.
+ */
+export function symbolic(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(symbolic);
+  if (value === null || typeof value !== 'object') return value;
+  const object = value as Record<string, unknown>;
+  if ('Ref' in object) return `{${String(object.Ref)}}`;
+  if ('Fn::GetAtt' in object) return `{${(object['Fn::GetAtt'] as string[]).join('.')}}`;
+  if ('Fn::Join' in object) {
+    const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => String(symbolic(p))).join(separator);
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, symbolic(v)]));
+}
+
+export interface Statement {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string | string[];
+  readonly Resource?: string | string[];
+  readonly Principal?: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Every policy statement of the template (IAM policies, role inline policies, resource policies), by owner logical id. */
+export function allStatements(template: Template): { owner: string; type: string; statement: Statement }[] {
+  const found: { owner: string; type: string; statement: Statement }[] = [];
+  const documentsOf = (type: string, properties: Record<string, unknown>): unknown[] => {
+    switch (type) {
+      case 'AWS::IAM::Policy':
+      case 'AWS::SNS::TopicPolicy':
+      case 'AWS::SQS::QueuePolicy':
+        return [properties.PolicyDocument];
+      case 'AWS::S3::BucketPolicy':
+        return [properties.PolicyDocument];
+      case 'AWS::KMS::Key':
+        return [properties.KeyPolicy];
+      case 'AWS::IAM::Role':
+        return ((properties.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((p) => p.PolicyDocument);
+      default:
+        return [];
+    }
+  };
+  for (const [owner, resource] of Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)) {
+    for (const document of documentsOf(resource.Type, resource.Properties ?? {})) {
+      for (const statement of (symbolic(document) as { Statement: Statement[] }).Statement) {
+        found.push({ owner, type: resource.Type, statement });
+      }
+    }
+  }
+  return found;
+}
+
+export function asList(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
