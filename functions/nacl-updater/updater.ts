@@ -4,7 +4,7 @@ import type { AllowList } from '../../core/allow-list';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
 import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
 import { selectBlocks, type BlockRule, type Selection } from '../../core/block-selection';
-import { denyCapacity, denyNetworksOf, desiredEntries, diffEntries, entryFamily, entryNetwork, isStackDenyRule, type AclEntry } from '../../core/nacl-plan';
+import { DEFAULT_RULE_NUMBER_IPV4, DEFAULT_RULE_NUMBER_IPV6, denyCapacity, denyNetworksOf, desiredEntries, diffEntries, entryFamily, entryNetwork, isStackDenyRule, type AclEntry } from '../../core/nacl-plan';
 import type { AllowListSource } from './allow-list-source';
 import type { AuditLine, AuditLog } from './audit-log';
 import type { UpdaterConfig } from './config';
@@ -188,10 +188,13 @@ export class NaclUpdater {
       const acl = plan.write === state.blue.id ? state.blue : state.green;
       refused = await this.write(acl, desired(acl.entries), selection.blocked);
     }
-    if (plan.moveTo) subnets = await this.move(subnets, plan.moveTo, () => true);
     const refusedCidrs = new Set(refused.map((r) => r.cidr));
+    const placed = selection.blocked.filter((r) => !refusedCidrs.has(r.cidr));
+    // An ACL whose every deny rule the account refused blocks nothing: the original ACL is the canonical place for that.
+    const moveTo = plan.write && placed.length === 0 ? state.original.id : plan.moveTo;
+    if (moveTo) subnets = await this.move(subnets, moveTo, () => true);
     return {
-      placed: selection.blocked.filter((r) => !refusedCidrs.has(r.cidr)),
+      placed,
       refused,
       changed: Object.keys(plan).length > 0,
       aclInUse: subnets[0]?.networkAclId,
@@ -230,10 +233,15 @@ export class NaclUpdater {
     return rules.filter((rule) => refused.has(rule.cidr));
   }
 
-  /** The real quota is the number of inbound rules of the family the ACL holds when the limit answers (default rule included). */
+  /**
+   * The real quota is the number of inbound rules of the family the ACL holds when the limit
+   * answers. Capacity is computed as if the family's default rule were present (it is absent
+   * for IPv6 in a VPC without IPv6), so a missing default rule counts here as one.
+   */
   private async learnLimit(aclId: string, family: AddressFamily): Promise<void> {
-    const entries = (await this.deps.acls.describe([aclId])).get(aclId)!.entries;
-    this.learnedLimit[family] = entries.filter((e) => !e.egress && entryFamily(e) === family).length;
+    const inbound = (await this.deps.acls.describe([aclId])).get(aclId)!.entries.filter((e) => !e.egress && entryFamily(e) === family);
+    const hasDefault = inbound.some((e) => e.ruleNumber === (family === 'ipv4' ? DEFAULT_RULE_NUMBER_IPV4 : DEFAULT_RULE_NUMBER_IPV6));
+    this.learnedLimit[family] = inbound.length + (hasDefault ? 0 : 1);
   }
 
   /** Moves the matching subnets onto `target`, each with its current association id. */

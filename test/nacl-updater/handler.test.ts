@@ -329,6 +329,23 @@ describe('NACL updater: the account quota and failures', () => {
     expect(world.metrics.last().AclEntryLimitExceeded).toBeUndefined();
   });
 
+  it('keeps the subnets on the original ACL when the real quota refuses every deny rule', async () => {
+    // Prepare: the default ACL's mirrored rule and the default rule fill a quota of 2.
+    const world = new World({ ruleLimit: 20, accountRuleLimit: 2 });
+
+    // Act
+    await world.deliver(message(world.vpcId, flooders(3)));
+    const first = world.metrics.last();
+    world.ec2.calls.length = 0;
+    await world.deliver(message(world.vpcId, flooders(3)));
+
+    // Assess
+    expect(world.activeAclId()).toBe(world.originalAclId);
+    expect(first).toMatchObject({ BlockedSourceIPs: 0, UnblockedSourceIPs: 3, AclEntryLimitExceeded: 1 });
+    expect(world.ec2.mutatingCalls()).toEqual([]);
+    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 0, UnblockedSourceIPs: 3 });
+  });
+
   it('fails without swapping when the quota cannot even hold the original rules', async () => {
     // Prepare
     const original: AclEntry[] = [
