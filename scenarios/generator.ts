@@ -64,11 +64,11 @@ export function* scenarioRecords(spec: ScenarioSpec): Generator<ScenarioRecord> 
   for (let minute = 0; minute < spec.minutes; minute++) {
     const minuteStart = spec.startEpoch + minute * 60;
     const flow = (srcAddr: string, packets: number, extra: Partial<ScenarioRecord> = {}): ScenarioRecord => {
-      // Flow logs aggregate up to 60 s: a record starts inside its minute and ends within 60 s.
-      const start = minuteStart + Math.floor(random() * 20);
+      // A 60 s aggregation interval: the record starts early in its minute and ends before the next.
+      const start = minuteStart + Math.floor(random() * 5);
       return {
         srcAddr, dstAddr: spec.endpoint, srcPort: 1024 + Math.floor(random() * 60000), dstPort: spec.listenerPort,
-        protocol: spec.listenerProtocol, packets, start, end: start + 30 + Math.floor(random() * 30),
+        protocol: spec.listenerProtocol, packets, start, end: start + 50 + Math.floor(random() * 5),
         action: 'ACCEPT', flowDirection: 'ingress', ...extra,
       };
     };

@@ -190,15 +190,48 @@ function numeric(value: Value): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** Subnet verdicts repeat for every re-queried minute: memoised, bounded. */
+const subnetMemo = new Map<string, boolean>();
+
+function inSubnet(value: Value, network: Network): boolean {
+  if (typeof value !== 'string') return false;
+  const key = `${network.address}/${network.prefixLength} ${value}`;
+  let inside = subnetMemo.get(key);
+  if (inside === undefined) {
+    const address = parseAddress(value);
+    inside = address !== undefined && networkContains(network, address.address);
+    if (subnetMemo.size > 1_000_000) subnetMemo.clear();
+    subnetMemo.set(key, inside);
+  }
+  return inside;
+}
+
 function matches(row: Row, condition: Condition): boolean {
   const value = row.get(condition.field);
   if (condition.kind === 'equals') {
     if (typeof condition.value === 'number') return numeric(value) === condition.value;
     return value === condition.value;
   }
-  const address = typeof value === 'string' ? parseAddress(value) : undefined;
-  const inside = address !== undefined && networkContains(condition.network, address.address);
+  const inside = inSubnet(value, condition.network);
   return condition.negated ? !inside : inside;
+}
+
+/** Parsed fields per event and pattern: events are re-queried run after run. */
+const parseMemo = new Map<string, WeakMap<LogEvent, readonly (string | undefined)[]>>();
+
+function parsedFields(event: LogEvent, command: Extract<Command, { kind: 'parse' }>, text: string): readonly (string | undefined)[] {
+  let perEvent = parseMemo.get(command.pattern.source);
+  if (!perEvent) {
+    perEvent = new WeakMap();
+    parseMemo.set(command.pattern.source, perEvent);
+  }
+  let fields = perEvent.get(event);
+  if (!fields) {
+    const match = command.pattern.exec(text);
+    fields = command.names.map((_, i) => (match ? match[i + 1] : undefined));
+    perEvent.set(event, fields);
+  }
+  return fields;
 }
 
 function aggregate(rows: readonly Row[], commands: Extract<Command, { kind: 'stats' }>): Row[] {
@@ -245,7 +278,12 @@ interface Execution {
 }
 
 function execute(commands: readonly Command[], events: readonly LogEvent[]): Execution {
-  let rows: Row[] = events.map((e) => new Map<string, Value>([['@message', e.message], ['@timestamp', e.timestamp], ['@ingestionTime', e.ingestionTime]]));
+  const eventOf = new Map<Row, LogEvent>();
+  let rows: Row[] = events.map((e) => {
+    const row = new Map<string, Value>([['@message', e.message], ['@timestamp', e.timestamp], ['@ingestionTime', e.ingestionTime]]);
+    eventOf.set(row, e);
+    return row;
+  });
   let columns = ['@timestamp', '@message'];
   let limit = INSIGHTS_ROW_CAP;
   const bytesScanned = events.reduce((sum, e) => sum + e.message.length, 0);
@@ -253,8 +291,13 @@ function execute(commands: readonly Command[], events: readonly LogEvent[]): Exe
     switch (command.kind) {
       case 'parse':
         for (const row of rows) {
-          const match = command.pattern.exec(String(row.get(command.source) ?? ''));
-          command.names.forEach((name, i) => row.set(name, match ? match[i + 1] : undefined));
+          const event = eventOf.get(row);
+          const text = String(row.get(command.source) ?? '');
+          // Only the raw message is memoised per event; a parse of a derived field is computed.
+          const fields = event && command.source === '@message'
+            ? parsedFields(event, command, text)
+            : command.names.map((_, i) => command.pattern.exec(text)?.[i + 1]);
+          command.names.forEach((name, i) => row.set(name, fields[i]));
         }
         break;
       case 'filter':
@@ -332,8 +375,13 @@ export class LogsInsightsStandIn {
   deliver(logGroupName: string, events: readonly LogEvent[]): void {
     const group = this.groups.get(logGroupName);
     if (!group) throw new Error(`log group ${logGroupName} does not exist`);
-    for (const event of events) group.push(event);
-    this.sorted.delete(logGroupName);
+    // Deliveries in time order (the usual case) keep the group sorted without re-sorting.
+    let inOrder = this.sorted.has(logGroupName);
+    for (const event of events) {
+      if (group.length > 0 && event.timestamp < (group[group.length - 1] as LogEvent).timestamp) inOrder = false;
+      group.push(event);
+    }
+    if (!inOrder) this.sorted.delete(logGroupName);
   }
 
   /** The next queries to end end with these states instead of Complete (Failed, Timeout, Cancelled, Unknown). */

@@ -27,6 +27,7 @@ const RESULT: ReplayResult = {
     acceptedPackets: 100_000 + m, rejectedPackets: 40, deniedBySimulation: m === 2 ? 30_000 : 0, uniqueSources: 300,
   })),
   timeline: [{ at: '2026-01-15T10:01:30.000Z', kind: 'blocked', text: 'blocked 203.0.113.10/32 <script>alert(1)</script>' }],
+  warnings: [],
   blockedEntries: [{ cidr: '203.0.113.10/32', firstBlocked: '2026-01-15T10:01:30.000Z', lastBlocked: '2026-01-15T10:01:30.000Z', maxZScore: 9, maxPackets: 30_000 }],
   summary: {
     input: { files: 1, records: 900, skippedNoData: 0, skippedSkipData: 0, malformedLines: 0, firstRecord: '2026-01-15T10:00:00.000Z', lastRecord: '2026-01-15T10:02:59.000Z' },

@@ -22,7 +22,7 @@ function lineChart(title: string, values: readonly Record<string, unknown>[], y:
     encoding: {
       x: { field: 'time', type: 'temporal', title: 'time (UTC)', axis: { format: '%H:%M' }, scale: { type: 'utc' } },
       y: { field: 'value', type: 'quantitative', title: y },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top' } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 320 } },
     },
     ...extra,
   };

@@ -75,4 +75,6 @@ export interface ReplayResult {
   readonly traffic: readonly TrafficMinute[];
   readonly timeline: readonly TimelineEvent[];
   readonly blockedEntries: readonly BlockedEntry[];
+  /** The first few input problems, each naming file and line. */
+  readonly warnings: readonly string[];
 }

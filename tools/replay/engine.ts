@@ -1,0 +1,242 @@
+/**
+ * The replay: flow records in, the product's own pipeline run over simulated time, a result out.
+ * Every 30 simulated seconds the real summarizer runs (through the simulated pipeline: Insights,
+ * Timestream on DuckDB, SNS) and the real NACL updater applies what it published to the EC2
+ * stand-in. Records reach Logs Insights as the flow log would deliver them: visible once their
+ * aggregation interval has ended. While a deny rule covers a source, its traffic is what the ACL
+ * would have made of it: rejected, so it leaves the baseline as it would in production.
+ */
+import { cidrText, networkContains, type Network } from '../../core/addresses';
+import type { AnomalyMessage } from '../../core/anomaly-message';
+import { evaluate, denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
+import { flowLogEvent } from '../../simulation/flow-log-events';
+import type { LogEvent } from '../../simulation/logs-insights';
+import type { FlowRecord } from './flow-log-parser';
+import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
+
+/** What the replay needs from the simulated deployment (simulation/pipeline.ts provides it). */
+export interface SimulatedPipeline {
+  /** Sets the simulated clock (never backwards). */
+  advanceTo(ms: number): void;
+  now(): number;
+  /** Delivers flow-log events to the flow-log group. */
+  deliver(events: readonly LogEvent[]): void;
+  /** One scheduled summarizer invocation, then the updater for every message it published. */
+  tick(): Promise<{ message?: AnomalyMessage; error?: string }>;
+  /** Entries of the network ACL the protected subnets are on now. */
+  activeAclEntries(): AclEntry[];
+  /** True when every protected subnet is on its original network ACL. */
+  onOriginalAcl(): boolean;
+}
+
+export const RUN_INTERVAL_MS = 30_000;
+const MINUTE_MS = 60_000;
+
+export interface ReplaySettings {
+  readonly listenerPort: number;
+  readonly listenerProtocol: number;
+  readonly windowMinutes: number;
+  readonly requeryMinutes: number;
+}
+
+export interface ReplayProgress {
+  /** Simulated time reached and the span to cover, for a progress bar. */
+  (doneMs: number, totalMs: number): void;
+}
+
+export interface EngineOutput {
+  readonly runs: ReplayRun[];
+  readonly traffic: TrafficMinute[];
+  readonly timeline: TimelineEvent[];
+  readonly blockedEntries: BlockedEntry[];
+  readonly maxConcurrentRules: number;
+  readonly backOnOriginalAclAt: string | null;
+}
+
+interface MinuteTraffic {
+  accepted: number;
+  rejected: number;
+  denied: number;
+  sources: Set<string>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Records sorted by start, and the per-minute traffic the dashboard's traffic widgets would show. */
+export class ReplayInput {
+  readonly records: FlowRecord[] = [];
+  readonly minutes = new Map<number, MinuteTraffic>();
+  /** Sources whose traffic the simulated deny rules dropped since the last run. */
+  readonly deniedSources = new Set<string>();
+
+  constructor(private readonly settings: Pick<ReplaySettings, 'listenerPort' | 'listenerProtocol'>) {}
+
+  /** Keeps ingress traffic to the listener: nothing else can reach a bin, and a day of logs must fit in memory. */
+  add(batch: readonly FlowRecord[]): void {
+    for (const record of batch) {
+      if (record.dstPort !== this.settings.listenerPort || record.protocol !== this.settings.listenerProtocol) continue;
+      this.records.push(record);
+    }
+  }
+
+  sort(): void {
+    this.records.sort((a, b) => a.start - b.start || a.end - b.end);
+  }
+
+  trafficMinute(startSeconds: number): MinuteTraffic {
+    const minute = Math.floor(startSeconds / 60) * MINUTE_MS;
+    let traffic = this.minutes.get(minute);
+    if (!traffic) {
+      traffic = { accepted: 0, rejected: 0, denied: 0, sources: new Set() };
+      this.minutes.set(minute, traffic);
+    }
+    return traffic;
+  }
+}
+
+/** Runs the pipeline from the first complete minute until every block has expired. */
+export async function runReplay(input: ReplayInput, pipeline: SimulatedPipeline, settings: ReplaySettings, progress?: ReplayProgress): Promise<EngineOutput> {
+  const { records } = input;
+  const out: EngineOutput = { runs: [], traffic: [], timeline: [], blockedEntries: [], maxConcurrentRules: 0, backOnOriginalAclAt: null };
+  if (records.length === 0) return out;
+  const firstMinuteMs = Math.floor((records[0] as FlowRecord).start / 60) * MINUTE_MS;
+  const lastEndMs = records.reduce((max, r) => Math.max(max, r.end), 0) * 1000;
+  // After the data ends, blocks live for one window; give the runs that lift them time to happen.
+  const hardStopMs = lastEndMs + (settings.windowMinutes + settings.requeryMinutes + 5) * MINUTE_MS;
+  const state = new TimelineState(out);
+  let next = 0;
+  for (let at = firstMinuteMs + MINUTE_MS; at <= hardStopMs; at += RUN_INTERVAL_MS) {
+    const entries = pipeline.activeAclEntries();
+    const deniedBefore = input.deniedSources.size;
+    next = deliverUntil(input, pipeline, entries, next, at);
+    state.deniedTraffic(at, input.deniedSources.size > deniedBefore, input.deniedSources);
+    pipeline.advanceTo(at);
+    const outcome = await pipeline.tick();
+    const after = pipeline.activeAclEntries();
+    state.record(at, outcome, denyNetworksOf(after), pipeline.onOriginalAcl());
+    progress?.(at - firstMinuteMs, lastEndMs - firstMinuteMs);
+    if (next >= records.length && at > lastEndMs && state.idle() && pipeline.onOriginalAcl()) break;
+  }
+  out.traffic.push(...trafficSeries(input));
+  return out;
+}
+
+/** Delivers the records that started by `at`, each judged by the ACL in force when it was sent. */
+function deliverUntil(input: ReplayInput, pipeline: SimulatedPipeline, entries: AclEntry[], from: number, at: number): number {
+  const { records } = input;
+  const verdicts = new Map<string, boolean>();
+  const events: LogEvent[] = [];
+  let i = from;
+  for (; i < records.length && (records[i] as FlowRecord).start * 1000 <= at; i++) {
+    let record = records[i] as FlowRecord;
+    const traffic = input.trafficMinute(record.start);
+    if (record.flowDirection === 'ingress') traffic.sources.add(record.srcAddr);
+    if (record.action === 'ACCEPT' && record.flowDirection === 'ingress') {
+      let denied = verdicts.get(record.srcAddr);
+      if (denied === undefined) {
+        denied = evaluate(entries, { egress: false, address: record.srcAddr, protocol: record.protocol, port: record.dstPort }) === 'deny';
+        verdicts.set(record.srcAddr, denied);
+      }
+      traffic.accepted += record.packets;
+      if (denied) {
+        traffic.denied += record.packets;
+        input.deniedSources.add(record.srcAddr);
+        record = { ...record, action: 'REJECT' };
+      }
+    } else if (record.flowDirection === 'ingress') traffic.rejected += record.packets;
+    events.push(flowLogEvent(record));
+  }
+  if (events.length > 0) pipeline.deliver(events);
+  return i;
+}
+
+function trafficSeries(input: ReplayInput): TrafficMinute[] {
+  return [...input.minutes.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([minute, t]) => ({ minute: iso(minute), acceptedPackets: t.accepted, rejectedPackets: t.rejected, deniedBySimulation: t.denied, uniqueSources: t.sources.size }));
+}
+
+/** Turns run-by-run states into runs, timeline lines and the blocked-source table. */
+class TimelineState {
+  private denied = new Map<string, Network>();
+  private unblocked = new Set<string>();
+  private onOriginal = true;
+  private readonly blocked = new Map<string, { firstBlocked: string; lastBlocked: string; maxZScore: number; maxPackets: number }>();
+
+  constructor(private readonly out: EngineOutput) {}
+
+  private denying = false;
+
+  /** Notes when the rules start dropping traffic again, e.g. a second wave from blocked sources. */
+  deniedTraffic(atMs: number, any: boolean, sources: Set<string>): void {
+    if (any && !this.denying && this.denied.size > 0) {
+      this.note(iso(atMs), 'note', `deny rules in force dropped traffic from ${sources.size} blocked source(s): rejected at once, no detection needed`);
+    }
+    this.denying = any;
+    sources.clear();
+  }
+
+  idle(): boolean {
+    return this.denied.size === 0 && this.unblocked.size === 0;
+  }
+
+  record(atMs: number, outcome: { message?: AnomalyMessage; error?: string }, networks: Network[], onOriginal: boolean): void {
+    const at = iso(atMs);
+    const message = outcome.message;
+    const anomalies = message?.anomalies ?? [];
+    const covered = (ip: string) => networks.some((n) => networkContains(n, ip));
+    const unblocked = anomalies.filter((a) => !covered(a.sourceIp)).map((a) => a.sourceIp);
+    const cidrs = networks.map(cidrText);
+    this.out.runs.push({
+      at,
+      anomalies: anomalies.map((a) => ({ ...a })),
+      blocked: cidrs,
+      unblocked,
+      baseline: message?.baseline ?? { mean: null, standardDeviation: null, anomalyThreshold: null, binCount: 0 },
+      complete: message?.complete ?? false,
+    });
+    if (outcome.error) this.note(at, 'note', `summarizer run failed: ${outcome.error}`);
+    this.diffRules(at, networks, anomalies);
+    this.diffUnblocked(at, unblocked, anomalies);
+    if (onOriginal && !this.onOriginal) {
+      this.note(at, 'original-acl', 'no source needs blocking: protected subnets are back on their original network ACL');
+      (this.out as { backOnOriginalAclAt: string | null }).backOnOriginalAclAt = at;
+    }
+    this.onOriginal = onOriginal;
+    (this.out as { maxConcurrentRules: number }).maxConcurrentRules = Math.max(this.out.maxConcurrentRules, networks.length);
+  }
+
+  private diffRules(at: string, networks: Network[], anomalies: AnomalyMessage['anomalies']): void {
+    const now = new Map(networks.map((n) => [cidrText(n), n]));
+    for (const [cidr, network] of now) {
+      const worst = anomalies.filter((a) => networkContains(network, a.sourceIp));
+      const z = Math.max(0, ...worst.map((a) => a.maxZScore));
+      const packets = Math.max(0, ...worst.map((a) => a.maxPackets));
+      const entry = this.blocked.get(cidr);
+      if (entry) Object.assign(entry, { lastBlocked: at, maxZScore: Math.max(entry.maxZScore, z), maxPackets: Math.max(entry.maxPackets, packets) });
+      else this.blocked.set(cidr, { firstBlocked: at, lastBlocked: at, maxZScore: z, maxPackets: packets });
+      if (!this.denied.has(cidr)) this.note(at, 'blocked', `blocked ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
+    }
+    for (const [cidr, network] of this.denied) {
+      if (now.has(cidr)) continue;
+      if (anomalies.some((a) => networkContains(network, a.sourceIp))) {
+        this.note(at, 'unblocked', `rule for ${cidr} given up to sources with higher Z-scores (no rule capacity left)`);
+      } else this.note(at, 'expired', `rule for ${cidr} lifted: no anomalous minute left in the window`);
+    }
+    this.denied = now;
+    this.out.blockedEntries.splice(0, this.out.blockedEntries.length, ...[...this.blocked].map(([cidr, e]) => ({ cidr, ...e })));
+  }
+
+  private diffUnblocked(at: string, unblocked: string[], anomalies: AnomalyMessage['anomalies']): void {
+    const fresh = unblocked.filter((ip) => !this.unblocked.has(ip));
+    if (fresh.length > 0) {
+      const detail = fresh.map((ip) => `${ip} (Z ${anomalies.find((a) => a.sourceIp === ip)?.maxZScore.toFixed(2)})`).join(', ');
+      this.note(at, 'unblocked', `could not block ${fresh.length} anomalous source(s), no rule capacity left: ${detail}`);
+    }
+    this.unblocked = new Set(unblocked);
+  }
+
+  private note(at: string, kind: TimelineEvent['kind'], text: string): void {
+    this.out.timeline.push({ at, kind, text });
+  }
+}
