@@ -63,9 +63,14 @@ const BIGINT_MAX = 2n ** 63n - 1n;
 interface Table {
   readonly records: Map<string, StoredRecord>;
   readonly dimensionNames: Set<string>;
-  /** True when DuckDB's copy lags the records. */
-  dirty: boolean;
+  /** Records changed since DuckDB's copy was last brought up to date. */
+  readonly pending: Map<string, StoredRecord>;
+  /** Dimension columns of DuckDB's copy; undefined when it must be rebuilt (new table or new dimension). */
+  builtDimensions: string[] | undefined;
 }
+
+/** Where the stand-in stages changed records; outside every Timestream database's schema. */
+const STAGING = '"__timestream_stand_in"."pending"';
 
 interface OpenQuery {
   readonly queryString: string;
@@ -166,7 +171,7 @@ export class TimestreamStandIn {
   createTable(database: string, table: string): void {
     if (!NAME.test(database) || !NAME.test(table)) throw new Error(`invalid Timestream names ${database}.${table}`);
     const key = `${database}\u0000${table}`;
-    if (!this.tables.has(key)) this.tables.set(key, { records: new Map(), dimensionNames: new Set(), dirty: true });
+    if (!this.tables.has(key)) this.tables.set(key, { records: new Map(), dimensionNames: new Set(), pending: new Map(), builtDimensions: undefined });
   }
 
   /** Every stored record of a table, for assertions. */
@@ -223,9 +228,14 @@ export class TimestreamStandIn {
         ExistingVersion: existing.version,
       };
     }
-    table.records.set(key, { ...record });
-    for (const name of Object.keys(record.dimensions)) table.dimensionNames.add(name);
-    table.dirty = true;
+    const stored = { ...record };
+    table.records.set(key, stored);
+    table.pending.set(key, stored);
+    for (const name of Object.keys(record.dimensions)) {
+      if (table.dimensionNames.has(name)) continue;
+      table.dimensionNames.add(name);
+      table.builtDimensions = undefined;
+    }
     return undefined;
   }
 
@@ -300,32 +310,51 @@ export class TimestreamStandIn {
     return run;
   }
 
-  /** Rebuilds DuckDB's copy of every changed table from the records (the records are the truth). */
+  /**
+   * Brings DuckDB's copy of every table up to date with the records (the records are the truth):
+   * a full rebuild when the columns changed, otherwise the changed records replace their rows.
+   */
   private async syncTables(): Promise<void> {
     for (const [key, table] of this.tables) {
-      if (!table.dirty) continue;
       const [database, name] = key.split('\u0000') as [string, string];
-      const dimensions = [...table.dimensionNames].sort();
       const qualified = `${quote(database)}.${quote(name)}`;
-      await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quote(database)}`);
-      await this.connection.run(`DROP TABLE IF EXISTS ${qualified}`);
-      const columns = [...dimensions.map((d) => `${quote(d)} VARCHAR`), 'measure_name VARCHAR', 'time TIMESTAMP', 'measure_value BIGINT'];
-      await this.connection.run(`CREATE TABLE ${qualified} (${columns.join(', ')})`);
-      const appender = await this.connection.createAppender(name, database);
-      for (const record of table.records.values()) {
-        for (const dimension of dimensions) {
-          const value = record.dimensions[dimension];
-          if (value === undefined) appender.appendNull();
-          else appender.appendVarchar(value);
-        }
-        appender.appendVarchar(record.measureName);
-        appender.appendTimestamp(timestampValue(BigInt(record.timeMs) * 1000n));
-        appender.appendBigInt(record.value);
-        appender.endRow();
+      if (table.builtDimensions === undefined) {
+        const dimensions = [...table.dimensionNames].sort();
+        const columns = [...dimensions.map((d) => `${quote(d)} VARCHAR`), 'measure_name VARCHAR', 'time TIMESTAMP', 'measure_value BIGINT'];
+        await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quote(database)}`);
+        await this.connection.run(`CREATE OR REPLACE TABLE ${qualified} (${columns.join(', ')})`);
+        await this.append(database, name, dimensions, table.records.values());
+        table.builtDimensions = dimensions;
+      } else if (table.pending.size > 0) {
+        await this.replaceRows(qualified, table.builtDimensions, table.pending.values());
       }
-      appender.closeSync();
-      table.dirty = false;
+      table.pending.clear();
     }
+  }
+
+  private async replaceRows(qualified: string, dimensions: readonly string[], records: Iterable<StoredRecord>): Promise<void> {
+    await this.connection.run('CREATE SCHEMA IF NOT EXISTS "__timestream_stand_in"');
+    await this.connection.run(`CREATE OR REPLACE TABLE ${STAGING} AS SELECT * FROM ${qualified} LIMIT 0`);
+    await this.append('__timestream_stand_in', 'pending', dimensions, records);
+    const sameKey = [...dimensions.map((d) => `t.${quote(d)} IS NOT DISTINCT FROM p.${quote(d)}`), 't.measure_name = p.measure_name', 't.time = p.time'].join(' AND ');
+    await this.connection.run(`DELETE FROM ${qualified} AS t USING ${STAGING} AS p WHERE ${sameKey}`);
+    await this.connection.run(`INSERT INTO ${qualified} SELECT * FROM ${STAGING}`);
+  }
+
+  private async append(schema: string, table: string, dimensions: readonly string[], records: Iterable<StoredRecord>): Promise<void> {
+    const appender = await this.connection.createAppender(table, schema);
+    for (const record of records) {
+      for (const dimension of dimensions) {
+        const value = record.dimensions[dimension];
+        if (value === undefined) appender.appendNull();
+        else appender.appendVarchar(value);
+      }
+      appender.appendVarchar(record.measureName);
+      appender.appendTimestamp(timestampValue(BigInt(record.timeMs) * 1000n));
+      appender.appendBigInt(record.value);
+      appender.endRow();
+    }
+    appender.closeSync();
   }
 }
 

@@ -169,6 +169,23 @@ describe('Timestream stand-in: Query', () => {
     slow.close();
   });
 
+  it('queries after an upsert see the new value in place of the old row, also when a new dimension appears', async () => {
+    // Prepare: a first query builds DuckDB's copy.
+    const count = `SELECT COUNT(*) AS n, SUM(measure_value::bigint) AS total FROM "${DB}"."${TABLE}"`;
+    const read = async () => (await store.query({ QueryString: count })).Rows?.[0]?.Data?.map((d) => d.ScalarValue);
+    expect(await read()).toEqual(['4', '100']);
+
+    // Act
+    await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 15, 2)] });
+    const afterUpsert = await read();
+    await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [{ ...record('192.0.2.9', NOW, 1), Dimensions: [{ Name: 'source_ip', Value: '192.0.2.9' }, { Name: 'zone', Value: 'a' }] }] });
+    const afterNewDimension = await read();
+
+    // Assess
+    expect(afterUpsert).toEqual(['4', '105']);
+    expect(afterNewDimension).toEqual(['5', '106']);
+  });
+
   it('reports SQL errors as a ValidationException', async () => {
     await expect(store.query({ QueryString: 'SELECT nope FROM nowhere' })).rejects.toBeInstanceOf(QueryValidationException);
   });
