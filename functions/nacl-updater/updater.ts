@@ -113,10 +113,9 @@ export class NaclUpdater {
   private async readAllowList(): Promise<AllowList | undefined> {
     const { logger, metrics } = this.deps;
     const read = await this.deps.allowList.read();
-    if (read.status === 'fresh') {
-      for (const line of read.list.invalidLines) logger.warn('allow-list line skipped', { ...line });
-      metrics.count('AllowListInvalidLines', read.list.invalidLines.length);
-    }
+    // Each bad line is logged once, when the list is read; the count stays visible every run until fixed.
+    if (read.status === 'fresh') for (const line of read.list.invalidLines) logger.warn('allow-list line skipped', { ...line });
+    if (read.status !== 'unavailable') metrics.count('AllowListInvalidLines', read.list.invalidLines.length);
     if (read.status === 'stale' || read.status === 'unavailable') {
       metrics.count('AllowListReadFailures', 1);
       if (read.status === 'unavailable') {
