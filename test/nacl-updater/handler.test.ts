@@ -20,9 +20,31 @@ describe('NACL updater: the reference scenario', () => {
     expect([world.blueAclId, world.greenAclId]).toContain(active);
     expect(world.deniedCidrs()).toEqual(sources.slice(0, 18).map((s) => `${s.sourceIp}/32`).sort());
     expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 18, UnblockedSourceIPs: 2, BlockedSourceNetworks: 18, UnblockedSourceNetworks: 2, AclSwaps: 1 });
+    // Minimum calls on a fresh ACL: 18 deny rules and the 2 mirrored rules, one call each, then one swap per subnet.
+    expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual([
+      ...Array(20).fill('CreateNetworkAclEntry'),
+      'ReplaceNetworkAclAssociation',
+      'ReplaceNetworkAclAssociation',
+      'CreateTags',
+    ]);
     const inbound = world.ec2.entriesOf(active).filter((e) => !e.Egress);
     expect(inbound).toHaveLength(20);
     expect(inbound.at(-2)).toMatchObject({ RuleNumber: 1000, RuleAction: 'allow', CidrBlock: '0.0.0.0/0', Protocol: '-1' });
+  });
+
+  it('writes the other ACL with one Replace per changed deny rule when the blocked set changes', async () => {
+    // Prepare: blue holds .1-.3 and is in use; green is written, then the set changes twice.
+    const world = new World();
+    await world.deliver(message(world.vpcId, flooders(3)));
+    await world.deliver(message(world.vpcId, flooders(2)));
+    world.ec2.calls.length = 0;
+
+    // Act: .1, .2, .4 : against the inactive ACL (.1-.3), only the .3 slot changes.
+    await world.deliver(message(world.vpcId, [...flooders(2), { sourceIp: '198.51.100.4', maxZScore: 9, maxPackets: 20_000 }]));
+
+    // Assess
+    expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual(['ReplaceNetworkAclEntry', 'ReplaceNetworkAclAssociation', 'ReplaceNetworkAclAssociation', 'CreateTags']);
+    expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32', '198.51.100.4/32']);
   });
 
   it('changes nothing when a second wave arrives while the same rules are in place', async () => {
