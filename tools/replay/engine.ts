@@ -121,8 +121,8 @@ export async function runReplay(input: ReplayInput, pipeline: SimulatedPipeline,
   return out;
 }
 
-/** Delivers the records that started by `at`, each judged by the ACL in force when it was sent. */
-function deliverUntil(input: ReplayInput, pipeline: SimulatedPipeline, entries: AclEntry[], from: number, at: number): number {
+/** Delivers the records that started by `at`, each judged by the ACL in force when it was sent; returns the next index. */
+export function deliverUntil(input: ReplayInput, pipeline: SimulatedPipeline, entries: AclEntry[], from: number, at: number): number {
   const { records } = input;
   const verdicts = new Map<string, boolean>();
   const events: LogEvent[] = [];

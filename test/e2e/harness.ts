@@ -1,0 +1,142 @@
+/**
+ * End-to-end driver: the SYNTHESIZED detection state machine, executed by aws-local-stepfunctions
+ * once per simulated minute, its two summarizer tasks overridden to invoke the real summarizer
+ * handler of a SimulatedDeployment (real updater, in-process AWS stand-ins, simulated clock).
+ * SNS's asynchronous delivery to the updater happens right after each summarizer run.
+ */
+import { StateMachine } from 'aws-local-stepfunctions';
+import { cidrText } from '../../core/addresses';
+import type { AnomalyMessage } from '../../core/anomaly-message';
+import { denyNetworksOf } from '../../core/nacl-plan';
+import { scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
+import { SimulatedDeployment, type DeploymentSpec } from '../../simulation/deployment';
+import { deliverUntil, ReplayInput } from '../../tools/replay/engine';
+import { logicalIdOf, resolveCfn, synthesize } from '../stack/synth';
+
+export type Definition = ConstructorParameters<typeof StateMachine>[0];
+
+export interface Observation {
+  /** Simulated time of the summarizer run, epoch ms. */
+  readonly at: number;
+  /** Minute of the scenario (0 = spec.startEpoch). */
+  readonly minute: number;
+  readonly task: string;
+  /** The message this run published, if it published one. */
+  readonly message?: AnomalyMessage;
+  readonly error?: string;
+  /** Deny rules on the protected subnets' ACL after the updater ran. */
+  readonly denied: readonly string[];
+  readonly onOriginalAcl: boolean;
+  /** Inbound entries of the active ACL (for IPv6 / order assertions). */
+  readonly activeEntries: ReturnType<SimulatedDeployment['activeAclEntries']>;
+}
+
+export interface SynthesizedMachine {
+  readonly definition: Definition;
+  /** Environment variable NAMES the stack gives each function. */
+  readonly summarizerVariables: readonly string[];
+  readonly updaterVariables: readonly string[];
+  readonly taskStates: readonly string[];
+  readonly waitStates: readonly string[];
+}
+
+const SUMMARIZER_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:summarizer';
+
+/** Synthesizes the real app once and extracts the state machine with its task ARNs resolved. */
+export function synthesizedMachine(): SynthesizedMachine {
+  const { template } = synthesize();
+  const summarizer = logicalIdOf(template, 'AWS::Lambda::Function', 'DetectionSummarizerFunction');
+  const updater = logicalIdOf(template, 'AWS::Lambda::Function', 'MitigationNaclUpdater');
+  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: unknown } };
+  const ids = { [`${summarizer}.Arn`]: SUMMARIZER_ARN };
+  const definition = JSON.parse(resolveCfn(machine.Properties.DefinitionString, ids) as string) as Definition;
+  const functions = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+  // Node.js runtime settings (source maps, connection reuse) are not product configuration.
+  const runtime = new Set(['NODE_OPTIONS', 'AWS_NODEJS_CONNECTION_REUSE_ENABLED']);
+  const variables = (id: string) => Object.keys(functions[id]?.Properties.Environment?.Variables ?? {}).filter((v) => !runtime.has(v)).sort();
+  const states = definition.States as unknown as Record<string, { Type: string }>;
+  return {
+    definition,
+    summarizerVariables: variables(summarizer),
+    updaterVariables: variables(updater),
+    taskStates: Object.keys(states).filter((s) => states[s]?.Type === 'Task'),
+    waitStates: Object.keys(states).filter((s) => states[s]?.Type === 'Wait'),
+  };
+}
+
+export interface ScenarioRun {
+  readonly observations: Observation[];
+  readonly deployment: SimulatedDeployment;
+  readonly spec: ScenarioSpec;
+  /** Scenario minute of an epoch-ms time. */
+  minuteOf(ms: number): number;
+}
+
+export interface RunOptions {
+  readonly deployment?: Partial<DeploymentSpec>;
+  /** Stop once past the data and back on the original ACL with nothing anomalous. @default true */
+  readonly stopWhenSettled?: boolean;
+}
+
+/** Runs the scenario minute by minute through the synthesized state machine. */
+export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpec, options: RunOptions = {}): Promise<ScenarioRun> {
+  const windowMinutes = options.deployment?.windowMinutes ?? 60;
+  const deployment = await SimulatedDeployment.create({
+    startMs: spec.startEpoch * 1000,
+    vpcCidrs: spec.vpcCidrs,
+    listenerPort: spec.listenerPort,
+    listenerProtocol: spec.listenerProtocol,
+    ...options.deployment,
+  });
+  const input = new ReplayInput({ listenerPort: spec.listenerPort, listenerProtocol: spec.listenerProtocol });
+  input.add([...scenarioRecords(spec)]);
+  input.sort();
+  const observations: Observation[] = [];
+  const minuteOf = (ms: number) => Math.floor((ms / 1000 - spec.startEpoch) / 60);
+  let next = 0;
+  const [firstTask, secondTask] = machine.taskStates;
+  const runTask = (offsetMs: number, minuteStartMs: number, task: string) => async () => {
+    const at = minuteStartMs + offsetMs;
+    next = deliverUntil(input, deployment, deployment.activeAclEntries(), next, at);
+    deployment.advanceTo(at);
+    const before = deployment.applied.length;
+    let error: string | undefined;
+    let result: unknown = null;
+    try {
+      result = await deployment.invokeSummarizer();
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    await deployment.deliverNotifications();
+    const entries = deployment.activeAclEntries();
+    observations.push({
+      at, minute: minuteOf(at), task, error,
+      message: deployment.applied.length > before ? deployment.applied.at(-1) : undefined,
+      denied: denyNetworksOf(entries).map(cidrText),
+      onOriginalAcl: deployment.onOriginalAcl(),
+      activeEntries: entries.filter((e) => !e.egress),
+    });
+    if (error) throw Object.assign(new Error(error), { name: 'SummarizerError' });
+    return JSON.parse(JSON.stringify(result)) as never;
+  };
+  const lastMinute = spec.minutes + windowMinutes + 12;
+  for (let minute = 1; minute <= lastMinute; minute++) {
+    const minuteStartMs = (spec.startEpoch + minute * 60) * 1000;
+    const execution = new StateMachine(machine.definition).run({ 'detail-type': 'Scheduled Event', time: new Date(minuteStartMs).toISOString() }, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          [firstTask as string]: runTask(0, minuteStartMs, firstTask as string),
+          [secondTask as string]: runTask(30_000, minuteStartMs, secondTask as string),
+        },
+        // The simulated clock moves in the task handlers; no real waiting.
+        waitTimeOverrides: Object.fromEntries(machine.waitStates.map((w) => [w, 0])),
+      },
+    });
+    // A failed execution (both runs failed) is logged by Step Functions; the next minute runs anyway.
+    await execution.result.catch(() => undefined);
+    const last = observations.at(-1);
+    const settled = last !== undefined && last.onOriginalAcl && last.denied.length === 0 && (last.message?.anomalies.length ?? 0) === 0;
+    if ((options.stopWhenSettled ?? true) && minute > spec.minutes && settled) break;
+  }
+  return { observations, deployment, spec, minuteOf };
+}
