@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ORIGINAL_ACL_TAG } from '../functions/network-facts/tags';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
 
@@ -17,8 +18,9 @@ export interface StackNetworkAclsProps {
 /**
  * The stack's blue and green network ACLs and the deploy-time facts about the protected network:
  * the subnets' original ACL and the VPC's CIDRs, discovered by a custom resource (no synth-time
- * lookups). The custom resource depends on both ACLs, so on stack deletion it runs first and moves
- * every subnet back to its original ACL before CloudFormation deletes blue and green.
+ * lookups), which records the original ACL as a tag on blue and green. The custom resource depends
+ * on both ACLs, so on stack deletion it runs first and moves every subnet back to its original ACL
+ * before CloudFormation deletes blue and green.
  */
 export class StackNetworkAcls extends Construct {
   readonly blue: ec2.CfnNetworkAcl;
@@ -80,6 +82,14 @@ export class StackNetworkAcls extends Construct {
   private grantEc2(vpcId: string): void {
     const stack = Stack.of(this);
     const role = this.factsFunction.role;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordOriginalAclOnStackAcls',
+        actions: ['ec2:CreateTags'],
+        resources: [this.blue, this.green].map((acl) => stack.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: acl.attrId })),
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ORIGINAL_ACL_TAG] } },
+      }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'DescribeNetwork',

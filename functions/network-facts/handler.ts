@@ -1,9 +1,10 @@
 /**
  * CloudFormation custom resource "NetworkFacts" (single Lambda, no provider framework).
  *
- * Create/Update: records the protected subnets' shared ACL and the VPC's CIDRs (Data:
- * OriginalNetworkAclId, VpcCidrs). Delete: moves every subnet on the stack's blue/green ACLs back to
- * the original ACL, so CloudFormation can delete those ACLs. Every outcome, failures included, is
+ * Create/Update: finds the protected subnets' shared ACL and the VPC's CIDRs (Data:
+ * OriginalNetworkAclId, VpcCidrs) and records the original ACL as a tag on the stack's blue and
+ * green ACLs. Delete: moves every subnet on blue or green back to that recorded ACL, so
+ * CloudFormation can delete them. Every outcome, failures included, is
  * sent to CloudFormation's response URL: a handler that never answers would hang the stack for an hour.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -11,13 +12,16 @@ import type {
   CloudFormationCustomResourceEvent,
   CloudFormationCustomResourceResponse,
 } from 'aws-lambda';
-import { discoverNetworkFacts, NetworkFactsError, restoreOriginalAcl, type ProtectedNetwork } from './network-facts';
+import { discoverNetworkFacts, NetworkFactsError, recordedOriginalAcl, recordOriginalAcl, restoreOriginalAcl, type ProtectedNetwork } from './network-facts';
 
 /** Physical id when Create failed: a later Delete of it has nothing to undo. */
 export const FAILED_CREATE_ID = 'network-facts-not-created';
 /** CloudFormation caps the whole response at 4 KiB; the full reason goes to the log. */
 const MAX_REASON = 1500;
-const ACL_ID = /^acl-[0-9a-f]+$/;
+/** Physical id of a created resource: stable across updates, so an update never triggers a cleanup Delete. */
+export function physicalIdOf(vpcId: string): string {
+  return `nacl-flood-guard-network-facts-${vpcId}`;
+}
 
 export interface NetworkFactsProperties {
   readonly VpcId: string;
@@ -66,17 +70,20 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
     case 'Create':
       return recordFacts(deps, network);
     case 'Update': {
-      const previous = ACL_ID.test(event.PhysicalResourceId) ? event.PhysicalResourceId : undefined;
+      // Subnets on a stack ACL are mid-mitigation: their original is the one recorded before.
+      const previous = await recordedOriginalAcl(deps.ec2, network.stackAclIds);
       const outcome = await recordFacts(deps, network, previous);
       const dropped = droppedSubnets(event.OldResourceProperties as unknown as NetworkFactsProperties, network);
       // Subnets no longer protected must not stay on a stack ACL the updater will never touch again.
-      if (dropped.length > 0) await restoreOriginalAcl(deps.ec2, network.stackAclIds, previous ?? outcome.physicalId, dropped);
+      if (dropped.length > 0) {
+        await restoreOriginalAcl(deps.ec2, network.stackAclIds, { originalNetworkAclId: previous ?? outcome.data?.OriginalNetworkAclId, onlySubnetIds: dropped });
+      }
       return outcome;
     }
     case 'Delete': {
-      if (!ACL_ID.test(event.PhysicalResourceId)) return { physicalId: event.PhysicalResourceId };
-      const moved = await restoreOriginalAcl(deps.ec2, network.stackAclIds, event.PhysicalResourceId);
-      deps.log({ level: 'INFO', message: 'subnets moved back to their original ACL', moved, acl: event.PhysicalResourceId });
+      if (event.PhysicalResourceId === FAILED_CREATE_ID) return { physicalId: event.PhysicalResourceId };
+      const moved = await restoreOriginalAcl(deps.ec2, network.stackAclIds);
+      deps.log({ level: 'INFO', message: 'subnets moved back to their original ACL', moved });
       return { physicalId: event.PhysicalResourceId };
     }
   }
@@ -84,9 +91,11 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
 
 async function recordFacts(deps: Deps, network: ProtectedNetwork, previousOriginal?: string): Promise<Outcome> {
   const facts = await discoverNetworkFacts(deps.ec2, network, previousOriginal);
-  // The physical id carries the original ACL so Delete knows where to move subnets back.
+  if (facts.originalNetworkAclId !== previousOriginal) {
+    await recordOriginalAcl(deps.ec2, network.stackAclIds, facts.originalNetworkAclId);
+  }
   return {
-    physicalId: facts.originalNetworkAclId,
+    physicalId: physicalIdOf(network.vpcId),
     data: { OriginalNetworkAclId: facts.originalNetworkAclId, VpcCidrs: facts.vpcCidrs.join(',') },
   };
 }

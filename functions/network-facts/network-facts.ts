@@ -4,6 +4,7 @@
  * teardown step that moves subnets off the stack's blue/green ACLs before CloudFormation deletes them.
  */
 import {
+  CreateTagsCommand,
   DescribeNetworkAclsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -12,6 +13,7 @@ import {
   type NetworkAcl,
   type Subnet,
 } from '@aws-sdk/client-ec2';
+import { ORIGINAL_ACL_TAG } from './tags';
 
 export interface ProtectedNetwork {
   readonly vpcId: string;
@@ -49,26 +51,49 @@ export async function discoverNetworkFacts(
   return { originalNetworkAclId, vpcCidrs };
 }
 
+/** The original ACL recorded on the stack ACLs, or undefined when neither carries the tag. */
+export async function recordedOriginalAcl(ec2: EC2Client, stackAclIds: readonly string[]): Promise<string | undefined> {
+  const acls = await describeAcls(ec2, [{ Name: 'network-acl-id', Values: [...stackAclIds] }]);
+  return originalFromTags(acls);
+}
+
+/** Records the original ACL on both stack ACLs, where stack deletion will find it. */
+export async function recordOriginalAcl(ec2: EC2Client, stackAclIds: readonly string[], originalNetworkAclId: string): Promise<void> {
+  await ec2.send(new CreateTagsCommand({ Resources: [...stackAclIds], Tags: [{ Key: ORIGINAL_ACL_TAG, Value: originalNetworkAclId }] }));
+}
+
+function originalFromTags(acls: readonly NetworkAcl[]): string | undefined {
+  return acls.flatMap((acl) => acl.Tags ?? []).find((tag) => tag.Key === ORIGINAL_ACL_TAG)?.Value;
+}
+
 /**
- * Moves subnets that sit on a stack ACL back to the original ACL. With `onlySubnetIds`, only those
- * subnets move (subnets dropped from protection on update); otherwise every subnet on a stack ACL
- * moves, because CloudFormation cannot delete an ACL that still has associations.
- * Returns the subnets moved.
+ * Moves subnets that sit on a stack ACL back to the original ACL recorded on the stack ACLs (or
+ * the one given). With `onlySubnetIds`, only those subnets move (subnets dropped from protection
+ * on update); otherwise every subnet on a stack ACL moves, because CloudFormation cannot delete an
+ * ACL that still has associations. Returns the subnets moved.
  */
 export async function restoreOriginalAcl(
   ec2: EC2Client,
   stackAclIds: readonly string[],
-  originalNetworkAclId: string,
-  onlySubnetIds?: readonly string[],
+  options: { originalNetworkAclId?: string; onlySubnetIds?: readonly string[] } = {},
 ): Promise<string[]> {
   const acls = await describeAcls(ec2, [{ Name: 'network-acl-id', Values: [...stackAclIds] }]);
+  const onStackAcls = acls
+    .flatMap((acl) => acl.Associations ?? [])
+    .filter((a) => a.SubnetId && a.NetworkAclAssociationId && (!options.onlySubnetIds || options.onlySubnetIds.includes(a.SubnetId)));
+  if (onStackAcls.length === 0) return [];
+  const original = options.originalNetworkAclId ?? originalFromTags(acls);
+  if (!original) {
+    throw new NetworkFactsError(
+      `${onStackAcls.map((a) => a.SubnetId).join(', ')} ${onStackAcls.length === 1 ? 'is' : 'are'} on this stack's ACL, but the original ACL ` +
+        `is not recorded (tag ${ORIGINAL_ACL_TAG} on ${stackAclIds.join(' and ')}). Associate each subnet with its own ACL ` +
+        '(aws ec2 replace-network-acl-association --association-id <id> --network-acl-id <acl-id>), then delete the stack again.',
+    );
+  }
   const moved: string[] = [];
-  for (const association of acls.flatMap((acl) => acl.Associations ?? [])) {
-    const subnetId = association.SubnetId;
-    if (!subnetId || !association.NetworkAclAssociationId) continue;
-    if (onlySubnetIds && !onlySubnetIds.includes(subnetId)) continue;
-    await replaceAssociation(ec2, association.NetworkAclAssociationId, originalNetworkAclId, subnetId);
-    moved.push(subnetId);
+  for (const association of onStackAcls) {
+    await replaceAssociation(ec2, association.NetworkAclAssociationId as string, original, association.SubnetId as string);
+    moved.push(association.SubnetId as string);
   }
   return moved;
 }

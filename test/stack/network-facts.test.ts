@@ -1,4 +1,5 @@
 import {
+  CreateTagsCommand,
   DescribeNetworkAclsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -10,7 +11,8 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createHandler, FAILED_CREATE_ID } from '../../functions/network-facts/handler';
+import { createHandler, FAILED_CREATE_ID, physicalIdOf } from '../../functions/network-facts/handler';
+import { ORIGINAL_ACL_TAG } from '../../functions/network-facts/tags';
 import { NetworkFactsError, sharedOriginalAcl } from '../../functions/network-facts/network-facts';
 import { Ec2NetworkAclStandIn, ec2Error } from '../../simulation/ec2-network-acls';
 
@@ -95,6 +97,7 @@ describe('network facts on Create', () => {
     ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: SUBNET_A, VpcId: VPC }, { SubnetId: SUBNET_B, VpcId: VPC }] });
     ec2.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [aclWith(ORIGINAL, SUBNET_A, SUBNET_B)] });
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [vpc()] });
+    ec2.on(CreateTagsCommand).resolves({});
 
     // Act
     await handler(createEvent());
@@ -107,13 +110,16 @@ describe('network facts on Create', () => {
       { Filters: [{ Name: 'association.subnet-id', Values: [SUBNET_A, SUBNET_B] }], MaxResults: 100, NextToken: undefined },
     ]);
     expect(ec2.commandCalls(DescribeVpcsCommand).map((c) => c.args[0].input)).toEqual([{ VpcIds: [VPC] }]);
+    expect(ec2.commandCalls(CreateTagsCommand).map((c) => c.args[0].input)).toEqual([
+      { Resources: [BLUE, GREEN], Tags: [{ Key: ORIGINAL_ACL_TAG, Value: ORIGINAL }] },
+    ]);
     expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand)).toHaveLength(0);
     expect(sent).toEqual([
       {
         url: RESPONSE_URL,
         body: {
           Status: 'SUCCESS',
-          PhysicalResourceId: ORIGINAL,
+          PhysicalResourceId: physicalIdOf(VPC),
           StackId: common.StackId,
           RequestId: 'request-1',
           LogicalResourceId: 'NetworkAclsFacts',
@@ -229,8 +235,8 @@ function statefulNetwork() {
   const standIn = new Ec2NetworkAclStandIn();
   const vpcId = standIn.createVpc({ cidrs: ['10.0.0.0/16'] });
   const original = standIn.createNetworkAcl(vpcId);
-  const blue = standIn.createNetworkAcl(vpcId);
-  const green = standIn.createNetworkAcl(vpcId);
+  const blue = standIn.createNetworkAcl(vpcId, { [ORIGINAL_ACL_TAG]: original });
+  const green = standIn.createNetworkAcl(vpcId, { [ORIGINAL_ACL_TAG]: original });
   const a = standIn.createSubnet(vpcId);
   const b = standIn.createSubnet(vpcId);
   const bystander = standIn.createSubnet(vpcId);
@@ -239,16 +245,17 @@ function statefulNetwork() {
   }
   ec2.on(DescribeNetworkAclsCommand).callsFake(standIn.describeNetworkAcls);
   ec2.on(ReplaceNetworkAclAssociationCommand).callsFake(standIn.replaceNetworkAclAssociation);
+  ec2.on(CreateTagsCommand).callsFake(standIn.createTags);
   ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [a, b, bystander].map((SubnetId) => ({ SubnetId, VpcId: vpcId })) });
   ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [vpc({ VpcId: vpcId })] });
   const props = (subnets = [a, b]) => ({ ...properties(subnets, blue, green), VpcId: vpcId });
   const moveTo = async (subnet: string, acl: string) =>
     standIn.replaceNetworkAclAssociation({ AssociationId: standIn.associationIdOf(subnet), NetworkAclId: acl });
-  return { standIn, vpcId, original, blue, green, a, b, bystander, props, moveTo };
+  return { standIn, vpcId, physicalId: physicalIdOf(vpcId), original, blue, green, a, b, bystander, props, moveTo };
 }
 
 describe('network facts on Delete (stateful EC2 stand-in)', () => {
-  it('moves every subnet on blue or green back to the original ACL, so both can be deleted', async () => {
+  it('moves every subnet on blue or green back to the recorded original ACL, so both can be deleted', async () => {
     // Prepare
     const net = statefulNetwork();
     await net.moveTo(net.a, net.blue);
@@ -257,7 +264,7 @@ describe('network facts on Delete (stateful EC2 stand-in)', () => {
     const { handler, sent } = harness();
 
     // Act
-    await handler(deleteEvent(net.original, net.props()));
+    await handler(deleteEvent(net.physicalId, net.props()));
 
     // Assess
     expect(net.standIn.aclOf(net.a)).toBe(net.original);
@@ -269,7 +276,7 @@ describe('network facts on Delete (stateful EC2 stand-in)', () => {
       NextToken: undefined,
     });
     expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand).map((c) => c.args[0].input.NetworkAclId)).toEqual([net.original, net.original]);
-    expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: net.original });
+    expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: net.physicalId });
   });
 
   it('changes nothing when no subnet is on a stack ACL', async () => {
@@ -279,7 +286,7 @@ describe('network facts on Delete (stateful EC2 stand-in)', () => {
     const { handler, sent } = harness();
 
     // Act
-    await handler(deleteEvent(net.original, net.props()));
+    await handler(deleteEvent(net.physicalId, net.props()));
 
     // Assess
     expect(net.standIn.snapshot()).toBe(before);
@@ -302,23 +309,46 @@ describe('network facts on Delete (stateful EC2 stand-in)', () => {
   it('fails with the manual fix when the original ACL no longer exists', async () => {
     // Prepare
     const net = statefulNetwork();
+    await net.standIn.createTags({ Resources: [net.blue, net.green], Tags: [{ Key: ORIGINAL_ACL_TAG, Value: 'acl-0dead00000000dead' }] });
     await net.moveTo(net.a, net.green);
     const association = net.standIn.associationIdOf(net.a);
     const { handler, sent } = harness();
 
     // Act
-    await handler(deleteEvent('acl-0dead00000000dead', net.props()));
+    await handler(deleteEvent(net.physicalId, net.props()));
 
     // Assess
     expect(net.standIn.aclOf(net.a)).toBe(net.green);
     expect(sent[0]?.body).toMatchObject({
       Status: 'FAILED',
-      PhysicalResourceId: 'acl-0dead00000000dead',
+      PhysicalResourceId: net.physicalId,
       Reason:
         `Cannot move ${net.a} back to its original network ACL acl-0dead00000000dead: that ACL no longer exists. ` +
         `Associate ${net.a} with an ACL of your choice (aws ec2 replace-network-acl-association --association-id ${association} ` +
         '--network-acl-id <acl-id>), then delete the stack again.',
     });
+  });
+});
+
+describe('network facts on Delete without a recorded original', () => {
+  it('fails naming the stranded subnets when the tag is gone', async () => {
+    // Prepare
+    const standIn = new Ec2NetworkAclStandIn();
+    const vpcId = standIn.createVpc({ cidrs: ['10.0.0.0/16'] });
+    const blue = standIn.createNetworkAcl(vpcId);
+    const green = standIn.createNetworkAcl(vpcId);
+    const subnet = standIn.createSubnet(vpcId);
+    await standIn.replaceNetworkAclAssociation({ AssociationId: standIn.associationIdOf(subnet), NetworkAclId: blue });
+    ec2.on(DescribeNetworkAclsCommand).callsFake(standIn.describeNetworkAcls);
+    const { handler, sent } = harness();
+
+    // Act
+    await handler(deleteEvent(physicalIdOf(vpcId), { ...properties([subnet], blue, green), VpcId: vpcId }));
+
+    // Assess
+    expect(standIn.aclOf(subnet)).toBe(blue);
+    expect(sent[0]?.body).toMatchObject({ Status: 'FAILED' });
+    expect(String(sent[0]?.body.Reason)).toContain(`${subnet} is on this stack's ACL, but the original ACL is not recorded (tag ${ORIGINAL_ACL_TAG} on ${blue} and ${green})`);
   });
 });
 
@@ -331,12 +361,13 @@ describe('network facts on Update (stateful EC2 stand-in)', () => {
     const { handler, sent } = harness();
 
     // Act
-    await handler(updateEvent(net.original, net.props(), net.props()));
+    await handler(updateEvent(net.physicalId, net.props(), net.props()));
 
     // Assess
-    expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: net.original, Data: { OriginalNetworkAclId: net.original } });
+    expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: net.physicalId, Data: { OriginalNetworkAclId: net.original } });
     expect(net.standIn.aclOf(net.a)).toBe(net.green);
     expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(CreateTagsCommand)).toHaveLength(0);
   });
 
   it('moves a subnet dropped from protection back to the original ACL, and only that one', async () => {
@@ -347,12 +378,34 @@ describe('network facts on Update (stateful EC2 stand-in)', () => {
     const { handler, sent } = harness();
 
     // Act
-    await handler(updateEvent(net.original, net.props([net.a]), net.props([net.a, net.b])));
+    await handler(updateEvent(net.physicalId, net.props([net.a]), net.props([net.a, net.b])));
 
     // Assess
     expect(sent[0]?.body.Status).toBe('SUCCESS');
     expect(net.standIn.aclOf(net.b)).toBe(net.original);
     expect(net.standIn.aclOf(net.a)).toBe(net.blue);
+  });
+});
+
+describe('network facts across an update that changes the original ACL (stateful EC2 stand-in)', () => {
+  it('records the new original, keeps the physical id, and teardown then restores the new one', async () => {
+    // Prepare: the operator moved both subnets to another ACL of their own
+    const net = statefulNetwork();
+    const replacement = net.standIn.createNetworkAcl(net.vpcId);
+    await net.moveTo(net.a, replacement);
+    await net.moveTo(net.b, replacement);
+    const { handler, sent } = harness();
+
+    // Act
+    await handler(updateEvent(net.physicalId, net.props(), net.props()));
+    await net.moveTo(net.a, net.blue);
+    await handler(deleteEvent(net.physicalId, net.props()));
+
+    // Assess
+    expect(sent.map((r) => r.body.PhysicalResourceId)).toEqual([net.physicalId, net.physicalId]);
+    expect(sent[0]?.body.Data).toMatchObject({ OriginalNetworkAclId: replacement });
+    expect(net.standIn.tagsOf(net.blue)[ORIGINAL_ACL_TAG]).toBe(replacement);
+    expect(net.standIn.aclOf(net.a)).toBe(replacement);
   });
 });
 
