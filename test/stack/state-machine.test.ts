@@ -10,6 +10,7 @@ import { loadConfig } from '../../functions/summarizer/config';
 import { createHandler } from '../../functions/summarizer/handler';
 import { createMetrics } from '../../functions/summarizer/metrics';
 import { LAMBDA_SERVICE_ERRORS, SECOND_RUN_DELAY_SECONDS, SUMMARIZER_TIMEOUT } from '../../lib/detection';
+import { flowLogEvent } from '../../simulation/flow-log-events';
 import { LogsInsightsStandIn } from '../../simulation/logs-insights';
 import { routeCommands } from '../../simulation/sdk-routing';
 import { SnsStandIn } from '../../simulation/sns';
@@ -54,6 +55,15 @@ async function realSummarizer() {
   const config = loadConfig(summarizerEnv);
   const insights = new LogsInsightsStandIn({ now });
   insights.createLogGroup(config.flowLogGroupName);
+  // A little ordinary traffic in the re-queried minutes, so the first run has bins to write.
+  const nowSeconds = Math.floor(NOW / 1000);
+  insights.deliver(
+    config.flowLogGroupName,
+    [1, 2, 3, 4, 5].map((minutesAgo) => {
+      const start = nowSeconds - (nowSeconds % 60) - minutesAgo * 60;
+      return flowLogEvent({ srcAddr: '198.51.100.7', dstPort: 443, protocol: 6, packets: 120, start, end: start + 59, action: 'ACCEPT', flowDirection: 'ingress' });
+    }),
+  );
   const timestream = await TimestreamStandIn.create({ now, pageSize: 100, memoryStoreRetentionHours: memoryStoreHours });
   timestream.createTable(config.timestreamDatabase, config.timestreamTable);
   const sns = new SnsStandIn(now);
