@@ -11,7 +11,8 @@
  *
  * Queries: the SQL text runs in DuckDB over a table per Timestream table (schema = database),
  * with a `from_milliseconds` macro; `measure_value::bigint` is a cast of the `measure_value`
- * column there. Results come back in the Query API shape (ColumnInfo, Rows of Data with
+ * column there. As in Timestream, a table that has never received a record has no dimension or
+ * measure_value columns yet: a query naming them fails with a ValidationException. Results come back in the Query API shape (ColumnInfo, Rows of Data with
  * ScalarValue or NullValue) a few rows per page, with NextToken bound to the query string; only
  * the latest token of a query is valid, as the API documents.
  *
@@ -228,6 +229,8 @@ export class TimestreamStandIn {
         ExistingVersion: existing.version,
       };
     }
+    // A table's first record creates its measure_value::bigint column: DuckDB's copy is rebuilt.
+    if (table.records.size === 0) table.builtDimensions = undefined;
     const stored = { ...record };
     table.records.set(key, stored);
     table.pending.set(key, stored);
@@ -320,7 +323,10 @@ export class TimestreamStandIn {
       const qualified = `${quote(database)}.${quote(name)}`;
       if (table.builtDimensions === undefined) {
         const dimensions = [...table.dimensionNames].sort();
-        const columns = [...dimensions.map((d) => `${quote(d)} VARCHAR`), 'measure_name VARCHAR', 'time TIMESTAMP', 'measure_value BIGINT'];
+        // Timestream creates dimension and measure_value::<type> columns as records arrive: a table
+        // that never received a record has neither, and a query naming them is a ValidationException.
+        const measure = table.records.size > 0 ? ['measure_value BIGINT'] : [];
+        const columns = [...dimensions.map((d) => `${quote(d)} VARCHAR`), 'measure_name VARCHAR', 'time TIMESTAMP', ...measure];
         await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quote(database)}`);
         await this.connection.run(`CREATE OR REPLACE TABLE ${qualified} (${columns.join(', ')})`);
         await this.append(database, name, dimensions, table.records.values());

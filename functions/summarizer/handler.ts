@@ -49,6 +49,7 @@ export function createHandler(deps: SummarizerDeps): SummarizerHandler {
     query: deps.timestreamQuery,
     table: { database: config.timestreamDatabase, table: config.timestreamTable },
     logger,
+    now: deps.now,
   });
   return async (_event, context) => {
     const report = await summarize({ config, logs: deps.logs, store, sns: deps.sns, logger, now: deps.now, sleep: deps.sleep }, context.getRemainingTimeInMillis());

@@ -1,4 +1,4 @@
-import { QueryCommand, type QueryCommandOutput, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { QueryCommand, ValidationException, type QueryCommandOutput, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { RejectedRecordsException, WriteRecordsCommand, type _Record, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { mapWithConcurrency } from '../../core/concurrency';
@@ -18,7 +18,25 @@ export interface TimestreamBinStoreDeps {
   readonly query: TimestreamQueryClient;
   readonly table: BinTable;
   readonly logger: Logger;
+  /** Clock in epoch milliseconds: the schema record is written at the current minute. */
+  readonly now: () => number;
 }
+
+/**
+ * Timestream creates a table's columns (`source_ip`, `measure_value::bigint`) with the first record
+ * that has them; until then every query naming them fails with a ValidationException, so a stack
+ * that has seen no traffic yet could never judge a window. When a query fails with a
+ * ValidationException, the store writes this one record (once per cold start) and runs the query
+ * once more: a query that is invalid for any other reason fails again and is reported. Every query
+ * selects its measure names explicitly, so the record never counts as a bin; re-writing it with
+ * the same value and version is a no-op.
+ */
+export const SCHEMA_RECORD = {
+  measureName: 'schema',
+  sourceIp: '0.0.0.0',
+  value: '0',
+  version: 1,
+} as const;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
@@ -43,7 +61,41 @@ interface BatchOutcome {
 }
 
 export class TimestreamBinStore implements PacketBinStore {
+  private schemaWritten = false;
+
   constructor(private readonly deps: TimestreamBinStoreDeps) {}
+
+  /** Writes SCHEMA_RECORD; false when it was already written or the write failed (logged). */
+  private async writeSchemaRecord(): Promise<boolean> {
+    if (this.schemaWritten) return false;
+    const { database, table } = this.deps.table;
+    const minuteStartMs = this.deps.now() - (this.deps.now() % 60_000);
+    try {
+      await this.deps.write.send(
+        new WriteRecordsCommand({
+          DatabaseName: database,
+          TableName: table,
+          Records: [
+            {
+              Dimensions: [{ Name: BIN_STORE_SCHEMA.sourceDimension, Value: SCHEMA_RECORD.sourceIp }],
+              MeasureName: SCHEMA_RECORD.measureName,
+              MeasureValueType: BIN_STORE_SCHEMA.measureValueType,
+              MeasureValue: SCHEMA_RECORD.value,
+              Time: String(minuteStartMs),
+              TimeUnit: 'MILLISECONDS',
+              Version: SCHEMA_RECORD.version,
+            },
+          ],
+        }),
+      );
+      this.schemaWritten = true;
+      this.deps.logger.info('schema record written: the table had no columns to query yet');
+      return true;
+    } catch (error) {
+      this.deps.logger.warn('schema record write failed; queries of a table without records will fail', { error: error as Error });
+      return false;
+    }
+  }
 
   async writeBins(bins: readonly PacketBin[], version: number): Promise<BinWriteOutcome> {
     const batches = chunk(bins, MAX_RECORDS_PER_WRITE);
@@ -111,6 +163,15 @@ export class TimestreamBinStore implements PacketBinStore {
 
   /** Follows NextToken to the end: Timestream may return empty pages (with a token) before rows. */
   private async queryAllPages(queryString: string): Promise<QueryCommandOutput[]> {
+    try {
+      return await this.readPages(queryString);
+    } catch (error) {
+      if (!(error instanceof ValidationException) || !(await this.writeSchemaRecord())) throw error;
+      return this.readPages(queryString);
+    }
+  }
+
+  private async readPages(queryString: string): Promise<QueryCommandOutput[]> {
     const pages: QueryCommandOutput[] = [];
     let nextToken: string | undefined;
     do {

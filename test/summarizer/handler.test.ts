@@ -511,3 +511,81 @@ describe('summarizer handler: the Z-score query', () => {
     expect(runMetrics(out).values).toMatchObject({ SummarizerRuns: 0, OutlierSourceIPs: 0 });
   });
 });
+
+describe('summarizer handler: a brand-new Timestream table', () => {
+  async function freshStore(h: ReturnType<typeof makeHandler>) {
+    const store = await TimestreamStandIn.create({ now: () => h.clock.now });
+    store.createTable('floodguard', 'packet_bins');
+    mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
+    mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
+    mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    return store;
+  }
+
+  it('without traffic yet, a run writes the schema record once and publishes an empty, complete verdict', async () => {
+    // Prepare: no flow logs at all, a table that has never received a record.
+    const h = makeHandler();
+    const store = await freshStore(h);
+    scriptInsights({});
+
+    // Act: two runs of the same container.
+    const first = await h.handler({}, lambdaContext());
+    h.clock.now = NOW + 30_000;
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(first).toEqual({ generatedAt: new Date(NOW).toISOString(), complete: true, anomalies: 0 });
+    expect(store.storedRecords('floodguard', 'packet_bins')).toEqual([
+      { dimensions: { source_ip: '0.0.0.0' }, measureName: 'schema', timeMs: minute(12, 34), value: 0n, version: 1 },
+    ]);
+    expect(mocks.write.commandCalls(WriteRecordsCommand)).toHaveLength(1);
+    const calls = mocks.sns.commandCalls(PublishCommand).map((c) => parseAnomalyMessage(c.args[0].input.Message as string));
+    expect(calls.map((c) => c.ok && c.message.baseline)).toEqual([
+      { mean: null, standardDeviation: null, binCount: 0, anomalyThreshold: null },
+      { mean: null, standardDeviation: null, binCount: 0, anomalyThreshold: null },
+    ]);
+    store.close();
+  });
+
+  it('the schema record is never counted as a bin', async () => {
+    // Prepare: the schema record exists, then real bins arrive.
+    const h = makeHandler();
+    const store = await freshStore(h);
+    scriptInsights({});
+    await h.handler({}, lambdaContext());
+    resetMocks();
+    freshStoreMocks(store);
+    scriptInsights({ [M33]: { rows: QUIET } });
+
+    // Act
+    h.clock.now = NOW + 30_000;
+    await h.handler({}, lambdaContext());
+
+    // Assess
+    expect(publishedMessage().baseline.binCount).toBe(QUIET.length);
+    store.close();
+  });
+
+  it('when the schema record cannot be written, the ValidationException fails the run and nothing is published', async () => {
+    // Prepare
+    const h = makeHandler();
+    const store = await freshStore(h);
+    mocks.write.on(WriteRecordsCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
+    scriptInsights({});
+
+    // Act
+    const invocation = h.handler({}, lambdaContext());
+
+    // Assess
+    await expect(invocation).rejects.toThrow(/Query failed/);
+    expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(out.logs().some((l) => l.level === 'WARN' && l.message.startsWith('schema record write failed'))).toBe(true);
+    store.close();
+  });
+});
+
+function freshStoreMocks(store: TimestreamStandIn): void {
+  mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
+  mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
+  mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
+}

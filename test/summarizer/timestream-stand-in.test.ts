@@ -190,3 +190,23 @@ describe('Timestream stand-in: Query', () => {
     await expect(store.query({ QueryString: 'SELECT nope FROM nowhere' })).rejects.toBeInstanceOf(QueryValidationException);
   });
 });
+
+describe('Timestream stand-in: a table that never received a record', () => {
+  it('has no dimension or measure_value columns yet: naming them is a ValidationException, until the first record', async () => {
+    // Prepare
+    const sql = `SELECT COUNT(*) AS n, SUM(measure_value::bigint) AS total FROM "${DB}"."${TABLE}" WHERE measure_name = 'packets'`;
+
+    // Act
+    const before = await store.query({ QueryString: sql }).catch((error: unknown) => error);
+    const sourceBefore = await store.query({ QueryString: `SELECT source_ip FROM "${DB}"."${TABLE}"` }).catch((error: unknown) => error);
+    const plain = await store.query({ QueryString: `SELECT COUNT(*) AS n FROM "${DB}"."${TABLE}"` });
+    await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW, 7)] });
+    const after = await store.query({ QueryString: sql });
+
+    // Assess
+    expect(before).toBeInstanceOf(QueryValidationException);
+    expect(sourceBefore).toBeInstanceOf(QueryValidationException);
+    expect(plain.Rows).toEqual([{ Data: [{ ScalarValue: '0' }] }]);
+    expect(after.Rows).toEqual([{ Data: [{ ScalarValue: '1' }, { ScalarValue: '7' }] }]);
+  });
+});
