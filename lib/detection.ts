@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -234,7 +234,7 @@ export class Detection extends Construct {
     );
     acknowledge(
       this.stateMachine,
-      `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.summarizer.function.node.defaultChild as never)}.Arn>:*]`,
+      `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.summarizer.function.node.defaultChild as CfnElement)}.Arn>:*]`,
       'Step Functions LambdaInvoke grants the function ARN and its qualified ARNs (versions/aliases) of this one function only.',
     );
     acknowledge(
