@@ -69,7 +69,8 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     // Every run of the story completed and published a verdict
     expect(run.observations.filter((o) => o.error !== undefined)).toEqual([]);
     run.deployment.close();
-  });
+    // About 270 summarizer runs over a 60-minute baseline of 300 sources: minutes of CPU on a loaded machine.
+  }, 600_000);
 
   it('blocks hit-and-run bursts from rotating sources, each within two minutes of its burst', async () => {
     // Prepare: four 2-minute bursts, three new sources each, every 5 minutes
