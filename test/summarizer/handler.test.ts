@@ -570,7 +570,7 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     // Prepare
     const h = makeHandler();
     const store = await freshStore(h);
-    mocks.write.on(WriteRecordsCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
+    mocks.write.on(WriteRecordsCommand).rejects(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} }));
     scriptInsights({});
 
     // Act
