@@ -1,0 +1,97 @@
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, InvalidParameterException, PutLogEventsCommand, ResourceAlreadyExistsException, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand, NoSuchBucket, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { InvalidParameterException as SnsInvalidParameter, NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { describe, expect, it } from 'vitest';
+import { LogStreamsStandIn } from '../../simulation/log-streams';
+import { S3StandIn } from '../../simulation/s3';
+import { routeCommands } from '../../simulation/sdk-routing';
+import { SNS_MAX_MESSAGE_BYTES, SnsStandIn, snsEvent } from '../../simulation/sns';
+
+const credentials = { accessKeyId: 'TEST', secretAccessKey: 'TEST' };
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:anomalies';
+
+describe('SDK routing', () => {
+  it('sends each command to its stand-in with a copy of the input, and refuses commands nobody models', async () => {
+    // Prepare
+    const logs = new LogStreamsStandIn();
+    logs.createLogGroup('/audit');
+    await logs.createLogStream({ logGroupName: '/audit', logStreamName: 's' });
+    const client = routeCommands(new CloudWatchLogsClient({ region: 'us-east-1', credentials }), [[PutLogEventsCommand, logs.putLogEvents]]);
+    const input = { logGroupName: '/audit', logStreamName: 's', logEvents: [{ timestamp: 1, message: 'm' }] };
+
+    // Act
+    await client.send(new PutLogEventsCommand(input));
+    input.logEvents[0]!.message = 'changed later';
+    const unknown = client.send(new DescribeLogGroupsCommand({}));
+
+    // Assess
+    expect(logs.events('/audit')).toEqual([{ logStreamName: 's', timestamp: 1, message: 'm' }]);
+    await expect(unknown).rejects.toThrow('simulation: DescribeLogGroupsCommand is not modelled by any stand-in');
+  });
+});
+
+describe('SNS stand-in', () => {
+  it('queues published messages for delivery as SNS Lambda events', async () => {
+    // Prepare
+    const sns = new SnsStandIn(() => Date.UTC(2026, 0, 1));
+    sns.createTopic(TOPIC);
+    const client = routeCommands(new SNSClient({ region: 'us-east-1', credentials }), [[PublishCommand, sns.publish]]);
+
+    // Act
+    const { MessageId } = await client.send(new PublishCommand({ TopicArn: TOPIC, Message: '{"a":1}' }));
+    const [delivered] = sns.drain();
+
+    // Assess
+    expect(sns.drain()).toEqual([]);
+    expect(snsEvent(delivered!).Records[0]!.Sns).toMatchObject({ MessageId, TopicArn: TOPIC, Message: '{"a":1}', Timestamp: '2026-01-01T00:00:00.000Z' });
+  });
+
+  it('refuses unknown topics, empty and oversized messages', async () => {
+    // Prepare
+    const sns = new SnsStandIn(() => 0);
+    sns.createTopic(TOPIC);
+
+    // Act / Assess
+    await expect(sns.publish({ TopicArn: `${TOPIC}-other`, Message: 'x' })).rejects.toBeInstanceOf(NotFoundException);
+    await expect(sns.publish({ TopicArn: TOPIC, Message: '' })).rejects.toBeInstanceOf(SnsInvalidParameter);
+    await expect(sns.publish({ TopicArn: TOPIC, Message: 'é'.repeat(SNS_MAX_MESSAGE_BYTES / 2 + 1) })).rejects.toThrow('Message too long');
+    await expect(sns.publish({ TopicArn: TOPIC, Message: 'x'.repeat(SNS_MAX_MESSAGE_BYTES) })).resolves.toHaveProperty('MessageId');
+  });
+});
+
+describe('S3 stand-in', () => {
+  it('serves object bodies through the SDK stream helpers and answers NoSuchKey / NoSuchBucket', async () => {
+    // Prepare
+    const s3 = new S3StandIn();
+    s3.createBucket('allow');
+    s3.putObject('allow', 'allow-list.txt', '192.0.2.0/24\n');
+    const client = routeCommands(new S3Client({ region: 'us-east-1', credentials }), [[GetObjectCommand, s3.getObject]]);
+
+    // Act
+    const object = await client.send(new GetObjectCommand({ Bucket: 'allow', Key: 'allow-list.txt' }));
+
+    // Assess
+    await expect(object.Body?.transformToString()).resolves.toBe('192.0.2.0/24\n');
+    expect(object.ContentLength).toBe(13);
+    await expect(client.send(new GetObjectCommand({ Bucket: 'allow', Key: 'missing' }))).rejects.toBeInstanceOf(NoSuchKey);
+    await expect(client.send(new GetObjectCommand({ Bucket: 'nope', Key: 'k' }))).rejects.toBeInstanceOf(NoSuchBucket);
+  });
+});
+
+describe('CloudWatch Logs streams stand-in', () => {
+  it('enforces stream existence, uniqueness and chronological batches', async () => {
+    // Prepare
+    const logs = new LogStreamsStandIn();
+    logs.createLogGroup('/audit');
+    await logs.createLogStream({ logGroupName: '/audit', logStreamName: 's' });
+
+    // Act / Assess
+    await expect(logs.createLogStream({ logGroupName: '/audit', logStreamName: 's' })).rejects.toBeInstanceOf(ResourceAlreadyExistsException);
+    await expect(logs.createLogStream({ logGroupName: '/missing', logStreamName: 's' })).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(logs.putLogEvents({ logGroupName: '/audit', logStreamName: 'other', logEvents: [{ timestamp: 1, message: 'x' }] })).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(logs.putLogEvents({ logGroupName: '/audit', logStreamName: 's', logEvents: [{ timestamp: 2, message: 'b' }, { timestamp: 1, message: 'a' }] }))
+      .rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(logs.putLogEvents({ logGroupName: '/audit', logStreamName: 's', logEvents: [] })).rejects.toBeInstanceOf(InvalidParameterException);
+    expect(logs.events('/audit')).toEqual([]);
+  });
+});
