@@ -4,7 +4,7 @@ import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseAnomalyMessage } from '../../core/anomaly-message';
 import { loadConfig } from '../../functions/summarizer/config';
 import { createHandler } from '../../functions/summarizer/handler';
@@ -139,6 +139,28 @@ describe('synthesized detection state machine', () => {
       expect(verdict).toMatchObject({ ok: true, message: { vpcId: 'vpc-0123456789abcdef0', complete: true, anomalies: [] } });
     }
     summarizer.close();
+  });
+
+  it('invokes the summarizer twice, 30 s apart on the clock, when the wait is not overridden', async () => {
+    // Prepare: the library waits with setTimeout, so fake timers stand in for the 30 seconds
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: NOW });
+    const invokedAt: number[] = [];
+    const invoke = async () => {
+      invokedAt.push(Date.now());
+      return {};
+    };
+
+    try {
+      // Act
+      const execution = run({ taskResourceLocalHandlers: { FirstRun: invoke, SecondRun: invoke } });
+      await vi.advanceTimersByTimeAsync(SECOND_RUN_DELAY_SECONDS * 1000);
+      await execution.result;
+    } finally {
+      vi.useRealTimers();
+    }
+
+    // Assess
+    expect(invokedAt).toEqual([NOW, NOW + 30_000]);
   });
 
   it('still runs the second summarizer when the first one fails', async () => {
