@@ -68,6 +68,7 @@ export class FloodGuardStack extends Stack {
       vpcCidrs: this.acls.vpcCidrs,
       encryptionKey: this.key,
       operationalLogRetention,
+      deployTimeFunction: this.acls.factsFunction,
     });
     this.monitoring = new FloodGuardMonitoring(this, 'Monitoring', {
       vpcId: config.vpcId,

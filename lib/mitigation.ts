@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ALLOW_LIST_SEED_TYPE } from '../functions/network-facts/handler';
 import { WATERMARK_TAG } from '../functions/nacl-updater/updater';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
@@ -22,6 +23,8 @@ export interface MitigationProps {
   readonly originalNetworkAclId: string;
   readonly vpcCidrs: string;
   readonly encryptionKey: kms.IKey;
+  /** The deploy-time custom resource function; it also seeds the allow list. */
+  readonly deployTimeFunction: FloodGuardFunction;
   readonly operationalLogRetention: logs.RetentionDays;
 }
 
@@ -83,6 +86,8 @@ export class Mitigation extends Construct {
         NACL_RULE_LIMIT: String(config.naclRuleLimit),
         NACL_RULE_NETWORK_MASK: String(config.naclRuleNetworkMask),
         NACL_RULE_NETWORK_MASK_IPV6: String(config.naclRuleNetworkMaskIpv6),
+        MAX_NEW_BLOCKS_PER_RUN: String(config.maxNewBlocksPerRun),
+        MAX_BLOCKED_NETWORKS: String(config.maxBlockedNetworks),
         ALLOW_LIST_BUCKET: this.allowListBucket.bucketName,
         ALLOW_LIST_KEY: config.allowListKey,
         AUDIT_LOG_GROUP_NAME: this.auditLogGroup.logGroupName,
@@ -101,9 +106,33 @@ export class Mitigation extends Construct {
     props.topic.addSubscription(
       new subscriptions.LambdaSubscription(this.updater.function, { deadLetterQueue: this.deadLetterQueue }),
     );
+    this.seedAllowList(props);
     this.grantUpdater(props);
     this.letSnsDeadLetter(props);
     this.acknowledgeFindings();
+  }
+
+  /**
+   * An empty, commented allow list exists from the first deploy, so the updater (which treats an
+   * unreadable list as a failure and then changes nothing) can block from the start. The write is
+   * conditional: an edited list is never overwritten.
+   */
+  private seedAllowList(props: MitigationProps): void {
+    const key = props.config.allowListKey;
+    const role = props.deployTimeFunction.role;
+    const grant = role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SeedAllowListObject',
+        actions: ['s3:PutObject'],
+        resources: [this.allowListBucket.arnForObjects(key)],
+      }),
+    );
+    const seed = new CustomResource(this, 'AllowListSeed', {
+      serviceToken: props.deployTimeFunction.function.functionArn,
+      resourceType: ALLOW_LIST_SEED_TYPE,
+      properties: { Bucket: this.allowListBucket.bucketName, Key: key },
+    });
+    if (grant.policyDependable) seed.node.addDependency(grant.policyDependable);
   }
 
   private createAccessLogsBucket(): s3.Bucket {

@@ -4,14 +4,18 @@
  * Create/Update: finds the protected subnets' shared ACL and the VPC's CIDRs (Data:
  * OriginalNetworkAclId, VpcCidrs) and records the original ACL as a tag on the stack's blue and
  * green ACLs. Delete: moves every subnet on blue or green back to that recorded ACL, so
- * CloudFormation can delete them. Every outcome, failures included, is
+ * CloudFormation can delete them.
+ *
+ * The same function serves "AllowListSeed" (see allow-list-seed.ts). Every outcome, failures included, is
  * sent to CloudFormation's response URL: a handler that never answers would hang the stack for an hour.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
 import type {
   CloudFormationCustomResourceEvent,
   CloudFormationCustomResourceResponse,
 } from 'aws-lambda';
+import { seedAllowList, type AllowListSeedProperties } from './allow-list-seed';
 import { discoverNetworkFacts, NetworkFactsError, recordedOriginalAcl, recordOriginalAcl, restoreOriginalAcl, type ProtectedNetwork } from './network-facts';
 
 /** Physical id when Create failed: a later Delete of it has nothing to undo. */
@@ -32,6 +36,7 @@ export interface NetworkFactsProperties {
 
 export interface Deps {
   readonly ec2: EC2Client;
+  readonly s3: S3Client;
   /** PUTs the response document to the pre-signed URL. */
   readonly respond: (url: string, body: string) => Promise<void>;
   readonly log: (entry: Record<string, unknown>) => void;
@@ -64,7 +69,11 @@ function common(event: CloudFormationCustomResourceEvent) {
   return { StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
 }
 
+/** Resource type of the allow-list seed, served by the same function. */
+export const ALLOW_LIST_SEED_TYPE = 'Custom::AllowListSeed';
+
 async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Promise<Outcome> {
+  if (event.ResourceType === ALLOW_LIST_SEED_TYPE) return applySeed(deps, event);
   const network = protectedNetwork(event.ResourceProperties as unknown as NetworkFactsProperties);
   switch (event.RequestType) {
     case 'Create':
@@ -87,6 +96,17 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
       return { physicalId: event.PhysicalResourceId };
     }
   }
+}
+
+async function applySeed(deps: Deps, event: CloudFormationCustomResourceEvent): Promise<Outcome> {
+  const props = event.ResourceProperties as unknown as AllowListSeedProperties;
+  if (!props?.Bucket || !props?.Key) throw new NetworkFactsError('Resource properties Bucket and Key are required.');
+  const physicalId = `s3://${props.Bucket}/${props.Key}`;
+  // The allow list is operator data: deleting the stack keeps it (the bucket is retained too).
+  if (event.RequestType === 'Delete') return { physicalId: event.PhysicalResourceId };
+  const outcome = await seedAllowList(deps.s3, props);
+  deps.log({ level: 'INFO', message: 'allow list seeded', object: physicalId, outcome });
+  return { physicalId };
 }
 
 async function recordFacts(deps: Deps, network: ProtectedNetwork, previousOriginal?: string): Promise<Outcome> {
@@ -121,6 +141,7 @@ export async function putResponse(url: string, body: string): Promise<void> {
 
 export const handler = createHandler({
   ec2: new EC2Client({ maxAttempts: 8 }),
+  s3: new S3Client({ maxAttempts: 8 }),
   respond: putResponse,
   log: (entry) => console.log(JSON.stringify(entry)),
 });

@@ -7,11 +7,14 @@ import {
   ReplaceNetworkAclAssociationCommand,
   type Vpc,
 } from '@aws-sdk/client-ec2';
+import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createHandler, FAILED_CREATE_ID, physicalIdOf } from '../../functions/network-facts/handler';
+import { ALLOW_LIST_TEMPLATE } from '../../functions/network-facts/allow-list-seed';
+import { ALLOW_LIST_SEED_TYPE, createHandler, FAILED_CREATE_ID, physicalIdOf } from '../../functions/network-facts/handler';
+import { parseAllowList } from '../../core/allow-list';
 import { ORIGINAL_ACL_TAG } from '../../functions/network-facts/tags';
 import { NetworkFactsError, sharedOriginalAcl } from '../../functions/network-facts/network-facts';
 import { Ec2NetworkAclStandIn, ec2Error } from '../../simulation/ec2-network-acls';
@@ -36,6 +39,7 @@ function harness() {
   const logs: Record<string, unknown>[] = [];
   const handler = createHandler({
     ec2: new EC2Client({ region: 'eu-west-1' }),
+    s3: new S3Client({ region: 'eu-west-1' }),
     respond: async (url, body) => {
       sent.push({ url, body: JSON.parse(body) as Record<string, unknown> });
     },
@@ -428,5 +432,89 @@ describe('sharedOriginalAcl', () => {
         return actual === expected;
       }),
     );
+  });
+});
+
+describe('allow-list seed', () => {
+  const s3 = mockClient(S3Client);
+  const BUCKET = 'naclfloodguard-allowlist-1a2b3c';
+  const KEY = 'allow-list.txt';
+
+  function seedEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
+    const base = { ...common, LogicalResourceId: 'MitigationAllowListSeed', ResourceType: ALLOW_LIST_SEED_TYPE, ResourceProperties: { ServiceToken: common.ServiceToken, Bucket: BUCKET, Key: KEY } };
+    if (requestType === 'Create') return { ...base, RequestType: 'Create' };
+    if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: `s3://${BUCKET}/${KEY}`, OldResourceProperties: base.ResourceProperties };
+    return { ...base, RequestType: 'Delete', PhysicalResourceId: `s3://${BUCKET}/${KEY}` };
+  }
+
+  function preconditionFailed(): S3ServiceException {
+    return new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' });
+  }
+
+  beforeEach(() => {
+    s3.reset();
+    ec2.reset();
+  });
+
+  it('writes a commented, empty allow list only if none exists', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).resolves({ ETag: '"e1"' });
+    const { handler, sent } = harness();
+
+    // Act
+    await handler(seedEvent('Create'));
+
+    // Assess
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: BUCKET, Key: KEY, Body: ALLOW_LIST_TEMPLATE, ContentType: 'text/plain; charset=utf-8', IfNoneMatch: '*' },
+    ]);
+    expect(sent[0].body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `s3://${BUCKET}/${KEY}` });
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
+  it('keeps an allow list the operator already wrote', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(preconditionFailed());
+    const { handler, sent, logs } = harness();
+
+    // Act
+    await handler(seedEvent('Update'));
+
+    // Assess
+    expect(sent[0].body).toMatchObject({ Status: 'SUCCESS' });
+    expect(logs).toContainEqual(expect.objectContaining({ message: 'allow list seeded', outcome: 'kept existing' }));
+  });
+
+  it('fails the deploy with the reason when the write is refused for another cause', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    const { handler, sent } = harness();
+
+    // Act
+    await handler(seedEvent('Create'));
+
+    // Assess
+    expect(sent[0].body).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('Access Denied') });
+  });
+
+  it('leaves the allow list in place when the stack is deleted', async () => {
+    // Prepare
+    const { handler, sent } = harness();
+
+    // Act
+    await handler(seedEvent('Delete'));
+
+    // Assess
+    expect(s3.calls()).toHaveLength(0);
+    expect(sent[0].body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `s3://${BUCKET}/${KEY}` });
+  });
+
+  it('seeds a list the updater reads as valid and empty', () => {
+    // Act
+    const parsed = parseAllowList(ALLOW_LIST_TEMPLATE);
+
+    // Assess
+    expect(parsed.networks).toEqual([]);
+    expect(parsed.invalidLines).toEqual([]);
   });
 });

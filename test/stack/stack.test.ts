@@ -219,6 +219,8 @@ describe('3. functions', () => {
       NACL_RULE_LIMIT: '20',
       NACL_RULE_NETWORK_MASK: '32',
       NACL_RULE_NETWORK_MASK_IPV6: '128',
+      MAX_NEW_BLOCKS_PER_RUN: '20',
+      MAX_BLOCKED_NETWORKS: '40',
       ALLOW_LIST_BUCKET: `{${id.bucket}}`,
       ALLOW_LIST_KEY: 'allow-list.txt',
       AUDIT_LOG_GROUP_NAME: `{${id.audit}}`,
@@ -337,6 +339,18 @@ describe('6. allow-list bucket', () => {
       { Sid: 'ReadAllowList', Effect: 'Allow', Action: 's3:GetObject', Resource: `{${id.bucket}.Arn}/allow-list.txt` },
       { Sid: 'TellMissingAllowList', Effect: 'Allow', Action: 's3:ListBucket', Resource: `{${id.bucket}.Arn}`, Condition: { StringEquals: { 's3:prefix': 'allow-list.txt' } } },
     ]);
+  });
+  it('puts an empty allow list in place at deploy time without overwriting an edited one', () => {
+    const seedId = logicalIdOf(template, 'Custom::AllowListSeed', 'MitigationAllowListSeed');
+    const seed = resource(seedId);
+    expect(seed.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [id.facts, 'Arn'] },
+      Bucket: { Ref: id.bucket },
+      Key: 'allow-list.txt',
+    });
+    expect(asList(seed.DependsOn)).toEqual(expect.arrayContaining([expect.stringMatching(/^NetworkAclsFactsFunctionRoleDefaultPolicy/)]));
+    const s3Statements = policyOfRole(id.factsRole).filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+    expect(s3Statements).toEqual([{ Sid: 'SeedAllowListObject', Effect: 'Allow', Action: 's3:PutObject', Resource: `{${id.bucket}.Arn}/allow-list.txt` }]);
   });
 });
 

@@ -1,0 +1,42 @@
+/**
+ * Custom resource "AllowListSeed": puts a commented, empty allow list in place at deploy time, so
+ * the updater always finds one. The write is conditional (If-None-Match: *): an allow list the
+ * operator already edited is never overwritten, on create, update or a re-created stack that
+ * kept its bucket. The updater treats a list it cannot read as a failure (fail safe: nothing is
+ * unblocked or newly exposed), which is why the object must exist from the start.
+ */
+import { PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+
+export const ALLOW_LIST_TEMPLATE = [
+  '# nacl-flood-guard allow list: sources that are never blocked.',
+  '# One IPv4 or IPv6 address or CIDR per line, e.g. 203.0.113.7, 198.51.100.0/24, 2001:db8::/48.',
+  '# Lines starting with # and blank lines are ignored. Edit with `aws s3 cp`; the bucket is versioned.',
+  '',
+].join('\n');
+
+export interface AllowListSeedProperties {
+  readonly Bucket: string;
+  readonly Key: string;
+}
+
+export type SeedOutcome = 'created' | 'kept existing';
+
+export async function seedAllowList(s3: S3Client, props: AllowListSeedProperties): Promise<SeedOutcome> {
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: props.Bucket,
+        Key: props.Key,
+        Body: ALLOW_LIST_TEMPLATE,
+        ContentType: 'text/plain; charset=utf-8',
+        IfNoneMatch: '*',
+      }),
+    );
+    return 'created';
+  } catch (error) {
+    // 412: the object exists. 409: a concurrent write of the same key won; either way one exists.
+    const status = error instanceof S3ServiceException ? error.$metadata?.httpStatusCode : undefined;
+    if (status === 412 || status === 409) return 'kept existing';
+    throw error;
+  }
+}
