@@ -4,7 +4,11 @@
  * alarms all use. Names of the reference implementation are kept so its alarms keep working.
  */
 export const DEFAULT_METRICS_NAMESPACE = 'AutoNACL';
-/** Every metric carries this one dimension, valued with the protected VPC's id. */
+/**
+ * Every metric the handlers emit carries this one dimension, valued with the protected VPC's id.
+ * The flow-log metric filters publish without it: a filter takes dimension values only from the
+ * log line, and the flow-log format carries no VPC id (each stack protects one VPC anyway).
+ */
 export const METRICS_DIMENSION = 'VpcId';
 
 export type MetricSource = 'summarizer' | 'nacl-updater' | 'flow-log-filter';
