@@ -31,13 +31,32 @@ export interface SelectionInput {
   readonly capacity: Readonly<Record<AddressFamily, number>>;
   /** Networks blocked now that must stay blocked (the message may only add). */
   readonly retained?: readonly Network[];
+  /** Networks denied now: a rule for any other network is a new block. @default none */
+  readonly inPlace?: readonly Network[];
+  /** Limits on blocking (threat model: spoofed floods must not block unlimited partners). @default no limits */
+  readonly caps?: BlockCaps;
+}
+
+/**
+ * Default caps: above the 18 deny rules the default quota of 20 leaves (so the reference outcome
+ * holds), so they bind on a raised quota, a dual-stack storm or a burst of spoofed sources.
+ */
+export const DEFAULT_BLOCK_CAPS: BlockCaps = { newPerRun: 20, total: 40 };
+
+export interface BlockCaps {
+  /** New rules (networks not denied now) one verdict may add. */
+  readonly newPerRun: number;
+  /** Rules in place at once, both families together. */
+  readonly total: number;
 }
 
 export interface Selection {
   /** Rules within capacity: retained ones first, then by Z-score, highest first. */
   readonly blocked: readonly BlockRule[];
-  /** Rules that needed a place but got none. */
+  /** Rules that needed a place but got none (capacity or a cap). */
   readonly unblocked: readonly BlockRule[];
+  /** The unblocked rules that a cap (not the ACL's capacity) left out. */
+  readonly capped: readonly BlockRule[];
   readonly excluded: readonly Exclusion[];
   /** Retained networks dropped because they now cover a protected address. */
   readonly releasedForProtection: readonly Network[];
@@ -68,7 +87,8 @@ export function selectBlocks(input: SelectionInput): Selection {
     const network = ruleNetwork(anomaly.sourceIp, input, protectedNetworks, rules);
     addSource(rules, network, anomaly);
   }
-  return { ...fitCapacity([...rules.values()].map(freeze), input.capacity), excluded, releasedForProtection };
+  const inPlace = new Set((input.inPlace ?? []).map(cidrText));
+  return { ...fitCapacity([...rules.values()].map(freeze), input.capacity, inPlace, input.caps), excluded, releasedForProtection };
 }
 
 interface MutableRule {
@@ -112,22 +132,38 @@ function freeze(rule: MutableRule): BlockRule {
   return { network: rule.network, cidr: cidrText(rule.network), maxZScore: rule.maxZScore, sources, retained: rule.retained };
 }
 
-/** Orders rules (retained first, then Z-score, then CIDR for determinism) and fills each family's capacity. */
-function fitCapacity(rules: BlockRule[], capacity: Readonly<Record<AddressFamily, number>>): Pick<Selection, 'blocked' | 'unblocked'> {
+/**
+ * Orders rules (retained first, then Z-score, then CIDR for determinism) and fills each family's
+ * capacity, within the caps: a rule already in place never counts against the per-run cap, and a
+ * retained one is never capped (a run that may only add must not remove it).
+ */
+function fitCapacity(
+  rules: BlockRule[],
+  capacity: Readonly<Record<AddressFamily, number>>,
+  inPlace: ReadonlySet<string>,
+  caps: BlockCaps | undefined,
+): Pick<Selection, 'blocked' | 'unblocked' | 'capped'> {
   const ordered = [...rules].sort(compareRules);
   const used: Record<AddressFamily, number> = { ipv4: 0, ipv6: 0 };
   const blocked: BlockRule[] = [];
   const unblocked: BlockRule[] = [];
+  const capped: BlockRule[] = [];
+  let added = 0;
   for (const rule of ordered) {
     const family = rule.network.family;
-    if (used[family] < capacity[family]) {
-      used[family]++;
-      blocked.push(rule);
-    } else {
+    const isNew = !rule.retained && !inPlace.has(rule.cidr);
+    if (used[family] >= capacity[family]) {
       unblocked.push(rule);
+    } else if (caps && !rule.retained && (blocked.length >= caps.total || (isNew && added >= caps.newPerRun))) {
+      unblocked.push(rule);
+      capped.push(rule);
+    } else {
+      used[family]++;
+      if (isNew) added++;
+      blocked.push(rule);
     }
   }
-  return { blocked, unblocked };
+  return { blocked, unblocked, capped };
 }
 
 export function compareRules(a: BlockRule, b: BlockRule): number {

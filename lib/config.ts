@@ -4,6 +4,7 @@
  * Pure module (no CDK import) so every rule is tested without synthesizing. Errors name the key,
  * the bad value and the fix; all problems are reported at once so one `cdk synth` shows them all.
  */
+import { DEFAULT_BLOCK_CAPS } from '../core/block-selection';
 import { DEFAULT_METRICS_NAMESPACE } from '../core/metrics';
 
 export type ListenerProtocol = 'TCP' | 'UDP';
@@ -20,6 +21,10 @@ export interface FloodGuardConfig {
   readonly naclRuleLimit: number;
   readonly naclRuleNetworkMask: number;
   readonly naclRuleNetworkMaskIpv6: number;
+  /** New deny rules one verdict may add (threat model: spoofed sources). */
+  readonly maxNewBlocksPerRun: number;
+  /** Deny rules in place at once, IPv4 and IPv6 together. */
+  readonly maxBlockedNetworks: number;
   readonly allowListKey: string;
   readonly logRetentionDays: number;
   readonly metricsNamespace: string;
@@ -49,6 +54,8 @@ export const DEFAULTS = {
   naclRuleLimit: 20,
   naclRuleNetworkMask: 32,
   naclRuleNetworkMaskIpv6: 128,
+  maxNewBlocksPerRun: DEFAULT_BLOCK_CAPS.newPerRun,
+  maxBlockedNetworks: DEFAULT_BLOCK_CAPS.total,
   allowListKey: 'allow-list.txt',
   logRetentionDays: 1,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
@@ -104,6 +111,8 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     naclRuleLimit: check(() => integer(read, 'naclRuleLimit', DEFAULTS.naclRuleLimit, 20, 40)),
     naclRuleNetworkMask: check(() => integer(read, 'naclRuleNetworkMask', DEFAULTS.naclRuleNetworkMask, 0, 32)),
     naclRuleNetworkMaskIpv6: check(() => integer(read, 'naclRuleNetworkMaskIpv6', DEFAULTS.naclRuleNetworkMaskIpv6, 0, 128)),
+    maxNewBlocksPerRun: check(() => integer(read, 'maxNewBlocksPerRun', DEFAULTS.maxNewBlocksPerRun, 1, 100)),
+    maxBlockedNetworks: check(() => integer(read, 'maxBlockedNetworks', DEFAULTS.maxBlockedNetworks, 1, 100)),
     allowListKey: check(() => objectKey(read)),
     logRetentionDays: check(() => retention(read)),
     metricsNamespace: check(() => namespace(read)),

@@ -29,6 +29,7 @@ import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-time
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SNSEvent } from 'aws-lambda';
 import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-message';
+import { DEFAULT_BLOCK_CAPS } from '../core/block-selection';
 import type { MetricName } from '../core/metrics';
 import type { AclEntry } from '../core/nacl-plan';
 import { loadConfig as loadUpdaterConfig } from '../functions/nacl-updater/config';
@@ -61,6 +62,9 @@ export interface DeploymentSpec {
   readonly accountRuleLimit?: number;
   readonly naclMask?: number;
   readonly naclMaskIpv6?: number;
+  /** Block caps (MAX_NEW_BLOCKS_PER_RUN, MAX_BLOCKED_NETWORKS). @default the stack's defaults */
+  readonly maxNewBlocksPerRun?: number;
+  readonly maxBlockedNetworks?: number;
   /** Allow-list object text. @default '' (the stack deploys an empty list); null: the object is missing */
   readonly allowList?: string | null;
   /** Protected subnets. @default 2 */
@@ -126,6 +130,7 @@ export class SimulatedDeployment {
     this.updaterEnv = {
       ...common, SUBNET_IDS: this.subnetIds.join(','), ORIGINAL_NACL_ID: this.originalAclId, BLUE_NACL_ID: blue, GREEN_NACL_ID: green,
       NACL_RULE_LIMIT: String(ruleLimit), NACL_RULE_NETWORK_MASK: String(spec.naclMask ?? 32), NACL_RULE_NETWORK_MASK_IPV6: String(spec.naclMaskIpv6 ?? 128),
+      MAX_NEW_BLOCKS_PER_RUN: String(spec.maxNewBlocksPerRun ?? DEFAULT_BLOCK_CAPS.newPerRun), MAX_BLOCKED_NETWORKS: String(spec.maxBlockedNetworks ?? DEFAULT_BLOCK_CAPS.total),
       ALLOW_LIST_BUCKET: names.bucket, ALLOW_LIST_KEY: 'allow-list.txt', AUDIT_LOG_GROUP_NAME: names.audit, POWERTOOLS_SERVICE_NAME: 'nacl-updater',
     };
     this.summarizer = this.buildSummarizer();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseNetwork, type Network } from '../../core/addresses';
+import { DEFAULT_BLOCK_CAPS } from '../../core/block-selection';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 
 /** NACL updater settings, read once at cold start from the environment the stack sets. */
@@ -14,12 +15,18 @@ export interface UpdaterConfig {
   readonly naclRuleLimit: number;
   readonly ipv4Mask: number;
   readonly ipv6Mask: number;
+  /** New deny rules one verdict may add, and deny rules in place at once (both families). */
+  readonly maxNewBlocksPerRun: number;
+  readonly maxBlockedNetworks: number;
   readonly allowListBucket: string;
   readonly allowListKey: string;
   readonly auditLogGroupName: string;
   readonly metricsNamespace: string;
   readonly serviceName: string;
 }
+
+export const DEFAULT_MAX_NEW_BLOCKS_PER_RUN = DEFAULT_BLOCK_CAPS.newPerRun;
+export const DEFAULT_MAX_BLOCKED_NETWORKS = DEFAULT_BLOCK_CAPS.total;
 
 const text = z.string().trim();
 const integer = (min: number, max: number) =>
@@ -61,6 +68,9 @@ const schema = z
     NACL_RULE_LIMIT: integer(2, 40).default(20),
     NACL_RULE_NETWORK_MASK: integer(0, 32).default(32),
     NACL_RULE_NETWORK_MASK_IPV6: integer(0, 128).default(128),
+    // Caps on what a (possibly spoofed) flood can make the stack block; see the README's threat model.
+    MAX_NEW_BLOCKS_PER_RUN: integer(1, 100).default(DEFAULT_MAX_NEW_BLOCKS_PER_RUN),
+    MAX_BLOCKED_NETWORKS: integer(1, 100).default(DEFAULT_MAX_BLOCKED_NETWORKS),
     ALLOW_LIST_BUCKET: text.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
     ALLOW_LIST_KEY: text.min(1).max(1024).default('allow-list.txt'),
     AUDIT_LOG_GROUP_NAME: text.regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'expected a CloudWatch Logs log group name'),
@@ -98,6 +108,8 @@ export function loadConfig(env: Record<string, string | undefined>): UpdaterConf
     naclRuleLimit: e.NACL_RULE_LIMIT,
     ipv4Mask: e.NACL_RULE_NETWORK_MASK,
     ipv6Mask: e.NACL_RULE_NETWORK_MASK_IPV6,
+    maxNewBlocksPerRun: e.MAX_NEW_BLOCKS_PER_RUN,
+    maxBlockedNetworks: e.MAX_BLOCKED_NETWORKS,
     allowListBucket: e.ALLOW_LIST_BUCKET,
     allowListKey: e.ALLOW_LIST_KEY,
     auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,

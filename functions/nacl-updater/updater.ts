@@ -148,7 +148,16 @@ export class NaclUpdater {
       capacity: this.capacity(state.original.entries),
       // A run that saw incomplete data may add blocks but never remove one.
       retained: message.complete ? [] : this.blockedNow(state),
+      inPlace: this.blockedNow(state),
+      caps: { newPerRun: config.maxNewBlocksPerRun, total: config.maxBlockedNetworks },
     });
+    if (selection.capped.length > 0) {
+      this.deps.logger.warn('anomalous networks left unblocked by the block caps', {
+        networks: selection.capped.map((r) => r.cidr),
+        maxNewBlocksPerRun: config.maxNewBlocksPerRun,
+        maxBlockedNetworks: config.maxBlockedNetworks,
+      });
+    }
     if (selection.excluded.length > 0) this.deps.logger.info('anomalous sources not blocked: protected', { excluded: selection.excluded });
     if (selection.releasedForProtection.length > 0) {
       this.deps.logger.warn('blocked networks released: they cover allow-listed or VPC addresses', { networks: selection.releasedForProtection.map(cidrText) });

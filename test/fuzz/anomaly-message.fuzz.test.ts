@@ -88,7 +88,7 @@ describe('fuzz: parseAnomalyMessage', () => {
 
 const CONFIG: UpdaterConfig = {
   vpcId: VALID.vpcId, vpcNetworks: [], subnetIds: ['subnet-0123456789abcdef0'], originalNaclId: 'acl-00000000', blueNaclId: 'acl-00000001',
-  greenNaclId: 'acl-00000002', naclRuleLimit: 20, ipv4Mask: 32, ipv6Mask: 128, allowListBucket: 'bucket', allowListKey: 'allow-list.txt',
+  greenNaclId: 'acl-00000002', naclRuleLimit: 20, ipv4Mask: 32, ipv6Mask: 128, maxNewBlocksPerRun: 20, maxBlockedNetworks: 40, allowListBucket: 'bucket', allowListKey: 'allow-list.txt',
   auditLogGroupName: 'audit', metricsNamespace: 'AutoNACL', serviceName: 'nacl-updater',
 };
 

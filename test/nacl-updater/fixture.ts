@@ -7,7 +7,7 @@ import { parseNetwork } from '../../core/addresses';
 import { ANOMALY_MESSAGE_VERSION, type Anomaly, type AnomalyMessage } from '../../core/anomaly-message';
 import type { MetricName } from '../../core/metrics';
 import type { AclEntry } from '../../core/nacl-plan';
-import type { UpdaterConfig } from '../../functions/nacl-updater/config';
+import { DEFAULT_MAX_BLOCKED_NETWORKS, DEFAULT_MAX_NEW_BLOCKS_PER_RUN, type UpdaterConfig } from '../../functions/nacl-updater/config';
 import { createHandler, type UpdaterHandler } from '../../functions/nacl-updater/handler';
 import type { UpdaterLogger, UpdaterMetrics } from '../../functions/nacl-updater/telemetry';
 import { Ec2NetworkAclStandIn } from '../../simulation/ec2-network-acls';
@@ -55,6 +55,8 @@ export interface WorldOptions {
   readonly ruleLimit?: number;
   readonly ipv4Mask?: number;
   readonly ipv6Mask?: number;
+  readonly maxNewBlocksPerRun?: number;
+  readonly maxBlockedNetworks?: number;
   readonly subnets?: number;
   /** Use a custom original ACL with these entries instead of the VPC's default ACL. */
   readonly originalEntries?: readonly AclEntry[];
@@ -114,6 +116,8 @@ export class World {
       naclRuleLimit: options.ruleLimit ?? 20,
       ipv4Mask: options.ipv4Mask ?? 32,
       ipv6Mask: options.ipv6Mask ?? 128,
+      maxNewBlocksPerRun: options.maxNewBlocksPerRun ?? DEFAULT_MAX_NEW_BLOCKS_PER_RUN,
+      maxBlockedNetworks: options.maxBlockedNetworks ?? DEFAULT_MAX_BLOCKED_NETWORKS,
       allowListBucket: BUCKET,
       allowListKey: KEY,
       auditLogGroupName: AUDIT_GROUP,

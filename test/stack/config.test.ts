@@ -41,6 +41,8 @@ describe('parseConfig', () => {
       naclRuleLimit: 20,
       naclRuleNetworkMask: 32,
       naclRuleNetworkMaskIpv6: 128,
+      maxNewBlocksPerRun: 20,
+      maxBlockedNetworks: 40,
       allowListKey: 'allow-list.txt',
       logRetentionDays: 1,
       metricsNamespace: 'AutoNACL',
