@@ -138,4 +138,28 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     expect(run.observations.at(-1)?.onOriginalAcl).toBe(true);
     run.deployment.close();
   });
+
+  it('keeps the rules while Logs Insights queries fail, and lifts them once a run sees complete data', async () => {
+    // Prepare: rules would expire around minute 45; every query fails in minutes 40-55
+    const spec = smallSpec({ waves: [{ sources: ['198.51.100.77'], fromMinute: 22, minutes: 3, packets: 40_000 }] });
+    const failing = (minute: number) => minute >= 40 && minute <= 55;
+
+    // Act
+    const run = await runScenario(machine, spec, {
+      deployment: SMALL_WINDOW,
+      beforeRun: (deployment, minute) => {
+        if (failing(minute)) deployment.insights.endNextQueriesWith(...Array.from({ length: SMALL_WINDOW.requeryMinutes }, () => 'Failed' as const));
+      },
+    });
+
+    // Assess
+    const during = run.observations.filter((o) => failing(o.minute));
+    expect(during.length).toBe(32);
+    expect(during.every((o) => o.message?.complete === false)).toBe(true);
+    expect(during.every((o) => o.denied.includes('198.51.100.77/32'))).toBe(true);
+    const lifted = run.observations.find((o) => o.minute > 25 && o.denied.length === 0);
+    expect(lifted?.minute).toBe(56);
+    expect(lifted?.onOriginalAcl).toBe(true);
+    run.deployment.close();
+  });
 });

@@ -76,6 +76,8 @@ export interface RunOptions {
   readonly deployment?: Partial<DeploymentSpec>;
   /** Stop once past the data and back on the original ACL with nothing anomalous. @default true */
   readonly stopWhenSettled?: boolean;
+  /** Called before every summarizer run, e.g. to inject faults into the stand-ins. */
+  readonly beforeRun?: (deployment: SimulatedDeployment, minute: number) => void;
 }
 
 /** Runs the scenario minute by minute through the synthesized state machine. */
@@ -99,6 +101,7 @@ export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpe
     const at = minuteStartMs + offsetMs;
     next = deliverUntil(input, deployment, deployment.activeAclEntries(), next, at);
     deployment.advanceTo(at);
+    options.beforeRun?.(deployment, minuteOf(at));
     const before = deployment.applied.length;
     let error: string | undefined;
     let result: unknown = null;
