@@ -38,6 +38,19 @@ function validate(options: BinQueryOptions): void {
   if (vpcNetworks.length === 0) throw new RangeError('at least one VPC CIDR is required to exclude VPC-internal sources');
 }
 
+/** parse + filters: the records that count (DESIGN.md section 3), shared by both queries. */
+function matchingRecords(options: BinQueryOptions): string[] {
+  validate(options);
+  const src = queryField('srcaddr');
+  const exclusions = options.vpcNetworks.map((network) => `not isIpInSubnet(${src}, "${cidrText(network)}")`).join(' and ');
+  return [
+    insightsParseCommand(),
+    `| filter ${queryField('dstport')} = ${options.listenerPort} and ${queryField('protocol')} = ${options.listenerProtocol}` +
+      ` and ${queryField('action')} = "ACCEPT" and ${queryField('flow-direction')} = "ingress"`,
+    `| filter ${exclusions}`,
+  ];
+}
+
 /**
  * The Logs Insights query for ONE minute bin (the minute is the StartQuery time range):
  * packets per source for ingress ACCEPT traffic to the listener from outside the VPC, with the
@@ -47,19 +60,45 @@ function validate(options: BinQueryOptions): void {
  * simply not inside), so one clause per VPC CIDR covers both families.
  */
 export function buildBinQuery(options: BinQueryOptions): string {
-  validate(options);
   const src = queryField('srcaddr');
   const packets = queryField('packets');
-  const exclusions = options.vpcNetworks.map((network) => `not isIpInSubnet(${src}, "${cidrText(network)}")`).join(' and ');
   const { packets: binPackets, maxLagMs } = BIN_QUERY_COLUMNS;
   return [
-    insightsParseCommand(),
-    `| filter ${queryField('dstport')} = ${options.listenerPort} and ${queryField('protocol')} = ${options.listenerProtocol}` +
-      ` and ${queryField('action')} = "ACCEPT" and ${queryField('flow-direction')} = "ingress"`,
-    `| filter ${exclusions}`,
+    ...matchingRecords(options),
     `| fields ${src}, ${packets}, toMillis(@ingestionTime) - toMillis(@timestamp) as lagMs`,
     `| stats sum(${packets}) as ${binPackets}, max(lagMs) as ${maxLagMs} by ${src}`,
     `| sort ${binPackets} desc`,
     `| limit ${INSIGHTS_RESULT_LIMIT}`,
+  ].join('\n');
+}
+
+/** Names of the result columns of the minute-statistics query. */
+export const STATISTICS_QUERY_COLUMNS = {
+  binCount: 'binCount',
+  packetSum: 'packetSum',
+  packetSquareSum: 'packetSquareSum',
+} as const;
+
+/**
+ * The statistics of ONE minute's bins, computed by Logs Insights itself, so they are exact however
+ * many sources the minute had: the first `stats` makes the bins (packets per source), the second
+ * reduces them to one row (count, sum, sum of squares). Insights allows two `stats` per query and
+ * the second may only use fields the first defined (CloudWatch Logs docs, "Use multiple stats
+ * commands in a single query"). The summarizer runs it only for a minute whose bin query hit the
+ * 10,000-row cap: otherwise the bins themselves give the same numbers without a second scan.
+ *
+ * Insights sums in doubles: the sums are exact integers while below 2^53 (a minute's sum of
+ * squares below 9.0e15, e.g. one source at 94 million packets a minute); a larger value is
+ * rejected by the row parser rather than used rounded.
+ */
+export function buildMinuteStatisticsQuery(options: BinQueryOptions): string {
+  const src = queryField('srcaddr');
+  const packets = queryField('packets');
+  const bin = BIN_QUERY_COLUMNS.packets;
+  const c = STATISTICS_QUERY_COLUMNS;
+  return [
+    ...matchingRecords(options),
+    `| stats sum(${packets}) as ${bin} by ${src}`,
+    `| stats count(*) as ${c.binCount}, sum(${bin}) as ${c.packetSum}, sum(${bin} * ${bin}) as ${c.packetSquareSum}`,
   ].join('\n');
 }

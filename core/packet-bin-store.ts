@@ -1,5 +1,14 @@
-import type { PacketBin } from './packet-bins';
+import type { MinuteSummary } from './packet-bins';
 import type { Baseline, ZScoreAnomaly, ZScoreQueryOptions } from './zscore-query';
+
+/** One stored value: a candidate bin (measure `packets`) or one of a minute's statistics. */
+export interface StoredValue {
+  readonly measure: string;
+  /** The bin's source, or the store's marker for "all sources" on a statistics value. */
+  readonly sourceIp: string;
+  readonly minuteStartMs: number;
+  readonly value: bigint;
+}
 
 /** What happened to one run's bin writes. */
 export interface BinWriteOutcome {
@@ -8,7 +17,7 @@ export interface BinWriteOutcome {
   /** Records that lost to a newer version already stored: expected when runs overlap, not a failure. */
   readonly versionLosses: number;
   /** Records rejected for any other reason. */
-  readonly rejected: readonly { readonly bin: PacketBin; readonly reason: string }[];
+  readonly rejected: readonly { readonly record: StoredValue; readonly reason: string }[];
   /** Write requests that failed as a whole (after the SDK's retries), and the records they held. */
   readonly failedBatches: number;
   readonly failedRecords: number;
@@ -19,9 +28,12 @@ export interface BinWriteOutcome {
  * replay and other stores implement the same three operations with the same semantics.
  */
 export interface PacketBinStore {
-  /** Upserts bins; `version` orders writes of the same bin (a newer run wins). */
-  writeBins(bins: readonly PacketBin[], version: number): Promise<BinWriteOutcome>;
-  /** Mean, population sd and count of every bin at or after windowStartMs. */
+  /**
+   * Upserts each minute's statistics and candidate bins; `version` orders writes of the same
+   * minute (a newer run wins).
+   */
+  writeMinutes(minutes: readonly MinuteSummary[], version: number): Promise<BinWriteOutcome>;
+  /** Mean, population sd and count of every bin at or after windowStartMs (from the statistics). */
   baseline(windowStartMs: number): Promise<Baseline>;
   /** Anomalous sources over the window, highest Z-score first, capped. */
   anomalies(options: Omit<ZScoreQueryOptions, 'database' | 'table'>): Promise<ZScoreAnomaly[]>;

@@ -1,5 +1,5 @@
 import { networkContains, parseAddress, type Network } from './addresses';
-import { BIN_QUERY_COLUMNS } from './insights-query';
+import { BIN_QUERY_COLUMNS, STATISTICS_QUERY_COLUMNS } from './insights-query';
 
 /** Packets one source sent in one minute: the unit the baseline is computed over. */
 export interface PacketBin {
@@ -92,4 +92,61 @@ export function parseMinuteRows(rows: readonly InsightsRow[], minuteStartMs: num
   }
   const bins = [...packetsBySource].map(([sourceIp, packets]) => ({ sourceIp, minuteStartMs, packets }));
   return { bins, rejections, maxLagMs };
+}
+
+// ---- Minute statistics (exact baseline at any number of sources) ------------------------------
+
+/**
+ * Count, sum and sum of squares of one minute's bins: what the window's mean and population
+ * standard deviation need, whatever the number of sources. Integers: the sum of squares is a
+ * bigint so that it stays exact where a double would round.
+ */
+export interface MinuteStatistics {
+  readonly binCount: number;
+  readonly packetSum: number;
+  readonly packetSquareSum: bigint;
+}
+
+/** What a run stores for one minute: its statistics and the bins that may be anomalous. */
+export interface MinuteSummary {
+  readonly minuteStartMs: number;
+  readonly statistics: MinuteStatistics;
+  /** Bins above MinPacketsPerBin: only these can be anomalous (DESIGN.md section 3). */
+  readonly candidates: readonly PacketBin[];
+}
+
+export function statisticsOfBins(bins: readonly PacketBin[]): MinuteStatistics {
+  let packetSum = 0;
+  let packetSquareSum = 0n;
+  for (const { packets } of bins) {
+    packetSum += packets;
+    packetSquareSum += BigInt(packets) * BigInt(packets);
+  }
+  if (!Number.isSafeInteger(packetSum)) throw new RangeError(`a minute's packet sum ${packetSum} is beyond 2^53`);
+  return { binCount: bins.length, packetSum, packetSquareSum };
+}
+
+export function summarizeMinute(minuteStartMs: number, bins: readonly PacketBin[], statistics: MinuteStatistics, minPacketsPerBin: number): MinuteSummary {
+  return { minuteStartMs, statistics, candidates: bins.filter((bin) => bin.packets > minPacketsPerBin) };
+}
+
+export type StatisticsParse = { readonly ok: true; readonly statistics: MinuteStatistics } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Reads the one row of the minute-statistics query. No row means no matching record (an empty
+ * minute); a missing, negative, fractional or inexact (beyond 2^53) value is refused, never rounded.
+ */
+export function parseStatisticsRows(rows: readonly InsightsRow[]): StatisticsParse {
+  if (rows.length === 0) return { ok: true, statistics: { binCount: 0, packetSum: 0, packetSquareSum: 0n } };
+  if (rows.length > 1) return { ok: false, reason: `expected one statistics row, got ${rows.length}` };
+  const fields = rowObject(rows[0] as InsightsRow);
+  const values: Partial<Record<keyof typeof STATISTICS_QUERY_COLUMNS, number>> = {};
+  for (const [key, column] of Object.entries(STATISTICS_QUERY_COLUMNS) as [keyof typeof STATISTICS_QUERY_COLUMNS, string][]) {
+    const text = fields[column];
+    const value = text === undefined ? undefined : parsePacketCount(text);
+    if (value === undefined) return { ok: false, reason: `statistics column ${column} holds ${JSON.stringify(text)}, not an exact whole number` };
+    values[key] = value;
+  }
+  const { binCount = 0, packetSum = 0, packetSquareSum = 0 } = values;
+  return { ok: true, statistics: { binCount, packetSum, packetSquareSum: BigInt(packetSquareSum) } };
 }

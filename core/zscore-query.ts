@@ -5,11 +5,21 @@
  * Timestream Query result shape by column name and check it.
  */
 
-/** How a packet bin is stored: measure `packets` (BIGINT), dimension `source_ip`, time = bin start. */
+/**
+ * How bins are stored. Per minute: three statistics records (dimension source_ip = `*`, measures
+ * bin_count, packet_sum, packet_square_sum over ALL of the minute's bins), and one `packets` record
+ * per candidate bin (above MinPacketsPerBin; dimension source_ip; time = bin start). All BIGINT,
+ * all versioned by the run that wrote them. The window's baseline comes from the statistics, so
+ * it is exact however many sources there were; only candidates can be anomalous, so the Z-scores
+ * are exact too.
+ */
 export const BIN_STORE_SCHEMA = {
   measureName: 'packets',
   measureValueType: 'BIGINT',
   sourceDimension: 'source_ip',
+  /** source_ip value of the statistics records. */
+  allSources: '*',
+  statistics: { binCount: 'bin_count', packetSum: 'packet_sum', packetSquareSum: 'packet_square_sum' },
 } as const;
 
 export const BASELINE_COLUMNS = { binCount: 'bin_count', mean: 'mean', standardDeviation: 'standard_deviation' } as const;
@@ -48,11 +58,11 @@ function doubleLiteral(name: string, value: number): string {
   return value.toExponential().toUpperCase();
 }
 
-/** Every bin in the window; `measure_value::bigint` is a column name in Timestream, a cast in DuckDB. */
+/** The candidate bins in the window; `measure_value::bigint` is a column name in Timestream, a cast in DuckDB. */
 function binsCte(options: BinTable & { windowStartMs: number }): string {
   const { measureName, sourceDimension } = BIN_STORE_SCHEMA;
   return [
-    'WITH bins AS (',
+    'bins AS (',
     `  SELECT ${sourceDimension} AS source_ip, measure_value::bigint AS packets`,
     `  FROM ${quotedTable(options)}`,
     `  WHERE measure_name = '${measureName}'`,
@@ -61,14 +71,51 @@ function binsCte(options: BinTable & { windowStartMs: number }): string {
   ].join('\n');
 }
 
-/** Mean, population standard deviation and number of all bins in the window (one row; NULLs when empty). */
+/**
+ * The window's count n, sum s and sum of squares q of ALL bins, from the minute statistics, then
+ * mean and population standard deviation computed so that rounding cannot hurt:
+ *
+ * - n, s, q are BIGINT sums: exact (an overflow past 9.2e18 is a query error, never a wrong value).
+ * - k = round(s / n) is an integer pivot near the mean. With d = s - n*k (|d| <= n/2 + 1) and
+ *   e = q - 2ks + nk^2 = sum((x - k)^2), evaluated as (q - k*s) - k*d so no intermediate exceeds
+ *   q, both are exact BIGINTs; then mean = k + d/n and variance = (e - d*d/n) / n. Since
+ *   e = n*variance + d^2/n and d^2/n < n/4 + 1, there is no catastrophic cancellation: mean and
+ *   variance carry a few ulps of relative error (about 1e-15) whenever the variance is at least 1,
+ *   instead of the textbook formula's error growing with mean^2 / variance.
+ * - Bound: the window's sum of squares q must stay below 2^63 (9.2e18), e.g. 60 minutes of one
+ *   million sources at 390,000 packets each per minute.
+ *
+ * No statistics in the window (or n = 0) gives no row, which the parser reads as "no baseline".
+ */
+function baselineCtes(options: BinTable & { windowStartMs: number }): string {
+  const { statistics, sourceDimension, allSources } = BIN_STORE_SCHEMA;
+  const sumOf = (measure: string) => `CAST(SUM(CASE WHEN measure_name = '${measure}' THEN measure_value::bigint ELSE 0 END) AS BIGINT)`;
+  return [
+    'totals AS (',
+    `  SELECT ${sumOf(statistics.binCount)} AS n, ${sumOf(statistics.packetSum)} AS s, ${sumOf(statistics.packetSquareSum)} AS q`,
+    `  FROM ${quotedTable(options)}`,
+    `  WHERE measure_name IN ('${statistics.binCount}', '${statistics.packetSum}', '${statistics.packetSquareSum}')`,
+    `    AND ${sourceDimension} = '${allSources}'`,
+    `    AND time >= from_milliseconds(${integerLiteral('windowStartMs', options.windowStartMs, 0)})`,
+    '),',
+    'pivoted AS (',
+    '  SELECT n, s, q, CAST(ROUND(CAST(s AS DOUBLE) / n) AS BIGINT) AS k FROM totals WHERE n > 0',
+    '),',
+    'centred AS (',
+    '  SELECT n, k, s - n * k AS d, (q - k * s) - k * (s - n * k) AS e FROM pivoted',
+    '),',
+    'baseline AS (',
+    '  SELECT n, k + CAST(d AS DOUBLE) / n AS mean,',
+    '    SQRT(GREATEST(0E0, (CAST(e AS DOUBLE) - CAST(d AS DOUBLE) * CAST(d AS DOUBLE) / n) / n)) AS sd',
+    '  FROM centred',
+    ')',
+  ].join('\n');
+}
+
+/** Mean, population standard deviation and number of all bins in the window (no row when there are none). */
 export function buildBaselineQuery(options: BinTable & { windowStartMs: number }): string {
   const c = BASELINE_COLUMNS;
-  return [
-    binsCte(options),
-    `SELECT COUNT(*) AS ${c.binCount}, AVG(packets) AS ${c.mean}, STDDEV_POP(packets) AS ${c.standardDeviation}`,
-    'FROM bins',
-  ].join('\n');
+  return ['WITH ' + baselineCtes(options), `SELECT n AS ${c.binCount}, mean AS ${c.mean}, sd AS ${c.standardDeviation}`, 'FROM baseline'].join('\n');
 }
 
 /**
@@ -80,10 +127,8 @@ export function buildAnomalyQuery(options: ZScoreQueryOptions): string {
   const c = ANOMALY_COLUMNS;
   const z = '(bins.packets - baseline.mean) / baseline.sd';
   return [
-    binsCte(options) + ',',
-    'baseline AS (',
-    '  SELECT AVG(packets) AS mean, STDDEV_POP(packets) AS sd FROM bins',
-    ')',
+    'WITH ' + baselineCtes(options) + ',',
+    binsCte(options),
     `SELECT bins.source_ip AS ${c.sourceIp}, MAX(${z}) AS ${c.maxZScore}, MAX(bins.packets) AS ${c.maxPackets}`,
     'FROM bins CROSS JOIN baseline',
     'WHERE baseline.sd > 0',

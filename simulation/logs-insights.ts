@@ -7,7 +7,8 @@
  *
  * It executes the query TEXT, parsed strictly: the commands and functions the product's query
  * builder uses (parse with `*` globs, filter with =, and, not, isIpInSubnet, fields with
- * toMillis arithmetic, stats sum/max/min/count by fields, sort, limit). Anything else is a
+ * toMillis arithmetic, stats sum/max/min/count by fields and sum(a * b), up to two chained stats
+ * with the documented rules, sort, limit). Anything else is a
  * MalformedQueryException naming what it did not understand, so a query change cannot pass
  * here unnoticed while meaning something else on AWS.
  *
@@ -63,7 +64,8 @@ type Condition =
   | { kind: 'inSubnet'; field: string; network: Network; negated: boolean };
 
 type Projection = { name: string; expr: { kind: 'field'; field: string } | { kind: 'millisDiff'; left: string; right: string } };
-type Aggregate = { fn: 'sum' | 'max' | 'min' | 'count'; field: string | undefined; as: string };
+/** `times` makes `sum(a * b)`: an aggregate over a product of two fields (used as a sum of squares). */
+type Aggregate = { fn: 'sum' | 'max' | 'min' | 'count'; field: string | undefined; times?: string; as: string };
 
 type Command =
   | { kind: 'parse'; source: string; pattern: RegExp; names: string[] }
@@ -138,6 +140,8 @@ function parseProjection(text: string): Projection {
 function parseStats(rest: string): Command {
   const [aggText = '', byText] = rest.split(/\s+by\s+/);
   const aggregates = splitList(aggText).map((part): Aggregate => {
+    const product = new RegExp(`^sum\\(\\s*(${IDENT})\\s*\\*\\s*(${IDENT})\\s*\\)\\s+as\\s+(${IDENT})$`).exec(part);
+    if (product) return { fn: 'sum', field: product[1], times: product[2], as: product[3] ?? '' };
     const m = new RegExp(`^(sum|max|min|count)\\(\\s*(\\*|${IDENT})?\\s*\\)\\s+as\\s+(${IDENT})$`).exec(part);
     if (!m) throw malformed(`stats aggregate "${part}"`);
     const field = m[2] === '*' ? undefined : m[2];
@@ -177,7 +181,41 @@ export function parseInsightsQuery(query: string): Command[] {
   parts.push(current);
   const commands = parts.map((p) => p.trim()).filter((p) => p !== '').map(parseCommand);
   if (commands.length === 0) throw malformed('empty query');
+  checkStatsRules(commands);
   return commands;
+}
+
+/** Fields a command reads (for the two-stats rule). */
+function fieldsRead(command: Command): string[] {
+  switch (command.kind) {
+    case 'parse': return [command.source];
+    case 'filter': return command.conditions.map((c) => c.field);
+    case 'fields': return command.projections.flatMap((p) => (p.expr.kind === 'field' ? [p.expr.field] : [p.expr.left, p.expr.right]));
+    case 'stats': return [...command.by, ...command.aggregates.flatMap((a) => [a.field, a.times].filter((f): f is string => f !== undefined))];
+    case 'sort': return [command.field];
+    case 'limit': return [];
+  }
+}
+
+/**
+ * The documented rules of chained stats ("Use multiple stats commands in a single query"): at
+ * most two `stats`; after the first, only the fields it defined can be referenced; `sort` and
+ * `limit` must come after the second.
+ */
+function checkStatsRules(commands: readonly Command[]): void {
+  const statsAt = commands.flatMap((c, i) => (c.kind === 'stats' ? [i] : []));
+  if (statsAt.length > 2) throw malformed(`a query can have at most two stats commands, got ${statsAt.length}`);
+  const [first, second] = statsAt;
+  if (first === undefined) return;
+  const first_ = commands[first] as Extract<Command, { kind: 'stats' }>;
+  const defined = new Set([...first_.by, ...first_.aggregates.map((a) => a.as)]);
+  for (const command of commands.slice(first + 1)) {
+    const unknown = fieldsRead(command).find((f) => !defined.has(f));
+    if (unknown !== undefined) throw malformed(`field ${unknown} is not defined by the first stats command`);
+  }
+  if (second === undefined) return;
+  const misplaced = commands.slice(0, second).find((c) => c.kind === 'sort' || c.kind === 'limit');
+  if (misplaced) throw malformed(`${misplaced.kind} must come after the second stats command`);
 }
 
 // ---- Evaluation -----------------------------------------------------------------------------
@@ -255,7 +293,14 @@ function aggregate(rows: readonly Row[], commands: Extract<Command, { kind: 'sta
 
 function applyAggregate(agg: Aggregate, rows: readonly Row[]): number | undefined {
   if (agg.fn === 'count') return agg.field === undefined ? rows.length : rows.filter((r) => r.get(agg.field as string) !== undefined).length;
-  const values = rows.map((r) => numeric(r.get(agg.field as string))).filter((v): v is number => v !== undefined);
+  const values = rows
+    .map((r) => {
+      const value = numeric(r.get(agg.field as string));
+      if (agg.times === undefined || value === undefined) return value;
+      const other = numeric(r.get(agg.times));
+      return other === undefined ? undefined : value * other;
+    })
+    .filter((v): v is number => v !== undefined);
   if (values.length === 0) return undefined;
   if (agg.fn === 'sum') return values.reduce((a, b) => a + b, 0);
   return agg.fn === 'max' ? Math.max(...values) : Math.min(...values);

@@ -2,9 +2,18 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AnomalyMessage } from '../../core/anomaly-message';
-import { buildBinQuery, INSIGHTS_RESULT_LIMIT } from '../../core/insights-query';
+import { buildBinQuery, buildMinuteStatisticsQuery, INSIGHTS_RESULT_LIMIT } from '../../core/insights-query';
 import type { BinWriteOutcome, PacketBinStore } from '../../core/packet-bin-store';
-import { parseMinuteRows, type PacketBin, type RowRejection } from '../../core/packet-bins';
+import {
+  parseMinuteRows,
+  parseStatisticsRows,
+  statisticsOfBins,
+  summarizeMinute,
+  type MinuteStatistics,
+  type MinuteSummary,
+  type PacketBin,
+  type RowRejection,
+} from '../../core/packet-bins';
 import { planRun, type RunWindow } from '../../core/run-window';
 import { buildVerdict } from '../../core/verdict';
 import type { SummarizerConfig } from './config';
@@ -38,20 +47,34 @@ export interface RunReport {
 }
 
 interface BinsFromQueries {
-  readonly bins: PacketBin[];
+  /** Minutes whose statistics are known (from their bins, or from the statistics query when capped). */
+  readonly minutes: MinuteSummary[];
   readonly rejections: RowRejection[];
   readonly incompleteMinutes: number;
   readonly cappedMinutes: number;
   readonly maxLagMs: number | undefined;
   readonly bytesScanned: number;
+  /** Distinct sources among the bins read, or the largest minute's count when a result was capped. */
+  readonly uniqueSources: number;
 }
 
-/** Bins only from Complete queries: a partial minute must never overwrite a fuller one. */
-function collectBins(outcomes: readonly MinuteQueryOutcome[], config: SummarizerConfig): BinsFromQueries {
-  const bins: PacketBin[] = [];
+interface ParsedOutcome {
+  readonly minuteStartMs: number;
+  readonly bins: readonly PacketBin[];
+  readonly capped: boolean;
+}
+
+/**
+ * Bins only from Complete queries: a partial minute must never overwrite a fuller one. A minute
+ * under the 10,000-row cap has all its bins, so its statistics are computed from them; a capped
+ * one (only its largest talkers listed) gets them from the statistics query, and is incomplete if
+ * that query does not complete.
+ */
+async function collectMinutes(deps: RunDeps, outcomes: readonly MinuteQueryOutcome[], deadlineMs: number): Promise<BinsFromQueries> {
+  const { config } = deps;
   const rejections: RowRejection[] = [];
+  const parsed: ParsedOutcome[] = [];
   let incompleteMinutes = 0;
-  let cappedMinutes = 0;
   let bytesScanned = 0;
   let maxLagMs: number | undefined;
   for (const outcome of outcomes) {
@@ -60,16 +83,45 @@ function collectBins(outcomes: readonly MinuteQueryOutcome[], config: Summarizer
       incompleteMinutes++;
       continue;
     }
-    // A capped result is counted but does not make the run incomplete: rows come largest first,
-    // so only the smallest talkers (far below any flood) are missing, and a service that always
-    // has more than 10,000 sources a minute would otherwise never have a block lifted.
-    if (outcome.rows.length >= INSIGHTS_RESULT_LIMIT) cappedMinutes++;
-    const parsed = parseMinuteRows(outcome.rows, outcome.minuteStartMs, config.vpcNetworks);
-    bins.push(...parsed.bins);
-    rejections.push(...parsed.rejections);
-    if (parsed.maxLagMs !== undefined) maxLagMs = Math.max(maxLagMs ?? parsed.maxLagMs, parsed.maxLagMs);
+    const minute = parseMinuteRows(outcome.rows, outcome.minuteStartMs, config.vpcNetworks);
+    parsed.push({ minuteStartMs: outcome.minuteStartMs, bins: minute.bins, capped: outcome.rows.length >= INSIGHTS_RESULT_LIMIT });
+    rejections.push(...minute.rejections);
+    if (minute.maxLagMs !== undefined) maxLagMs = Math.max(maxLagMs ?? minute.maxLagMs, minute.maxLagMs);
   }
-  return { bins, rejections, incompleteMinutes, cappedMinutes, maxLagMs, bytesScanned };
+  const capped = parsed.filter((p) => p.capped);
+  const statistics = await cappedMinuteStatistics(deps, capped.map((p) => p.minuteStartMs), deadlineMs);
+  bytesScanned += statistics.bytesScanned;
+  const minutes: MinuteSummary[] = [];
+  for (const p of parsed) {
+    const stats = p.capped ? statistics.byMinute.get(p.minuteStartMs) : statisticsOfBins(p.bins);
+    // Fewer bins in the statistics than rows listed: the two queries disagree; trust neither.
+    if (stats === undefined || stats.binCount < p.bins.length) {
+      if (stats) deps.logger.warn('minute statistics count fewer bins than the bin query listed; minute left incomplete', { minuteStart: new Date(p.minuteStartMs).toISOString(), statistics: stats.binCount, listed: p.bins.length });
+      incompleteMinutes++;
+    } else minutes.push(summarizeMinute(p.minuteStartMs, p.bins, stats, config.minPacketsPerBin));
+  }
+  const distinct = new Set(parsed.flatMap((p) => p.bins.map((b) => b.sourceIp))).size;
+  const largestMinute = Math.max(0, ...minutes.map((m) => m.statistics.binCount));
+  return { minutes, rejections, incompleteMinutes, cappedMinutes: capped.length, maxLagMs, bytesScanned, uniqueSources: Math.max(distinct, largestMinute) };
+}
+
+/** Runs the statistics query for the capped minutes; a minute without a readable Complete result is left out. */
+async function cappedMinuteStatistics(deps: RunDeps, minuteStartsMs: readonly number[], deadlineMs: number) {
+  const byMinute = new Map<number, MinuteStatistics>();
+  if (minuteStartsMs.length === 0) return { byMinute, bytesScanned: 0 };
+  const outcomes = await queryMinutes(
+    { client: deps.logs, logger: deps.logger, now: deps.now, sleep: deps.sleep },
+    { logGroupName: deps.config.flowLogGroupName, queryString: buildMinuteStatisticsQuery(deps.config), minuteStartsMs, deadlineMs },
+  );
+  let bytesScanned = 0;
+  for (const outcome of outcomes) {
+    bytesScanned += outcome.bytesScanned;
+    if (!('rows' in outcome)) continue;
+    const parsed = parseStatisticsRows(outcome.rows);
+    if (parsed.ok) byMinute.set(outcome.minuteStartMs, parsed.statistics);
+    else deps.logger.warn('minute statistics unreadable; minute left incomplete', { minuteStart: new Date(outcome.minuteStartMs).toISOString(), reason: parsed.reason });
+  }
+  return { byMinute, bytesScanned };
 }
 
 function logRejections(logger: Logger, rejections: readonly RowRejection[]): void {
@@ -88,25 +140,21 @@ const NO_WRITES: BinWriteOutcome = { accepted: 0, versionLosses: 0, rejected: []
 export async function summarize(deps: RunDeps, remainingMs: number): Promise<RunReport> {
   const { config, logger } = deps;
   const window = planRun(deps.now(), config);
+  const deadlineMs = window.runAtMs + remainingMs - POST_QUERY_RESERVE_MS;
   const outcomes = await queryMinutes(
     { client: deps.logs, logger, now: deps.now, sleep: deps.sleep },
-    {
-      logGroupName: config.flowLogGroupName,
-      queryString: buildBinQuery(config),
-      minuteStartsMs: window.minuteStartsMs,
-      deadlineMs: window.runAtMs + remainingMs - POST_QUERY_RESERVE_MS,
-    },
+    { logGroupName: config.flowLogGroupName, queryString: buildBinQuery(config), minuteStartsMs: window.minuteStartsMs, deadlineMs },
   );
-  const collected = collectBins(outcomes, config);
+  const collected = await collectMinutes(deps, outcomes, deadlineMs);
   logRejections(logger, collected.rejections);
 
-  const writes = collected.bins.length > 0 ? await deps.store.writeBins(collected.bins, window.runAtMs) : NO_WRITES;
+  const writes = collected.minutes.length > 0 ? await deps.store.writeMinutes(collected.minutes, window.runAtMs) : NO_WRITES;
   // A malformed row hides packets we should have counted; a VPC-internal one hides nothing.
   const malformedRows = collected.rejections.filter((r) => r.reason !== 'source inside the VPC').length;
   const sawCompleteData = collected.incompleteMinutes === 0 && malformedRows === 0 && writes.failedBatches === 0 && writes.rejected.length === 0;
 
   const metrics: SummarizerMetricValues = {
-    UniqueSourceIPs: new Set(collected.bins.map((b) => b.sourceIp)).size,
+    UniqueSourceIPs: collected.uniqueSources,
     FlowLogDeliveryLag: Math.max(0, collected.maxLagMs ?? 0) / 1000,
     InsightsQueriesIncomplete: collected.incompleteMinutes,
     InsightsResultsCapped: collected.cappedMinutes,
@@ -119,7 +167,8 @@ export async function summarize(deps: RunDeps, remainingMs: number): Promise<Run
     minutes: window.minuteStartsMs.length,
     incompleteMinutes: collected.incompleteMinutes,
     cappedMinutes: collected.cappedMinutes,
-    bins: collected.bins.length,
+    minutesStored: collected.minutes.length,
+    candidates: collected.minutes.reduce((sum, m) => sum + m.candidates.length, 0),
     writes: { ...writes, rejected: writes.rejected.length },
   });
   return judgeAndPublish(deps, window, sawCompleteData, metrics);

@@ -2,8 +2,8 @@ import { QueryCommand, ValidationException, type QueryCommandOutput, type Timest
 import { RejectedRecordsException, WriteRecordsCommand, type _Record, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { mapWithConcurrency } from '../../core/concurrency';
-import type { BinWriteOutcome, PacketBinStore } from '../../core/packet-bin-store';
-import type { PacketBin } from '../../core/packet-bins';
+import type { BinWriteOutcome, PacketBinStore, StoredValue } from '../../core/packet-bin-store';
+import type { MinuteSummary } from '../../core/packet-bins';
 import { BIN_STORE_SCHEMA, buildAnomalyQuery, buildBaselineQuery, parseAnomalyResult, parseBaselineResult, type BinTable } from '../../core/zscore-query';
 
 /** WriteRecords accepts at most 100 records per request. */
@@ -44,18 +44,36 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-function toRecord(bin: PacketBin): _Record {
+function toRecord(value: StoredValue): _Record {
   return {
-    Dimensions: [{ Name: BIN_STORE_SCHEMA.sourceDimension, Value: bin.sourceIp }],
-    MeasureValue: String(bin.packets),
-    Time: String(bin.minuteStartMs),
+    Dimensions: [{ Name: BIN_STORE_SCHEMA.sourceDimension, Value: value.sourceIp }],
+    MeasureName: value.measure,
+    MeasureValue: String(value.value),
+    Time: String(value.minuteStartMs),
   };
+}
+
+/** Statistics first, then candidates: one list of values, the order the batches are written in. */
+function storedValues(minutes: readonly MinuteSummary[]): StoredValue[] {
+  const { statistics, allSources, measureName } = BIN_STORE_SCHEMA;
+  const values: StoredValue[] = [];
+  for (const { minuteStartMs, statistics: s } of minutes) {
+    values.push(
+      { measure: statistics.binCount, sourceIp: allSources, minuteStartMs, value: BigInt(s.binCount) },
+      { measure: statistics.packetSum, sourceIp: allSources, minuteStartMs, value: BigInt(s.packetSum) },
+      { measure: statistics.packetSquareSum, sourceIp: allSources, minuteStartMs, value: s.packetSquareSum },
+    );
+  }
+  for (const minute of minutes) {
+    for (const bin of minute.candidates) values.push({ measure: measureName, sourceIp: bin.sourceIp, minuteStartMs: bin.minuteStartMs, value: BigInt(bin.packets) });
+  }
+  return values;
 }
 
 interface BatchOutcome {
   accepted: number;
   versionLosses: number;
-  rejected: { bin: PacketBin; reason: string }[];
+  rejected: { record: StoredValue; reason: string }[];
   failed: boolean;
   records: number;
 }
@@ -97,8 +115,8 @@ export class TimestreamBinStore implements PacketBinStore {
     }
   }
 
-  async writeBins(bins: readonly PacketBin[], version: number): Promise<BinWriteOutcome> {
-    const batches = chunk(bins, MAX_RECORDS_PER_WRITE);
+  async writeMinutes(minutes: readonly MinuteSummary[], version: number): Promise<BinWriteOutcome> {
+    const batches = chunk(storedValues(minutes), MAX_RECORDS_PER_WRITE);
     const outcomes = await mapWithConcurrency(batches, WRITE_CONCURRENCY, (batch) => this.writeBatch(batch, version));
     const failed = outcomes.filter((o) => o.failed);
     return {
@@ -110,14 +128,14 @@ export class TimestreamBinStore implements PacketBinStore {
     };
   }
 
-  private async writeBatch(batch: readonly PacketBin[], version: number): Promise<BatchOutcome> {
+  private async writeBatch(batch: readonly StoredValue[], version: number): Promise<BatchOutcome> {
     const { database, table } = this.deps.table;
     try {
       await this.deps.write.send(
         new WriteRecordsCommand({
           DatabaseName: database,
           TableName: table,
-          CommonAttributes: { MeasureName: BIN_STORE_SCHEMA.measureName, MeasureValueType: BIN_STORE_SCHEMA.measureValueType, TimeUnit: 'MILLISECONDS', Version: version },
+          CommonAttributes: { MeasureValueType: BIN_STORE_SCHEMA.measureValueType, TimeUnit: 'MILLISECONDS', Version: version },
           Records: batch.map(toRecord),
         }),
       );
@@ -134,22 +152,24 @@ export class TimestreamBinStore implements PacketBinStore {
    * The records not listed were ingested. A listed record whose ExistingVersion is at least ours
    * lost to a newer run's write of the same bin: fine. Anything else is a real rejection.
    */
-  private inspectRejections(batch: readonly PacketBin[], version: number, error: RejectedRecordsException): BatchOutcome {
+  private inspectRejections(batch: readonly StoredValue[], version: number, error: RejectedRecordsException): BatchOutcome {
     const listed = error.RejectedRecords ?? [];
     let versionLosses = 0;
-    const rejected: { bin: PacketBin; reason: string }[] = [];
+    const rejected: { record: StoredValue; reason: string }[] = [];
     const seen = new Set<number>();
     for (const record of listed) {
-      const bin = record.RecordIndex === undefined ? undefined : batch[record.RecordIndex];
-      if (!bin || seen.has(record.RecordIndex as number)) continue;
+      const value = record.RecordIndex === undefined ? undefined : batch[record.RecordIndex];
+      if (!value || seen.has(record.RecordIndex as number)) continue;
       seen.add(record.RecordIndex as number);
       if (record.ExistingVersion !== undefined && record.ExistingVersion >= version) versionLosses++;
-      else rejected.push({ bin, reason: record.Reason ?? 'no reason given' });
+      else rejected.push({ record: value, reason: record.Reason ?? 'no reason given' });
     }
     if (listed.length > 0 && seen.size < listed.length) {
       this.deps.logger.warn('RejectedRecords named records outside the request', { rejectedRecords: listed });
     }
-    for (const { bin, reason } of rejected) this.deps.logger.warn('packet-bin record rejected', { sourceIp: bin.sourceIp, minuteStart: new Date(bin.minuteStartMs).toISOString(), packets: bin.packets, reason });
+    for (const { record, reason } of rejected) {
+      this.deps.logger.warn('packet-bin record rejected', { measure: record.measure, sourceIp: record.sourceIp, minuteStart: new Date(record.minuteStartMs).toISOString(), value: String(record.value), reason });
+    }
     return { accepted: batch.length - seen.size, versionLosses, rejected, failed: false, records: batch.length };
   }
 

@@ -1,8 +1,10 @@
 import { DuckDBInstance, timestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { statisticsOfBins, summarizeMinute, type PacketBin } from '../../core/packet-bins';
 import {
   anomalyThreshold,
+  BIN_STORE_SCHEMA,
   buildAnomalyQuery,
   buildBaselineQuery,
   parseAnomalyResult,
@@ -43,17 +45,31 @@ beforeEach(async () => {
   await connection.run(`DELETE FROM "${DB}"."${TABLE}"`);
 });
 
-async function load(bins: readonly Bin[], otherMeasures: readonly Bin[] = []): Promise<void> {
+/**
+ * Stores bins the way the summarizer does: per minute the statistics of all its bins and the
+ * candidate bins above `candidateFloor` (the run's MinPacketsPerBin). `otherMeasures` are stored
+ * as-is under another measure name (no query may count them).
+ */
+async function load(bins: readonly Bin[], otherMeasures: readonly Bin[] = [], candidateFloor = 0): Promise<void> {
   const appender = await connection.createAppender(TABLE, DB);
-  for (const [list, measure] of [[bins, 'packets'], [otherMeasures, 'bytes']] as const) {
-    for (const bin of list) {
-      appender.appendVarchar(bin.source);
-      appender.appendVarchar(measure);
-      appender.appendTimestamp(timestampValue(BigInt(WINDOW_START + bin.minute * MINUTE) * 1000n));
-      appender.appendVarchar(String(bin.packets));
-      appender.endRow();
-    }
+  const row = (source: string, measure: string, minute: number, value: string) => {
+    appender.appendVarchar(source);
+    appender.appendVarchar(measure);
+    appender.appendTimestamp(timestampValue(BigInt(WINDOW_START + minute * MINUTE) * 1000n));
+    appender.appendVarchar(value);
+    appender.endRow();
+  };
+  const minutes = new Map<number, PacketBin[]>();
+  for (const b of bins) minutes.set(b.minute, [...(minutes.get(b.minute) ?? []), { sourceIp: b.source, minuteStartMs: WINDOW_START + b.minute * MINUTE, packets: b.packets }]);
+  for (const [minute, minuteBins] of minutes) {
+    const summary = summarizeMinute(WINDOW_START + minute * MINUTE, minuteBins, statisticsOfBins(minuteBins), candidateFloor);
+    const { statistics } = BIN_STORE_SCHEMA;
+    row('*', statistics.binCount, minute, String(summary.statistics.binCount));
+    row('*', statistics.packetSum, minute, String(summary.statistics.packetSum));
+    row('*', statistics.packetSquareSum, minute, String(summary.statistics.packetSquareSum));
+    for (const candidate of summary.candidates) row(candidate.sourceIp, 'packets', minute, String(candidate.packets));
   }
+  for (const bin of otherMeasures) row(bin.source, 'bytes', bin.minute, String(bin.packets));
   appender.closeSync();
 }
 
@@ -244,11 +260,53 @@ describe('Z-score SQL executed by DuckDB agrees with the reference computation',
         // Skip draws where a Z-score sits within float noise of the threshold.
         fc.pre(sd === 0 || bins.every((b) => Math.abs((b.packets - (expected.baseline.mean ?? 0)) / sd - o.minZScore) > 1e-9));
         await connection.run(`DELETE FROM "${DB}"."${TABLE}"`);
-        await load(bins);
+        await load(bins, [], o.minPacketsPerBin);
         expectAgreement(await judge(full), expected);
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('baseline from minute statistics: exact where floating point would not be', () => {
+  it('a large mean with a tiny spread keeps mean and sd to 1e-12 (the textbook sum-of-squares formula loses it)', async () => {
+    // Prepare: 600 bins around 100 million packets, spread of a few packets.
+    const bins: Bin[] = Array.from({ length: 600 }, (_, i) => ({ source: `198.51.100.${i % 200}`, minute: Math.floor(i / 200), packets: 100_000_000 + (i % 7) }));
+    await load(bins, [], Number.MAX_SAFE_INTEGER);
+    // Exact values with bigint rationals: mean = S/n, variance = (nQ - S^2) / n^2.
+    const n = BigInt(bins.length);
+    const S = bins.reduce((sum, b) => sum + BigInt(b.packets), 0n);
+    const Q = bins.reduce((sum, b) => sum + BigInt(b.packets) ** 2n, 0n);
+    const exactMean = Number(S * 1_000_000n / n) / 1e6;
+    const exactSd = Math.sqrt(Number((n * Q - S * S) * 10n ** 15n / (n * n)) / 1e15);
+    const textbookSd = Math.sqrt(Math.max(0, Number(Q) / bins.length - (Number(S) / bins.length) ** 2));
+
+    // Act
+    const { baseline } = await judge(options());
+
+    // Assess
+    expect(baseline.binCount).toBe(600);
+    expect(Math.abs((baseline.mean as number) - exactMean) / exactMean).toBeLessThan(1e-12);
+    expect(Math.abs((baseline.standardDeviation as number) - exactSd) / exactSd).toBeLessThan(1e-9);
+    expect(Math.abs(textbookSd - exactSd) / exactSd).toBeGreaterThan(1e-3);
+  });
+
+  it('a window sum of squares beyond BIGINT is a query error, never a wrong baseline', async () => {
+    await load([{ source: '203.0.113.1', minute: 1, packets: 4_000_000_000 }, { source: '203.0.113.2', minute: 1, packets: 1 }], [], Number.MAX_SAFE_INTEGER);
+    await expect(run(buildBaselineQuery(options()))).rejects.toThrow();
+  });
+
+  it('only statistics records of all sources count: a statistics measure under a source address does not', async () => {
+    await load(scenario(), [], 12_000);
+    const before = await judge(options());
+    const appender = await connection.createAppender(TABLE, DB);
+    appender.appendVarchar('203.0.113.9');
+    appender.appendVarchar(BIN_STORE_SCHEMA.statistics.binCount);
+    appender.appendTimestamp(timestampValue(BigInt(WINDOW_START) * 1000n));
+    appender.appendVarchar('1000000');
+    appender.endRow();
+    appender.closeSync();
+    expect(await judge(options())).toEqual(before);
   });
 });
 

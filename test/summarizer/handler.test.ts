@@ -4,11 +4,12 @@ import { QueryCommand, ThrottlingException as QueryThrottlingException } from '@
 import { RejectedRecordsException, ThrottlingException, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
-import { buildBinQuery } from '../../core/insights-query';
+import { buildBinQuery, buildMinuteStatisticsQuery } from '../../core/insights-query';
 import { buildAnomalyQuery, buildBaselineQuery } from '../../core/zscore-query';
 import { SUMMARIZER_METRIC_NAMES } from '../../functions/summarizer/metrics';
 import { TimestreamStandIn } from '../../simulation/timestream';
-import { captureOutput, lambdaContext, M31, M32, M33, makeHandler, minute, mocks, NOW, resetMocks, runMetrics, scriptInsights, type Captured, type Row } from './harness';
+import { statisticsOfBins } from '../../core/packet-bins';
+import { captureOutput, lambdaContext, M31, M32, M33, makeHandler, minute, mocks, NOW, resetMocks, runMetrics, scriptInsights, writtenRecords, type Captured, type Row } from './harness';
 
 const WINDOW_START = minute(11, 34);
 const QUIET: Row[] = Array.from({ length: 30 }, (_, i) => [`198.51.100.${i}`, String(100 + ((i * 17) % 60)), '240000']);
@@ -46,6 +47,20 @@ const anomalyColumns = [
   { Name: 'max_packets', Type: { ScalarType: 'BIGINT' as const } },
 ];
 
+/** Stores one minute as a run would: its statistics, and its bins above the floor as candidates. */
+async function storeMinute(store: TimestreamStandIn, minuteMs: number, rows: readonly Row[], floor = 12_000): Promise<void> {
+  const bins = rows.map(([ip, p]) => ({ sourceIp: ip, minuteStartMs: minuteMs, packets: Number(p) }));
+  const stats = statisticsOfBins(bins);
+  const record = (source: string, measure: string, value: string) => ({ Dimensions: [{ Name: 'source_ip', Value: source }], MeasureName: measure, MeasureValueType: 'BIGINT' as const, MeasureValue: value, Time: String(minuteMs), Version: 1 });
+  const records = [
+    record('*', 'bin_count', String(stats.binCount)),
+    record('*', 'packet_sum', String(stats.packetSum)),
+    record('*', 'packet_square_sum', String(stats.packetSquareSum)),
+    ...bins.filter((b) => b.packets > floor).map((b) => record(b.sourceIp, 'packets', String(b.packets))),
+  ];
+  await store.writeRecords({ DatabaseName: 'floodguard', TableName: 'packet_bins', Records: records });
+}
+
 /** Timestream answers for runs whose store behaviour is not under test. */
 function quietStore(h: ReturnType<typeof makeHandler>): void {
   mocks.write.on(WriteRecordsCommand).resolves({ RecordsIngested: { Total: 1 } });
@@ -64,10 +79,7 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
     mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
     mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
     mocks.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    for (let m = minute(11, 34); m < M31; m += 60_000) {
-      const records = QUIET.map(([ip, p]) => ({ Dimensions: [{ Name: 'source_ip', Value: ip }], MeasureName: 'packets', MeasureValueType: 'BIGINT' as const, MeasureValue: p, Time: String(m), Version: 1 }));
-      await store.writeRecords({ DatabaseName: 'floodguard', TableName: 'packet_bins', Records: records });
-    }
+    for (let m = minute(11, 34); m < M31; m += 60_000) await storeMinute(store, m, QUIET);
     scriptInsights({
       [M31]: { statuses: ['Running', 'Complete'], rows: QUIET },
       [M32]: { statuses: ['Scheduled', 'Running', 'Complete'], rows: [['2001:db8:ffff::9', '60000', '301000'], ...QUIET] },
@@ -92,8 +104,8 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
       ['203.0.113.66', 90_000],
       ['2001:db8:ffff::9', 60_000],
     ]);
-    // Baseline recomputed independently from what the store holds.
-    const packets = store.storedRecords('floodguard', 'packet_bins').map((r) => Number(r.value));
+    // Baseline recomputed independently from every bin of the window (60 quiet minutes, two floods).
+    const packets = [...Array.from({ length: 60 }, () => QUIET.map(([, p]) => Number(p))).flat(), 60_000, 90_000];
     const mean = packets.reduce((s, p) => s + p, 0) / packets.length;
     const sd = Math.sqrt(packets.reduce((s, p) => s + (p - mean) ** 2, 0) / packets.length);
     expect(message.baseline.binCount).toBe(30 * 60 + 2);
@@ -102,9 +114,17 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
     expect(message.baseline.anomalyThreshold).toBeCloseTo(mean + 3 * sd, 6);
     expect(message.anomalies[0]?.maxZScore).toBeCloseTo((90_000 - mean) / sd, 9);
 
-    // Assess: the stored bins carry the run time as their version
-    const flood = store.storedRecords('floodguard', 'packet_bins').find((r) => r.dimensions.source_ip === '203.0.113.66');
-    expect(flood).toEqual({ dimensions: { source_ip: '203.0.113.66' }, measureName: 'packets', timeMs: M33, value: 90_000n, version: NOW });
+    // Assess: the stored values carry the run time as their version: the candidate bin and the
+    // minute's statistics over all its bins; quiet bins (under the floor) are not stored one by one.
+    const stored = store.storedRecords('floodguard', 'packet_bins').filter((r) => r.timeMs === M33);
+    const quietSum = QUIET.reduce((sum, [, p]) => sum + Number(p), 0);
+    const quietSquares = QUIET.reduce((sum, [, p]) => sum + BigInt(p as string) ** 2n, 0n);
+    expect(stored).toEqual([
+      { dimensions: { source_ip: '*' }, measureName: 'bin_count', timeMs: M33, value: 31n, version: NOW },
+      { dimensions: { source_ip: '*' }, measureName: 'packet_sum', timeMs: M33, value: BigInt(quietSum + 90_000), version: NOW },
+      { dimensions: { source_ip: '*' }, measureName: 'packet_square_sum', timeMs: M33, value: quietSquares + 90_000n ** 2n, version: NOW },
+      { dimensions: { source_ip: '203.0.113.66' }, measureName: 'packets', timeMs: M33, value: 90_000n, version: NOW },
+    ]);
 
     // Assess: the Insights queries
     expect(mocks.logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input)).toEqual(
@@ -137,7 +157,7 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
 
   it('a later run re-writes a bin that grew with late records, with a newer version', async () => {
     // Prepare
-    const h = makeHandler();
+    const h = makeHandler({ MIN_PACKETS_PER_BIN: '1000' });
     const store = await TimestreamStandIn.create({ now: () => h.clock.now });
     store.createTable('floodguard', 'packet_bins');
     mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
@@ -156,7 +176,13 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
     await h.handler({}, lambdaContext());
 
     // Assess
-    expect(store.storedRecords('floodguard', 'packet_bins')).toEqual([{ dimensions: { source_ip: '203.0.113.66' }, measureName: 'packets', timeMs: M33, value: 7500n, version: NOW + 30_000 }]);
+    const atM33 = store.storedRecords('floodguard', 'packet_bins').filter((r) => r.timeMs === M33);
+    expect(atM33).toEqual([
+      { dimensions: { source_ip: '*' }, measureName: 'bin_count', timeMs: M33, value: 1n, version: NOW + 30_000 },
+      { dimensions: { source_ip: '*' }, measureName: 'packet_sum', timeMs: M33, value: 7500n, version: NOW + 30_000 },
+      { dimensions: { source_ip: '*' }, measureName: 'packet_square_sum', timeMs: M33, value: 7500n ** 2n, version: NOW + 30_000 },
+      { dimensions: { source_ip: '203.0.113.66' }, measureName: 'packets', timeMs: M33, value: 7500n, version: NOW + 30_000 },
+    ]);
     store.close();
   });
 });
@@ -173,9 +199,11 @@ describe('summarizer handler: Logs Insights', () => {
     await h.handler({}, lambdaContext());
 
     // Assess
-    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+    const written = writtenRecords();
     expect(written.map((r) => r.Time)).not.toContain(String(M32));
-    expect(written).toHaveLength(60);
+    expect(written.map((r) => [r.MeasureName, r.Time])).toEqual(
+      [M31, M33].flatMap((m) => ['bin_count', 'packet_sum', 'packet_square_sum'].map((measure) => [measure, String(m)])),
+    );
     expect(publishedMessage().complete).toBe(false);
     expect(runMetrics(out).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
     expect(out.logs().some((l) => l.message === 'Insights query did not complete' && l.status === status)).toBe(true);
@@ -239,28 +267,60 @@ describe('summarizer handler: Logs Insights', () => {
     expect(runMetrics(out).values.InsightsQueriesIncomplete).toBe(0);
   });
 
-  it('counts a result at the 10,000-row cap; the largest talkers (listed first) are kept and the run stays complete', async () => {
+  it('a result at the 10,000-row cap: the minute\'s statistics come from the statistics query, its largest talkers are the candidates', async () => {
+    // Prepare: 25,000 sources at 12:32, of which Insights lists the 10,000 largest.
+    const h = makeHandler();
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({});
+    const capped: Row[] = Array.from({ length: 10_000 }, (_, i) => [`100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, String(100_000 - i)]);
+    const statistics = { binCount: '25000', packetSum: '1012345678', packetSquareSum: '987654321012345' };
+    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { rows: capped, statistics: { statuses: ['Running', 'Complete'], row: statistics, bytesScanned: 5000 } }, [M33]: { rows: QUIET } });
+
+    // Act
+    await h.handler({}, lambdaContext());
+
+    // Assess: one statistics query, for the capped minute only, over the same time range.
+    const starts = mocks.logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input);
+    expect(starts.filter((i) => i.queryString === buildMinuteStatisticsQuery(h.config))).toEqual([
+      { logGroupName: '/flood-guard/flow-logs', startTime: M32 / 1000, endTime: M32 / 1000 + 59, queryString: buildMinuteStatisticsQuery(h.config), limit: 10_000 },
+    ]);
+    const atM32 = writtenRecords().filter((r) => r.Time === String(M32));
+    expect(atM32.filter((r) => r.MeasureName !== 'packets').map((r) => [r.MeasureName, r.MeasureValue])).toEqual([
+      ['bin_count', '25000'],
+      ['packet_sum', '1012345678'],
+      ['packet_square_sum', '987654321012345'],
+    ]);
+    expect(atM32.filter((r) => r.MeasureName === 'packets')).toHaveLength(10_000);
+    const metrics = runMetrics(out).values;
+    expect(metrics).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 0, UniqueSourceIPs: 25_000, InsightsBytesScanned: 8000 });
+    expect(publishedMessage().complete).toBe(true);
+  });
+
+  it.each([
+    ['ends Failed', { statuses: ['Failed'] }],
+    ['has an inexact sum of squares', { row: { binCount: '25000', packetSum: '10', packetSquareSum: '1.5E17' } }],
+    ['counts fewer bins than were listed', { row: { binCount: '9000', packetSum: '10', packetSquareSum: '100' } }],
+  ])('a capped minute whose statistics query %s is incomplete: nothing of it is written', async (_what, statistics) => {
     // Prepare
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     const capped: Row[] = Array.from({ length: 10_000 }, (_, i) => [`100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, String(100_000 - i)]);
-    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { rows: capped }, [M33]: { rows: QUIET } });
+    scriptInsights({ [M32]: { rows: capped, statistics } });
 
     // Act
     await h.handler({}, lambdaContext());
 
     // Assess
-    const metrics = runMetrics(out).values;
-    expect(metrics).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 0, UniqueSourceIPs: 10_030 });
-    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
-    expect(written).toHaveLength(10_060);
-    expect(publishedMessage().complete).toBe(true);
+    expect(writtenRecords().filter((r) => r.Time === String(M32))).toEqual([]);
+    expect(writtenRecords('bin_count').map((r) => r.Time)).toEqual([String(M31), String(M33)]);
+    expect(runMetrics(out).values).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 1 });
+    expect(publishedMessage().complete).toBe(false);
   });
 
   it('follows nextToken pages of a Complete result', async () => {
     // Prepare
-    const h = makeHandler();
+    const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     scriptInsights({ [M31]: { rows: [] }, [M33]: { rows: [] } });
@@ -273,13 +333,12 @@ describe('summarizer handler: Logs Insights', () => {
 
     // Assess
     expect(mocks.logs.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input).filter((i) => i.queryId === id)).toEqual([{ queryId: id }, { queryId: id, nextToken: 'page-2' }]);
-    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
-    expect(written.map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(writtenRecords('packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.1', '192.0.2.2']);
   });
 
   it('rejects malformed rows (missing field, non-numeric packets, invalid address): logged, counted, run incomplete', async () => {
     // Prepare
-    const h = makeHandler();
+    const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     scriptInsights({
@@ -292,8 +351,7 @@ describe('summarizer handler: Logs Insights', () => {
     await h.handler({}, lambdaContext());
 
     // Assess
-    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
-    expect(written.filter((r) => r.Time === String(M32)).map((r) => [r.Dimensions?.[0]?.Value, r.MeasureValue])).toEqual([['203.0.113.3', '700']]);
+    expect(writtenRecords('packets').filter((r) => r.Time === String(M32)).map((r) => [r.Dimensions?.[0]?.Value, r.MeasureValue])).toEqual([['203.0.113.3', '700']]);
     expect(runMetrics(out).values).toMatchObject({ InsightsRowsRejected: 3, IncompleteRuns: 1 });
     const log = out.logs().find((l) => l.message === 'Insights rows rejected');
     expect(log).toMatchObject({ level: 'WARN', rejected: 3, byReason: { 'missing packets': 1, 'invalid packets': 1, 'invalid source address': 1 } });
@@ -301,23 +359,23 @@ describe('summarizer handler: Logs Insights', () => {
   });
 
   it('drops VPC-internal sources (IPv4 and IPv6) the query should have excluded, without calling the data incomplete', async () => {
-    const h = makeHandler();
+    const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     scriptInsights({ [M31]: { rows: [['10.0.7.7', '90000'], ['2001:db8:1234:1aff::1', '90000'], ['192.0.2.9', '5']] } });
 
     await h.handler({}, lambdaContext());
 
-    const written = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
-    expect(written.map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.9']);
+    expect(writtenRecords('packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.9']);
+    expect(writtenRecords('bin_count').filter((r) => r.Time === String(M31)).map((r) => r.MeasureValue)).toEqual(['1']);
     expect(runMetrics(out).values).toMatchObject({ InsightsRowsRejected: 2, IncompleteRuns: 0 });
   });
 });
 
 describe('summarizer handler: writing bins to Timestream', () => {
-  it('writes BIGINT packets records keyed by source_ip and bin start, versioned by run time, at most 100 per request', async () => {
-    // Prepare: 250 sources in one minute.
-    const h = makeHandler();
+  it('writes each minute\'s statistics and its candidate bins as BIGINT records, versioned by run time, at most 100 per request', async () => {
+    // Prepare: 250 sources in one minute, all above a floor of 0; the two other minutes are empty.
+    const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     const rows: Row[] = Array.from({ length: 250 }, (_, i) => [`192.0.2.${i}`, String(1000 + i)]);
@@ -328,18 +386,27 @@ describe('summarizer handler: writing bins to Timestream', () => {
 
     // Assess
     const calls = mocks.write.commandCalls(WriteRecordsCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => c.Records?.length)).toEqual([100, 100, 50]);
+    expect(calls.map((c) => c.Records?.length)).toEqual([100, 100, 59]);
+    const statistic = (m: number, measure: string, value: string) => ({ Dimensions: [{ Name: 'source_ip', Value: '*' }], MeasureName: measure, MeasureValue: value, Time: String(m) });
+    const sum = rows.reduce((total, [, p]) => total + Number(p), 0);
+    const squares = rows.reduce((total, [, p]) => total + BigInt(p as string) ** 2n, 0n);
     expect(calls[0]).toEqual({
       DatabaseName: 'floodguard',
       TableName: 'packet_bins',
-      CommonAttributes: { MeasureName: 'packets', MeasureValueType: 'BIGINT', TimeUnit: 'MILLISECONDS', Version: NOW },
-      Records: rows.slice(0, 100).map(([ip, p]) => ({ Dimensions: [{ Name: 'source_ip', Value: ip }], MeasureValue: p, Time: String(M33) })),
+      CommonAttributes: { MeasureValueType: 'BIGINT', TimeUnit: 'MILLISECONDS', Version: NOW },
+      Records: [
+        ...[M31, M32].flatMap((m) => [statistic(m, 'bin_count', '0'), statistic(m, 'packet_sum', '0'), statistic(m, 'packet_square_sum', '0')]),
+        statistic(M33, 'bin_count', '250'),
+        statistic(M33, 'packet_sum', String(sum)),
+        statistic(M33, 'packet_square_sum', String(squares)),
+        ...rows.slice(0, 91).map(([ip, p]) => ({ Dimensions: [{ Name: 'source_ip', Value: ip }], MeasureName: 'packets', MeasureValue: p, Time: String(M33) })),
+      ],
     });
   });
 
   it('writes at most 8 requests at a time', async () => {
-    // Prepare: 2,000 bins = 20 requests, each held open until the test lets go.
-    const h = makeHandler();
+    // Prepare: 1,991 candidate bins and 9 statistics = 20 requests, each held open until the test lets go.
+    const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     let inFlight = 0;
@@ -351,7 +418,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
       inFlight--;
       return {};
     });
-    scriptInsights({ [M33]: { rows: Array.from({ length: 2000 }, (_, i): Row => [`100.64.${i >> 8}.${i & 255}`, '1']) } });
+    scriptInsights({ [M33]: { rows: Array.from({ length: 1991 }, (_, i): Row => [`100.64.${i >> 8}.${i & 255}`, '1']) } });
 
     // Act
     await h.handler({}, lambdaContext());
@@ -379,8 +446,8 @@ describe('summarizer handler: writing bins to Timestream', () => {
   });
 
   it('RejectedRecords: losing to a newer version is fine; any other rejection is counted and logged', async () => {
-    // Prepare
-    const h = makeHandler();
+    // Prepare: records 0-8 are the statistics of the three minutes, 9-11 the candidate bins.
+    const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     const rows: Row[] = [['192.0.2.1', '10'], ['192.0.2.2', '20'], ['192.0.2.3', '30']];
@@ -390,8 +457,8 @@ describe('summarizer handler: writing bins to Timestream', () => {
         message: 'One or more records have been rejected.',
         $metadata: {},
         RejectedRecords: [
-          { RecordIndex: 0, Reason: 'A record with a higher version exists', ExistingVersion: NOW + 30_000 },
-          { RecordIndex: 2, Reason: 'The record timestamp is outside the time range of the memory store.' },
+          { RecordIndex: 9, Reason: 'A record with a higher version exists', ExistingVersion: NOW + 30_000 },
+          { RecordIndex: 11, Reason: 'The record timestamp is outside the time range of the memory store.' },
         ],
       }),
     );
@@ -401,7 +468,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
 
     // Assess
     expect(runMetrics(out).values).toMatchObject({ BinRecordsRejected: 1, BinWriteFailures: 0, IncompleteRuns: 1 });
-    expect(out.logs().find((l) => l.message === 'packet-bin record rejected')).toMatchObject({ sourceIp: '192.0.2.3', reason: expect.stringMatching(/memory store/) });
+    expect(out.logs().find((l) => l.message === 'packet-bin record rejected')).toMatchObject({ measure: 'packets', sourceIp: '192.0.2.3', value: '30', reason: expect.stringMatching(/memory store/) });
   });
 
   it('only version losses: the run is still complete', async () => {
@@ -468,7 +535,8 @@ describe('summarizer handler: the Z-score query', () => {
     // Assess
     expect(result.anomalies).toBe(0);
     expect(publishedMessage()).toMatchObject({ baseline: { mean: null, standardDeviation: null, binCount: 0, anomalyThreshold: null }, anomalies: [], complete: true });
-    expect(mocks.write.commandCalls(WriteRecordsCommand)).toHaveLength(0);
+    // Three empty minutes: their statistics say so (nothing else to write).
+    expect(writtenRecords().map((r) => [r.MeasureName, r.MeasureValue])).toEqual([M31, M32, M33].flatMap(() => [['bin_count', '0'], ['packet_sum', '0'], ['packet_square_sum', '0']]));
     expect(runMetrics(out).values).toMatchObject({ PacketBinAverage: 0, PacketBinStandardDeviation: 0, PacketBinAnomalyThreshold: 0, OutlierSourceIPs: 0, UniqueSourceIPs: 0, FlowLogDeliveryLag: 0 });
   });
 
@@ -522,11 +590,12 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     return store;
   }
 
-  it('without traffic yet, a run writes the schema record once and publishes an empty, complete verdict', async () => {
-    // Prepare: no flow logs at all, a table that has never received a record.
+  it('before any bin was written, a run writes the schema record once and still publishes a verdict', async () => {
+    // Prepare: a table that has never received a record, and Insights queries that all fail, so
+    // the runs write no minute statistics that would create the columns.
     const h = makeHandler();
     const store = await freshStore(h);
-    scriptInsights({});
+    scriptInsights(Object.fromEntries([M31, M32, M33, minute(12, 34)].map((m) => [m, { statuses: ['Failed'] }])));
 
     // Act: two runs of the same container.
     const first = await h.handler({}, lambdaContext());
@@ -534,7 +603,7 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     await h.handler({}, lambdaContext());
 
     // Assess
-    expect(first).toEqual({ generatedAt: new Date(NOW).toISOString(), complete: true, anomalies: 0 });
+    expect(first).toEqual({ generatedAt: new Date(NOW).toISOString(), complete: false, anomalies: 0 });
     expect(store.storedRecords('floodguard', 'packet_bins')).toEqual([
       { dimensions: { source_ip: '0.0.0.0' }, measureName: 'schema', timeMs: minute(12, 34), value: 0n, version: 1 },
     ]);

@@ -5,7 +5,7 @@
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand, type ResultField } from '@aws-sdk/client-cloudwatch-logs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
-import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { mockClient } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import { loadConfig, type SummarizerConfig } from '../../functions/summarizer/config';
@@ -85,7 +85,12 @@ export interface MinuteScript {
   readonly statuses?: readonly string[];
   readonly rows?: readonly Row[];
   readonly bytesScanned?: number;
+  /** The minute-statistics query's answer (run only for a capped minute). */
+  readonly statistics?: { readonly statuses?: readonly string[]; readonly row?: Record<string, string>; readonly bytesScanned?: number };
 }
+
+/** Whether a StartQuery input is the minute-statistics query (two chained stats) rather than the bin query. */
+const isStatisticsQuery = (queryString: string): boolean => queryString.includes('packetSquareSum');
 
 /**
  * Answers StartQuery with `q-<startTime>` and GetQueryResults from the script of that minute.
@@ -95,15 +100,20 @@ export function scriptInsights(script: Record<number, MinuteScript>): { maxRunni
   const polls = new Map<string, number>();
   const running = new Set<string>();
   let maxRunning = 0;
-  mocks.logs.on(StartQueryCommand).callsFake((input: { startTime: number }) => {
-    const queryId = `q-${input.startTime}`;
+  mocks.logs.on(StartQueryCommand).callsFake((input: { startTime: number; queryString: string }) => {
+    const queryId = `${isStatisticsQuery(input.queryString) ? 's' : 'q'}-${input.startTime}`;
     running.add(queryId);
     maxRunning = Math.max(maxRunning, running.size);
     return { queryId };
   });
   mocks.logs.on(GetQueryResultsCommand).callsFake((input: { queryId: string }) => {
     const minuteMs = Number(input.queryId.slice(2)) * 1000;
-    const entry = script[minuteMs] ?? {};
+    const minuteScript = script[minuteMs] ?? {};
+    const forStatistics = input.queryId.startsWith('s-');
+    const statisticsRow = minuteScript.statistics?.row;
+    const entry = forStatistics
+      ? { statuses: minuteScript.statistics?.statuses, bytesScanned: minuteScript.statistics?.bytesScanned, results: statisticsRow ? [Object.entries(statisticsRow).map(([field, value]) => ({ field, value }))] : [] }
+      : { ...minuteScript, results: (minuteScript.rows ?? []).map(insightsRow) };
     const statuses = entry.statuses ?? ['Complete'];
     const n = polls.get(input.queryId) ?? 0;
     polls.set(input.queryId, n + 1);
@@ -111,8 +121,8 @@ export function scriptInsights(script: Record<number, MinuteScript>): { maxRunni
     if (status !== 'Running' && status !== 'Scheduled') running.delete(input.queryId);
     return {
       status,
-      results: status === 'Complete' ? (entry.rows ?? []).map(insightsRow) : [],
-      statistics: { bytesScanned: entry.bytesScanned ?? 1000, recordsMatched: entry.rows?.length ?? 0, recordsScanned: 10 },
+      results: status === 'Complete' ? entry.results : [],
+      statistics: { bytesScanned: entry.bytesScanned ?? 1000, recordsMatched: entry.results.length, recordsScanned: 10 },
     };
   });
   return { maxRunning: () => maxRunning };
@@ -160,4 +170,10 @@ export function runMetrics(captured: Captured): { namespace: unknown; dimensions
     units[m.Name] = m.Unit;
   }
   return { namespace: directive?.Namespace, dimensions: { sets: directive?.Dimensions, VpcId: doc.VpcId }, values, units };
+}
+
+/** The records of WriteRecords calls, flattened, optionally only one measure. */
+export function writtenRecords(measure?: string): { MeasureName?: string; MeasureValue?: string; Time?: string; Dimensions?: { Name?: string; Value?: string }[] }[] {
+  const records = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+  return measure === undefined ? records : records.filter((r) => r.MeasureName === measure);
 }
