@@ -68,6 +68,7 @@ export class ReplayInput {
   readonly minutes = new Map<number, MinuteTraffic>();
   /** Sources whose traffic the simulated deny rules dropped since the last run. */
   readonly deniedSources = new Set<string>();
+  deniedPackets = 0;
 
   constructor(private readonly settings: Pick<ReplaySettings, 'listenerPort' | 'listenerProtocol'>) {}
 
@@ -107,9 +108,9 @@ export async function runReplay(input: ReplayInput, pipeline: SimulatedPipeline,
   let next = 0;
   for (let at = firstMinuteMs + MINUTE_MS; at <= hardStopMs; at += RUN_INTERVAL_MS) {
     const entries = pipeline.activeAclEntries();
-    const deniedBefore = input.deniedSources.size;
+    const deniedBefore = input.deniedPackets;
     next = deliverUntil(input, pipeline, entries, next, at);
-    state.deniedTraffic(at, input.deniedSources.size > deniedBefore, input.deniedSources);
+    state.deniedTraffic(at, input, input.deniedPackets > deniedBefore);
     pipeline.advanceTo(at);
     const outcome = await pipeline.tick();
     const after = pipeline.activeAclEntries();
@@ -117,6 +118,9 @@ export async function runReplay(input: ReplayInput, pipeline: SimulatedPipeline,
     progress?.(at - firstMinuteMs, lastEndMs - firstMinuteMs);
     if (next >= records.length && at > lastEndMs && state.idle() && pipeline.onOriginalAcl()) break;
   }
+  state.deniedTraffic(Number.POSITIVE_INFINITY, input, false);
+  // Stretches of dropped traffic are reported when they end, dated when they began.
+  out.timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   out.traffic.push(...trafficSeries(input));
   return out;
 }
@@ -141,6 +145,7 @@ export function deliverUntil(input: ReplayInput, pipeline: SimulatedPipeline, en
       if (denied) {
         traffic.denied += record.packets;
         input.deniedSources.add(record.srcAddr);
+        input.deniedPackets += record.packets;
         record = { ...record, action: 'REJECT' };
       }
     } else if (record.flowDirection === 'ingress') traffic.rejected += record.packets;
@@ -165,15 +170,25 @@ class TimelineState {
 
   constructor(private readonly out: EngineOutput) {}
 
-  private denying = false;
+  private denialStart: number | undefined;
+  private denialEnd = 0;
 
-  /** Notes when the rules start dropping traffic again, e.g. a second wave from blocked sources. */
-  deniedTraffic(atMs: number, any: boolean, sources: Set<string>): void {
-    if (any && !this.denying && this.denied.size > 0) {
-      this.note(iso(atMs), 'note', `deny rules in force dropped traffic from ${sources.size} blocked source(s): rejected at once, no detection needed`);
+  /**
+   * Reports each stretch of time in which deny rules dropped traffic (e.g. a second wave from
+   * blocked sources): one line when the stretch ends, with its sources and packets.
+   */
+  deniedTraffic(atMs: number, input: ReplayInput, droppedNow: boolean): void {
+    if (droppedNow) {
+      this.denialStart ??= atMs;
+      this.denialEnd = atMs;
+      return;
     }
-    this.denying = any;
-    sources.clear();
+    if (this.denialStart === undefined) return;
+    this.note(iso(this.denialStart), 'note',
+      `deny rules in force dropped ${input.deniedPackets} packets from ${input.deniedSources.size} blocked source(s) until ${iso(this.denialEnd)}: rejected at once, no detection needed`);
+    this.denialStart = undefined;
+    input.deniedSources.clear();
+    input.deniedPackets = 0;
   }
 
   idle(): boolean {
