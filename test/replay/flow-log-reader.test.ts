@@ -119,6 +119,27 @@ describe('flow-log reader inputs', () => {
     expect(stats).toMatchObject({ malformed: 0, headers: 1 });
   });
 
+  it('loses no line at chunk boundaries, plain or gzip, whatever the line lengths', async () => {
+    // Prepare: ~3 MB, so the plain file spans several 1 MB reads and gunzip yields many 16 KB chunks
+    const dir = await tempDir();
+    const lines = Array.from({ length: 30_000 }, (_, i) =>
+      `2 123456789012 eni-${'a'.repeat(i % 97)} 198.51.${(i >> 8) & 255}.${i & 255} 10.0.0.5 4000 443 6 ${i} 800 1700000000 1700000050 ACCEPT OK`);
+    const text = `${lines.join('\n')}\n`;
+    await writeFile(join(dir, 'plain.log'), text);
+    await writeFile(join(dir, 'packed.log.gz'), gzipSync(text));
+
+    // Act
+    const plain = await readAll(join(dir, 'plain.log'), ['10.0.0.0/16']);
+    const packed = await readAll(join(dir, 'packed.log.gz'), ['10.0.0.0/16']);
+
+    // Assess
+    const expectedSum = (30_000 * 29_999) / 2;
+    for (const { records, stats } of [plain, packed]) {
+      expect(stats).toMatchObject({ records: 30_000, malformed: 0 });
+      expect(records.reduce((sum, r) => sum + r.packets, 0)).toBe(expectedSum);
+    }
+  });
+
   it('fails clearly on a missing path and on an empty directory', async () => {
     // Prepare
     const dir = await tempDir();
