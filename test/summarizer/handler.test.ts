@@ -94,7 +94,7 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
     expect(result).toEqual({ generatedAt: new Date(NOW).toISOString(), complete: true, anomalies: 2 });
     expect(message).toMatchObject({
       version: 1,
-      generatedAt: '2026-11-25T12:34:56.789Z',
+      generatedAt: '2026-11-25T12:34:16.789Z',
       vpcId: 'vpc-0123456789abcdef0',
       window: { start: '2026-11-25T11:34:00.000Z', minutes: 60, binSeconds: 60 },
       thresholds: { minZScore: 3, minPacketsPerBin: 12_000 },
@@ -249,20 +249,21 @@ describe('summarizer handler: Logs Insights', () => {
   });
 
   it('keeps at most 10 queries running at once', async () => {
-    // Prepare: 25 minutes to re-query, each needing two polls.
-    const h = makeHandler({ REQUERY_MINUTES: '25' });
+    // Prepare: a reach of 60 minutes: 12 minutes to re-query in this first-half run (ages 1, 2, 4,
+    // 7, 11, 16, 22, 29, 37, 46, 56, 60), each needing two polls.
+    const h = makeHandler({ REQUERY_MINUTES: '60' });
     mocks.write.on(WriteRecordsCommand).resolves({});
     mocks.query.on(QueryCommand).resolves({ QueryId: 'x', ColumnInfo: [], Rows: [] });
     mocks.sns.on(PublishCommand).resolves({});
     const script: Record<number, { statuses: string[] }> = {};
-    for (let i = 1; i <= 25; i++) script[minute(12, 34 - i)] = { statuses: ['Running', 'Complete'] };
+    for (let i = 1; i <= 60; i++) script[minute(12, 34) - i * 60_000] = { statuses: ['Running', 'Complete'] };
     const insights = scriptInsights(script);
 
     // Act
     await h.handler({}, lambdaContext(120_000));
 
     // Assess
-    expect(mocks.logs.commandCalls(StartQueryCommand)).toHaveLength(25);
+    expect(mocks.logs.commandCalls(StartQueryCommand)).toHaveLength(12);
     expect(insights.maxRunning()).toBe(10);
     expect(runMetrics(out).values.InsightsQueriesIncomplete).toBe(0);
   });

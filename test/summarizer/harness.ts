@@ -22,8 +22,8 @@ export const VALID_ENV = {
   ANOMALIES_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
 } as const;
 
-/** 12:34:56.789: re-queried minutes with REQUERY_MINUTES=3 are 12:31, 12:32, 12:33. */
-export const NOW = Date.UTC(2026, 10, 25, 12, 34, 56, 789);
+/** 12:34:16.789 (a first-half run): re-queried minutes with REQUERY_MINUTES=3 are 12:31, 12:32, 12:33. */
+export const NOW = Date.UTC(2026, 10, 25, 12, 34, 16, 789);
 export const minute = (hh: number, mm: number): number => Date.UTC(2026, 10, 25, hh, mm);
 export const M31 = minute(12, 31);
 export const M32 = minute(12, 32);
