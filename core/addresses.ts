@@ -64,6 +64,18 @@ export function networkOf(address: string, prefixLength: number): Network {
   return { family, address: masked.toString(), prefixLength };
 }
 
+/** Address ranges that never carry a real internet source: this-network, broadcast, multicast, link-local, loopback. */
+const NON_SOURCE_RANGES = new Set(['unspecified', 'broadcast', 'multicast', 'linkLocal', 'loopback']);
+
+/**
+ * False for an address that cannot be the source of traffic arriving from the internet (0.0.0.0/8,
+ * 255.255.255.255, multicast, link-local, loopback; ::, ff00::/8, fe80::/10, ::1). Blocking one
+ * would only spend a rule of the quota. `address` must be a valid address.
+ */
+export function isRoutableSource(address: string): boolean {
+  return !NON_SOURCE_RANGES.has(ipaddr.parse(address).range());
+}
+
 /** CIDR text of a network, e.g. `203.0.113.0/24` or `2001:db8::/48`. */
 export function cidrText(network: Network): string {
   return `${network.address}/${network.prefixLength}`;

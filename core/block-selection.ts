@@ -1,5 +1,5 @@
 import type { Anomaly } from './anomaly-message';
-import { cidrText, networkContains, networkOf, networksOverlap, parseAddress, type AddressFamily, type Network } from './addresses';
+import { cidrText, isRoutableSource, networkContains, networkOf, networksOverlap, parseAddress, type AddressFamily, type Network } from './addresses';
 
 /** One deny rule to be: a network and the anomalous sources it covers. */
 export interface BlockRule {
@@ -13,7 +13,7 @@ export interface BlockRule {
   readonly retained: boolean;
 }
 
-export type ExclusionReason = 'allow-listed' | 'vpc-internal' | 'not-an-address';
+export type ExclusionReason = 'allow-listed' | 'vpc-internal' | 'not-an-address' | 'not-routable';
 
 export interface Exclusion {
   readonly sourceIp: string;
@@ -100,6 +100,8 @@ interface MutableRule {
 
 function exclusionReason(sourceIp: string, input: SelectionInput): ExclusionReason | undefined {
   if (!parseAddress(sourceIp)) return 'not-an-address';
+  // A hostile or buggy verdict must not spend rules on addresses no internet packet comes from.
+  if (!isRoutableSource(sourceIp)) return 'not-routable';
   if (input.allowList.some((n) => networkContains(n, sourceIp))) return 'allow-listed';
   if (input.vpcCidrs.some((n) => networkContains(n, sourceIp))) return 'vpc-internal';
   return undefined;

@@ -35,7 +35,9 @@ export class AllowListSource {
       }
       const bytes = output.Body ? await output.Body.transformToByteArray() : new Uint8Array();
       if (bytes.byteLength > MAX_ALLOW_LIST_BYTES) return this.failed(`object is more than the ${MAX_ALLOW_LIST_BYTES} bytes accepted`);
-      const list = parseAllowList(new TextDecoder('utf-8').decode(bytes));
+      // Bytes that are not UTF-8 text are a corrupted upload: a failed read (the last good list
+      // stands in), never an empty list that would leave every partner unprotected.
+      const list = parseAllowList(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
       this.cached = { etag: output.ETag, list };
       return { status: 'fresh', list };
     } catch (error) {

@@ -57,7 +57,7 @@ describe('block caps in the selection', () => {
     expect(selection.capped.map((r) => r.cidr)).toEqual(['198.51.100.1/32', '198.51.100.2/32']);
   });
 
-  it('property: within capacity and caps, new rules <= newPerRun, total <= max(total, retained), every rule blocked or unblocked once', () => {
+  it('property: within capacity and caps, new rules <= newPerRun, total <= total cap, every source blocked, unblocked or excluded once', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.ipV4(), { maxLength: 30 }),
@@ -76,7 +76,8 @@ describe('block caps in the selection', () => {
           const placedCidrs = new Set(inPlace.map(cidrText));
           expect(selection.blocked.filter((r) => !placedCidrs.has(r.cidr)).length).toBeLessThanOrEqual(newPerRun);
           expect(selection.blocked.length).toBeLessThanOrEqual(Math.min(total, 19));
-          expect(selection.blocked.length + selection.unblocked.length).toBe(anomalies.length);
+          // Every source is blocked, left unblocked, or excluded (e.g. 0.0.0.0 is not a routable source).
+          expect(selection.blocked.length + selection.unblocked.length + selection.excluded.length).toBe(anomalies.length);
           for (const rule of selection.capped) expect(selection.unblocked).toContain(rule);
         },
       ),
