@@ -26,7 +26,6 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { SNSEvent } from 'aws-lambda';
 import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-message';
 import { DEFAULT_BLOCK_CAPS } from '../core/block-selection';
@@ -38,6 +37,8 @@ import { loadConfig as loadSummarizerConfig } from '../functions/summarizer/conf
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
 import { createMetrics } from '../functions/summarizer/metrics';
 import { Ec2NetworkAclStandIn } from './ec2-network-acls';
+import { FaultInjector } from './faults';
+import { CapturingLogger, capturingUpdaterLogger, type CapturedLog } from './log-capture';
 import { LogStreamsStandIn } from './log-streams';
 import { LogsInsightsStandIn, type LogEvent } from './logs-insights';
 import { S3StandIn } from './s3';
@@ -90,6 +91,10 @@ export class SimulatedDeployment {
   readonly ec2: Ec2NetworkAclStandIn;
   readonly logStreams = new LogStreamsStandIn();
   readonly metrics: CapturedMetric[] = [];
+  /** What both handlers logged, in order. */
+  readonly logs: CapturedLog[] = [];
+  /** Faults injected into (and observers of) every SDK call the handlers make. */
+  readonly faults = new FaultInjector();
   readonly vpcId: string;
   readonly subnetIds: readonly string[];
   readonly originalAclId: string;
@@ -213,7 +218,12 @@ export class SimulatedDeployment {
   }
 
   private client<C extends object>(client: C, routes: Parameters<typeof routeCommands>[1]): C {
-    return routeCommands(client, routes);
+    return routeCommands(client, this.faults.wrap(routes));
+  }
+
+  /** A second NACL updater container (a cold start): same configuration, no in-memory state. */
+  coldStartUpdater(): UpdaterHandler {
+    return this.buildUpdater();
   }
 
   private buildSummarizer(): SummarizerHandler {
@@ -238,7 +248,7 @@ export class SimulatedDeployment {
       sns: this.client(new SNSClient({ region: REGION, credentials }), [[PublishCommand, this.sns.publish]]),
       now: () => this.now(),
       sleep: this.sleep,
-      logger: new Logger({ serviceName: config.serviceName, logLevel: 'SILENT' }),
+      logger: new CapturingLogger(config.serviceName, this.logs, () => this.now()),
       metrics,
     });
   }
@@ -263,7 +273,7 @@ export class SimulatedDeployment {
         count: (name: MetricName, value: number) => this.metrics.push({ at: this.now(), name, value }),
         flush: () => undefined,
       },
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: capturingUpdaterLogger(this.logs, () => this.now()),
       auditStreamName: 'nacl-updater/simulated',
     });
   }
