@@ -1,0 +1,65 @@
+/** Runs every fault case against the fault-free story and reports the invariants (issue 7). */
+import type { DeploymentSpec } from '../../simulation/deployment';
+import { evidenceSeen, FAULT_CASES, type FaultCase } from './cases';
+import { runWorld, type Invariant, type RunState, type Violation } from './world';
+
+export const INVARIANTS: readonly Invariant[] = ['I1', 'I2', 'I3', 'I4', 'I5'];
+
+export interface CaseResult {
+  readonly name: string;
+  readonly handling: string;
+  readonly invariants: readonly Invariant[];
+  readonly violations: readonly Violation[];
+  /** Calls the injected fault answered (0 for faults that change the world instead). */
+  readonly injectedCalls: number;
+}
+
+/**
+ * The fault-free outcome to converge to. A fault that is a property of the account (a lower
+ * rules-per-ACL quota) is compared with a deployment configured with that quota.
+ */
+function referenceSpec(spec: Partial<DeploymentSpec> | undefined): Partial<DeploymentSpec> {
+  return spec?.accountRuleLimit !== undefined ? { naclRuleLimit: spec.accountRuleLimit } : {};
+}
+
+export class Campaign {
+  private readonly references = new Map<string, Promise<readonly RunState[]>>();
+
+  reference(spec: Partial<DeploymentSpec>): Promise<readonly RunState[]> {
+    const key = JSON.stringify(spec);
+    let found = this.references.get(key);
+    if (!found) {
+      found = runWorld({ deployment: spec, arm: () => undefined }).then((run) => {
+        if (run.violations.length > 0) throw new Error(`the fault-free run itself breaks an invariant: ${JSON.stringify(run.violations[0])}`);
+        return run.states;
+      });
+      this.references.set(key, found);
+    }
+    return found;
+  }
+
+  async run(fault: FaultCase): Promise<CaseResult> {
+    const reference = await this.reference(referenceSpec(fault.deployment));
+    const run = await runWorld(fault, reference, fault.protectedAddresses);
+    const violations = [...run.violations];
+    const missing = evidenceSeen(fault.evidence, run.deployment.logs, run.deployment.metrics, run.platformErrors, run.armedAt, run.disarmedAt + 30_000);
+    if (missing) violations.push({ invariant: 'I4', at: 'fault window', detail: missing });
+    return { name: fault.name, handling: fault.handling, invariants: INVARIANTS, violations, injectedCalls: run.deployment.faults.firedCount() };
+  }
+}
+
+export async function runCampaign(cases: readonly FaultCase[] = FAULT_CASES, onResult?: (result: CaseResult) => void): Promise<CaseResult[]> {
+  const campaign = new Campaign();
+  const results: CaseResult[] = [];
+  for (const fault of cases) {
+    const result = await campaign.run(fault);
+    results.push(result);
+    onResult?.(result);
+  }
+  return results;
+}
+
+/** The closing line of the campaign. */
+export function summaryLine(results: readonly CaseResult[]): string {
+  return `faults: ${results.length} injected, ${results.reduce((n, r) => n + r.violations.length, 0)} invariant violations`;
+}
