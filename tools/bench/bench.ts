@@ -1,0 +1,145 @@
+/**
+ * `npm run bench -- --json <file> [--records <n>] [--sources <n,n,...>]`: measures scale and cost,
+ * ours beside the reference's choices (truncation at 10,000 rows, a 5-minute re-query every run,
+ * /32 rules only, rewrite and swap every run), prints a table and writes the JSON.
+ */
+import { writeFile } from 'node:fs/promises';
+import { measureBaseline } from './baseline';
+import { simulateLateRecords } from './late-records';
+import {
+  blogScenarioEc2,
+  bundleSizes,
+  capacityShare,
+  clusteredAttack,
+  duckdbBinning,
+  generateFlowLogFile,
+  removeDir,
+  replayBinning,
+  scatteredAttack,
+  summarizerCoreTiming,
+  updaterPlanningTiming,
+} from './measures';
+
+interface BenchArgs {
+  readonly json: string | undefined;
+  readonly records: number;
+  readonly sources: readonly number[];
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  let json: string | undefined;
+  let records = 10_000_000;
+  let sources = [10_000, 100_000, 1_000_000];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (flag === '--json' && value) json = value;
+    else if (flag === '--records' && value && /^\d+$/.test(value)) records = Number(value);
+    else if (flag === '--sources' && value && /^\d+(,\d+)*$/.test(value)) sources = value.split(',').map(Number);
+    else throw new Error(`unknown or incomplete argument ${flag ?? ''}; usage: npm run bench -- --json <file> [--records <n>] [--sources <n,n>]`);
+    i++;
+  }
+  return { json, records, sources };
+}
+
+const FLOODS = 1_000;
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const log = (text: string) => process.stderr.write(`${text}\n`);
+  const result: Record<string, unknown> = {};
+
+  const relativeError: Record<string, unknown> = {};
+  const recall: Record<string, number> = {};
+  const referenceError: Record<string, unknown> = {};
+  const referenceRecall: Record<string, number> = {};
+  for (const sources of args.sources) {
+    log(`baseline: ${sources} sources a minute (${FLOODS} flooders) through the Insights stand-in...`);
+    const m = await measureBaseline(sources, FLOODS);
+    relativeError[String(sources)] = m.ours.relativeError;
+    recall[String(sources)] = m.ours.recall;
+    referenceError[String(sources)] = m.reference.relativeError;
+    referenceRecall[String(sources)] = m.reference.recall;
+  }
+  result.baseline = { relativeError, recall, flooders: FLOODS, reference: { relativeError: referenceError, recall: referenceRecall } };
+
+  log('late records: lags 1-9 minutes, 2 runs a minute, 2 hours...');
+  const lateOptions = { minutes: 120, recordsPerMinute: 500, lagMs: [60_000, 540_000] as const, seed: 7 };
+  const ours = simulateLateRecords({ ...lateOptions, requeryMinutes: 10, schedule: 'by-age' });
+  const reference = simulateLateRecords({ ...lateOptions, requeryMinutes: 5, schedule: 'every-run' });
+  result.lateRecords = {
+    countedShare: ours.countedShare,
+    scanAmplification: ours.scanAmplification,
+    queriesPerMinute: ours.queries / lateOptions.minutes,
+    reference: { countedShare: reference.countedShare, scanAmplification: reference.scanAmplification, queriesPerMinute: reference.queries / lateOptions.minutes },
+  };
+
+  log('EC2 calls: the blog scenario through the simulated deployment...');
+  const ec2 = await blogScenarioEc2();
+  result.ec2 = { mutatingCallsPerHour: ec2.oursPerHour, reference: { mutatingCallsPerHour: ec2.referencePerHour }, hours: ec2.hours };
+
+  const clustered = capacityShare(clusteredAttack(), 'ours');
+  const scattered = capacityShare(scatteredAttack(), 'ours');
+  result.capacity = {
+    clusteredBlockedShare: clustered.blockedShare,
+    scatteredBlockedShare: scattered.blockedShare,
+    clusteredRules: clustered.rules,
+    allowListedCovered: clustered.allowListedCovered + scattered.allowListedCovered,
+    reference: { clusteredBlockedShare: capacityShare(clusteredAttack(), 'reference').blockedShare, scatteredBlockedShare: capacityShare(scatteredAttack(), 'reference').blockedShare },
+  };
+
+  log('core timings...');
+  const core = summarizerCoreTiming();
+  const planning = updaterPlanningTiming();
+  result.summarizer = { coreMsFor50000Rows: core.ms, heapMbFor50000Rows: core.peakHeapMb };
+  result.updater = { planningMsFor10000Anomalies: planning.ms, aggregationMsFor10000Anomalies: planning.aggregationMs };
+
+  log(`replay throughput: generating ${args.records} records...`);
+  const file = await generateFlowLogFile(args.records);
+  try {
+    const replay = await replayBinning(file.file);
+    log('DuckDB on the same file...');
+    const duck = await duckdbBinning(file.file);
+    if (duck.bins !== replay.bins) throw new Error(`DuckDB found ${duck.bins} bins, the replay ${replay.bins}`);
+    result.replay = { records: replay.records, fileBytes: file.bytes, recordsPerSecond: replay.recordsPerSecond, duckdbRecordsPerSecond: duck.recordsPerSecond };
+  } finally {
+    await removeDir(file.dir);
+  }
+
+  log('bundles...');
+  result.bundleBytes = await bundleSizes();
+
+  process.stdout.write(table(result) + '\n');
+  if (args.json) await writeFile(args.json, JSON.stringify(result, null, 2) + '\n');
+}
+
+function fmt(value: unknown): string {
+  if (typeof value !== 'number') return String(value);
+  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e7)) return value.toExponential(2);
+  return Number.isInteger(value) ? String(value) : value.toFixed(3);
+}
+
+/** Flattens the result into "key | ours | reference" rows. */
+export function table(result: Record<string, unknown>): string {
+  const rows: [string, string, string][] = [];
+  const walk = (prefix: string, value: unknown, reference: unknown) => {
+    if (value !== null && typeof value === 'object') {
+      const ref = (value as Record<string, unknown>).reference;
+      for (const [key, child] of Object.entries(value)) {
+        if (key === 'reference') continue;
+        walk(prefix ? `${prefix}.${key}` : key, child, (ref as Record<string, unknown> | undefined)?.[key] ?? (reference as Record<string, unknown> | undefined)?.[key]);
+      }
+    } else rows.push([prefix, fmt(value), reference === undefined ? '' : fmt(reference)]);
+  };
+  walk('', result, undefined);
+  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0), ['measure', 'ours', 'reference'][i]?.length ?? 0));
+  const line = (r: readonly string[]) => r.map((c, i) => c.padEnd(width[i] as number)).join(' | ');
+  return [line(['measure', 'ours', 'reference']), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
