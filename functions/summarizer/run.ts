@@ -14,7 +14,7 @@ import {
   type PacketBin,
   type RowRejection,
 } from '../../core/packet-bins';
-import { planRun, type RunWindow } from '../../core/run-window';
+import { BIN_MS, planRun, type RunWindow } from '../../core/run-window';
 import { buildVerdict } from '../../core/verdict';
 import type { SummarizerConfig } from './config';
 import { queryMinutes, type MinuteQueryOutcome } from './insights';
@@ -35,6 +35,12 @@ export interface RunDeps {
   readonly logger: Logger;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * Minutes earlier runs of this container could not store (query not Complete, write failed),
+   * re-queried by every run until stored or older than the re-query span. Without it the by-age
+   * schedule would leave a minute missed during an outage unseen until it reaches the oldest age.
+   */
+  readonly retryMinutes?: Set<number>;
 }
 
 export interface RunReport {
@@ -141,9 +147,11 @@ export async function summarize(deps: RunDeps, remainingMs: number): Promise<Run
   const { config, logger } = deps;
   const window = planRun(deps.now(), config);
   const deadlineMs = window.runAtMs + remainingMs - POST_QUERY_RESERVE_MS;
+  const retry = deps.retryMinutes ?? new Set<number>();
+  const minuteStartsMs = withRetries(window, retry, config.requeryMinutes);
   const outcomes = await queryMinutes(
     { client: deps.logs, logger, now: deps.now, sleep: deps.sleep },
-    { logGroupName: config.flowLogGroupName, queryString: buildBinQuery(config), minuteStartsMs: window.minuteStartsMs, deadlineMs },
+    { logGroupName: config.flowLogGroupName, queryString: buildBinQuery(config), minuteStartsMs, deadlineMs },
   );
   const collected = await collectMinutes(deps, outcomes, deadlineMs);
   logRejections(logger, collected.rejections);
@@ -152,6 +160,12 @@ export async function summarize(deps: RunDeps, remainingMs: number): Promise<Run
   // A malformed row hides packets we should have counted; a VPC-internal one hides nothing.
   const malformedRows = collected.rejections.filter((r) => r.reason !== 'source inside the VPC').length;
   const sawCompleteData = collected.incompleteMinutes === 0 && malformedRows === 0 && writes.failedBatches === 0 && writes.rejected.length === 0;
+  // A failed write cannot be traced to its minutes: then every minute of the run is retried.
+  const stored = writes.failedBatches === 0 && writes.rejected.length === 0 ? new Set(collected.minutes.map((m) => m.minuteStartMs)) : new Set<number>();
+  for (const minute of minuteStartsMs) {
+    if (stored.has(minute)) retry.delete(minute);
+    else retry.add(minute);
+  }
 
   const metrics: SummarizerMetricValues = {
     UniqueSourceIPs: collected.uniqueSources,
@@ -164,7 +178,8 @@ export async function summarize(deps: RunDeps, remainingMs: number): Promise<Run
     BinWriteFailures: writes.failedBatches,
   };
   logger.info('packet bins collected', {
-    minutes: window.minuteStartsMs.length,
+    minutes: minuteStartsMs.length,
+    retriedMinutes: minuteStartsMs.length - window.minuteStartsMs.length,
     incompleteMinutes: collected.incompleteMinutes,
     cappedMinutes: collected.cappedMinutes,
     minutesStored: collected.minutes.length,
@@ -172,6 +187,13 @@ export async function summarize(deps: RunDeps, remainingMs: number): Promise<Run
     writes: { ...writes, rejected: writes.rejected.length },
   });
   return judgeAndPublish(deps, window, sawCompleteData, metrics);
+}
+
+/** The run's scheduled minutes plus the retried ones still inside the re-query span, oldest first. */
+function withRetries(window: RunWindow, retry: Set<number>, requeryMinutes: number): number[] {
+  const oldest = window.endMs - requeryMinutes * BIN_MS;
+  for (const minute of retry) if (minute < oldest || minute >= window.endMs) retry.delete(minute);
+  return [...new Set([...window.minuteStartsMs, ...retry])].sort((a, b) => a - b);
 }
 
 async function judgeAndPublish(deps: RunDeps, window: RunWindow, sawCompleteData: boolean, metrics: SummarizerMetricValues): Promise<RunReport> {

@@ -57,7 +57,7 @@ function queryEndsWith(status: 'Failed' | 'Timeout' | 'Cancelled'): FaultHooks {
 const summarizerCases: FaultCase[] = [
   {
     name: 'StartQuery LimitExceeded',
-    handling: 'Minute counted incomplete and re-queried by later runs; the verdict is incomplete: may add blocks, never removes one',
+    handling: 'Minute counted incomplete and re-queried by every next run until stored; the verdict is incomplete: may add blocks, never removes one',
     evidence: { log: logged(['warn'], 'Insights query not started'), metric: metric('InsightsQueriesIncomplete') },
     arm: ({ deployment }) => deployment.faults.fail(StartQueryCommand, () => new LimitExceededException({ message: 'too many concurrent queries', $metadata: {} })),
   },
