@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAddress, parseNetwork, type Network } from '../../core/addresses';
-import { parseMinuteRows, parsePacketCount, type InsightsRow } from '../../core/packet-bins';
+import { parseMinuteRows, parsePacketCount, parseStatisticsRows, statisticsOfBins, summarizeMinute, type InsightsRow } from '../../core/packet-bins';
 
 const MINUTE = Date.UTC(2026, 10, 25, 12, 0);
 const VPC: Network[] = [parseNetwork('10.0.0.0/16') as Network, parseNetwork('2001:db8:1234:1a00::/56') as Network];
@@ -114,5 +114,48 @@ describe('parsePacketCount', () => {
 
   it('refuses anything that is not a non-negative whole number', () => {
     for (const text of ['', '-1', '1.5', 'abc', 'NaN', 'Infinity', '1e400', '0x1F', '9007199254740993']) expect(parsePacketCount(text)).toBeUndefined();
+  });
+});
+
+describe('minute statistics', () => {
+  const statsRow = (binCount: string, packetSum: string, packetSquareSum: string): InsightsRow => [
+    { field: 'binCount', value: binCount },
+    { field: 'packetSum', value: packetSum },
+    { field: 'packetSquareSum', value: packetSquareSum },
+  ];
+
+  it('statisticsOfBins: count, sum and an exact bigint sum of squares', () => {
+    const bins = [90_000_000, 7].map((packets, i) => ({ sourceIp: `192.0.2.${i}`, minuteStartMs: MINUTE, packets }));
+    expect(statisticsOfBins(bins)).toEqual({ binCount: 2, packetSum: 90_000_007, packetSquareSum: 8_100_000_000_000_049n });
+  });
+
+  it('summarizeMinute keeps only bins above the floor as candidates', () => {
+    const bins = [12_000, 12_001].map((packets, i) => ({ sourceIp: `192.0.2.${i}`, minuteStartMs: MINUTE, packets }));
+    expect(summarizeMinute(MINUTE, bins, statisticsOfBins(bins), 12_000).candidates.map((b) => b.packets)).toEqual([12_001]);
+  });
+
+  it('parseStatisticsRows: one row of exact whole numbers (also in Insights\' 1.2E4 form); no row is an empty minute', () => {
+    expect(parseStatisticsRows([statsRow('3', '1.2E4', '50000000')])).toEqual({ ok: true, statistics: { binCount: 3, packetSum: 12_000, packetSquareSum: 50_000_000n } });
+    expect(parseStatisticsRows([])).toEqual({ ok: true, statistics: { binCount: 0, packetSum: 0, packetSquareSum: 0n } });
+  });
+
+  it.each([
+    ['a missing column', [[{ field: 'binCount', value: '3' }, { field: 'packetSum', value: '5' }]]],
+    ['a fraction', [statsRow('3', '5.5', '7')]],
+    ['a value beyond 2^53 (a rounded double)', [statsRow('3', '5', '9.1E15')]],
+    ['two rows', [statsRow('1', '1', '1'), statsRow('1', '1', '1')]],
+  ])('parseStatisticsRows refuses %s', (_what, rows) => {
+    expect(parseStatisticsRows(rows as InsightsRow[]).ok).toBe(false);
+  });
+
+  it('property: statistics of random bins equal the sums computed one by one', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50_000_000 }), { maxLength: 200 }), (packets) => {
+        const stats = statisticsOfBins(packets.map((p, i) => ({ sourceIp: `192.0.2.${i % 250}`, minuteStartMs: MINUTE, packets: p })));
+        expect(stats.binCount).toBe(packets.length);
+        expect(stats.packetSum).toBe(packets.reduce((a, b) => a + b, 0));
+        expect(stats.packetSquareSum).toBe(packets.reduce((a, b) => a + BigInt(b) * BigInt(b), 0n));
+      }),
+    );
   });
 });
