@@ -1,5 +1,6 @@
 import type { Anomaly } from './anomaly-message';
 import { cidrText, isRoutableSource, networkContains, networkOf, networksOverlap, parseAddress, type AddressFamily, type Network } from './addresses';
+import { aggregateSources } from './prefix-aggregation';
 
 /** One deny rule to be: a network and the anomalous sources it covers. */
 export interface BlockRule {
@@ -35,6 +36,14 @@ export interface SelectionInput {
   readonly inPlace?: readonly Network[];
   /** Limits on blocking (threat model: spoofed floods must not block unlimited partners). @default no limits */
   readonly caps?: BlockCaps;
+  /**
+   * Adaptive aggregation (core/prefix-aggregation.ts): when a family's new host rules exceed the
+   * room the retained rules leave, merge them into the narrowest covering prefixes no wider than
+   * these lengths (e.g. DEFAULT_MAX_AGGREGATE_PREFIX: /16 IPv4, /48 IPv6), never over an
+   * allow-listed, VPC or retained network, most anomalous packets first.
+   * @default no aggregation (the reference outcome: the highest Z-scores get host rules)
+   */
+  readonly aggregation?: Readonly<Record<AddressFamily, number>>;
 }
 
 /**
@@ -88,7 +97,42 @@ export function selectBlocks(input: SelectionInput): Selection {
     addSource(rules, network, anomaly);
   }
   const inPlace = new Set((input.inPlace ?? []).map(cidrText));
-  return { ...fitCapacity([...rules.values()].map(freeze), input.capacity, inPlace, input.caps), excluded, releasedForProtection };
+  let frozen = [...rules.values()].map(freeze);
+  if (input.aggregation) frozen = aggregateHostRules(frozen, input, input.aggregation, protectedNetworks);
+  return { ...fitCapacity(frozen, input.capacity, inPlace, input.caps), excluded, releasedForProtection };
+}
+
+/**
+ * Per family: if the new host rules do not fit beside the retained ones, replace them by
+ * aggregated prefixes (each carrying its sources and their highest Z-score). Rules of a wider
+ * mask and retained rules are left as they are; sources the aggregation could not place keep
+ * their host rules, which fitCapacity then reports unblocked.
+ */
+function aggregateHostRules(rules: BlockRule[], input: SelectionInput, maxPrefix: Readonly<Record<AddressFamily, number>>, protectedNetworks: readonly Network[]): BlockRule[] {
+  const out: BlockRule[] = [];
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    const ofFamily = rules.filter((r) => r.network.family === family);
+    const hostPrefix = family === 'ipv4' ? 32 : 128;
+    const hosts = ofFamily.filter((r) => !r.retained && r.network.prefixLength === hostPrefix);
+    const others = ofFamily.filter((r) => !hosts.includes(r));
+    const room = input.capacity[family] - others.length;
+    if (hosts.length <= room || room <= 0) {
+      out.push(...ofFamily);
+      continue;
+    }
+    const byHost = new Map(hosts.map((r) => [r.network.address, r]));
+    const aggregation = aggregateSources(
+      hosts.map((r) => ({ sourceIp: r.network.address, packets: r.sources.reduce((sum, a) => sum + a.maxPackets, 0) })),
+      { family, capacity: room, maxPrefixLength: maxPrefix[family], protectedNetworks: [...protectedNetworks, ...others.map((r) => r.network)] },
+    );
+    for (const rule of aggregation.rules) {
+      const sources = rule.sources.flatMap((s) => byHost.get(s.sourceIp)?.sources ?? []);
+      out.push(freeze({ network: rule.network, maxZScore: Math.max(...sources.map((a) => a.maxZScore)), sources, retained: false }));
+    }
+    for (const source of aggregation.unblocked) out.push(byHost.get(source.sourceIp) as BlockRule);
+    out.push(...others);
+  }
+  return out;
 }
 
 interface MutableRule {
