@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseNetwork, type Network } from '../../core/addresses';
+import { parseNetwork, type AddressFamily, type Network } from '../../core/addresses';
+import { DEFAULT_MAX_AGGREGATE_PREFIX } from '../../core/prefix-aggregation';
 import { DEFAULT_BLOCK_CAPS } from '../../core/block-selection';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 
@@ -18,6 +19,12 @@ export interface UpdaterConfig {
   /** New deny rules one verdict may add, and deny rules in place at once (both families). */
   readonly maxNewBlocksPerRun: number;
   readonly maxBlockedNetworks: number;
+  /**
+   * Adaptive aggregation: widest prefix per family that host rules may be merged into when they do
+   * not fit (NACL_MAX_AGGREGATE_PREFIX, NACL_MAX_AGGREGATE_PREFIX_IPV6; setting either turns it on,
+   * the other then defaults to /16 or /48). Absent: off, the highest Z-scores get host rules.
+   */
+  readonly aggregation?: Readonly<Record<AddressFamily, number>>;
   readonly allowListBucket: string;
   readonly allowListKey: string;
   readonly auditLogGroupName: string;
@@ -71,6 +78,8 @@ const schema = z
     // Caps on what a (possibly spoofed) flood can make the stack block; see the README's threat model.
     MAX_NEW_BLOCKS_PER_RUN: integer(1, 100).default(DEFAULT_MAX_NEW_BLOCKS_PER_RUN),
     MAX_BLOCKED_NETWORKS: integer(1, 100).default(DEFAULT_MAX_BLOCKED_NETWORKS),
+    NACL_MAX_AGGREGATE_PREFIX: integer(1, 32).optional(),
+    NACL_MAX_AGGREGATE_PREFIX_IPV6: integer(1, 128).optional(),
     ALLOW_LIST_BUCKET: text.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
     ALLOW_LIST_KEY: text.min(1).max(1024).default('allow-list.txt'),
     AUDIT_LOG_GROUP_NAME: text.regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'expected a CloudWatch Logs log group name'),
@@ -110,6 +119,9 @@ export function loadConfig(env: Record<string, string | undefined>): UpdaterConf
     ipv6Mask: e.NACL_RULE_NETWORK_MASK_IPV6,
     maxNewBlocksPerRun: e.MAX_NEW_BLOCKS_PER_RUN,
     maxBlockedNetworks: e.MAX_BLOCKED_NETWORKS,
+    ...(e.NACL_MAX_AGGREGATE_PREFIX === undefined && e.NACL_MAX_AGGREGATE_PREFIX_IPV6 === undefined
+      ? {}
+      : { aggregation: { ipv4: e.NACL_MAX_AGGREGATE_PREFIX ?? DEFAULT_MAX_AGGREGATE_PREFIX.ipv4, ipv6: e.NACL_MAX_AGGREGATE_PREFIX_IPV6 ?? DEFAULT_MAX_AGGREGATE_PREFIX.ipv6 } }),
     allowListBucket: e.ALLOW_LIST_BUCKET,
     allowListKey: e.ALLOW_LIST_KEY,
     auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,

@@ -150,6 +150,7 @@ export class NaclUpdater {
       retained: message.complete ? [] : this.blockedNow(state),
       inPlace: this.blockedNow(state),
       caps: { newPerRun: config.maxNewBlocksPerRun, total: config.maxBlockedNetworks },
+      ...(config.aggregation ? { aggregation: config.aggregation } : {}),
     });
     if (selection.capped.length > 0) {
       this.deps.logger.warn('anomalous networks left unblocked by the block caps', {
