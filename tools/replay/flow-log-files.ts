@@ -91,49 +91,53 @@ export class FlowLogReader {
     raw.on('error', (error) => stream.destroy(error));
     let layout: FieldLayout = DEFAULT_LAYOUT;
     let lineNumber = 0;
-    let rest = '';
+    let rest: Buffer | undefined;
     const where = () => `${file}:${lineNumber}`;
-    const handleLine = (text: string, from: number, to: number, out: FlowRecord[]) => {
+    const parser = this.parser;
+    // Lines are parsed straight from the bytes read: no string per line (flow logs are ASCII,
+    // read as latin1). Only the line split across two chunks is copied.
+    const handleLine = (bytes: Buffer, from: number, to: number, out: FlowRecord[]) => {
       lineNumber++;
-      if (isHeaderLine(text, from, to)) {
-        layout = this.header(text.slice(from, to), where);
-        return;
+      const first = bytes[from]!;
+      if (first >= 97 && first <= 122) {
+        const text = bytes.toString('latin1', from, to);
+        if (isHeaderLine(text)) {
+          layout = this.header(text, where);
+          return;
+        }
       }
-      const record = this.parser.parse(text, layout, where, from, to);
+      const record = parser.parseBytes(bytes, from, to, layout, where);
       if (record) out.push(record);
     };
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         this.bytesRead = bytesBefore + raw.bytesRead;
         this.options.onBytes?.(this.bytesRead);
-        // Flow logs are ASCII: latin1 decodes one byte per character. Each chunk stays one flat
-        // string (character reads on a concatenated string are much slower); only the line
-        // split across two chunks is joined.
-        const text = chunk.toString('latin1');
         const batch: FlowRecord[] = [];
         let from = 0;
-        if (rest.length > 0) {
-          const nl = text.indexOf('\n');
+        if (rest !== undefined) {
+          const nl = chunk.indexOf(10);
           if (nl === -1) {
-            rest += text;
+            rest = Buffer.concat([rest, chunk]);
             continue;
           }
-          const joined = rest + text.slice(0, nl);
+          const joined = Buffer.concat([rest, chunk.subarray(0, nl)]);
+          rest = undefined;
           handleLine(joined, 0, joined.length, batch);
           from = nl + 1;
         }
-        for (let nl = text.indexOf('\n', from); nl !== -1; nl = text.indexOf('\n', from)) {
-          handleLine(text, from, nl, batch);
+        for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
+          handleLine(chunk, from, nl, batch);
           from = nl + 1;
         }
-        rest = text.slice(from);
+        if (from < chunk.length) rest = Buffer.from(chunk.subarray(from));
         if (batch.length > 0) yield batch;
       }
     } catch (error) {
       throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
     }
     const last: FlowRecord[] = [];
-    if (rest.length > 0) handleLine(rest, 0, rest.length, last);
+    if (rest !== undefined) handleLine(rest, 0, rest.length, last);
     if (last.length > 0) yield last;
   }
 
