@@ -30,6 +30,12 @@ export interface FloodGuardConfig {
   readonly metricsNamespace: string;
   readonly operatorEmail?: string;
   readonly maxAnomalies: number;
+  /**
+   * Adaptive aggregation (opt-in): when anomalous sources exceed the ACL's room, merge host deny
+   * rules into covering prefixes no wider than /N. Unset: off for that family.
+   */
+  readonly naclMaxAggregatePrefix?: number;
+  readonly naclMaxAggregatePrefixIpv6?: number;
 }
 
 /** IANA protocol number of the listener protocol, as flow logs and NACL rules spell it. */
@@ -62,7 +68,10 @@ export const DEFAULTS = {
   maxAnomalies: 100,
 } as const;
 
-export const CONFIG_KEYS = [...REQUIRED_KEYS, ...Object.keys(DEFAULTS), 'operatorEmail'] as const;
+/** Keys with no default: unset means the feature is off. */
+export const OPTIONAL_KEYS = ['operatorEmail', 'naclMaxAggregatePrefix', 'naclMaxAggregatePrefixIpv6'] as const;
+
+export const CONFIG_KEYS = [...REQUIRED_KEYS, ...Object.keys(DEFAULTS), ...OPTIONAL_KEYS] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -118,7 +127,10 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     metricsNamespace: check(() => namespace(read)),
     operatorEmail: check(() => email(read)),
     maxAnomalies: check(() => integer(read, 'maxAnomalies', DEFAULTS.maxAnomalies, 1, 1_000)),
+    naclMaxAggregatePrefix: check(() => optionalInteger(read, 'naclMaxAggregatePrefix', 8, 32)),
+    naclMaxAggregatePrefixIpv6: check(() => optionalInteger(read, 'naclMaxAggregatePrefixIpv6', 16, 128)),
   };
+  problems.push(...aggregationProblems(config));
   if (problems.length === 0 && config.requeryMinutes >= config.windowMinutes) {
     problems.push(
       `requeryMinutes (${config.requeryMinutes}) must be smaller than windowMinutes (${config.windowMinutes}): ` +
@@ -199,6 +211,36 @@ function integer(read: ContextReader, key: string, fallback: number | undefined,
     throw new KeyProblem(`${key} ${show(read(key))} must be a whole number from ${min} to ${max}. Fix: -c ${key}=<${min}-${max}>.`);
   }
   return value;
+}
+
+function optionalInteger(read: ContextReader, key: string, min: number, max: number): number | undefined {
+  if (isUnset(read(key))) return undefined;
+  try {
+    return integer(read, key, undefined, min, max);
+  } catch (error) {
+    if (!(error instanceof KeyProblem)) throw error;
+    throw new KeyProblem(`${error.message.replace(/\.$/, '')}, or leave it out (aggregation off).`);
+  }
+}
+
+/**
+ * The core merges host rules into prefixes no wider than the limit; a limit narrower than the deny
+ * rules' own mask is below what every rule already blocks, so it is rejected rather than deployed
+ * as a setting that does not do what it says.
+ */
+function aggregationProblems(config: FloodGuardConfig): string[] {
+  const pairs = [
+    ['naclMaxAggregatePrefix', config.naclMaxAggregatePrefix, 8, 'naclRuleNetworkMask', config.naclRuleNetworkMask],
+    ['naclMaxAggregatePrefixIpv6', config.naclMaxAggregatePrefixIpv6, 16, 'naclRuleNetworkMaskIpv6', config.naclRuleNetworkMaskIpv6],
+  ] as const;
+  return pairs.flatMap(([key, limit, min, maskKey, mask]) => {
+    if (limit === undefined || mask === undefined || limit <= mask) return [];
+    const fix = mask >= min ? `-c ${key}=<${min}-${mask}>, or leave it out (aggregation off)` : `leave ${key} out, or raise ${maskKey}`;
+    return [
+      `${key} (${limit}) must not be greater than ${maskKey} (${mask}): deny rules already block whole /${mask} networks, ` +
+        `so merging into prefixes no wider than /${limit} is narrower than the rules themselves. Fix: ${fix}.`,
+    ];
+  });
 }
 
 function positiveNumber(read: ContextReader, key: string, fallback: number): number {

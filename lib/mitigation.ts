@@ -29,6 +29,17 @@ export interface MitigationProps {
 }
 
 /**
+ * Adaptive aggregation variables, only when the operator opted in. The updater turns aggregation
+ * on for both families as soon as either variable is set (the unset one defaulting to /16 or
+ * /48), so a family left unset here gets its host prefix (/32, /128): no merging, as configured.
+ */
+export function aggregationEnvironment(config: FloodGuardConfig): Record<string, string> {
+  const { naclMaxAggregatePrefix: ipv4, naclMaxAggregatePrefixIpv6: ipv6 } = config;
+  if (ipv4 === undefined && ipv6 === undefined) return {};
+  return { NACL_MAX_AGGREGATE_PREFIX: String(ipv4 ?? 32), NACL_MAX_AGGREGATE_PREFIX_IPV6: String(ipv6 ?? 128) };
+}
+
+/**
  * The mitigation path: the allow-list bucket, the audit log, the NACL updater subscribed to the
  * anomalies topic (one at a time, async retries, failures to an encrypted dead-letter queue).
  */
@@ -88,6 +99,7 @@ export class Mitigation extends Construct {
         NACL_RULE_NETWORK_MASK_IPV6: String(config.naclRuleNetworkMaskIpv6),
         MAX_NEW_BLOCKS_PER_RUN: String(config.maxNewBlocksPerRun),
         MAX_BLOCKED_NETWORKS: String(config.maxBlockedNetworks),
+        ...aggregationEnvironment(config),
         ALLOW_LIST_BUCKET: this.allowListBucket.bucketName,
         ALLOW_LIST_KEY: config.allowListKey,
         AUDIT_LOG_GROUP_NAME: this.auditLogGroup.logGroupName,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, EXAMPLE_COMMAND, LOG_RETENTION_DAYS, parseConfig, type ContextReader } from '../../lib/config';
+import { CONFIG_KEYS, ConfigError, DEFAULTS, EXAMPLE_COMMAND, LOG_RETENTION_DAYS, parseConfig, type ContextReader } from '../../lib/config';
 
 const REQUIRED = {
   vpcId: 'vpc-0123456789abcdef0',
@@ -48,7 +48,30 @@ describe('parseConfig', () => {
       metricsNamespace: 'AutoNACL',
       operatorEmail: undefined,
       maxAnomalies: 100,
+      naclMaxAggregatePrefix: undefined,
+      naclMaxAggregatePrefixIpv6: undefined,
     });
+  });
+
+  it('leaves adaptive aggregation off unless a limit is set, and reads limits up to the deny-rule mask', () => {
+    // Act
+    const off = parseConfig(reader({ ...REQUIRED, naclMaxAggregatePrefix: ' ' }));
+    const widest = parseConfig(reader({ ...REQUIRED, naclMaxAggregatePrefix: '8', naclMaxAggregatePrefixIpv6: 16 }));
+    const hostOnly = parseConfig(reader({ ...REQUIRED, naclMaxAggregatePrefix: 32, naclMaxAggregatePrefixIpv6: '128' }));
+    const atMask = parseConfig(reader({ ...REQUIRED, naclRuleNetworkMask: '24', naclMaxAggregatePrefix: '24', naclRuleNetworkMaskIpv6: '64', naclMaxAggregatePrefixIpv6: '48' }));
+    const ipv6Only = parseConfig(reader({ ...REQUIRED, naclMaxAggregatePrefixIpv6: '56' }));
+
+    // Assess
+    expect(off.naclMaxAggregatePrefix).toBeUndefined();
+    expect(off.naclMaxAggregatePrefixIpv6).toBeUndefined();
+    expect(widest).toMatchObject({ naclMaxAggregatePrefix: 8, naclMaxAggregatePrefixIpv6: 16 });
+    expect(hostOnly).toMatchObject({ naclMaxAggregatePrefix: 32, naclMaxAggregatePrefixIpv6: 128 });
+    expect(atMask).toMatchObject({ naclMaxAggregatePrefix: 24, naclMaxAggregatePrefixIpv6: 48 });
+    expect(ipv6Only).toMatchObject({ naclMaxAggregatePrefix: undefined, naclMaxAggregatePrefixIpv6: 56 });
+  });
+
+  it('lists the optional aggregation keys among the known keys', () => {
+    expect(CONFIG_KEYS).toEqual(expect.arrayContaining(['operatorEmail', 'naclMaxAggregatePrefix', 'naclMaxAggregatePrefixIpv6']));
   });
 
   it('reads numbers given as text (command line) or as numbers (cdk.json), and protocol in any case', () => {
@@ -146,6 +169,29 @@ describe('parseConfig', () => {
     ['metricsNamespace characters', { metricsNamespace: 'Floods!' }, 'metricsNamespace "Floods!" is not a valid custom CloudWatch namespace'],
     ['operatorEmail', { operatorEmail: 'ops-at-example' }, 'operatorEmail "ops-at-example" is not an e-mail address'],
     ['maxAnomalies', { maxAnomalies: '1001' }, 'maxAnomalies "1001" must be a whole number from 1 to 1000'],
+    ['naclMaxAggregatePrefix 7', { naclMaxAggregatePrefix: '7' }, 'naclMaxAggregatePrefix "7" must be a whole number from 8 to 32. Fix: -c naclMaxAggregatePrefix=<8-32>, or leave it out (aggregation off).'],
+    ['naclMaxAggregatePrefix 33', { naclMaxAggregatePrefix: 33 }, 'naclMaxAggregatePrefix 33 must be a whole number from 8 to 32'],
+    ['naclMaxAggregatePrefix fraction', { naclMaxAggregatePrefix: '16.5' }, 'naclMaxAggregatePrefix "16.5" must be a whole number from 8 to 32'],
+    ['naclMaxAggregatePrefix text', { naclMaxAggregatePrefix: '/16' }, 'naclMaxAggregatePrefix "/16" is not a number. Fix: -c naclMaxAggregatePrefix=<number>, or leave it out'],
+    ['naclMaxAggregatePrefixIpv6 15', { naclMaxAggregatePrefixIpv6: '15' }, 'naclMaxAggregatePrefixIpv6 "15" must be a whole number from 16 to 128. Fix: -c naclMaxAggregatePrefixIpv6=<16-128>, or leave it out'],
+    ['naclMaxAggregatePrefixIpv6 129', { naclMaxAggregatePrefixIpv6: 129 }, 'naclMaxAggregatePrefixIpv6 129 must be a whole number from 16 to 128'],
+    ['naclMaxAggregatePrefixIpv6 text', { naclMaxAggregatePrefixIpv6: 'wide' }, 'naclMaxAggregatePrefixIpv6 "wide" is not a number'],
+    [
+      'naclMaxAggregatePrefix narrower than the mask',
+      { naclRuleNetworkMask: '24', naclMaxAggregatePrefix: '28' },
+      'naclMaxAggregatePrefix (28) must not be greater than naclRuleNetworkMask (24): deny rules already block whole /24 networks, ' +
+        'so merging into prefixes no wider than /28 is narrower than the rules themselves. Fix: -c naclMaxAggregatePrefix=<8-24>, or leave it out (aggregation off).',
+    ],
+    [
+      'naclMaxAggregatePrefixIpv6 narrower than the mask',
+      { naclRuleNetworkMaskIpv6: '64', naclMaxAggregatePrefixIpv6: '96' },
+      'naclMaxAggregatePrefixIpv6 (96) must not be greater than naclRuleNetworkMaskIpv6 (64)',
+    ],
+    [
+      'naclMaxAggregatePrefix with a mask wider than any limit',
+      { naclRuleNetworkMask: '4', naclMaxAggregatePrefix: '8' },
+      'Fix: leave naclMaxAggregatePrefix out, or raise naclRuleNetworkMask.',
+    ],
     ['requeryMinutes not below the window', { windowMinutes: '10', requeryMinutes: '10' }, 'requeryMinutes (10) must be smaller than windowMinutes (10)'],
   ];
 

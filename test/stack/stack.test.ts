@@ -54,6 +54,22 @@ function environmentOf(functionId: string): Record<string, unknown> {
   return (resource(functionId).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
+/** What CloudFormation would substitute at deploy time for the Refs and GetAtts of the functions' environments. */
+function deployedIds(): Record<string, string> {
+  return {
+    [`${id.factsResource}.VpcCidrs`]: '10.0.0.0/16,2001:db8:1234::/56',
+    [`${id.factsResource}.OriginalNetworkAclId`]: 'acl-0419000000000000a',
+    [`${id.blue}.Id`]: 'acl-0b1e0000000000001',
+    [`${id.green}.Id`]: 'acl-06ee0000000000002',
+    [id.flowLogGroup]: 'NaclFloodGuard-FlowLogsLogGroup9853A85F-AbCdEf',
+    [id.database]: 'DetectionDatabaseFF8194DD-AbCdEf',
+    [`${id.table}.Name`]: 'packet-bins',
+    [id.topic]: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-DetectionAnomaliesTopic-AbCdEf',
+    [id.bucket]: 'naclfloodguard-mitigationallowlist-abcdef',
+    [id.audit]: 'NaclFloodGuard-MitigationAuditLog-AbCdEf',
+  };
+}
+
 function policyOfRole(roleId: string) {
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
   return Object.keys(policies).flatMap((owner) => allStatements(template).filter((s) => s.owner === owner).map((s) => s.statement));
@@ -232,18 +248,7 @@ describe('3. functions', () => {
 
   it('sets environments the handlers\' own cold-start validation accepts once deployed', () => {
     // Prepare: what CloudFormation would substitute at deploy time
-    const deployed = {
-      [`${id.factsResource}.VpcCidrs`]: '10.0.0.0/16,2001:db8:1234::/56',
-      [`${id.factsResource}.OriginalNetworkAclId`]: 'acl-0419000000000000a',
-      [`${id.blue}.Id`]: 'acl-0b1e0000000000001',
-      [`${id.green}.Id`]: 'acl-06ee0000000000002',
-      [id.flowLogGroup]: 'NaclFloodGuard-FlowLogsLogGroup9853A85F-AbCdEf',
-      [id.database]: 'DetectionDatabaseFF8194DD-AbCdEf',
-      [`${id.table}.Name`]: 'packet-bins',
-      [id.topic]: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-DetectionAnomaliesTopic-AbCdEf',
-      [id.bucket]: 'naclfloodguard-mitigationallowlist-abcdef',
-      [id.audit]: 'NaclFloodGuard-MitigationAuditLog-AbCdEf',
-    };
+    const deployed = deployedIds();
 
     // Act
     const summarizer = loadSummarizerConfig(resolveCfn(environmentOf(id.summarizer), deployed) as Record<string, string>);
@@ -252,6 +257,12 @@ describe('3. functions', () => {
     // Assess
     expect(summarizer).toMatchObject({ listenerPort: 443, listenerProtocol: 6, timestreamTable: 'packet-bins', windowMinutes: 60 });
     expect(updater).toMatchObject({ subnetIds: SUBNETS, originalNaclId: 'acl-0419000000000000a', naclRuleLimit: 20, allowListKey: 'allow-list.txt' });
+    expect(updater.aggregation).toBeUndefined();
+  });
+
+  it('leaves adaptive aggregation off by default: no aggregation variable is set', () => {
+    expect(environmentOf(id.updater)).not.toHaveProperty('NACL_MAX_AGGREGATE_PREFIX');
+    expect(environmentOf(id.updater)).not.toHaveProperty('NACL_MAX_AGGREGATE_PREFIX_IPV6');
   });
 });
 
@@ -566,6 +577,7 @@ describe('configuration reaches the template', () => {
       allowListKey: 'lists/allow.txt',
       operatorEmail: 'ops@example.com',
       metricsNamespace: 'Edge/Floods',
+      naclMaxAggregatePrefix: '20',
     });
   });
 
@@ -583,5 +595,18 @@ describe('configuration reaches the template', () => {
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const getObject = allStatements(t).find((s) => s.statement.Sid === 'ReadAllowList');
     expect(getObject?.statement.Resource).toMatch(/\/lists\/allow\.txt$/);
+  });
+
+  it('passes an adaptive aggregation limit to the updater, the unset family at its host prefix (no merging), as its cold-start validation accepts', () => {
+    // Prepare
+    const updaterId = logicalIdOf(other.template, 'AWS::Lambda::Function', 'MitigationNaclUpdaterFunction');
+    const variables = (other.template.toJSON().Resources[updaterId].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    // Act
+    const updater = loadUpdaterConfig(resolveCfn(variables, deployedIds()) as Record<string, string>);
+
+    // Assess
+    expect(variables).toMatchObject({ NACL_MAX_AGGREGATE_PREFIX: '20', NACL_MAX_AGGREGATE_PREFIX_IPV6: '128' });
+    expect(updater.aggregation).toEqual({ ipv4: 20, ipv6: 128 });
   });
 });
