@@ -314,11 +314,17 @@ export class FlowLineParser {
     const { starts, ends } = this;
     while (i < length) {
       let c = bytes[i]!;
-      while ((c === SPACE || c === TAB) && i < length) c = bytes[++i]!;
-      if (i >= length) break;
+      while (c === SPACE || c === TAB) {
+        if (++i >= length) return count;
+        c = bytes[i]!;
+      }
       if (count === MAX_TOKENS) return MAX_TOKENS + 1;
       starts[count] = i;
-      while (c !== SPACE && c !== TAB && i < length) c = bytes[++i]!;
+      // Every byte above the space is part of a token: one comparison for most bytes.
+      while (++i < length) {
+        c = bytes[i]!;
+        if (c <= SPACE && (c === SPACE || c === TAB)) break;
+      }
       ends[count++] = i;
     }
     return count;
