@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { parseNetwork, type AddressFamily, type Network } from '../../core/addresses';
+import { cidrList, integer, logGroupName, readEnvironment, text, vpcId } from '../shared/environment';
+
+export { ConfigError } from '../shared/environment';
+import type { AddressFamily, Network } from '../../core/addresses';
 import { DEFAULT_MAX_AGGREGATE_PREFIX } from '../../core/prefix-aggregation';
 import { DEFAULT_BLOCK_CAPS } from '../../core/block-selection';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
@@ -35,23 +38,8 @@ export interface UpdaterConfig {
 export const DEFAULT_MAX_NEW_BLOCKS_PER_RUN = DEFAULT_BLOCK_CAPS.newPerRun;
 export const DEFAULT_MAX_BLOCKED_NETWORKS = DEFAULT_BLOCK_CAPS.total;
 
-const text = z.string().trim();
-const integer = (min: number, max: number) =>
-  text.regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`));
 const naclId = text.regex(/^acl-[0-9a-f]{8,17}$/, 'expected a network ACL id like acl-0123456789abcdef0');
 
-const cidrList = text.min(1, 'expected at least one CIDR').transform((value, ctx) => {
-  const networks: Network[] = [];
-  for (const part of value.split(',')) {
-    const network = parseNetwork(part);
-    if (!network) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(part.trim())} is not an IPv4 or IPv6 CIDR without host bits` });
-      return z.NEVER;
-    }
-    networks.push(network);
-  }
-  return networks;
-});
 
 const subnetList = text.min(1, 'expected at least one subnet id').transform((value, ctx) => {
   const ids = value.split(',').map((id) => id.trim());
@@ -65,7 +53,7 @@ const subnetList = text.min(1, 'expected at least one subnet id').transform((val
 
 const schema = z
   .object({
-    VPC_ID: text.regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id like vpc-0123456789abcdef0'),
+    VPC_ID: vpcId,
     VPC_CIDRS: cidrList,
     SUBNET_IDS: subnetList,
     ORIGINAL_NACL_ID: naclId,
@@ -82,7 +70,7 @@ const schema = z
     NACL_MAX_AGGREGATE_PREFIX_IPV6: integer(1, 128).optional(),
     ALLOW_LIST_BUCKET: text.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
     ALLOW_LIST_KEY: text.min(1).max(1024).default('allow-list.txt'),
-    AUDIT_LOG_GROUP_NAME: text.regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'expected a CloudWatch Logs log group name'),
+    AUDIT_LOG_GROUP_NAME: logGroupName,
     POWERTOOLS_METRICS_NAMESPACE: text.min(1).max(255).default(DEFAULT_METRICS_NAMESPACE),
     POWERTOOLS_SERVICE_NAME: text.min(1).default('nacl-updater'),
   })
@@ -91,22 +79,8 @@ const schema = z
     message: 'ORIGINAL_NACL_ID, BLUE_NACL_ID and GREEN_NACL_ID must be three different ACLs: the updater only ever writes blue or green',
   });
 
-/** Raised at cold start; the message names every bad variable and what it expects. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 export function loadConfig(env: Record<string, string | undefined>): UpdaterConfig {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const variable = String(issue.path[0] ?? '(environment)');
-      const shown = env[variable] === undefined ? 'unset' : JSON.stringify(env[variable]);
-      return `${variable} (${shown}): ${issue.message}`;
-    });
-    throw new ConfigError(`invalid nacl-updater environment: ${problems.join('; ')}`);
-  }
-  const e = result.data;
+  const e = readEnvironment(schema, env, 'nacl-updater');
   return {
     vpcId: e.VPC_ID,
     vpcNetworks: e.VPC_CIDRS,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { parseNetwork, type Network } from '../../core/addresses';
+import { cidrList, integer, logGroupName, readEnvironment, text, vpcId } from '../shared/environment';
+
+export { ConfigError } from '../shared/environment';
+import type { Network } from '../../core/addresses';
 import type { ListenerProtocolNumber } from '../../core/insights-query';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 
@@ -22,30 +25,15 @@ export interface SummarizerConfig {
   readonly serviceName: string;
 }
 
-const text = z.string().trim();
-const integer = (min: number, max: number) =>
-  text.regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
-const cidrList = text.min(1, 'expected at least one CIDR').transform((value, ctx) => {
-  const networks: Network[] = [];
-  for (const part of value.split(',')) {
-    const network = parseNetwork(part);
-    if (!network) {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(part.trim())} is not an IPv4 or IPv6 CIDR without host bits` });
-      return z.NEVER;
-    }
-    networks.push(network);
-  }
-  return networks;
-});
 
 const timestreamName = text.regex(/^[A-Za-z0-9_.-]{3,256}$/, 'expected 3-256 characters of A-Z a-z 0-9 _ . -');
 
 const schema = z
   .object({
-    VPC_ID: text.regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id like vpc-0123456789abcdef0'),
+    VPC_ID: vpcId,
     VPC_CIDRS: cidrList,
-    FLOW_LOG_GROUP_NAME: text.regex(/^[.\-_/#A-Za-z0-9]{1,512}$/, 'expected a CloudWatch Logs log group name'),
+    FLOW_LOG_GROUP_NAME: logGroupName,
     LISTENER_PORT: integer(1, 65_535),
     LISTENER_PROTOCOL: z.enum(['6', '17'], { message: 'expected 6 (TCP) or 17 (UDP)' }).transform((v) => Number(v) as ListenerProtocolNumber),
     MIN_ZSCORE: text.default('3').transform(Number).pipe(z.number({ message: 'expected a number' }).finite().positive()),
@@ -65,22 +53,8 @@ const schema = z
     message: 'must not exceed WINDOW_MINUTES: re-queried minutes are part of the window',
   });
 
-/** Raised at cold start; the message names every bad variable and what it expects. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 export function loadConfig(env: Record<string, string | undefined>): SummarizerConfig {
-  const result = schema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const variable = String(issue.path[0] ?? '(environment)');
-      const shown = env[variable] === undefined ? 'unset' : JSON.stringify(env[variable]);
-      return `${variable} (${shown}): ${issue.message}`;
-    });
-    throw new ConfigError(`invalid summarizer environment: ${problems.join('; ')}`);
-  }
-  const e = result.data;
+  const e = readEnvironment(schema, env, 'summarizer');
   return {
     vpcId: e.VPC_ID,
     vpcNetworks: e.VPC_CIDRS,
