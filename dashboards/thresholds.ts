@@ -1,17 +1,9 @@
 import { Token } from 'aws-cdk-lib';
 import type { FloodGuardAlarmThresholds, FloodGuardMonitoringProps } from './monitoring-props';
 
-/** Alarm thresholds with every default applied. */
-export type ResolvedAlarmThresholds = Required<FloodGuardAlarmThresholds>;
+import { DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from './alarm-defaults';
 
-export const DEFAULT_ALARM_THRESHOLDS: ResolvedAlarmThresholds = {
-  unblockedMinutes: 5,
-  maxDeliveryLagSeconds: 600,
-  deliveryLagMinutes: 3,
-  detectionStalledMinutes: 3,
-  incompleteMinutes: 5,
-  updaterErrors: 1,
-};
+export { DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds };
 
 export const DEFAULT_REQUERY_MINUTES = 10;
 

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_BLOCK_CAPS } from '../core/block-selection';
 import { DEFAULT_METRICS_NAMESPACE } from '../core/metrics';
+import { DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from '../dashboards/alarm-defaults';
 
 export type ListenerProtocol = 'TCP' | 'UDP';
 
@@ -30,6 +31,8 @@ export interface FloodGuardConfig {
   readonly metricsNamespace: string;
   readonly operatorEmail?: string;
   readonly maxAnomalies: number;
+  /** Operator alarm thresholds (context keys alarm*). */
+  readonly alarms: ResolvedAlarmThresholds;
   /**
    * Adaptive aggregation (opt-in): when anomalous sources exceed the ACL's room, merge host deny
    * rules into covering prefixes no wider than /N. Unset: off for that family.
@@ -66,6 +69,12 @@ export const DEFAULTS = {
   logRetentionDays: 1,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   maxAnomalies: 100,
+  alarmUnblockedMinutes: DEFAULT_ALARM_THRESHOLDS.unblockedMinutes,
+  alarmDetectionStalledMinutes: DEFAULT_ALARM_THRESHOLDS.detectionStalledMinutes,
+  alarmIncompleteMinutes: DEFAULT_ALARM_THRESHOLDS.incompleteMinutes,
+  alarmUpdaterErrors: DEFAULT_ALARM_THRESHOLDS.updaterErrors,
+  alarmMaxDeliveryLagSeconds: DEFAULT_ALARM_THRESHOLDS.maxDeliveryLagSeconds,
+  alarmDeliveryLagMinutes: DEFAULT_ALARM_THRESHOLDS.deliveryLagMinutes,
 } as const;
 
 /** Keys with no default: unset means the feature is off. */
@@ -127,6 +136,7 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     metricsNamespace: check(() => namespace(read)),
     operatorEmail: check(() => email(read)),
     maxAnomalies: check(() => integer(read, 'maxAnomalies', DEFAULTS.maxAnomalies, 1, 1_000)),
+    alarms: alarmThresholds(read, check),
     naclMaxAggregatePrefix: check(() => optionalInteger(read, 'naclMaxAggregatePrefix', 8, 32)),
     naclMaxAggregatePrefixIpv6: check(() => optionalInteger(read, 'naclMaxAggregatePrefixIpv6', 16, 128)),
   };
@@ -142,6 +152,21 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
 }
 
 class KeyProblem extends Error {}
+
+/** CloudWatch evaluates at most one day of one-minute periods. */
+const MAX_ALARM_MINUTES = 1_440;
+
+function alarmThresholds(read: ContextReader, check: <T>(fn: () => T) => T): ResolvedAlarmThresholds {
+  const minutes = (key: keyof typeof DEFAULTS) => check(() => integer(read, key, DEFAULTS[key] as number, 1, MAX_ALARM_MINUTES));
+  return {
+    unblockedMinutes: minutes('alarmUnblockedMinutes'),
+    detectionStalledMinutes: minutes('alarmDetectionStalledMinutes'),
+    incompleteMinutes: minutes('alarmIncompleteMinutes'),
+    deliveryLagMinutes: minutes('alarmDeliveryLagMinutes'),
+    updaterErrors: check(() => integer(read, 'alarmUpdaterErrors', DEFAULTS.alarmUpdaterErrors, 1, 1_000_000)),
+    maxDeliveryLagSeconds: check(() => integer(read, 'alarmMaxDeliveryLagSeconds', DEFAULTS.alarmMaxDeliveryLagSeconds, 60, 86_400)),
+  };
+}
 
 function isUnset(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');

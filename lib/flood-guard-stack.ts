@@ -88,6 +88,7 @@ export class FloodGuardStack extends Stack {
       stateMachine: this.detection.stateMachine,
       updaterDeadLetterQueue: this.mitigation.deadLetterQueue,
       operatorEmail: config.operatorEmail,
+      alarms: config.alarms,
     });
     this.addOutputs(config);
     this.acknowledgeFindings();

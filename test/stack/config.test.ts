@@ -50,7 +50,26 @@ describe('parseConfig', () => {
       maxAnomalies: 100,
       naclMaxAggregatePrefix: undefined,
       naclMaxAggregatePrefixIpv6: undefined,
+      alarms: { unblockedMinutes: 5, detectionStalledMinutes: 3, incompleteMinutes: 5, deliveryLagMinutes: 3, updaterErrors: 1, maxDeliveryLagSeconds: 600 },
     });
+  });
+
+  it('reads every alarm threshold from its context key', () => {
+    // Act
+    const config = parseConfig(
+      reader({
+        ...REQUIRED,
+        alarmUnblockedMinutes: '10',
+        alarmDetectionStalledMinutes: 4,
+        alarmIncompleteMinutes: '15',
+        alarmDeliveryLagMinutes: '2',
+        alarmUpdaterErrors: '3',
+        alarmMaxDeliveryLagSeconds: '900',
+      }),
+    );
+
+    // Assess
+    expect(config.alarms).toEqual({ unblockedMinutes: 10, detectionStalledMinutes: 4, incompleteMinutes: 15, deliveryLagMinutes: 2, updaterErrors: 3, maxDeliveryLagSeconds: 900 });
   });
 
   it('leaves adaptive aggregation off unless a limit is set, and reads limits up to the deny-rule mask', () => {
@@ -192,6 +211,12 @@ describe('parseConfig', () => {
       { naclRuleNetworkMask: '4', naclMaxAggregatePrefix: '8' },
       'Fix: leave naclMaxAggregatePrefix out, or raise naclRuleNetworkMask.',
     ],
+    ['alarmUnblockedMinutes 0', { alarmUnblockedMinutes: '0' }, 'alarmUnblockedMinutes "0" must be a whole number from 1 to 1440'],
+    ['alarmDetectionStalledMinutes too long', { alarmDetectionStalledMinutes: '1441' }, 'alarmDetectionStalledMinutes "1441" must be a whole number from 1 to 1440'],
+    ['alarmIncompleteMinutes fraction', { alarmIncompleteMinutes: '2.5' }, 'alarmIncompleteMinutes "2.5" must be a whole number from 1 to 1440'],
+    ['alarmDeliveryLagMinutes text', { alarmDeliveryLagMinutes: 'three' }, 'alarmDeliveryLagMinutes "three" is not a number'],
+    ['alarmUpdaterErrors 0', { alarmUpdaterErrors: '0' }, 'alarmUpdaterErrors "0" must be a whole number from 1 to 1000000'],
+    ['alarmMaxDeliveryLagSeconds below a minute', { alarmMaxDeliveryLagSeconds: '30' }, 'alarmMaxDeliveryLagSeconds "30" must be a whole number from 60 to 86400'],
     ['requeryMinutes not below the window', { windowMinutes: '10', requeryMinutes: '10' }, 'requeryMinutes (10) must be smaller than windowMinutes (10)'],
   ];
 

@@ -578,6 +578,15 @@ describe('configuration reaches the template', () => {
       operatorEmail: 'ops@example.com',
       metricsNamespace: 'Edge/Floods',
       naclMaxAggregatePrefix: '20',
+      alarmUnblockedMinutes: '9',
+    });
+  });
+
+  it('takes alarm thresholds from the context', () => {
+    other.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'UnblockedSourceIPs',
+      EvaluationPeriods: 9,
+      DatapointsToAlarm: 9,
     });
   });
 
