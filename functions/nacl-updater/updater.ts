@@ -41,6 +41,8 @@ interface Enforcement {
   readonly changed: boolean;
   /** The ACL every protected subnet is on after the run. */
   readonly aclInUse: string | undefined;
+  /** The selection enforced: chosen again within the account's real quota when it was learnt this run. */
+  readonly selection: Selection;
 }
 
 /**
@@ -93,11 +95,10 @@ export class NaclUpdater {
     if (!allowList) return;
     const state = await this.readState();
     if (this.isOld(generatedAt, state.watermark)) return;
-    const selection = this.select(message, allowList, state);
-    const enforcement = await this.enforce(selection, state);
+    const enforcement = await this.enforce(() => this.select(message, allowList, state), state);
     this.appliedAt = generatedAt;
     if (enforcement.changed) await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
-    this.report(message, selection, enforcement);
+    this.report(message, enforcement.selection, enforcement);
     await this.writeAudit(enforcement.placed);
   }
 
@@ -183,7 +184,14 @@ export class NaclUpdater {
     return [...unique.values()];
   }
 
-  private async enforce(selection: Selection, state: NetworkState): Promise<Enforcement> {
+  /**
+   * `choose` selects the rules within the capacity known now. When the account's real quota turns
+   * out lower while the inactive ACL is written, the rules are chosen again within it and the same
+   * (still unused) ACL is rewritten before any subnet moves: retained rules and the highest
+   * Z-scores keep the room, so an incomplete run never drops a block for a new one.
+   */
+  private async enforce(choose: () => Selection, state: NetworkState): Promise<Enforcement> {
+    let selection = choose();
     const networks = selection.blocked.map((rule) => rule.network);
     const desired: DesiredFor | 'original' = networks.length === 0 ? 'original' : (current) => desiredEntries(networks, state.original.entries, current);
     const plan = planBlueGreen({ subnets: state.subnets, originalAclId: state.original.id, blue: state.blue, green: state.green }, desired);
@@ -196,6 +204,7 @@ export class NaclUpdater {
     if (plan.write && desired !== 'original') {
       const acl = plan.write === state.blue.id ? state.blue : state.green;
       refused = await this.write(acl, desired(acl.entries), selection.blocked);
+      if (refused.length > 0) ({ selection, refused } = await this.rewriteWithinLearnedQuota(acl.id, choose, state));
     }
     const refusedCidrs = new Set(refused.map((r) => r.cidr));
     const placed = selection.blocked.filter((r) => !refusedCidrs.has(r.cidr));
@@ -207,7 +216,16 @@ export class NaclUpdater {
       refused,
       changed: Object.keys(plan).length > 0,
       aclInUse: subnets[0]?.networkAclId,
+      selection,
     };
+  }
+
+  private async rewriteWithinLearnedQuota(aclId: string, choose: () => Selection, state: NetworkState): Promise<{ selection: Selection; refused: BlockRule[] }> {
+    const selection = choose();
+    const acl = (await this.deps.acls.describe([aclId])).get(aclId)!;
+    const networks = selection.blocked.map((rule) => rule.network);
+    const refused = networks.length === 0 ? [] : await this.write(acl, desiredEntries(networks, state.original.entries, acl.entries), selection.blocked);
+    return { selection, refused };
   }
 
   /**

@@ -96,6 +96,23 @@ describe('NACL updater properties', () => {
     );
   });
 
+  it('keeps a block through an incomplete run that also learns the account quota is lower than configured', async () => {
+    // Prepare: configured quota 5, the account's real one 3: one deny rule fits beside the
+    // default rule and the mirrored allow rule. The inactive ACL still holds an older rule.
+    const world = worldFor({ dualStack: false, ruleLimit: 5, accountShortfall: 2, ipv4Mask: 20, ipv6Mask: 112, allowList: [], messages: [] });
+    const flood = (sourceIp: string) => [{ sourceIp, maxZScore: 3, maxPackets: 12_001 }];
+    await world.deliver(message(world.vpcId, flood('203.0.113.1'), { complete: false }));
+    await world.deliver(message(world.vpcId, flood('198.51.100.1'), { complete: true }));
+    expect(world.deniedCidrs()).toEqual(['198.51.96.0/20']);
+
+    // Act: an incomplete run may add 203.0.112.0/20 but must not drop 198.51.96.0/20 for it.
+    await world.deliver(message(world.vpcId, flood('203.0.113.1'), { complete: false }));
+
+    // Assess
+    expect(world.deniedCidrs()).toEqual(['198.51.96.0/20']);
+    expect(world.metrics.last()).toMatchObject({ BlockedSourceNetworks: 1, UnblockedSourceNetworks: 1 });
+  });
+
   it('makes no API call for the same message twice, and no EC2 change for the same verdict again', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
