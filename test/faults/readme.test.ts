@@ -7,7 +7,9 @@ describe('README failure-handling table', () => {
   it('has one row per fault of the campaign, with its handling', () => {
     // Prepare
     const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Failure handling'));
+    const start = readme.indexOf('## Failure handling');
+    const next = readme.indexOf('\n## ', start + 1);
+    const section = readme.slice(start, next === -1 ? undefined : next);
     const rows = section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Fault') );
 
     // Assess
