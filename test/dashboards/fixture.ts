@@ -11,6 +11,20 @@ import type { FloodGuardMonitoringProps } from '../../dashboards/monitoring-prop
 
 export const VPC_ID = 'vpc-0123456789abcdef0';
 
+/** The deployment settings the dashboard tests watch: the product's defaults for a TCP:443 endpoint. */
+export const EXAMPLE_SETTINGS = {
+  vpcId: VPC_ID,
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+  listenerPort: 443,
+  listenerProtocol: 'TCP',
+  minZScore: 3,
+  minPacketsPerBin: 12_000,
+  windowMinutes: 60,
+  naclRuleLimit: 20,
+  naclRuleNetworkMask: 32,
+  naclRuleNetworkMaskIpv6: 128,
+} as const satisfies Partial<FloodGuardMonitoringProps>;
+
 /** Real constructs for every resource the monitoring watches, so the dashboard names real logical ids. */
 export interface MonitoringFixture {
   readonly stack: Stack;
@@ -61,16 +75,7 @@ export function buildMonitoringStack(overrides: PropOverrides = {}, app = new Ap
     deadLetterQueue: new sqs.Queue(stack, 'UpdaterDlq', { enforceSSL: true }),
   };
   const monitoring = new FloodGuardMonitoring(stack, 'Monitoring', {
-    vpcId: VPC_ID,
-    metricsNamespace: DEFAULT_METRICS_NAMESPACE,
-    listenerPort: 443,
-    listenerProtocol: 'TCP',
-    minZScore: 3,
-    minPacketsPerBin: 12_000,
-    windowMinutes: 60,
-    naclRuleLimit: 20,
-    naclRuleNetworkMask: 32,
-    naclRuleNetworkMaskIpv6: 128,
+    ...EXAMPLE_SETTINGS,
     auditLogGroup: resources.auditLogGroup,
     summarizer: resources.summarizer,
     naclUpdater: resources.naclUpdater,

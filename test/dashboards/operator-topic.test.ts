@@ -6,9 +6,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import { FloodGuardMonitoring } from '../../dashboards/monitoring';
-import { buildMonitoring, VPC_ID } from './fixture';
+import { buildMonitoring, EXAMPLE_SETTINGS } from './fixture';
 
 describe('operator topic', () => {
   const fixture = buildMonitoring();
@@ -83,16 +82,7 @@ describe('cdk-nag', () => {
     const app = new App();
     const stack = new Stack(app, 'MonitoringOnly', { env: { account: '111122223333', region: 'eu-west-1' } });
     new FloodGuardMonitoring(stack, 'Monitoring', {
-      vpcId: VPC_ID,
-      metricsNamespace: DEFAULT_METRICS_NAMESPACE,
-      listenerPort: 443,
-      listenerProtocol: 'TCP',
-      minZScore: 3,
-      minPacketsPerBin: 12_000,
-      windowMinutes: 60,
-      naclRuleLimit: 20,
-      naclRuleNetworkMask: 32,
-      naclRuleNetworkMaskIpv6: 128,
+      ...EXAMPLE_SETTINGS,
       operatorEmail: 'oncall@example.com',
       auditLogGroup: logs.LogGroup.fromLogGroupName(stack, 'Audit', 'audit'),
       summarizer: lambda.Function.fromFunctionName(stack, 'Summarizer', 'summarizer'),
