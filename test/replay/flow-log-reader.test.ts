@@ -140,6 +140,44 @@ describe('flow-log reader inputs', () => {
     }
   });
 
+  it('counts a line longer than the read buffer as malformed and reads on from the next line', async () => {
+    // Prepare: a 3 MiB line without a newline between two good lines
+    const dir = await tempDir();
+    const path = join(dir, 'long.log');
+    const good = (src: string) => `2 123456789012 eni-1 ${src} 10.0.0.5 4000 443 6 7 800 1700000000 1700000050 ACCEPT OK\n`;
+    await writeFile(path, good('198.51.100.1') + 'x'.repeat(3 << 20) + '\n' + good('198.51.100.2'));
+
+    // Act
+    const { records, stats } = await readAll(path, ['10.0.0.0/16']);
+
+    // Assess
+    expect(records.map((r) => r.srcAddr)).toEqual(['198.51.100.1', '198.51.100.2']);
+    expect(stats).toMatchObject({ records: 2, malformed: 1 });
+    expect(stats.warnings).toEqual([`${path}:2: line longer than 1048576 bytes`]);
+  });
+
+  it('gives columns that read back as the records, one source id per address however it is spelled', async () => {
+    // Prepare
+    const dir = await tempDir();
+    const path = join(dir, 'spellings.log');
+    const line = (src: string, packets: number, action = 'ACCEPT') => `2 123456789012 eni-1 ${src} 10.0.0.5 4000 443 6 ${packets} 800 1700000000 1700000050 ${action} OK`;
+    await writeFile(path, [line('2001:db8::1', 1), line('2001:DB8:0:0::1', 2, 'REJECT'), line('198.51.100.9', 3), line('10.0.3.4', 4)].join('\n'));
+    const reader = new FlowLogReader(await resolveFlowLogInput(path), { vpcCidrs: ['10.0.0.0/16'] });
+
+    // Act
+    const batches = [];
+    for await (const columns of reader.columns()) batches.push(columns);
+
+    // Assess
+    expect(batches.flatMap((b) => Array.from(b.source.subarray(0, b.length)))).toEqual([0, 0, 1, 2]);
+    expect(batches.flatMap((b) => b.records())).toEqual([
+      { srcAddr: '2001:db8::1', dstPort: 443, protocol: 6, packets: 1, start: 1700000000, end: 1700000050, action: 'ACCEPT', flowDirection: 'ingress' },
+      { srcAddr: '2001:db8::1', dstPort: 443, protocol: 6, packets: 2, start: 1700000000, end: 1700000050, action: 'REJECT', flowDirection: 'ingress' },
+      { srcAddr: '198.51.100.9', dstPort: 443, protocol: 6, packets: 3, start: 1700000000, end: 1700000050, action: 'ACCEPT', flowDirection: 'ingress' },
+      { srcAddr: '10.0.3.4', dstPort: 443, protocol: 6, packets: 4, start: 1700000000, end: 1700000050, action: 'ACCEPT', flowDirection: 'egress' },
+    ]);
+  });
+
   it('fails clearly on a missing path and on an empty directory', async () => {
     // Prepare
     const dir = await tempDir();

@@ -15,6 +15,7 @@ import { FLOW_LOG_HEADER, flowLogLine, scenarioRecords } from '../../scenarios/g
 import { SimulatedDeployment } from '../../simulation/deployment';
 import { ReplayInput, runReplay } from '../replay/engine';
 import { resolveFlowLogInput, FlowLogReader } from '../replay/flow-log-files';
+import { PacketBinTable } from './packet-bin-table';
 
 const VPC_CIDRS = ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'];
 /** Deny rules the default quota of 20 leaves: minus the default deny and the mirrored allow-all. */
@@ -136,31 +137,22 @@ export async function generateFlowLogFile(records: number): Promise<{ dir: strin
   return { dir, file, bytes: (await stat(file)).size };
 }
 
-/** Our replay's reading and binning: the streaming reader, then packets per source per minute. */
+/** Our replay's reading and binning: the streaming reader's columns, then packets per source per minute. */
 export async function replayBinning(file: string): Promise<{ records: number; recordsPerSecond: number; bins: number }> {
   const started = performance.now();
   const reader = new FlowLogReader(await resolveFlowLogInput(file), { vpcCidrs: VPC_CIDRS });
-  // Minute, then source: the reader hands out one string per distinct source, so no key is built per record.
-  const minutes = new Map<number, Map<string, number>>();
+  const bins = new PacketBinTable();
   let records = 0;
-  let minute = NaN;
-  let bins: Map<string, number> | undefined;
-  for await (const batch of reader.batches()) {
+  for await (const batch of reader.columns()) {
     records += batch.length;
-    for (const r of batch) {
-      if (r.dstPort !== 443 || r.protocol !== 6 || r.action !== 'ACCEPT' || r.flowDirection !== 'ingress') continue;
-      const m = Math.floor(r.start / 60);
-      if (m !== minute || bins === undefined) {
-        minute = m;
-        bins = minutes.get(m);
-        if (bins === undefined) minutes.set(m, (bins = new Map()));
-      }
-      bins.set(r.srcAddr, (bins.get(r.srcAddr) ?? 0) + r.packets);
+    const { dstPort, protocol, start, source, packets } = batch;
+    for (let i = 0; i < batch.length; i++) {
+      // Same filter as the DuckDB query: ingress ACCEPT to the listener.
+      if (dstPort[i] !== 443 || protocol[i] !== 6 || !batch.accepted(i) || !batch.ingress(i)) continue;
+      bins.add(Math.floor(start[i]! / 60), source[i]!, packets[i]!);
     }
   }
-  let binCount = 0;
-  for (const sources of minutes.values()) binCount += sources.size;
-  return { records, recordsPerSecond: records / ((performance.now() - started) / 1000), bins: binCount };
+  return { records, recordsPerSecond: records / ((performance.now() - started) / 1000), bins: bins.size };
 }
 
 /** DuckDB computing the same bins from the same file. */

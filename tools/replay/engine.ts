@@ -11,7 +11,7 @@ import type { AnomalyMessage } from '../../core/anomaly-message';
 import { evaluate, denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import type { LogEvent } from '../../simulation/logs-insights';
-import type { FlowRecord } from './flow-log-parser';
+import type { FlowRecord, RecordColumns } from './flow-log-parser';
 import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
 
 /** What the replay needs from the simulated deployment (simulation/pipeline.ts provides it). */
@@ -77,6 +77,14 @@ export class ReplayInput {
     for (const record of batch) {
       if (record.dstPort !== this.settings.listenerPort || record.protocol !== this.settings.listenerProtocol) continue;
       this.records.push(record);
+    }
+  }
+
+  /** As add, from the reader's columns: only the records kept become objects. */
+  addColumns(columns: RecordColumns): void {
+    const { listenerPort, listenerProtocol } = this.settings;
+    for (let i = 0; i < columns.length; i++) {
+      if (columns.dstPort[i] === listenerPort && columns.protocol[i] === listenerProtocol) this.records.push(columns.record(i));
     }
   }
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { DEFAULT_LAYOUT, FlowLineParser, isHeaderLine, layoutOf, type FieldLayout, type FlowRecord, type ParseStats } from './flow-log-parser';
+import { DEFAULT_LAYOUT, FlowLineParser, isHeaderLine, layoutOf, type FieldLayout, type FlowRecord, type ParseStats, type RecordColumns } from './flow-log-parser';
 
 export interface FlowLogInput {
   readonly files: readonly string[];
@@ -44,15 +44,62 @@ async function collectFiles(dir: string, into: { path: string; size: number }[])
   }
 }
 
-async function isGzip(path: string): Promise<boolean> {
+const CHUNK_BYTES = 1 << 20;
+
+/** A file's bytes, filled into the caller's buffer; gzip (by its magic bytes) inflated on the way. */
+interface ByteSource {
+  /** Fills `buffer` from `offset`; 0 at the end. */
+  fill(buffer: Buffer, offset: number): Promise<number>;
+  /** Bytes read from disk (compressed bytes for gzip), for progress. */
+  rawBytesRead(): number;
+  close(): Promise<void>;
+}
+
+async function openBytes(path: string): Promise<ByteSource> {
   const handle = await open(path, 'r');
-  try {
-    const magic = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(magic, 0, 2, 0);
-    return bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } finally {
+  const magic = Buffer.alloc(2);
+  const { bytesRead } = await handle.read(magic, 0, 2, 0);
+  if (bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
     await handle.close();
+    return gunzipped(path);
   }
+  let raw = 0;
+  return {
+    async fill(buffer, offset) {
+      const { bytesRead: read } = await handle.read(buffer, offset, buffer.length - offset, raw);
+      raw += read;
+      return read;
+    },
+    rawBytesRead: () => raw,
+    close: () => handle.close(),
+  };
+}
+
+function gunzipped(path: string): ByteSource {
+  const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const inflated = raw.pipe(createGunzip());
+  raw.on('error', (error) => inflated.destroy(error));
+  const pieces = (inflated as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let piece: Buffer | undefined;
+  let used = 0;
+  return {
+    async fill(buffer, offset) {
+      while (piece === undefined || used === piece.length) {
+        const next = await pieces.next();
+        if (next.done) return 0;
+        piece = next.value;
+        used = 0;
+      }
+      const copied = piece.copy(buffer, offset, used);
+      used += copied;
+      return copied;
+    },
+    rawBytesRead: () => raw.bytesRead,
+    async close() {
+      raw.destroy();
+      inflated.destroy();
+    },
+  };
 }
 
 export interface ReadOptions {
@@ -65,7 +112,8 @@ export interface ReadOptions {
  * Streams flow records out of files as delivered to S3 or exported from CloudWatch Logs:
  * optional gzip (recognised by its magic bytes), an optional header line naming the fields
  * (any order; a header may recur where objects were concatenated), otherwise the default
- * version 2 order. Yields records in batches; unusable lines are counted in `stats`.
+ * version 2 order. Yields records in batches, as objects or (for millions of records) as columns;
+ * unusable lines are counted in `stats`.
  */
 export class FlowLogReader {
   private readonly parser: FlowLineParser;
@@ -80,23 +128,22 @@ export class FlowLogReader {
   }
 
   async *batches(): AsyncGenerator<FlowRecord[]> {
+    for await (const columns of this.columns()) yield columns.records();
+  }
+
+  /** One batch of columns per chunk read; each batch is new (callers may keep them). */
+  async *columns(): AsyncGenerator<RecordColumns> {
     for (const file of this.input.files) yield* this.readFile(file);
   }
 
-  private async *readFile(file: string): AsyncGenerator<FlowRecord[]> {
-    const gzip = await isGzip(file);
-    const raw = createReadStream(file, { highWaterMark: 1 << 20 });
-    const stream = gzip ? raw.pipe(createGunzip()) : raw;
+  private async *readFile(file: string): AsyncGenerator<RecordColumns> {
+    const source = await openBytes(file);
     const bytesBefore = this.bytesRead;
-    raw.on('error', (error) => stream.destroy(error));
     let layout: FieldLayout = DEFAULT_LAYOUT;
     let lineNumber = 0;
-    let rest: Buffer | undefined;
     const where = () => `${file}:${lineNumber}`;
     const parser = this.parser;
-    // Lines are parsed straight from the bytes read: no string per line (flow logs are ASCII,
-    // read as latin1). Only the line split across two chunks is copied.
-    const handleLine = (bytes: Buffer, from: number, to: number, out: FlowRecord[]) => {
+    const handleLine = (bytes: Buffer, from: number, to: number, out: RecordColumns) => {
       lineNumber++;
       const first = bytes[from]!;
       if (first >= 97 && first <= 122) {
@@ -106,39 +153,58 @@ export class FlowLogReader {
           return;
         }
       }
-      const record = parser.parseBytes(bytes, from, to, layout, where);
-      if (record) out.push(record);
+      parser.parseInto(bytes, from, to, layout, where, out);
     };
+    // Lines are parsed straight from the bytes read into one reused buffer: no string per line
+    // (flow logs are ASCII, read as latin1). The unfinished last line moves to the front.
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let carried = 0;
+    let skipping = false;
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        this.bytesRead = bytesBefore + raw.bytesRead;
+      for (;;) {
+        if (carried === buffer.length) {
+          // No newline in a whole buffer: no flow-log line is that long. Count it, skip to the next newline.
+          lineNumber++;
+          parser.reject(where, `line longer than ${CHUNK_BYTES} bytes`);
+          carried = 0;
+          skipping = true;
+        }
+        const read = await source.fill(buffer, carried);
+        this.bytesRead = bytesBefore + source.rawBytesRead();
         this.options.onBytes?.(this.bytesRead);
-        const batch: FlowRecord[] = [];
+        if (read === 0) break;
+        const end = carried + read;
+        const view = buffer.subarray(0, end);
         let from = 0;
-        if (rest !== undefined) {
-          const nl = chunk.indexOf(10);
+        if (skipping) {
+          const nl = view.indexOf(10, carried);
           if (nl === -1) {
-            rest = Buffer.concat([rest, chunk]);
+            carried = 0;
             continue;
           }
-          const joined = Buffer.concat([rest, chunk.subarray(0, nl)]);
-          rest = undefined;
-          handleLine(joined, 0, joined.length, batch);
+          skipping = false;
           from = nl + 1;
         }
-        for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
-          handleLine(chunk, from, nl, batch);
+        // Flow-log lines are about 100 bytes: size the columns to the bytes so they rarely grow.
+        const batch = parser.newColumns(Math.max(64, read >> 6));
+        for (let nl = view.indexOf(10, Math.max(from, carried)); nl !== -1; nl = view.indexOf(10, nl + 1)) {
+          handleLine(buffer, from, nl, batch);
           from = nl + 1;
         }
-        if (from < chunk.length) rest = Buffer.from(chunk.subarray(from));
+        buffer.copyWithin(0, from, end);
+        carried = end - from;
         if (batch.length > 0) yield batch;
       }
     } catch (error) {
       throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await source.close();
     }
-    const last: FlowRecord[] = [];
-    if (rest !== undefined) handleLine(rest, 0, rest.length, last);
-    if (last.length > 0) yield last;
+    if (carried > 0 && !skipping) {
+      const last = parser.newColumns(1);
+      handleLine(buffer, 0, carried, last);
+      if (last.length > 0) yield last;
+    }
   }
 
   private header(line: string, where: () => string): FieldLayout {

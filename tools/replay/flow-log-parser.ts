@@ -14,6 +14,98 @@ export interface FlowRecord {
   readonly flowDirection: 'ingress' | 'egress';
 }
 
+/** A distinct source: its canonical address text, and whether it lies inside the VPC. */
+export interface SourceInfo {
+  readonly address: string;
+  readonly internal: boolean;
+}
+
+const ACCEPTED = 1;
+const INGRESS_FLAG = 2;
+
+/**
+ * Parsed records in columns, one typed array per field, the source as an id into the parser's
+ * table of distinct sources: a reader going through millions of records allocates no object per
+ * record. `record(i)` gives the object form when one is wanted.
+ */
+export class RecordColumns {
+  length = 0;
+  source: Int32Array;
+  dstPort: Uint16Array;
+  protocol: Uint8Array;
+  packets: Float64Array;
+  start: Float64Array;
+  end: Float64Array;
+  /** Bit 0: ACCEPT; bit 1: ingress. */
+  flags: Uint8Array;
+
+  constructor(readonly sources: readonly SourceInfo[], capacity = 1024) {
+    this.source = new Int32Array(capacity);
+    this.dstPort = new Uint16Array(capacity);
+    this.protocol = new Uint8Array(capacity);
+    this.packets = new Float64Array(capacity);
+    this.start = new Float64Array(capacity);
+    this.end = new Float64Array(capacity);
+    this.flags = new Uint8Array(capacity);
+  }
+
+  accepted(i: number): boolean {
+    return (this.flags[i]! & ACCEPTED) !== 0;
+  }
+
+  ingress(i: number): boolean {
+    return (this.flags[i]! & INGRESS_FLAG) !== 0;
+  }
+
+  record(i: number): FlowRecord {
+    return {
+      srcAddr: this.sources[this.source[i]!]!.address,
+      dstPort: this.dstPort[i]!,
+      protocol: this.protocol[i]!,
+      packets: this.packets[i]!,
+      start: this.start[i]!,
+      end: this.end[i]!,
+      action: this.accepted(i) ? 'ACCEPT' : 'REJECT',
+      flowDirection: this.ingress(i) ? 'ingress' : 'egress',
+    };
+  }
+
+  records(): FlowRecord[] {
+    const out = new Array<FlowRecord>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.record(i);
+    return out;
+  }
+
+  /** Appends the record the parser just read (see FlowLineParser.parseInto). */
+  push(source: number, dstPort: number, protocol: number, packets: number, start: number, end: number, flags: number): void {
+    if (this.length === this.source.length) this.grow();
+    const i = this.length++;
+    this.source[i] = source;
+    this.dstPort[i] = dstPort;
+    this.protocol[i] = protocol;
+    this.packets[i] = packets;
+    this.start[i] = start;
+    this.end[i] = end;
+    this.flags[i] = flags;
+  }
+
+  private grow(): void {
+    const size = this.source.length * 2;
+    const grown = <T extends Int32Array | Uint16Array | Uint8Array | Float64Array>(array: T, make: (n: number) => T): T => {
+      const next = make(size);
+      next.set(array);
+      return next;
+    };
+    this.source = grown(this.source, (n) => new Int32Array(n));
+    this.dstPort = grown(this.dstPort, (n) => new Uint16Array(n));
+    this.protocol = grown(this.protocol, (n) => new Uint8Array(n));
+    this.packets = grown(this.packets, (n) => new Float64Array(n));
+    this.start = grown(this.start, (n) => new Float64Array(n));
+    this.end = grown(this.end, (n) => new Float64Array(n));
+    this.flags = grown(this.flags, (n) => new Uint8Array(n));
+  }
+}
+
 /** The default version 2 field order, used when a file has no header line. */
 export const DEFAULT_V2_FIELDS = [
   'version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport',
@@ -118,11 +210,6 @@ function tokenIs(bytes: Uint8Array, from: number, to: number, text: Uint8Array):
   return true;
 }
 
-interface SourceInfo {
-  readonly address: string;
-  readonly internal: boolean;
-}
-
 /**
  * Splits flow-log lines into records by hand, straight from the bytes read (one pass, no regex,
  * no per-field strings; the source address is looked up by its bytes, so each distinct source is
@@ -139,7 +226,13 @@ export class FlowLineParser {
   private keyBytesUsed = 0;
   private keyOffsets: number[] = [];
   private keyLengths: number[] = [];
-  private infos: (SourceInfo | null)[] = [];
+  /** Per distinct text: its source id, -1 when it is not an address. */
+  private ids: number[] = [];
+  /** Per source id: the canonical address (several texts may share one). */
+  private readonly infos: SourceInfo[] = [];
+  private readonly idByAddress = new Map<string, number>();
+  /** Where parseBytes reads its one record. */
+  private readonly single = new RecordColumns(this.infos, 1);
   /** The string `parse` was given, so that texts are cut from it rather than decoded from bytes. */
   private line: string | undefined;
   private scratch = new Uint8Array(256);
@@ -179,11 +272,18 @@ export class FlowLineParser {
    * a string per line.
    */
   parseBytes(bytes: Uint8Array, from: number, to: number, layout: FieldLayout, where: () => string): FlowRecord | undefined {
+    const one = this.single;
+    one.length = 0;
+    return this.parseInto(bytes, from, to, layout, where, one) ? one.record(0) : undefined;
+  }
+
+  /** As parseBytes, appending the record to `into`; false when the line was skipped. */
+  parseInto(bytes: Uint8Array, from: number, to: number, layout: FieldLayout, where: () => string, into: RecordColumns): boolean {
     this.stats.lines++;
     const count = this.tokenize(bytes, from, to);
     if (count === 0) {
       this.stats.blank++;
-      return undefined;
+      return false;
     }
     if (count !== layout.fieldCount) {
       return this.reject(where, `expected ${layout.fieldCount} fields, found ${count}`);
@@ -201,14 +301,19 @@ export class FlowLineParser {
       // Without log-status, a record with no addresses is how a no-data interval shows.
       return this.skipStatus('noData');
     }
-    return this.record(bytes, layout, where);
+    return this.fields(bytes, layout, where, into);
+  }
+
+  /** Columns to parse into: they resolve source ids through this parser's table. */
+  newColumns(capacity?: number): RecordColumns {
+    return new RecordColumns(this.infos, capacity);
   }
 
   private text(bytes: Uint8Array, from: number, to: number): string {
     return this.line !== undefined ? this.line.slice(from, to) : Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1');
   }
 
-  private record(bytes: Uint8Array, layout: FieldLayout, where: () => string): FlowRecord | undefined {
+  private fields(bytes: Uint8Array, layout: FieldLayout, where: () => string, into: RecordColumns): boolean {
     const { starts, ends } = this;
     const dstPort = parseUint(bytes, starts[layout.dstPort]!, ends[layout.dstPort]!);
     const protocol = parseUint(bytes, starts[layout.protocol]!, ends[layout.protocol]!);
@@ -221,30 +326,34 @@ export class FlowLineParser {
     if (start < 0 || end < start) return this.reject(where, 'start/end are not Unix seconds with start <= end');
     const as = starts[layout.action]!;
     const ae = ends[layout.action]!;
-    const action = tokenIs(bytes, as, ae, ACCEPT) ? 'ACCEPT' : tokenIs(bytes, as, ae, REJECT) ? 'REJECT' : undefined;
-    if (!action) return this.reject(where, `unknown action "${this.text(bytes, as, ae)}"`);
+    const accepted = tokenIs(bytes, as, ae, ACCEPT);
+    if (!accepted && !tokenIs(bytes, as, ae, REJECT)) return this.reject(where, `unknown action "${this.text(bytes, as, ae)}"`);
     const source = this.source(bytes, starts[layout.srcAddr]!, ends[layout.srcAddr]!);
-    if (!source) return this.reject(where, 'srcaddr is not an IP address');
-    const flowDirection = this.direction(bytes, layout, source);
-    if (!flowDirection) return this.reject(where, 'unknown flow-direction');
+    if (source < 0) return this.reject(where, 'srcaddr is not an IP address');
+    const ingress = this.ingress(bytes, layout, this.infos[source]!);
+    if (ingress === undefined) return this.reject(where, 'unknown flow-direction');
     this.stats.records++;
-    return { srcAddr: source.address, dstPort, protocol, packets, start, end, action, flowDirection };
+    into.push(source, dstPort, protocol, packets, start, end, (accepted ? ACCEPTED : 0) | (ingress ? INGRESS_FLAG : 0));
+    return true;
   }
 
-  /** Absent (or `-`) flow-direction: traffic from outside the VPC is taken as ingress. */
-  private direction(bytes: Uint8Array, layout: FieldLayout, source: SourceInfo): FlowRecord['flowDirection'] | undefined {
+  /** True for ingress; absent (or `-`) flow-direction: traffic from outside the VPC is taken as ingress. */
+  private ingress(bytes: Uint8Array, layout: FieldLayout, source: SourceInfo): boolean | undefined {
     if (layout.flowDirection >= 0) {
       const s = this.starts[layout.flowDirection]!;
       const e = this.ends[layout.flowDirection]!;
-      if (tokenIs(bytes, s, e, INGRESS)) return 'ingress';
-      if (tokenIs(bytes, s, e, EGRESS)) return 'egress';
+      if (tokenIs(bytes, s, e, INGRESS)) return true;
+      if (tokenIs(bytes, s, e, EGRESS)) return false;
       if (e - s !== 1 || bytes[s] !== DASH) return undefined;
     }
-    return source.internal ? 'egress' : 'ingress';
+    return !source.internal;
   }
 
-  /** The canonical source of the address text `bytes[from, to)`, parsed once per distinct text; undefined when not an address. */
-  private source(bytes: Uint8Array, from: number, to: number): SourceInfo | undefined {
+  /**
+   * The id of the canonical source of the address text `bytes[from, to)`, parsed once per distinct
+   * text; -1 when not an address. Spellings of one address share its id.
+   */
+  private source(bytes: Uint8Array, from: number, to: number): number {
     const length = to - from;
     let hash = 0x811c9dc5;
     for (let i = from; i < to; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
@@ -262,16 +371,24 @@ export class FlowLineParser {
           break;
         }
       }
-      if (same) return this.infos[entry] ?? undefined;
+      if (same) return this.ids[entry]!;
     }
-    const text = this.text(bytes, from, to);
-    const parsed = parseAddress(text);
-    const info = parsed ? { address: parsed.address, internal: this.vpcNetworks.some((n) => networkContains(n, parsed.address)) } : null;
-    this.remember(bytes, from, to, hash, info);
-    return info ?? undefined;
+    const parsed = parseAddress(this.text(bytes, from, to));
+    this.remember(bytes, from, to, hash, parsed ? this.sourceId(parsed.address) : -1);
+    return this.ids[this.ids.length - 1]!;
   }
 
-  private remember(bytes: Uint8Array, from: number, to: number, hash: number, info: SourceInfo | null): void {
+  private sourceId(address: string): number {
+    let id = this.idByAddress.get(address);
+    if (id === undefined) {
+      id = this.infos.length;
+      this.infos.push({ address, internal: this.vpcNetworks.some((n) => networkContains(n, address)) });
+      this.idByAddress.set(address, id);
+    }
+    return id;
+  }
+
+  private remember(bytes: Uint8Array, from: number, to: number, hash: number, id: number): void {
     const length = to - from;
     if (this.keyBytesUsed + length > this.keyBytes.length) {
       const grown = new Uint8Array(Math.max(this.keyBytes.length * 2, this.keyBytesUsed + length));
@@ -282,9 +399,9 @@ export class FlowLineParser {
     this.keyOffsets.push(this.keyBytesUsed);
     this.keyLengths.push(length);
     this.keyBytesUsed += length;
-    this.infos.push(info);
-    const entry = this.infos.length - 1;
-    if (this.infos.length * 2 > this.table.length) this.rehash();
+    this.ids.push(id);
+    const entry = this.ids.length - 1;
+    if (this.ids.length * 2 > this.table.length) this.rehash();
     else this.insert(this.table, hash, entry);
   }
 
@@ -297,7 +414,7 @@ export class FlowLineParser {
 
   private rehash(): void {
     const table = new Int32Array(this.table.length * 2);
-    for (let entry = 0; entry < this.infos.length; entry++) {
+    for (let entry = 0; entry < this.ids.length; entry++) {
       const offset = this.keyOffsets[entry]!;
       let hash = 0x811c9dc5;
       for (let i = offset; i < offset + this.keyLengths[entry]!; i++) hash = Math.imul(hash ^ this.keyBytes[i]!, 0x01000193);
@@ -330,14 +447,14 @@ export class FlowLineParser {
     return count;
   }
 
-  private skipStatus(kind: 'noData' | 'skipData'): undefined {
+  private skipStatus(kind: 'noData' | 'skipData'): false {
     this.stats[kind]++;
-    return undefined;
+    return false;
   }
 
-  reject(where: () => string, reason: string): undefined {
+  reject(where: () => string, reason: string): false {
     this.stats.malformed++;
     if (this.stats.warnings.length < MAX_WARNINGS) this.stats.warnings.push(`${where()}: ${reason}`);
-    return undefined;
+    return false;
   }
 }

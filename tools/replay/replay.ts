@@ -36,12 +36,12 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
   const input = new ReplayInput({ listenerPort: options.listenerPort, listenerProtocol: options.listenerProtocol });
   let firstStart = Infinity;
   let lastEnd = -Infinity;
-  for await (const batch of reader.batches()) {
-    for (const r of batch) {
-      if (r.start < firstStart) firstStart = r.start;
-      if (r.end > lastEnd) lastEnd = r.end;
+  for await (const columns of reader.columns()) {
+    for (let i = 0; i < columns.length; i++) {
+      if (columns.start[i]! < firstStart) firstStart = columns.start[i]!;
+      if (columns.end[i]! > lastEnd) lastEnd = columns.end[i]!;
     }
-    input.add(batch);
+    input.addColumns(columns);
   }
   input.sort();
   const startMs = input.records.length > 0 ? Math.floor((input.records[0]?.start ?? 0) / 60) * 60_000 : 0;

@@ -1,0 +1,100 @@
+/**
+ * Packets per (minute, source id), the replay's bins. Each minute has its own open-addressing
+ * table over typed arrays: binning millions of records creates no key string or map entry per
+ * record, and the table being filled stays small enough to sit in cache (records arrive roughly
+ * in time order).
+ */
+export class PacketBinTable {
+  private readonly minutes = new Map<number, MinuteBins>();
+  private lastMinute = NaN;
+  private last: MinuteBins | undefined;
+
+  add(minute: number, source: number, packets: number): void {
+    if (minute !== this.lastMinute || this.last === undefined) {
+      this.lastMinute = minute;
+      this.last = this.minutes.get(minute);
+      if (this.last === undefined) this.minutes.set(minute, (this.last = new MinuteBins()));
+    }
+    this.last.add(source, packets);
+  }
+
+  /** Packets of one bin; 0 when the source sent nothing that minute. */
+  packets(minute: number, source: number): number {
+    return this.minutes.get(minute)?.packets(source) ?? 0;
+  }
+
+  get size(): number {
+    let bins = 0;
+    for (const minute of this.minutes.values()) bins += minute.size;
+    return bins;
+  }
+}
+
+/** Packets per source id within one minute. */
+class MinuteBins {
+  /** Bin index + 1 per slot; 0 = free. */
+  private slots = new Int32Array(1 << 10);
+  private sources = new Int32Array(1 << 9);
+  private totals = new Float64Array(1 << 9);
+  size = 0;
+
+  add(source: number, packets: number): void {
+    const { slots, sources } = this;
+    const mask = slots.length - 1;
+    for (let slot = hash(source) & mask; ; slot = (slot + 1) & mask) {
+      const bin = slots[slot]! - 1;
+      if (bin < 0) {
+        this.insert(slot, source, packets);
+        return;
+      }
+      if (sources[bin] === source) {
+        this.totals[bin]! += packets;
+        return;
+      }
+    }
+  }
+
+  packets(source: number): number {
+    const mask = this.slots.length - 1;
+    for (let slot = hash(source) & mask; ; slot = (slot + 1) & mask) {
+      const bin = this.slots[slot]! - 1;
+      if (bin < 0) return 0;
+      if (this.sources[bin] === source) return this.totals[bin]!;
+    }
+  }
+
+  private insert(slot: number, source: number, packets: number): void {
+    const bin = this.size++;
+    if (bin === this.sources.length) {
+      this.sources = grow(this.sources, new Int32Array(bin * 2));
+      this.totals = grow(this.totals, new Float64Array(bin * 2));
+    }
+    this.sources[bin] = source;
+    this.totals[bin] = packets;
+    this.slots[slot] = bin + 1;
+    // At most half full, so probes stay short.
+    if (this.size * 2 > this.slots.length) this.rehash();
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let bin = 0; bin < this.size; bin++) {
+      let slot = hash(this.sources[bin]!) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = bin + 1;
+    }
+    this.slots = slots;
+  }
+}
+
+function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** Source ids are consecutive integers: mix them so neighbours do not cluster in the table. */
+function hash(source: number): number {
+  const h = Math.imul(source, 0x9e3779b1);
+  return h ^ (h >>> 16);
+}
