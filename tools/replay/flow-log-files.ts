@@ -1,8 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
-import { DEFAULT_LAYOUT, FlowLineParser, isHeaderLine, layoutOf, type FieldLayout, type FlowRecord, type ParseStats, type RecordColumns } from './flow-log-parser';
+import { FlowLineParser, type FlowRecord, type ParseStats, type RecordColumns } from './flow-log-parser';
+import { isGzip, openBytes, readLines, startState } from './line-reader';
+import { readInParallel } from './parallel-read';
 
 export interface FlowLogInput {
   readonly files: readonly string[];
@@ -44,69 +45,18 @@ async function collectFiles(dir: string, into: { path: string; size: number }[])
   }
 }
 
-const CHUNK_BYTES = 1 << 20;
-
-/** A file's bytes, filled into the caller's buffer; gzip (by its magic bytes) inflated on the way. */
-interface ByteSource {
-  /** Fills `buffer` from `offset`; 0 at the end. */
-  fill(buffer: Buffer, offset: number): Promise<number>;
-  /** Bytes read from disk (compressed bytes for gzip), for progress. */
-  rawBytesRead(): number;
-  close(): Promise<void>;
-}
-
-async function openBytes(path: string): Promise<ByteSource> {
-  const handle = await open(path, 'r');
-  const magic = Buffer.alloc(2);
-  const { bytesRead } = await handle.read(magic, 0, 2, 0);
-  if (bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
-    await handle.close();
-    return gunzipped(path);
-  }
-  let raw = 0;
-  return {
-    async fill(buffer, offset) {
-      const { bytesRead: read } = await handle.read(buffer, offset, buffer.length - offset, raw);
-      raw += read;
-      return read;
-    },
-    rawBytesRead: () => raw,
-    close: () => handle.close(),
-  };
-}
-
-function gunzipped(path: string): ByteSource {
-  const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const inflated = raw.pipe(createGunzip());
-  raw.on('error', (error) => inflated.destroy(error));
-  const pieces = (inflated as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  let piece: Buffer | undefined;
-  let used = 0;
-  return {
-    async fill(buffer, offset) {
-      while (piece === undefined || used === piece.length) {
-        const next = await pieces.next();
-        if (next.done) return 0;
-        piece = next.value;
-        used = 0;
-      }
-      const copied = piece.copy(buffer, offset, used);
-      used += copied;
-      return copied;
-    },
-    rawBytesRead: () => raw.bytesRead,
-    async close() {
-      raw.destroy();
-      inflated.destroy();
-    },
-  };
-}
-
 export interface ReadOptions {
   readonly vpcCidrs: readonly string[];
   /** Called with the bytes read from disk so far (for a progress bar). */
   readonly onBytes?: (bytesRead: number) => void;
+  /** Threads for one large uncompressed file (default: the cores, at most 4); 1 reads in one pass. */
+  readonly threads?: number;
+  /** Smallest uncompressed file read on several threads (default 64 MiB). */
+  readonly parallelFromBytes?: number;
 }
+
+const PARALLEL_FROM_BYTES = 64 << 20;
+const MAX_THREADS = 4;
 
 /**
  * Streams flow records out of files as delivered to S3 or exported from CloudWatch Logs:
@@ -118,6 +68,8 @@ export interface ReadOptions {
 export class FlowLogReader {
   private readonly parser: FlowLineParser;
   private bytesRead = 0;
+  /** Files read on several threads so far. */
+  filesReadInParallel = 0;
 
   constructor(private readonly input: FlowLogInput, private readonly options: ReadOptions) {
     this.parser = new FlowLineParser(options.vpcCidrs);
@@ -137,82 +89,47 @@ export class FlowLogReader {
   }
 
   private async *readFile(file: string): AsyncGenerator<RecordColumns> {
-    const source = await openBytes(file);
+    const joined = await this.readLargeFileInParallel(file).catch((error: unknown) => {
+      throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    });
+    if (joined) {
+      this.filesReadInParallel++;
+      yield* joined;
+      return;
+    }
+    const source = await openBytes(file).catch((error: unknown) => {
+      throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    });
     const bytesBefore = this.bytesRead;
-    let layout: FieldLayout = DEFAULT_LAYOUT;
-    let lineNumber = 0;
-    const where = () => `${file}:${lineNumber}`;
-    const parser = this.parser;
-    const handleLine = (bytes: Buffer, from: number, to: number, out: RecordColumns) => {
-      lineNumber++;
-      const first = bytes[from]!;
-      if (first >= 97 && first <= 122) {
-        const text = bytes.toString('latin1', from, to);
-        if (isHeaderLine(text)) {
-          layout = this.header(text, where);
-          return;
-        }
-      }
-      parser.parseInto(bytes, from, to, layout, where, out);
+    const onBytes = (raw: number) => {
+      this.bytesRead = bytesBefore + raw;
+      this.options.onBytes?.(this.bytesRead);
     };
-    // Lines are parsed straight from the bytes read into one reused buffer: no string per line
-    // (flow logs are ASCII, read as latin1). The unfinished last line moves to the front.
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    let carried = 0;
-    let skipping = false;
     try {
-      for (;;) {
-        if (carried === buffer.length) {
-          // No newline in a whole buffer: no flow-log line is that long. Count it, skip to the next newline.
-          lineNumber++;
-          parser.reject(where, `line longer than ${CHUNK_BYTES} bytes`);
-          carried = 0;
-          skipping = true;
-        }
-        const read = await source.fill(buffer, carried);
-        this.bytesRead = bytesBefore + source.rawBytesRead();
-        this.options.onBytes?.(this.bytesRead);
-        if (read === 0) break;
-        const end = carried + read;
-        const view = buffer.subarray(0, end);
-        let from = 0;
-        if (skipping) {
-          const nl = view.indexOf(10, carried);
-          if (nl === -1) {
-            carried = 0;
-            continue;
-          }
-          skipping = false;
-          from = nl + 1;
-        }
-        // Flow-log lines are about 100 bytes: size the columns to the bytes so they rarely grow.
-        const batch = parser.newColumns(Math.max(64, read >> 6));
-        for (let nl = view.indexOf(10, Math.max(from, carried)); nl !== -1; nl = view.indexOf(10, nl + 1)) {
-          handleLine(buffer, from, nl, batch);
-          from = nl + 1;
-        }
-        buffer.copyWithin(0, from, end);
-        carried = end - from;
-        if (batch.length > 0) yield batch;
-      }
+      yield* readLines(source, this.parser, startState(), (line) => `${file}:${line}`, onBytes);
     } catch (error) {
+      // A header without the fields detection needs already names file and line.
+      if ((error as Error).message.startsWith(`${file}:`)) throw error;
       throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
     } finally {
       await source.close();
     }
-    if (carried > 0 && !skipping) {
-      const last = parser.newColumns(1);
-      handleLine(buffer, 0, carried, last);
-      if (last.length > 0) yield last;
-    }
   }
 
-  private header(line: string, where: () => string): FieldLayout {
-    this.parser.stats.headers++;
-    try {
-      return layoutOf(line.trim().split(/[ \t]+/));
-    } catch (error) {
-      throw new Error(`${where()}: ${(error as Error).message}`, { cause: error });
-    }
+  /** The file's columns read on several threads; undefined when it is to be read in one pass. */
+  private async readLargeFileInParallel(file: string): Promise<RecordColumns[] | undefined> {
+    const threads = this.options.threads ?? Math.min(availableParallelism(), MAX_THREADS);
+    const size = (await stat(file)).size;
+    if (threads < 2 || size < (this.options.parallelFromBytes ?? PARALLEL_FROM_BYTES) || (await isGzip(file))) return undefined;
+    const bytesBefore = this.bytesRead;
+    const onBytes = (bytes: number) => {
+      this.bytesRead = bytesBefore + bytes;
+      this.options.onBytes?.(this.bytesRead);
+    };
+    const joined = await readInParallel(file, size, this.parser, { threads, vpcCidrs: this.options.vpcCidrs, onBytes });
+    if (joined) onBytes(size);
+    else this.bytesRead = bytesBefore;
+    return joined;
   }
+
 }

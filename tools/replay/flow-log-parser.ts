@@ -23,6 +23,18 @@ export interface SourceInfo {
 const ACCEPTED = 1;
 const INGRESS_FLAG = 2;
 
+/** The columns of RecordColumns as plain typed arrays. */
+export interface ColumnArrays {
+  readonly length: number;
+  readonly source: Int32Array;
+  readonly dstPort: Uint16Array;
+  readonly protocol: Uint8Array;
+  readonly packets: Float64Array;
+  readonly start: Float64Array;
+  readonly end: Float64Array;
+  readonly flags: Uint8Array;
+}
+
 /**
  * Parsed records in columns, one typed array per field, the source as an id into the parser's
  * table of distinct sources: a reader going through millions of records allocates no object per
@@ -47,6 +59,29 @@ export class RecordColumns {
     this.start = new Float64Array(capacity);
     this.end = new Float64Array(capacity);
     this.flags = new Uint8Array(capacity);
+  }
+
+  /** Columns over arrays filled elsewhere (e.g. by a worker thread), their sources resolved through `sources`. */
+  static over(sources: readonly SourceInfo[], arrays: ColumnArrays): RecordColumns {
+    const columns = new RecordColumns(sources, 0);
+    const { length, source, dstPort, protocol, packets, start, end, flags } = arrays;
+    Object.assign(columns, { length, source, dstPort, protocol, packets, start, end, flags });
+    return columns;
+  }
+
+  /** The filled part of each column, copied, e.g. to hand to another thread. */
+  arrays(): ColumnArrays {
+    const n = this.length;
+    return {
+      length: n,
+      source: this.source.slice(0, n),
+      dstPort: this.dstPort.slice(0, n),
+      protocol: this.protocol.slice(0, n),
+      packets: this.packets.slice(0, n),
+      start: this.start.slice(0, n),
+      end: this.end.slice(0, n),
+      flags: this.flags.slice(0, n),
+    };
   }
 
   accepted(i: number): boolean {
@@ -89,8 +124,22 @@ export class RecordColumns {
     this.flags[i] = flags;
   }
 
+  /** Appends all of `other`'s records (same source table). */
+  append(other: RecordColumns): void {
+    while (this.source.length < this.length + other.length) this.grow();
+    const n = other.length;
+    this.source.set(other.source.subarray(0, n), this.length);
+    this.dstPort.set(other.dstPort.subarray(0, n), this.length);
+    this.protocol.set(other.protocol.subarray(0, n), this.length);
+    this.packets.set(other.packets.subarray(0, n), this.length);
+    this.start.set(other.start.subarray(0, n), this.length);
+    this.end.set(other.end.subarray(0, n), this.length);
+    this.flags.set(other.flags.subarray(0, n), this.length);
+    this.length += n;
+  }
+
   private grow(): void {
-    const size = this.source.length * 2;
+    const size = Math.max(64, this.source.length * 2);
     const grown = <T extends Int32Array | Uint16Array | Uint8Array | Float64Array>(array: T, make: (n: number) => T): T => {
       const next = make(size);
       next.set(array);
@@ -168,7 +217,7 @@ export function emptyStats(): ParseStats {
   return { lines: 0, records: 0, headers: 0, blank: 0, noData: 0, skipData: 0, malformed: 0, warnings: [] };
 }
 
-const MAX_WARNINGS = 10;
+export const MAX_WARNINGS = 10;
 const MAX_TOKENS = 64;
 const SPACE = 32;
 const TAB = 9;
@@ -304,6 +353,11 @@ export class FlowLineParser {
     return this.fields(bytes, layout, where, into);
   }
 
+  /** What each source id stands for. */
+  sources(): readonly SourceInfo[] {
+    return this.infos;
+  }
+
   /** Columns to parse into: they resolve source ids through this parser's table. */
   newColumns(capacity?: number): RecordColumns {
     return new RecordColumns(this.infos, capacity);
@@ -378,7 +432,8 @@ export class FlowLineParser {
     return this.ids[this.ids.length - 1]!;
   }
 
-  private sourceId(address: string): number {
+  /** The id of a canonical address, added to the table when new (for joining other parsers' sources). */
+  sourceId(address: string): number {
     let id = this.idByAddress.get(address);
     if (id === undefined) {
       id = this.infos.length;
