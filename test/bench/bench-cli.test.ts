@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, table } from '../../tools/bench/bench';
-import { capacityShare, clusteredAttack, scatteredAttack } from '../../tools/bench/measures';
+import { blogScenarioEc2, capacityShare, clusteredAttack, scatteredAttack } from '../../tools/bench/measures';
 
 describe('bench command line', () => {
   it('reads --json, --records and --sources, with the issue\'s defaults', () => {
@@ -31,4 +31,18 @@ describe('capacity measure', () => {
     expect(capacityShare(clusteredAttack(), 'reference').blockedShare).toBeLessThan(0.15);
     expect(capacityShare(scatteredAttack(), 'ours').blockedShare).toBeCloseTo(capacityShare(scatteredAttack(), 'reference').blockedShare, 12);
   });
+});
+
+describe('EC2 calls measure', () => {
+  it('blog scenario: no mutating call in a run that leaves the denied networks as they were; the reference rewrites in each', async () => {
+    // Act
+    const ec2 = await blogScenarioEc2();
+
+    // Assess
+    expect(ec2.unchangedRuns).toBeGreaterThan(300);
+    expect(ec2.callsInUnchangedRuns).toBe(0);
+    expect(ec2.referenceCallsInUnchangedRuns).toBeGreaterThan(1_000);
+    expect(ec2.oursPerHour).toBeGreaterThan(0);
+    expect(ec2.oursPerHour * 50).toBeLessThan(ec2.referencePerHour);
+  }, 120_000);
 });

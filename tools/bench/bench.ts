@@ -76,7 +76,13 @@ async function main(): Promise<void> {
 
   log('EC2 calls: the blog scenario through the simulated deployment...');
   const ec2 = await blogScenarioEc2();
-  result.ec2 = { mutatingCallsPerHour: ec2.oursPerHour, reference: { mutatingCallsPerHour: ec2.referencePerHour }, hours: ec2.hours };
+  result.ec2 = {
+    mutatingCallsPerHour: ec2.oursPerHour,
+    mutatingCallsWhileNothingChanges: ec2.callsInUnchangedRuns,
+    runsThatChangedNothing: ec2.unchangedRuns,
+    hours: ec2.hours,
+    reference: { mutatingCallsPerHour: ec2.referencePerHour, mutatingCallsWhileNothingChanges: ec2.referenceCallsInUnchangedRuns },
+  };
 
   const clustered = capacityShare(clusteredAttack(), 'ours');
   const scattered = capacityShare(scatteredAttack(), 'ours');

@@ -91,7 +91,7 @@ export function updaterPlanningTiming(anomalies = 10_000): { ms: number; aggrega
  * for the allow-all rule, as many deletes of the previous entries, and one association
  * replacement per subnet (its update_nacl rebuilt the inactive ACL and swapped every run).
  */
-export async function blogScenarioEc2(): Promise<{ oursPerHour: number; referencePerHour: number; hours: number }> {
+export async function blogScenarioEc2(): Promise<{ oursPerHour: number; referencePerHour: number; hours: number; unchangedRuns: number; callsInUnchangedRuns: number; referenceCallsInUnchangedRuns: number }> {
   const input = new ReplayInput({ listenerPort: BLOG_STORY.listenerPort, listenerProtocol: BLOG_STORY.listenerProtocol });
   input.add([...scenarioRecords(BLOG_STORY)]);
   input.sort();
@@ -99,17 +99,33 @@ export async function blogScenarioEc2(): Promise<{ oursPerHour: number; referenc
   const subnets = 2;
   const deployment = await SimulatedDeployment.create({ startMs, vpcCidrs: BLOG_STORY.vpcCidrs, listenerPort: 443, listenerProtocol: 6, windowMinutes: 60, requeryMinutes: 10, subnetCount: subnets });
   try {
-    const out = await runReplay(input, deployment, { listenerPort: 443, listenerProtocol: 6, windowMinutes: 60, requeryMinutes: 10 });
+    // The engine reports progress after each run: the calls made since the last report are that run's.
+    const callsAfterRun: number[] = [];
+    const out = await runReplay(input, deployment, { listenerPort: 443, listenerProtocol: 6, windowMinutes: 60, requeryMinutes: 10 }, () => {
+      callsAfterRun.push(deployment.ec2.mutatingCalls().length);
+    });
     const hours = out.runs.length / 120;
     const ours = deployment.ec2.mutatingCalls().length;
-    const reference = out.runs.filter((r) => r.anomalies.length > 0).reduce((calls, r) => {
-      const rules = Math.min(r.anomalies.length, DENY_RULES_AT_QUOTA_20) + 1;
-      return calls + 2 * rules + subnets;
-    }, 0);
-    return { oursPerHour: ours / hours, referencePerHour: reference / hours, hours };
+    const referenceCalls = (run: (typeof out.runs)[number]) => run.anomalies.length === 0 ? 0 : 2 * (Math.min(run.anomalies.length, DENY_RULES_AT_QUOTA_20) + 1) + subnets;
+    const reference = out.runs.reduce((calls, r) => calls + referenceCalls(r), 0);
+    // A run changes nothing when the networks denied after it are those denied before it.
+    const unchanged = out.runs.map((run, i) => i > 0 && sameSet(run.blocked, out.runs[i - 1]!.blocked));
+    const sumWhere = (values: number[]) => values.reduce((sum, v, i) => sum + (unchanged[i] ? v : 0), 0);
+    return {
+      oursPerHour: ours / hours,
+      referencePerHour: reference / hours,
+      hours,
+      unchangedRuns: unchanged.filter(Boolean).length,
+      callsInUnchangedRuns: sumWhere(callsAfterRun.map((calls, i) => calls - (callsAfterRun[i - 1] ?? 0))),
+      referenceCallsInUnchangedRuns: sumWhere(out.runs.map(referenceCalls)),
+    };
   } finally {
     deployment.close();
   }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 // ---- Replay throughput ---------------------------------------------------------------------------
