@@ -103,10 +103,18 @@ async function main(): Promise<void> {
   log(`replay throughput: generating ${args.records} records...`);
   const file = await generateFlowLogFile(args.records);
   try {
-    const replay = await replayBinning(file.file);
-    log('DuckDB on the same file...');
-    const duck = await duckdbBinning(file.file);
-    if (duck.bins !== replay.bins) throw new Error(`DuckDB found ${duck.bins} bins, the replay ${replay.bins}`);
+    // Best of two runs each, alternating, so neither reader is timed alone on a cold cache or heap.
+    let replay = { records: 0, recordsPerSecond: 0, bins: 0 };
+    let duck = { recordsPerSecond: 0, bins: 0 };
+    for (let round = 1; round <= 2; round++) {
+      log(`replay reading and binning, run ${round} of 2...`);
+      const ours = await replayBinning(file.file);
+      if (ours.recordsPerSecond > replay.recordsPerSecond) replay = ours;
+      log(`DuckDB on the same file, run ${round} of 2...`);
+      const theirs = await duckdbBinning(file.file);
+      if (theirs.recordsPerSecond > duck.recordsPerSecond) duck = theirs;
+      if (theirs.bins !== ours.bins) throw new Error(`DuckDB found ${theirs.bins} bins, the replay ${ours.bins}`);
+    }
     result.replay = { records: replay.records, fileBytes: file.bytes, recordsPerSecond: replay.recordsPerSecond, duckdbRecordsPerSecond: duck.recordsPerSecond };
   } finally {
     await removeDir(file.dir);

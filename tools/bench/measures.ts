@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -150,6 +150,10 @@ export async function generateFlowLogFile(records: number): Promise<{ dir: strin
   if (chunk.length > 0) out.write(chunk.join('\n') + '\n');
   out.end();
   await once(out, 'finish');
+  // Both readers are timed on a file at rest, not one the kernel is still writing back to disk.
+  const handle = await open(file, 'r+');
+  await handle.sync();
+  await handle.close();
   return { dir, file, bytes: (await stat(file)).size };
 }
 

@@ -12,8 +12,10 @@ export class PacketBinTable {
   add(minute: number, source: number, packets: number): void {
     if (minute !== this.lastMinute || this.last === undefined) {
       this.lastMinute = minute;
+      const previous = this.last;
       this.last = this.minutes.get(minute);
-      if (this.last === undefined) this.minutes.set(minute, (this.last = new MinuteBins()));
+      // Consecutive minutes see about as many sources: start the new table at the last one's size.
+      if (this.last === undefined) this.minutes.set(minute, (this.last = new MinuteBins(previous?.size ?? 0)));
     }
     this.last.add(source, packets);
   }
@@ -33,10 +35,18 @@ export class PacketBinTable {
 /** Packets per source id within one minute. */
 class MinuteBins {
   /** Bin index + 1 per slot; 0 = free. */
-  private slots = new Int32Array(1 << 10);
-  private sources = new Int32Array(1 << 9);
-  private totals = new Float64Array(1 << 9);
+  private slots: Int32Array;
+  private sources: Int32Array;
+  private totals: Float64Array;
   size = 0;
+
+  constructor(expectedBins: number) {
+    let bins = 1 << 9;
+    while (bins < expectedBins) bins *= 2;
+    this.slots = new Int32Array(bins * 2);
+    this.sources = new Int32Array(bins);
+    this.totals = new Float64Array(bins);
+  }
 
   add(source: number, packets: number): void {
     const { slots, sources } = this;

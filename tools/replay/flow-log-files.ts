@@ -101,12 +101,14 @@ export class FlowLogReader {
       throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
     });
     const bytesBefore = this.bytesRead;
-    const onBytes = (raw: number) => {
-      this.bytesRead = bytesBefore + raw;
-      this.options.onBytes?.(this.bytesRead);
-    };
     try {
-      yield* readLines(source, this.parser, startState(), (line) => `${file}:${line}`, onBytes);
+      for await (const batch of readLines(source, this.parser, startState(), (line) => `${file}:${line}`)) {
+        this.bytesRead = bytesBefore + source.rawBytesRead();
+        this.options.onBytes?.(this.bytesRead);
+        yield batch;
+      }
+      this.bytesRead = bytesBefore + source.rawBytesRead();
+      this.options.onBytes?.(this.bytesRead);
     } catch (error) {
       // A header without the fields detection needs already names file and line.
       if ((error as Error).message.startsWith(`${file}:`)) throw error;

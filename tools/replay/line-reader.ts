@@ -101,9 +101,16 @@ export function startState(layout: FieldLayout = DEFAULT_LAYOUT): LineState {
  * Parses the lines of `source` into columns, one batch per read. Lines are parsed straight from
  * the bytes read into one reused buffer: no string per line (flow logs are ASCII, read as
  * latin1); the unfinished last line moves to the front. `where` names a line for warnings and
- * errors. Throws on a header that lacks what detection needs.
+ * errors. Each read's records go to `batchFor(bytes)` (default: new columns) and are yielded
+ * when there are any. Throws on a header that lacks what detection needs.
  */
-export async function* readLines(source: ByteSource, parser: FlowLineParser, state: LineState, where: (line: number) => string, onBytes?: (raw: number) => void): AsyncGenerator<RecordColumns> {
+export async function* readLines(
+  source: ByteSource,
+  parser: FlowLineParser,
+  state: LineState,
+  where: (line: number) => string,
+  batchFor: (bytes: number) => RecordColumns = (bytes) => parser.newColumns(Math.max(64, bytes >> 6)),
+): AsyncGenerator<RecordColumns> {
   const here = () => where(state.lineNumber);
   const handleLine = (bytes: Buffer, from: number, to: number, out: RecordColumns) => {
     state.lineNumber++;
@@ -129,7 +136,6 @@ export async function* readLines(source: ByteSource, parser: FlowLineParser, sta
       skipping = true;
     }
     const read = await source.fill(buffer, carried);
-    onBytes?.(source.rawBytesRead());
     if (read === 0) break;
     const end = carried + read;
     const view = buffer.subarray(0, end);
@@ -143,20 +149,22 @@ export async function* readLines(source: ByteSource, parser: FlowLineParser, sta
       skipping = false;
       from = nl + 1;
     }
-    // Flow-log lines are about 100 bytes: size the columns to the bytes so they rarely grow.
-    const batch = parser.newColumns(Math.max(64, read >> 6));
+    // Flow-log lines are about 100 bytes: the default columns fit the bytes read without growing.
+    const batch = batchFor(read);
+    const before = batch.length;
     for (let nl = view.indexOf(10, Math.max(from, carried)); nl !== -1; nl = view.indexOf(10, nl + 1)) {
       handleLine(buffer, from, nl, batch);
       from = nl + 1;
     }
     buffer.copyWithin(0, from, end);
     carried = end - from;
-    if (batch.length > 0) yield batch;
+    if (batch.length > before) yield batch;
   }
   if (carried > 0 && !skipping) {
-    const last = parser.newColumns(1);
+    const last = batchFor(carried);
+    const before = last.length;
     handleLine(buffer, 0, carried, last);
-    if (last.length > 0) yield last;
+    if (last.length > before) yield last;
   }
 }
 

@@ -50,17 +50,17 @@ export async function parseRange(job: RangeJob, post: (message: WorkerMessage, t
   const parser = new FlowLineParser(job.vpcCidrs);
   const state = startState(job.header === null || job.start === 0 ? DEFAULT_LAYOUT : headerLayoutOf(job.header));
   const source = await openRange(job.file, job.start, job.end);
-  // Few large messages: each costs the receiving thread more than its size.
-  let pending = parser.newColumns(MESSAGE_RECORDS);
+  // Few large messages, each of whole columns handed over (not copied): a message costs the
+  // receiving thread more than its size.
+  let pending = parser.newColumns(MESSAGE_RECORDS + (MESSAGE_RECORDS >> 2));
   const send = () => {
-    const columns = pending.arrays();
-    post({ kind: 'columns', columns, bytes: source.rawBytesRead() }, [columns.source, columns.dstPort, columns.protocol, columns.packets, columns.start, columns.end, columns.flags].map((a) => a.buffer as ArrayBuffer));
-    pending = parser.newColumns(MESSAGE_RECORDS);
+    const { length, source: ids, dstPort, protocol, packets, start, end, flags } = pending;
+    post({ kind: 'columns', columns: { length, source: ids, dstPort, protocol, packets, start, end, flags }, bytes: source.rawBytesRead() }, [ids, dstPort, protocol, packets, start, end, flags].map((a) => a.buffer as ArrayBuffer));
+    pending = parser.newColumns(MESSAGE_RECORDS + (MESSAGE_RECORDS >> 2));
   };
   try {
-    for await (const batch of readLines(source, parser, state, rangeLine)) {
-      pending.append(batch);
-      if (pending.length >= MESSAGE_RECORDS) send();
+    for await (const batch of readLines(source, parser, state, rangeLine, () => pending)) {
+      if (batch.length >= MESSAGE_RECORDS) send();
     }
     if (pending.length > 0) send();
   } finally {
