@@ -24,6 +24,8 @@ export interface LateRecordsResult {
   readonly countedShare: number;
   /** Bytes scanned by all queries over bytes ingested. */
   readonly scanAmplification: number;
+  /** Bytes scanned by all queries over the bytes of the records counted in the end. */
+  readonly scansPerCountedByte: number;
   readonly queries: number;
 }
 
@@ -69,6 +71,7 @@ export function simulateLateRecords(options: LateRecordsOptions): LateRecordsRes
   const bytesPerRecord = options.bytesPerRecord ?? 60;
   const [first, second] = options.runOffsetsMs ?? [2_000, 32_000];
   const counted = new Array<number>(minutes.length).fill(0);
+  const countedRecords = new Array<number>(minutes.length).fill(0);
   let scannedRecords = 0;
   let queries = 0;
   const lastRunMinute = options.minutes + options.requeryMinutes + 1;
@@ -83,6 +86,7 @@ export function simulateLateRecords(options: LateRecordsOptions): LateRecordsRes
         const n = visible(data, now);
         scannedRecords += n;
         counted[startMs / MINUTE_MS] = n === 0 ? 0 : (data.cumulativePackets[n - 1] as number);
+        countedRecords[startMs / MINUTE_MS] = n;
       }
     }
   }
@@ -90,6 +94,7 @@ export function simulateLateRecords(options: LateRecordsOptions): LateRecordsRes
   return {
     countedShare: counted.reduce((a, b) => a + b, 0) / totalPackets,
     scanAmplification: (scannedRecords * bytesPerRecord) / (ingestedRecords * bytesPerRecord),
+    scansPerCountedByte: scannedRecords / countedRecords.reduce((a, b) => a + b, 0),
     queries,
   };
 }
