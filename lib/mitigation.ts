@@ -170,8 +170,9 @@ export class Mitigation extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'DescribeAcls',
-        // Describe* actions support no resource-level permissions.
-        actions: ['ec2:DescribeNetworkAcls'],
+        // Describe* actions support no resource-level permissions. DescribeVpcs: CIDRs associated
+        // with the VPC after deploy are protected from blocking too.
+        actions: ['ec2:DescribeNetworkAcls', 'ec2:DescribeVpcs'],
         resources: ['*'],
       }),
     );
@@ -254,7 +255,7 @@ export class Mitigation extends Construct {
     acknowledge(
       this.updater.role,
       'AwsSolutions-IAM5[Resource::*]',
-      'ec2:DescribeNetworkAcls supports no resource-level permissions (Service Authorization Reference); X-Ray PutTraceSegments/PutTelemetryRecords likewise. Every write is scoped to named ACLs and subnets.',
+      'ec2:DescribeNetworkAcls and ec2:DescribeVpcs support no resource-level permissions (Service Authorization Reference); X-Ray PutTraceSegments/PutTelemetryRecords likewise. Every write is scoped to named ACLs and subnets.',
     );
     acknowledge(
       this.updater.function,

@@ -17,6 +17,7 @@ import {
   CreateTagsCommand,
   DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
+  DescribeVpcsCommand,
   EC2Client,
   ReplaceNetworkAclAssociationCommand,
   ReplaceNetworkAclEntryCommand,
@@ -259,7 +260,7 @@ export class SimulatedDeployment {
     return createUpdater({
       config,
       ec2: this.client(new EC2Client({ region: REGION, credentials }), [
-        [DescribeNetworkAclsCommand, ec2.describeNetworkAcls], [CreateNetworkAclEntryCommand, ec2.createNetworkAclEntry],
+        [DescribeNetworkAclsCommand, ec2.describeNetworkAcls], [DescribeVpcsCommand, ec2.describeVpcs], [CreateNetworkAclEntryCommand, ec2.createNetworkAclEntry],
         [ReplaceNetworkAclEntryCommand, ec2.replaceNetworkAclEntry], [DeleteNetworkAclEntryCommand, ec2.deleteNetworkAclEntry],
         [ReplaceNetworkAclAssociationCommand, ec2.replaceNetworkAclAssociation], [CreateTagsCommand, ec2.createTags],
       ]),

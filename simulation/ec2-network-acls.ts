@@ -3,6 +3,7 @@ import {
   CreateTagsCommand,
   DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
+  DescribeVpcsCommand,
   EC2ServiceException,
   ReplaceNetworkAclAssociationCommand,
   ReplaceNetworkAclEntryCommand,
@@ -14,6 +15,8 @@ import {
   type ServiceOutputTypes,
   type DescribeNetworkAclsCommandInput,
   type DescribeNetworkAclsCommandOutput,
+  type DescribeVpcsCommandInput,
+  type DescribeVpcsCommandOutput,
   type NetworkAcl,
   type NetworkAclEntry,
   type ReplaceNetworkAclAssociationCommandInput,
@@ -36,6 +39,7 @@ import { cidrText, parseNetwork, type AddressFamily } from '../core/addresses';
 
 export type Ec2Action =
   | 'DescribeNetworkAcls'
+  | 'DescribeVpcs'
   | 'CreateNetworkAclEntry'
   | 'ReplaceNetworkAclEntry'
   | 'DeleteNetworkAclEntry'
@@ -83,6 +87,8 @@ interface Vpc {
   id: string;
   hasIpv6: boolean;
   defaultAclId: string;
+  /** CIDR blocks in association order; the first IPv4 one is the primary. */
+  cidrs: { cidr: string; family: AddressFamily; associationId: string }[];
 }
 
 interface Subnet {
@@ -143,8 +149,16 @@ export class Ec2NetworkAclStandIn {
       defaultAcl.entries.push({ ruleNumber: 100, egress, protocol: '-1', ruleAction: 'allow', cidrBlock: '0.0.0.0/0' });
       if (hasIpv6) defaultAcl.entries.push({ ruleNumber: 101, egress, protocol: '-1', ruleAction: 'allow', ipv6CidrBlock: '::/0' });
     }
-    this.vpcs.set(id, { id, hasIpv6, defaultAclId: defaultAcl.id });
+    this.vpcs.set(id, { id, hasIpv6, defaultAclId: defaultAcl.id, cidrs: [] });
+    for (const cidr of spec.cidrs) this.associateVpcCidr(id, cidr);
     return id;
+  }
+
+  /** Associates another CIDR block with a VPC, as AssociateVpcCidrBlock does once it completes. */
+  associateVpcCidr(vpcId: string, cidr: string): void {
+    const network = parseNetwork(cidr);
+    if (!network) throw new Error(`stand-in set-up: invalid CIDR ${cidr}`);
+    this.requireVpc(vpcId).cidrs.push({ cidr: cidrText(network), family: network.family, associationId: this.nextId(network.family === 'ipv4' ? 'vpc-cidr-assoc' : 'vpc-cidr-assoc-v6') });
   }
 
   /** Creates a subnet, associated with the VPC's default network ACL as AWS does. */
@@ -192,9 +206,9 @@ export class Ec2NetworkAclStandIn {
     return Object.fromEntries(this.requireAcl(aclId).tags);
   }
 
-  /** Calls that change state (everything but DescribeNetworkAcls). */
+  /** Calls that change state (everything but the Describe calls). */
   mutatingCalls(): RecordedCall[] {
-    return this.calls.filter((c) => c.action !== 'DescribeNetworkAcls');
+    return this.calls.filter((c) => !c.action.startsWith('Describe'));
   }
 
   /** A deep copy of the whole state, to compare before and after. */
@@ -312,9 +326,35 @@ export class Ec2NetworkAclStandIn {
     return { $metadata: { httpStatusCode: 200 } };
   };
 
+  /**
+   * DescribeVpcs by VpcIds (the only form the updater uses): an unknown id fails the whole call
+   * with InvalidVpcID.NotFound, as AWS does; CIDR blocks come back with state `associated`.
+   */
+  readonly describeVpcs = async (input: DescribeVpcsCommandInput): Promise<DescribeVpcsCommandOutput> => {
+    this.begin('DescribeVpcs', input);
+    if (input.Filters?.length || input.MaxResults !== undefined) throw new Error('stand-in: DescribeVpcs is modelled for VpcIds only');
+    const vpcs = (input.VpcIds ?? [...this.vpcs.keys()]).map((id) => this.requireVpc(id));
+    return {
+      $metadata: { httpStatusCode: 200 },
+      Vpcs: vpcs.map((vpc) => {
+        const ipv4 = vpc.cidrs.filter((c) => c.family === 'ipv4');
+        const ipv6 = vpc.cidrs.filter((c) => c.family === 'ipv6');
+        return {
+          VpcId: vpc.id,
+          OwnerId: this.ownerId,
+          State: 'available',
+          CidrBlock: ipv4[0]?.cidr,
+          CidrBlockAssociationSet: ipv4.map((c) => ({ AssociationId: c.associationId, CidrBlock: c.cidr, CidrBlockState: { State: 'associated' } })),
+          Ipv6CidrBlockAssociationSet: ipv6.map((c) => ({ AssociationId: c.associationId, Ipv6CidrBlock: c.cidr, Ipv6CidrBlockState: { State: 'associated' } })),
+        };
+      }),
+    };
+  };
+
   /** Wires every command the updater uses into an aws-sdk-client-mock stub of EC2Client. */
   attach(stub: Ec2Stub): void {
     stub.on(DescribeNetworkAclsCommand).callsFake(this.describeNetworkAcls);
+    stub.on(DescribeVpcsCommand).callsFake(this.describeVpcs);
     stub.on(CreateNetworkAclEntryCommand).callsFake(this.createNetworkAclEntry);
     stub.on(ReplaceNetworkAclEntryCommand).callsFake(this.replaceNetworkAclEntry);
     stub.on(DeleteNetworkAclEntryCommand).callsFake(this.deleteNetworkAclEntry);

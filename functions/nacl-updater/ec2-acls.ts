@@ -3,6 +3,7 @@ import {
   CreateTagsCommand,
   DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
+  DescribeVpcsCommand,
   ReplaceNetworkAclAssociationCommand,
   ReplaceNetworkAclEntryCommand,
   type DescribeNetworkAclsCommandInput,
@@ -62,6 +63,19 @@ export class AclGateway {
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length > 0) throw new Error(`network ACL(s) ${missing.join(', ')} not returned by DescribeNetworkAcls`);
     return byId;
+  }
+
+  /**
+   * The IPv4 and IPv6 CIDR blocks associated with the VPC now (blocks being associated or
+   * disassociated are left out, as they are at deploy time); fails when the VPC is not returned.
+   */
+  async vpcCidrs(vpcId: string): Promise<string[]> {
+    const output = await this.retrying(() => this.ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })));
+    const vpc = (output.Vpcs ?? []).find((v) => v.VpcId === vpcId);
+    if (!vpc) throw new Error(`VPC ${vpcId} not returned by DescribeVpcs`);
+    const ipv4 = (vpc.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State === 'associated').map((a) => a.CidrBlock);
+    const ipv6 = (vpc.Ipv6CidrBlockAssociationSet ?? []).filter((a) => a.Ipv6CidrBlockState?.State === 'associated').map((a) => a.Ipv6CidrBlock);
+    return [...ipv4, ...ipv6].filter((c): c is string => typeof c === 'string' && c.length > 0);
   }
 
   async apply(networkAclId: string, operation: AclOperation): Promise<void> {

@@ -1,5 +1,5 @@
 import type { AddressFamily, Network } from '../../core/addresses';
-import { cidrText } from '../../core/addresses';
+import { cidrText, parseNetwork } from '../../core/addresses';
 import type { AllowList } from '../../core/allow-list';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
 import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
@@ -31,6 +31,8 @@ interface NetworkState {
   readonly green: DescribedAcl;
   /** Newest watermark tag of blue and green, ms. */
   readonly watermark: number | undefined;
+  /** The VPC's CIDRs recorded at deploy time and those associated with it now. */
+  readonly vpcNetworks: readonly Network[];
 }
 
 interface Enforcement {
@@ -53,6 +55,8 @@ interface Enforcement {
 export class NaclUpdater {
   private appliedAt: number | undefined;
   private learnedLimit: Partial<Record<AddressFamily, number>> = {};
+  /** VPC CIDRs associated since deploy that were already logged. */
+  private readonly reportedCidrs = new Set<string>();
 
   constructor(private readonly deps: UpdaterDeps) {}
 
@@ -135,7 +139,27 @@ export class NaclUpdater {
     const blue = described.get(config.blueNaclId)!;
     const green = described.get(config.greenNaclId)!;
     const marks = [blue, green].map((acl) => Date.parse(acl.tags[WATERMARK_TAG] ?? '')).filter(Number.isFinite);
-    return { subnets, original: described.get(config.originalNaclId)!, blue, green, watermark: marks.length > 0 ? Math.max(...marks) : undefined };
+    const vpcNetworks = await this.vpcNetworks();
+    return { subnets, original: described.get(config.originalNaclId)!, blue, green, watermark: marks.length > 0 ? Math.max(...marks) : undefined, vpcNetworks };
+  }
+
+  /**
+   * The VPC's CIDRs as recorded at deploy time plus any associated with it since: an address of
+   * the VPC is never blocked, whenever its CIDR was added. A CIDR removed since deploy stays
+   * protected until the next deploy.
+   */
+  private async vpcNetworks(): Promise<Network[]> {
+    const { config, acls, logger } = this.deps;
+    const known = new Set(config.vpcNetworks.map(cidrText));
+    const added = (await acls.vpcCidrs(config.vpcId))
+      .map((cidr) => parseNetwork(cidr))
+      .filter((n): n is Network => n !== undefined && !known.has(cidrText(n)));
+    const fresh = added.map(cidrText).filter((cidr) => !this.reportedCidrs.has(cidr));
+    if (fresh.length > 0) {
+      logger.warn('VPC CIDRs associated since deploy: protected from now on; redeploy so that detection leaves them out too', { cidrs: fresh });
+      for (const cidr of fresh) this.reportedCidrs.add(cidr);
+    }
+    return [...config.vpcNetworks, ...added];
   }
 
   private select(message: AnomalyMessage, allowList: AllowList, state: NetworkState): Selection {
@@ -143,7 +167,7 @@ export class NaclUpdater {
     const selection = selectBlocks({
       anomalies: message.anomalies,
       allowList: allowList.networks,
-      vpcCidrs: config.vpcNetworks,
+      vpcCidrs: state.vpcNetworks,
       ipv4Mask: config.ipv4Mask,
       ipv6Mask: config.ipv6Mask,
       capacity: this.capacity(state.original.entries),

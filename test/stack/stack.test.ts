@@ -481,6 +481,8 @@ describe('8. least privilege', () => {
     const updater = policyOfRole(id.updaterRole);
     expect(updater.find((s) => s.Sid === 'WriteAudit')).toMatchObject({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `{${id.audit}.Arn}` });
     expect(updater.find((s) => s.Sid === 'DeadLetter')).toMatchObject({ Action: 'sqs:SendMessage', Resource: `{${id.dlq}.Arn}` });
+    // Reads the VPC's CIDRs every run, so CIDRs associated after deploy are never blocked.
+    expect(updater.find((s) => s.Sid === 'DescribeAcls')).toMatchObject({ Action: ['ec2:DescribeNetworkAcls', 'ec2:DescribeVpcs'], Resource: '*' });
   });
 
   it('uses no AWS managed policy on any role', () => {

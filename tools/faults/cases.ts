@@ -5,7 +5,7 @@
  */
 import { GetQueryResultsCommand, LimitExceededException, StartQueryCommand, type GetQueryResultsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  CreateNetworkAclEntryCommand, CreateTagsCommand, DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand,
+  CreateNetworkAclEntryCommand, CreateTagsCommand, DeleteNetworkAclEntryCommand, DescribeNetworkAclsCommand, DescribeVpcsCommand,
   ReplaceNetworkAclAssociationCommand, ReplaceNetworkAclEntryCommand, type CreateNetworkAclEntryCommandInput, type ReplaceNetworkAclAssociationCommandInput,
 } from '@aws-sdk/client-ec2';
 import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
@@ -183,6 +183,7 @@ const allowListCases: FaultCase[] = [
 const throttled = () => ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
 const ec2Commands = [
   ['DescribeNetworkAcls', DescribeNetworkAclsCommand],
+  ['DescribeVpcs', DescribeVpcsCommand],
   ['CreateNetworkAclEntry', CreateNetworkAclEntryCommand],
   ['ReplaceNetworkAclEntry', ReplaceNetworkAclEntryCommand],
   ['DeleteNetworkAclEntry', DeleteNetworkAclEntryCommand],
