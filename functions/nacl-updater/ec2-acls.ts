@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { SubnetAssociation } from '../../core/blue-green';
 import type { AclEntry, AclOperation } from '../../core/nacl-plan';
+import { associatedCidrs } from '../shared/vpc-cidrs';
 
 /** Error codes that mean "slow down": the request was not processed, so repeating it is safe. */
 const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException']);
@@ -65,17 +66,12 @@ export class AclGateway {
     return byId;
   }
 
-  /**
-   * The IPv4 and IPv6 CIDR blocks associated with the VPC now (blocks being associated or
-   * disassociated are left out, as they are at deploy time); fails when the VPC is not returned.
-   */
+  /** The CIDR blocks associated with the VPC now (see associatedCidrs); fails when the VPC is not returned. */
   async vpcCidrs(vpcId: string): Promise<string[]> {
     const output = await this.retrying(() => this.ec2.send(new DescribeVpcsCommand({ VpcIds: [vpcId] })));
     const vpc = (output.Vpcs ?? []).find((v) => v.VpcId === vpcId);
     if (!vpc) throw new Error(`VPC ${vpcId} not returned by DescribeVpcs`);
-    const ipv4 = (vpc.CidrBlockAssociationSet ?? []).filter((a) => a.CidrBlockState?.State === 'associated').map((a) => a.CidrBlock);
-    const ipv6 = (vpc.Ipv6CidrBlockAssociationSet ?? []).filter((a) => a.Ipv6CidrBlockState?.State === 'associated').map((a) => a.Ipv6CidrBlock);
-    return [...ipv4, ...ipv6].filter((c): c is string => typeof c === 'string' && c.length > 0);
+    return associatedCidrs(vpc);
   }
 
   async apply(networkAclId: string, operation: AclOperation): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type NetworkAcl,
   type Subnet,
 } from '@aws-sdk/client-ec2';
+import { associatedCidrs } from '../shared/vpc-cidrs';
 import { ORIGINAL_ACL_TAG } from './tags';
 
 export interface ProtectedNetwork {
@@ -203,13 +204,7 @@ async function cidrsOfVpc(ec2: EC2Client, vpcId: string): Promise<string[]> {
   const vpc = vpcs.find((v) => v.VpcId === vpcId);
   if (!vpc) throw new NetworkFactsError(`VPC ${vpcId} was not found in this account and region. Fix -c vpcId and deploy again.`);
   // Only CIDRs in use: a disassociated block no longer belongs to the VPC.
-  const ipv4 = (vpc.CidrBlockAssociationSet ?? [])
-    .filter((a) => a.CidrBlockState?.State === 'associated')
-    .map((a) => a.CidrBlock);
-  const ipv6 = (vpc.Ipv6CidrBlockAssociationSet ?? [])
-    .filter((a) => a.Ipv6CidrBlockState?.State === 'associated')
-    .map((a) => a.Ipv6CidrBlock);
-  const cidrs = [...ipv4, ...ipv6].filter((c): c is string => typeof c === 'string' && c.length > 0);
+  const cidrs = associatedCidrs(vpc);
   if (cidrs.length === 0) throw new NetworkFactsError(`VPC ${vpcId} has no associated CIDR block.`);
   return cidrs;
 }
