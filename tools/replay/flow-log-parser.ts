@@ -69,21 +69,6 @@ export class RecordColumns {
     return columns;
   }
 
-  /** The filled part of each column, copied, e.g. to hand to another thread. */
-  arrays(): ColumnArrays {
-    const n = this.length;
-    return {
-      length: n,
-      source: this.source.slice(0, n),
-      dstPort: this.dstPort.slice(0, n),
-      protocol: this.protocol.slice(0, n),
-      packets: this.packets.slice(0, n),
-      start: this.start.slice(0, n),
-      end: this.end.slice(0, n),
-      flags: this.flags.slice(0, n),
-    };
-  }
-
   accepted(i: number): boolean {
     return (this.flags[i]! & ACCEPTED) !== 0;
   }
@@ -122,20 +107,6 @@ export class RecordColumns {
     this.start[i] = start;
     this.end[i] = end;
     this.flags[i] = flags;
-  }
-
-  /** Appends all of `other`'s records (same source table). */
-  append(other: RecordColumns): void {
-    while (this.source.length < this.length + other.length) this.grow();
-    const n = other.length;
-    this.source.set(other.source.subarray(0, n), this.length);
-    this.dstPort.set(other.dstPort.subarray(0, n), this.length);
-    this.protocol.set(other.protocol.subarray(0, n), this.length);
-    this.packets.set(other.packets.subarray(0, n), this.length);
-    this.start.set(other.start.subarray(0, n), this.length);
-    this.end.set(other.end.subarray(0, n), this.length);
-    this.flags.set(other.flags.subarray(0, n), this.length);
-    this.length += n;
   }
 
   private grow(): void {
