@@ -11,7 +11,7 @@ import { ANOMALY_COLUMNS, BASELINE_COLUMNS } from '../../core/zscore-query';
 import { createHandler as createUpdaterHandler } from '../../functions/nacl-updater/handler';
 import { loadConfig } from '../../functions/summarizer/config';
 import { createHandler as createSummarizerHandler } from '../../functions/summarizer/handler';
-import { AUDIT_STREAM, World, flooders, message } from '../nacl-updater/fixture';
+import { AUDIT_STREAM, World, flooders, message } from '../functions/nacl-updater/fixture';
 import { captureEmf, type EmittedMetric } from './emf';
 
 const definitions = Object.values(Metrics) as MetricDefinition[];

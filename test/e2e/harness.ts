@@ -11,7 +11,7 @@ import { denyNetworksOf } from '../../core/nacl-plan';
 import { scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
 import { SimulatedDeployment, type DeploymentSpec } from '../../simulation/deployment';
 import { deliverUntil, ReplayInput } from '../../tools/replay/engine';
-import { logicalIdOf, resolveCfn, synthesize } from '../stack/synth';
+import { logicalIdOf, resolveCfn, synthesize } from '../lib/synth';
 
 export type Definition = ConstructorParameters<typeof StateMachine>[0];
 

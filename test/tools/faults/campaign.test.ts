@@ -1,0 +1,66 @@
+/**
+ * The fault campaign of issue 7 as a test group: each fault its own case on the in-process
+ * deployment, invariants I1-I5 checked after every run (and I1, I2, I5 after every EC2 change).
+ * `npm run faults` prints the same cases as a table.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Campaign, INVARIANTS, summaryLine, type CaseResult } from '../../../tools/faults/campaign';
+import { FAULT_CASES } from '../../../tools/faults/cases';
+
+let campaign: Campaign;
+const results: CaseResult[] = [];
+
+beforeAll(async () => {
+  campaign = new Campaign();
+  // The fault-free story every case is compared with (its own invariants are checked too).
+  await campaign.reference({});
+});
+
+describe('fault campaign: every fault leaves I1-I5 intact', () => {
+  it.each(FAULT_CASES.map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
+    // Act
+    const result = await campaign.run(fault);
+    results.push(result);
+
+    // Assess
+    expect(result.invariants).toEqual(INVARIANTS);
+    expect(result.violations).toEqual([]);
+  });
+
+  it('covers every fault of the issue and reports them in one line', () => {
+    expect(FAULT_CASES.length).toBeGreaterThanOrEqual(36);
+    expect(new Set(FAULT_CASES.map((c) => c.name)).size).toBe(FAULT_CASES.length);
+    expect(summaryLine(results)).toBe(`faults: ${FAULT_CASES.length} injected, 0 invariant violations`);
+  });
+});
+
+describe('fault campaign: the checks catch what they are meant to', () => {
+  it('flags a "fault" that blocks a partner, unblocks, half-writes the active ACL and never clears (I1, I2, I3, I5; I4: it leaves no trace)', async () => {
+    // Prepare: sabotage, not a fault the product handles
+    const sabotage = {
+      ...FAULT_CASES[0]!,
+      name: 'sabotage',
+      arm: ({ deployment }: Parameters<(typeof FAULT_CASES)[number]['arm']>[0]) => {
+        deployment.s3.putObject('flood-guard-allow-list', 'allow-list.txt', '');
+        const active = deployment.activeAclId();
+        const inbound = deployment.ec2.entriesOf(active).filter((e) => !e.Egress && (e.RuleNumber ?? 0) < 32767);
+        for (const entry of [inbound[0]!, inbound.at(-1)!]) void deployment.ec2.deleteNetworkAclEntry({ NetworkAclId: active, RuleNumber: entry.RuleNumber, Egress: false });
+        deployment.ec2.setRuleLimit(3);
+      },
+    };
+
+    // Act
+    const result = await campaign.run(sabotage);
+
+    // Assess
+    expect([...new Set(result.violations.map((v) => v.invariant))].sort()).toEqual(['I1', 'I2', 'I3', 'I4', 'I5']);
+  });
+
+  it('flags a fault that leaves no trace (I4)', async () => {
+    // Act: a StartQuery fault that never fires
+    const result = await campaign.run({ ...FAULT_CASES[0]!, name: 'silent', arm: () => undefined });
+
+    // Assess
+    expect(result.violations.map((v) => v.invariant)).toEqual(['I4']);
+  });
+});

@@ -1,0 +1,137 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseReplayArgs, UsageError } from '../../../tools/replay/args';
+import { runCli } from '../../../tools/replay/cli';
+import { writeScenario } from '../../../tools/replay/demo';
+import type { ScenarioSpec } from '../../../scenarios/generator';
+
+function capture() {
+  let text = '';
+  const stream = new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } }) as Writable & { isTTY?: boolean };
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
+}
+
+async function cli(argv: string[]) {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await runCli(argv, { stdout: stdout.stream, stderr: stderr.stream } as unknown as Parameters<typeof runCli>[1]);
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+const REQUIRED = ['--flow-logs', 'x.log', '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '10.0.0.0/16'];
+
+describe('replay command line', () => {
+  it('applies the documented defaults', () => {
+    // Act
+    const options = parseReplayArgs(REQUIRED);
+
+    // Assess
+    expect(options).toEqual({
+      flowLogs: 'x.log', listenerPort: 443, listenerProtocol: 6, vpcCidrs: ['10.0.0.0/16'], minZScore: 3, minPacketsPerBin: 12_000,
+      windowMinutes: 60, naclRuleLimit: 20, naclMask: 32, naclMaskIpv6: 128, allowList: undefined, json: undefined, report: undefined, progress: true,
+    });
+  });
+
+  it('accepts repeated and comma-separated VPC CIDRs, UDP by number and every option', () => {
+    // Act
+    const options = parseReplayArgs(['--flow-logs', 'd', '--port', '53', '--protocol', '17', '--vpc-cidr', '10.0.0.0/16,10.1.0.0/16', '--vpc-cidr', '2600:1f18::/56',
+      '--min-zscore', '2.5', '--min-packets-per-bin', '5000', '--window-minutes', '30', '--nacl-rule-limit', '40', '--nacl-mask', '24', '--nacl-mask-ipv6', '64',
+      '--allow-list', 'a.txt', '--json', 'o.json', '--report', 'o.html', '--no-progress']);
+
+    // Assess
+    expect(options).toMatchObject({ listenerProtocol: 17, vpcCidrs: ['10.0.0.0/16', '10.1.0.0/16', '2600:1f18::/56'], minZScore: 2.5, minPacketsPerBin: 5000,
+      windowMinutes: 30, naclRuleLimit: 40, naclMask: 24, naclMaskIpv6: 64, allowList: 'a.txt', json: 'o.json', report: 'o.html', progress: false });
+  });
+
+  it.each([
+    [[], /--flow-logs is required/],
+    [REQUIRED.filter((_, i) => i !== 2 && i !== 3), /--port is required/],
+    [[...REQUIRED, '--port', '70000'], /--port must be an integer from 1 to 65535, got "70000"/],
+    [[...REQUIRED.slice(0, 4), '--protocol', 'icmp', ...REQUIRED.slice(6)], /--protocol must be tcp, udp, 6 or 17, got "icmp"/],
+    [[...REQUIRED.slice(0, 6), '--vpc-cidr', '10.0.0.1/16'], /--vpc-cidr "10.0.0.1\/16" is not a CIDR/],
+    [[...REQUIRED, '--min-zscore', 'abc'], /--min-zscore must be a number >= 0, got "abc"/],
+    [[...REQUIRED, '--nacl-rule-limit', '41'], /--nacl-rule-limit must be an integer from 2 to 40/],
+    [[...REQUIRED, '--nacl-mask-ipv6', '129'], /--nacl-mask-ipv6 must be an integer from 1 to 128/],
+    [[...REQUIRED, '--bogus'], /Unknown option '--bogus'/],
+  ])('rejects a bad command line %# with a message naming the problem and status 2', async (argv, message) => {
+    // Act
+    const result = await cli(argv as string[]);
+
+    // Assess
+    expect(() => parseReplayArgs(argv as string[])).toThrow(UsageError);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message as RegExp);
+    expect(result.stderr).toContain('Usage: npm run replay');
+  });
+
+  it('fails with status 1 naming an unreadable input', async () => {
+    // Act
+    const result = await cli(['--flow-logs', '/nonexistent/flow.log', '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '10.0.0.0/16']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('replay: cannot read flow logs at /nonexistent/flow.log: ENOENT\n');
+  });
+
+  it('prints help with status 0', async () => {
+    // Act
+    const result = await cli(['--help']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--nacl-mask-ipv6');
+  });
+});
+
+describe('replay of a generated flood', () => {
+  it('blocks the flooders, reports the one without capacity, lifts every rule one window later, and writes JSON and HTML', async () => {
+    // Prepare: 60 sources, a 10-minute window, quota 4 (IPv4: default deny + mirrored allow-all leave 2 deny rules)
+    const dir = await mkdtemp(join(tmpdir(), 'replay-cli-'));
+    const spec: ScenarioSpec = {
+      name: 't', description: 't', startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000, minutes: 20, seed: 3, steadySources: 60,
+      steadyPackets: [100, 2000], steadyPresence: 1, listenerPort: 443, listenerProtocol: 6, vpcCidrs: ['10.0.0.0/16'], endpoint: '10.0.1.10',
+      waves: [{ sources: ['203.0.113.1', '203.0.113.2', '203.0.113.3'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
+    };
+    const logs = join(dir, 'flows.log.gz');
+    await writeScenario(spec, logs);
+    const allowList = join(dir, 'allow.txt');
+    await writeFile(allowList, '# none\n');
+
+    // Act
+    const result = await cli(['--flow-logs', logs, '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '10.0.0.0/16', '--window-minutes', '10',
+      '--nacl-rule-limit', '4', '--allow-list', allowList, '--json', join(dir, 'out.json'), '--report', join(dir, 'out.html')]);
+
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const json = JSON.parse(await readFile(join(dir, 'out.json'), 'utf8'));
+    const withAnomalies = json.runs.filter((r: { anomalies: unknown[] }) => r.anomalies.length > 0);
+    expect(withAnomalies[0]).toMatchObject({
+      at: expect.stringMatching(/^2026-04-01T00:1[23]:(00|30)\.000Z$/),
+      anomalies: [
+        { sourceIp: '203.0.113.3', maxZScore: expect.any(Number), maxPackets: 34_000 },
+        { sourceIp: '203.0.113.2', maxZScore: expect.any(Number), maxPackets: 32_000 },
+        { sourceIp: '203.0.113.1', maxZScore: expect.any(Number), maxPackets: 30_000 },
+      ],
+      blocked: ['203.0.113.3/32', '203.0.113.2/32'],
+      unblocked: ['203.0.113.1'],
+    });
+    // The weakest gets a rule only once capacity frees: the blocked two lose their last anomalous
+    // minute (13) to their own rules, so they leave the window a minute before it does.
+    const blockedAt = (cidr: string) => json.runs.findIndex((r: { blocked: string[] }) => r.blocked.includes(cidr));
+    const strongLifted = json.runs.findIndex((r: { blocked: string[] }, i: number) => i > blockedAt('203.0.113.3/32') && !r.blocked.includes('203.0.113.3/32'));
+    expect(blockedAt('203.0.113.1/32')).toBe(strongLifted);
+    expect(json.summary).toMatchObject({ anomalousSources: 3, blockedNetworks: 3, neverBlocked: [], maxConcurrentRules: 2 });
+    expect(json.runs.at(-1)).toMatchObject({ anomalies: [], blocked: [], unblocked: [] });
+    // Every rule is gone once minute 13 leaves the 10-minute window
+    const lastBlocked = json.runs.findLastIndex((r: { blocked: unknown[] }) => r.blocked.length > 0);
+    expect(json.runs[lastBlocked + 1].at).toMatch(/^2026-04-01T00:2[45]:/);
+    expect(json.summary.backOnOriginalAclAt).toBe(json.runs[lastBlocked + 1].at);
+    expect(result.stdout).toContain('could not block 1 anomalous source(s), no rule capacity left: 203.0.113.1');
+    expect(result.stdout).toContain('protected subnets are back on their original network ACL');
+    expect(await readFile(join(dir, 'out.html'), 'utf8')).toContain('<svg');
+  });
+});
