@@ -64,7 +64,10 @@ export function parseAnomalyMessage(body: string): ParsedMessage {
   }
   const version = (json as { version?: unknown } | null)?.version;
   if (version !== ANOMALY_MESSAGE_VERSION) {
-    return { ok: false, reason: `unknown message version ${JSON.stringify(version ?? null)}; this updater reads version ${ANOMALY_MESSAGE_VERSION}` };
+    return {
+      ok: false,
+      reason: `unknown message version ${JSON.stringify(version ?? null)}; this updater reads version ${ANOMALY_MESSAGE_VERSION}`,
+    };
   }
   const result = anomalyMessageSchema.safeParse(json);
   if (!result.success) {

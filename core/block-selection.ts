@@ -1,5 +1,14 @@
 import type { Anomaly } from './anomaly-message';
-import { cidrText, isRoutableSource, networkContains, networkOf, networksOverlap, parseAddress, type AddressFamily, type Network } from './addresses';
+import {
+  cidrText,
+  isRoutableSource,
+  networkContains,
+  networkOf,
+  networksOverlap,
+  parseAddress,
+  type AddressFamily,
+  type Network,
+} from './addresses';
 import { aggregateSources } from './prefix-aggregation';
 
 /** One deny rule to be: a network and the anomalous sources it covers. */
@@ -108,7 +117,12 @@ export function selectBlocks(input: SelectionInput): Selection {
  * mask and retained rules are left as they are; sources the aggregation could not place keep
  * their host rules, which fitCapacity then reports unblocked.
  */
-function aggregateHostRules(rules: BlockRule[], input: SelectionInput, maxPrefix: Readonly<Record<AddressFamily, number>>, protectedNetworks: readonly Network[]): BlockRule[] {
+function aggregateHostRules(
+  rules: BlockRule[],
+  input: SelectionInput,
+  maxPrefix: Readonly<Record<AddressFamily, number>>,
+  protectedNetworks: readonly Network[],
+): BlockRule[] {
   const out: BlockRule[] = [];
   for (const family of ['ipv4', 'ipv6'] as const) {
     const ofFamily = rules.filter((r) => r.network.family === family);
@@ -123,7 +137,12 @@ function aggregateHostRules(rules: BlockRule[], input: SelectionInput, maxPrefix
     const byHost = new Map(hosts.map((r) => [r.network.address, r]));
     const aggregation = aggregateSources(
       hosts.map((r) => ({ sourceIp: r.network.address, packets: r.sources.reduce((sum, a) => sum + a.maxPackets, 0) })),
-      { family, capacity: room, maxPrefixLength: maxPrefix[family], protectedNetworks: [...protectedNetworks, ...others.map((r) => r.network)] },
+      {
+        family,
+        capacity: room,
+        maxPrefixLength: maxPrefix[family],
+        protectedNetworks: [...protectedNetworks, ...others.map((r) => r.network)],
+      },
     );
     for (const rule of aggregation.rules) {
       const sources = rule.sources.flatMap((s) => byHost.get(s.sourceIp)?.sources ?? []);
@@ -152,7 +171,12 @@ function exclusionReason(sourceIp: string, input: SelectionInput): ExclusionReas
 }
 
 /** The network a source's rule blocks: a retained rule covering it, else its masked network, narrowed. */
-function ruleNetwork(sourceIp: string, input: SelectionInput, protectedNetworks: readonly Network[], rules: Map<string, MutableRule>): Network {
+function ruleNetwork(
+  sourceIp: string,
+  input: SelectionInput,
+  protectedNetworks: readonly Network[],
+  rules: Map<string, MutableRule>,
+): Network {
   const retained = [...rules.values()].find((r) => r.retained && networkContains(r.network, sourceIp));
   if (retained) return retained.network;
   const family = parseAddress(sourceIp)!.family;

@@ -35,18 +35,48 @@ export const Metrics = {
   UniqueSourceIPs: metric('UniqueSourceIPs', 'Count', 'summarizer', 'Distinct sources seen in the re-queried minutes'),
   OutlierSourceIPs: metric('OutlierSourceIPs', 'Count', 'summarizer', 'Sources above the Z-score threshold and the packet floor'),
   PacketBinAverage: metric('PacketBinAverage', 'Count', 'summarizer', 'Mean packets per source per minute over the window'),
-  PacketBinStandardDeviation: metric('PacketBinStandardDeviation', 'Count', 'summarizer', 'Population standard deviation of the packet bins over the window'),
-  PacketBinAnomalyThreshold: metric('PacketBinAnomalyThreshold', 'Count', 'summarizer', 'mean + MinZScore x sd: a bin above this (and above the packet floor) is anomalous'),
+  PacketBinStandardDeviation: metric(
+    'PacketBinStandardDeviation',
+    'Count',
+    'summarizer',
+    'Population standard deviation of the packet bins over the window',
+  ),
+  PacketBinAnomalyThreshold: metric(
+    'PacketBinAnomalyThreshold',
+    'Count',
+    'summarizer',
+    'mean + MinZScore x sd: a bin above this (and above the packet floor) is anomalous',
+  ),
 
   // Summarizer health (ours).
   SummarizerRuns: metric('SummarizerRuns', 'Count', 'summarizer', 'Summarizer runs that published a verdict'),
-  IncompleteRuns: metric('IncompleteRuns', 'Count', 'summarizer', 'Runs that could not see complete data (may add blocks, never removes one)'),
+  IncompleteRuns: metric(
+    'IncompleteRuns',
+    'Count',
+    'summarizer',
+    'Runs that could not see complete data (may add blocks, never removes one)',
+  ),
   FlowLogDeliveryLag: metric('FlowLogDeliveryLag', 'Seconds', 'summarizer', 'Largest @ingestionTime - @timestamp seen by a run'),
-  InsightsQueriesIncomplete: metric('InsightsQueriesIncomplete', 'Count', 'summarizer', 'Logs Insights queries that ended other than Complete or were stopped'),
+  InsightsQueriesIncomplete: metric(
+    'InsightsQueriesIncomplete',
+    'Count',
+    'summarizer',
+    'Logs Insights queries that ended other than Complete or were stopped',
+  ),
   InsightsResultsCapped: metric('InsightsResultsCapped', 'Count', 'summarizer', 'Logs Insights results that hit the 10,000-row cap'),
   InsightsRowsRejected: metric('InsightsRowsRejected', 'Count', 'summarizer', 'Malformed Insights rows skipped'),
-  InsightsBytesScanned: metric('InsightsBytesScanned', 'Bytes', 'summarizer', 'Bytes scanned by the run\'s Insights queries (what Insights bills)'),
-  BinRecordsRejected: metric('BinRecordsRejected', 'Count', 'summarizer', 'Packet-bin records the store rejected for a reason other than a newer version'),
+  InsightsBytesScanned: metric(
+    'InsightsBytesScanned',
+    'Bytes',
+    'summarizer',
+    "Bytes scanned by the run's Insights queries (what Insights bills)",
+  ),
+  BinRecordsRejected: metric(
+    'BinRecordsRejected',
+    'Count',
+    'summarizer',
+    'Packet-bin records the store rejected for a reason other than a newer version',
+  ),
   BinWriteFailures: metric('BinWriteFailures', 'Count', 'summarizer', 'Packet-bin write batches that failed'),
 
   // NACL updater (reference names).
@@ -62,10 +92,25 @@ export const Metrics = {
   AllowListReadFailures: metric('AllowListReadFailures', 'Count', 'nacl-updater', 'Allow-list reads that failed'),
   Ec2ApiRetries: metric('Ec2ApiRetries', 'Count', 'nacl-updater', 'EC2 API calls retried after throttling'),
   AclSwaps: metric('AclSwaps', 'Count', 'nacl-updater', 'Times the protected subnets were moved to another network ACL'),
-  AclEntryLimitExceeded: metric('AclEntryLimitExceeded', 'Count', 'nacl-updater', 'NetworkAclEntryLimitExceeded answers: the account quota is below the configured one'),
+  AclEntryLimitExceeded: metric(
+    'AclEntryLimitExceeded',
+    'Count',
+    'nacl-updater',
+    'NetworkAclEntryLimitExceeded answers: the account quota is below the configured one',
+  ),
   AclEntryChanges: metric('AclEntryChanges', 'Count', 'nacl-updater', 'Create/Replace/DeleteNetworkAclEntry calls that succeeded'),
-  AllowListedSourcesSkipped: metric('AllowListedSourcesSkipped', 'Count', 'nacl-updater', 'Anomalous sources not blocked because the allow list or a VPC CIDR covers them'),
-  AuditLogWriteFailures: metric('AuditLogWriteFailures', 'Count', 'nacl-updater', 'Audit log writes that failed (the blocks themselves are in place)'),
+  AllowListedSourcesSkipped: metric(
+    'AllowListedSourcesSkipped',
+    'Count',
+    'nacl-updater',
+    'Anomalous sources not blocked because the allow list or a VPC CIDR covers them',
+  ),
+  AuditLogWriteFailures: metric(
+    'AuditLogWriteFailures',
+    'Count',
+    'nacl-updater',
+    'Audit log writes that failed (the blocks themselves are in place)',
+  ),
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof Metrics;

@@ -49,7 +49,13 @@ export function entryNetwork(entry: AclEntry): Network | undefined {
 
 /** A deny rule of the stack's own numbering: ingress, all protocols, in the deny range. */
 export function isStackDenyRule(entry: AclEntry): boolean {
-  return !entry.egress && entry.ruleAction === 'deny' && entry.protocol === '-1' && entry.ruleNumber >= DENY_RULE_FIRST && entry.ruleNumber <= DENY_RULE_LAST;
+  return (
+    !entry.egress &&
+    entry.ruleAction === 'deny' &&
+    entry.protocol === '-1' &&
+    entry.ruleNumber >= DENY_RULE_FIRST &&
+    entry.ruleNumber <= DENY_RULE_LAST
+  );
 }
 
 /** The networks an ACL of the stack blocks through its deny rules. */
@@ -91,7 +97,9 @@ export function denyEntry(network: Network, ruleNumber: number): AclEntry {
  */
 export function desiredEntries(denyNetworks: readonly Network[], original: readonly AclEntry[], current: readonly AclEntry[]): AclEntry[] {
   if (denyNetworks.length > DENY_RULE_LAST - DENY_RULE_FIRST + 1) throw new Error(`too many deny rules: ${denyNetworks.length}`);
-  const currentDeny = new Map<number, AclEntry>(current.filter((e) => !e.egress && e.ruleNumber <= DENY_RULE_LAST).map((e) => [e.ruleNumber, e]));
+  const currentDeny = new Map<number, AclEntry>(
+    current.filter((e) => !e.egress && e.ruleNumber <= DENY_RULE_LAST).map((e) => [e.ruleNumber, e]),
+  );
   const taken = new Set<number>();
   const numbers = new Map<string, number>();
   for (const network of denyNetworks) {
@@ -137,7 +145,8 @@ export function diffEntries(current: readonly AclEntry[], desired: readonly AclE
   const creates: AclOperation[] = [];
   for (const [key, entry] of have) {
     const target = want.get(key);
-    if (!target || entryFamily(target) !== entryFamily(entry)) deletes.push({ kind: 'delete', egress: entry.egress, ruleNumber: entry.ruleNumber });
+    if (!target || entryFamily(target) !== entryFamily(entry))
+      deletes.push({ kind: 'delete', egress: entry.egress, ruleNumber: entry.ruleNumber });
   }
   for (const entry of desired) {
     const existing = have.get(entryKey(entry));

@@ -12,7 +12,8 @@ export interface PacketBin {
 /** One result row of GetQueryResults: a list of field/value pairs (absent values may be missing). */
 export type InsightsRow = readonly { readonly field?: string; readonly value?: string }[];
 
-export type RowRejectionReason = 'missing source address' | 'invalid source address' | 'missing packets' | 'invalid packets' | 'source inside the VPC';
+export type RowRejectionReason =
+  'missing source address' | 'invalid source address' | 'missing packets' | 'invalid packets' | 'source inside the VPC';
 
 export interface RowRejection {
   readonly minuteStartMs: number;
@@ -126,11 +127,17 @@ export function statisticsOfBins(bins: readonly PacketBin[]): MinuteStatistics {
   return { binCount: bins.length, packetSum, packetSquareSum };
 }
 
-export function summarizeMinute(minuteStartMs: number, bins: readonly PacketBin[], statistics: MinuteStatistics, minPacketsPerBin: number): MinuteSummary {
+export function summarizeMinute(
+  minuteStartMs: number,
+  bins: readonly PacketBin[],
+  statistics: MinuteStatistics,
+  minPacketsPerBin: number,
+): MinuteSummary {
   return { minuteStartMs, statistics, candidates: bins.filter((bin) => bin.packets > minPacketsPerBin) };
 }
 
-export type StatisticsParse = { readonly ok: true; readonly statistics: MinuteStatistics } | { readonly ok: false; readonly reason: string };
+export type StatisticsParse =
+  { readonly ok: true; readonly statistics: MinuteStatistics } | { readonly ok: false; readonly reason: string };
 
 /**
  * Reads the one row of the minute-statistics query. No row means no matching record (an empty
@@ -144,7 +151,8 @@ export function parseStatisticsRows(rows: readonly InsightsRow[]): StatisticsPar
   for (const [key, column] of Object.entries(STATISTICS_QUERY_COLUMNS) as [keyof typeof STATISTICS_QUERY_COLUMNS, string][]) {
     const text = fields[column];
     const value = text === undefined ? undefined : parsePacketCount(text);
-    if (value === undefined) return { ok: false, reason: `statistics column ${column} holds ${JSON.stringify(text)}, not an exact whole number` };
+    if (value === undefined)
+      return { ok: false, reason: `statistics column ${column} holds ${JSON.stringify(text)}, not an exact whole number` };
     values[key] = value;
   }
   const { binCount = 0, packetSum = 0, packetSquareSum = 0 } = values;

@@ -54,7 +54,8 @@ interface Group {
 export function aggregateSources(sources: readonly WeightedSource[], options: AggregationOptions): Aggregation {
   const { family, capacity, maxPrefixLength, protectedNetworks } = options;
   const host = HOST_PREFIX[family];
-  if (!Number.isInteger(maxPrefixLength) || maxPrefixLength < 1 || maxPrefixLength > host) throw new RangeError(`maxPrefixLength must be 1-${host}, got ${maxPrefixLength}`);
+  if (!Number.isInteger(maxPrefixLength) || maxPrefixLength < 1 || maxPrefixLength > host)
+    throw new RangeError(`maxPrefixLength must be 1-${host}, got ${maxPrefixLength}`);
   let groups = hostGroups(sources, family);
   for (let prefix = host - 1; groups.length > capacity && prefix >= maxPrefixLength; prefix--) {
     groups = mergeAt(groups, prefix, groups.length - capacity, protectedNetworks);
@@ -92,9 +93,7 @@ function mergeAt(groups: readonly Group[], prefix: number, excess: number, prote
     if (siblings) siblings.push(group);
     else parents.set(key, [group]);
   }
-  const merges = [...parents.values()]
-    .filter((children) => children.length > 1)
-    .sort((a, b) => b.length - a.length || sum(b) - sum(a));
+  const merges = [...parents.values()].filter((children) => children.length > 1).sort((a, b) => b.length - a.length || sum(b) - sum(a));
   const merged = new Set<Group>();
   const out: Group[] = [];
   let saved = 0;

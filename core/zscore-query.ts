@@ -41,7 +41,10 @@ export interface ZScoreQueryOptions extends BinTable {
 const NAME = /^[A-Za-z0-9_.-]{3,256}$/;
 
 function quotedTable({ database, table }: BinTable): string {
-  for (const [what, name] of [['database', database], ['table', table]] as const) {
+  for (const [what, name] of [
+    ['database', database],
+    ['table', table],
+  ] as const) {
     if (!NAME.test(name)) throw new RangeError(`Timestream ${what} name ${JSON.stringify(name)} must be 3-256 of A-Z a-z 0-9 _ . -`);
   }
   return `"${database}"."${table}"`;
@@ -115,7 +118,11 @@ function baselineCtes(options: BinTable & { windowStartMs: number }): string {
 /** Mean, population standard deviation and number of all bins in the window (no row when there are none). */
 export function buildBaselineQuery(options: BinTable & { windowStartMs: number }): string {
   const c = BASELINE_COLUMNS;
-  return ['WITH ' + baselineCtes(options), `SELECT n AS ${c.binCount}, mean AS ${c.mean}, sd AS ${c.standardDeviation}`, 'FROM baseline'].join('\n');
+  return [
+    'WITH ' + baselineCtes(options),
+    `SELECT n AS ${c.binCount}, mean AS ${c.mean}, sd AS ${c.standardDeviation}`,
+    'FROM baseline',
+  ].join('\n');
 }
 
 /**
@@ -188,7 +195,8 @@ function readRows(pages: readonly QueryResultPage[], columns: Record<string, Sca
       const i = index.get(name);
       if (i === undefined) throw new QueryResultError(`result has no column ${name} (columns: ${[...index.keys()].join(', ') || 'none'})`);
       const type = info[i]?.Type?.ScalarType;
-      if (!type || !SCALAR_TYPES[kind].includes(type)) throw new QueryResultError(`column ${name} has type ${type ?? 'unknown'}, expected ${SCALAR_TYPES[kind].join(' or ')}`);
+      if (!type || !SCALAR_TYPES[kind].includes(type))
+        throw new QueryResultError(`column ${name} has type ${type ?? 'unknown'}, expected ${SCALAR_TYPES[kind].join(' or ')}`);
     }
     for (const row of pageRows) {
       const data = row.Data ?? [];
@@ -214,7 +222,8 @@ function finiteOrNull(name: string, cell: Cell): number | null {
 
 function wholeNumber(name: string, cell: Cell): number {
   const value = cell === null ? Number.NaN : Number(cell);
-  if (!Number.isSafeInteger(value) || value < 0) throw new QueryResultError(`column ${name} holds ${JSON.stringify(cell)}, not a whole number`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new QueryResultError(`column ${name} holds ${JSON.stringify(cell)}, not a whole number`);
   return value;
 }
 
@@ -237,7 +246,8 @@ export function parseAnomalyResult(pages: readonly QueryResultPage[]): ZScoreAno
   return rows.map((row) => {
     const sourceIp = row[c.sourceIp];
     const maxZScore = finiteOrNull(c.maxZScore, row[c.maxZScore] as Cell);
-    if (sourceIp === null || sourceIp === undefined || maxZScore === null) throw new QueryResultError(`anomaly row lacks ${sourceIp ? c.maxZScore : c.sourceIp}`);
+    if (sourceIp === null || sourceIp === undefined || maxZScore === null)
+      throw new QueryResultError(`anomaly row lacks ${sourceIp ? c.maxZScore : c.sourceIp}`);
     return { sourceIp, maxZScore, maxPackets: wholeNumber(c.maxPackets, row[c.maxPackets] as Cell) };
   });
 }

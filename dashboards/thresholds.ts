@@ -32,8 +32,14 @@ export function validateMonitoringProps(props: FloodGuardMonitoringProps): void 
   requireInteger('naclRuleNetworkMask', props.naclRuleNetworkMask, 0, 32, 'prefix length');
   requireInteger('naclRuleNetworkMaskIpv6', props.naclRuleNetworkMaskIpv6, 0, 128, 'prefix length');
   requireInteger('requeryMinutes', props.requeryMinutes ?? DEFAULT_REQUERY_MINUTES, 1, MAX_EVALUATION_MINUTES, 'minutes');
-  if (props.operatorEmail !== undefined && !Token.isUnresolved(props.operatorEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.operatorEmail)) {
-    throw new Error(`operatorEmail ${JSON.stringify(props.operatorEmail)} is not an e-mail address: pass one like ops@example.com, or leave it out`);
+  if (
+    props.operatorEmail !== undefined &&
+    !Token.isUnresolved(props.operatorEmail) &&
+    !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.operatorEmail)
+  ) {
+    throw new Error(
+      `operatorEmail ${JSON.stringify(props.operatorEmail)} is not an e-mail address: pass one like ops@example.com, or leave it out`,
+    );
   }
 }
 

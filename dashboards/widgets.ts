@@ -54,7 +54,11 @@ export function allSourceIpsWidget({ props, metrics }: WidgetInputs): cloudwatch
     width: HALF,
     left: [metrics.metric(Metrics.UniqueSourceIPs, { label: 'Distinct source IPs' })],
     leftLabel: 'sources',
-    right: [metrics.metric(Metrics.OutlierSourceIPs, { label: `Outliers (Z > ${props.minZScore} and > ${formatCount(props.minPacketsPerBin)} packets/min)` })],
+    right: [
+      metrics.metric(Metrics.OutlierSourceIPs, {
+        label: `Outliers (Z > ${props.minZScore} and > ${formatCount(props.minPacketsPerBin)} packets/min)`,
+      }),
+    ],
     rightLabel: 'sources',
   });
 }

@@ -117,7 +117,12 @@ export class Detection extends Construct {
         sid: 'QueryFlowLogs',
         actions: ['logs:StartQuery'],
         resources: [
-          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: flowLogGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: flowLogGroupName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
           props.flowLogGroup.logGroupArn,
         ],
       }),
@@ -205,7 +210,13 @@ export class Detection extends Construct {
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(SUMMARIZER_TIMEOUT.plus(Duration.seconds(5))),
     });
-    task.addRetry({ errors: LAMBDA_SERVICE_ERRORS, interval: Duration.seconds(1), maxAttempts: 2, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL });
+    task.addRetry({
+      errors: LAMBDA_SERVICE_ERRORS,
+      interval: Duration.seconds(1),
+      maxAttempts: 2,
+      backoffRate: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     return task;
   }
 

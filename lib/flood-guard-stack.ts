@@ -107,10 +107,25 @@ export class FloodGuardStack extends Stack {
       new iam.PolicyStatement({
         sid: 'CloudWatchLogsOfThisAccount',
         principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
+        actions: [
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:DescribeKey',
+        ],
         resources: ['*'],
         conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
         },
       }),
     );
@@ -125,20 +140,33 @@ export class FloodGuardStack extends Stack {
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboardName}`,
     });
     new CfnOutput(this, 'AllowListBucketName', { description: 'Bucket holding the allow list', value: bucket });
-    new CfnOutput(this, 'AllowListKey', { description: 'Object key of the allow list (one IP or CIDR per line, # comments)', value: config.allowListKey });
+    new CfnOutput(this, 'AllowListKey', {
+      description: 'Object key of the allow list (one IP or CIDR per line, # comments)',
+      value: config.allowListKey,
+    });
     new CfnOutput(this, 'AllowListEditCommand', {
       description: 'Upload an edited allow list (versioned: earlier versions stay restorable)',
       value: `aws s3 cp allow-list.txt s3://${bucket}/${config.allowListKey}`,
     });
-    new CfnOutput(this, 'AnomaliesTopicArn', { description: 'Topic the summarizer publishes verdicts to', value: this.detection.topic.topicArn });
+    new CfnOutput(this, 'AnomaliesTopicArn', {
+      description: 'Topic the summarizer publishes verdicts to',
+      value: this.detection.topic.topicArn,
+    });
     new CfnOutput(this, 'BlueNetworkAclId', { description: 'Stack-owned ACL (blue)', value: this.acls.blue.attrId });
     new CfnOutput(this, 'GreenNetworkAclId', { description: 'Stack-owned ACL (green)', value: this.acls.green.attrId });
-    new CfnOutput(this, 'OriginalNetworkAclId', { description: 'The protected subnets\' own ACL, mirrored and restored', value: this.acls.originalNetworkAclId });
+    new CfnOutput(this, 'OriginalNetworkAclId', {
+      description: "The protected subnets' own ACL, mirrored and restored",
+      value: this.acls.originalNetworkAclId,
+    });
   }
 
   private acknowledgeFindings(): void {
     for (const acl of [this.acls.blue, this.acls.green]) {
-      acknowledge(acl, 'AwsSolutions-VPC3', 'Network ACL deny rules are this product\'s mitigation: these blue/green ACLs mirror the subnets\' own rules after the deny rules.');
+      acknowledge(
+        acl,
+        'AwsSolutions-VPC3',
+        "Network ACL deny rules are this product's mitigation: these blue/green ACLs mirror the subnets' own rules after the deny rules.",
+      );
     }
   }
 }

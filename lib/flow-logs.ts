@@ -51,7 +51,7 @@ export class FlowLogs extends Construct {
   private deliveryRole(): iam.Role {
     const stack = Stack.of(this);
     return new iam.Role(this, 'DeliveryRole', {
-      description: 'Lets VPC Flow Logs write the protected subnets\' flow logs to their log group',
+      description: "Lets VPC Flow Logs write the protected subnets' flow logs to their log group",
       assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com').withConditions({
         StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
         ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }) },

@@ -115,9 +115,7 @@ export class Mitigation extends Construct {
       maxEventAge: Duration.minutes(10),
       onFailure: new QueueArnDestination(this.deadLetterQueue),
     });
-    props.topic.addSubscription(
-      new subscriptions.LambdaSubscription(this.updater.function, { deadLetterQueue: this.deadLetterQueue }),
-    );
+    props.topic.addSubscription(new subscriptions.LambdaSubscription(this.updater.function, { deadLetterQueue: this.deadLetterQueue }));
     this.seedAllowList(props);
     this.grantUpdater(props);
     this.letSnsDeadLetter(props);
@@ -223,7 +221,9 @@ export class Mitigation extends Construct {
         resources: [this.auditLogGroup.logGroupArn],
       }),
     );
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'DeadLetter', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'DeadLetter', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'EncryptDeadLetters',

@@ -86,7 +86,9 @@ export class StackNetworkAcls extends Construct {
       new iam.PolicyStatement({
         sid: 'RecordOriginalAclOnStackAcls',
         actions: ['ec2:CreateTags'],
-        resources: [this.blue, this.green].map((acl) => stack.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: acl.attrId })),
+        resources: [this.blue, this.green].map((acl) =>
+          stack.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: acl.attrId }),
+        ),
         conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ORIGINAL_ACL_TAG] } },
       }),
     );

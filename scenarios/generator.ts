@@ -49,7 +49,7 @@ export function prng(seed: number): () => number {
 
 /** Background sources from documentation-free public-looking ranges, never inside the VPC. */
 export function steadySourceAddress(index: number): string {
-  return `100.${64 + Math.floor(index / 250)}.${index % 250}.${(index * 7) % 250 + 1}`;
+  return `100.${64 + Math.floor(index / 250)}.${index % 250}.${((index * 7) % 250) + 1}`;
 }
 
 export interface ScenarioRecord extends FlowRecord {
@@ -67,9 +67,17 @@ export function* scenarioRecords(spec: ScenarioSpec): Generator<ScenarioRecord> 
       // A 60 s aggregation interval: the record starts early in its minute and ends before the next.
       const start = minuteStart + Math.floor(random() * 5);
       return {
-        srcAddr, dstAddr: spec.endpoint, srcPort: 1024 + Math.floor(random() * 60000), dstPort: spec.listenerPort,
-        protocol: spec.listenerProtocol, packets, start, end: start + 50 + Math.floor(random() * 5),
-        action: 'ACCEPT', flowDirection: 'ingress', ...extra,
+        srcAddr,
+        dstAddr: spec.endpoint,
+        srcPort: 1024 + Math.floor(random() * 60000),
+        dstPort: spec.listenerPort,
+        protocol: spec.listenerProtocol,
+        packets,
+        start,
+        end: start + 50 + Math.floor(random() * 5),
+        action: 'ACCEPT',
+        flowDirection: 'ingress',
+        ...extra,
       };
     };
     for (let i = 0; i < spec.steadySources; i++) {

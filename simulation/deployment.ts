@@ -107,7 +107,11 @@ export class SimulatedDeployment {
   readonly applied: AnomalyMessage[] = [];
   private clockMs: number;
 
-  private constructor(spec: DeploymentSpec, readonly timestream: TimestreamStandIn, clock: { ms: number }) {
+  private constructor(
+    spec: DeploymentSpec,
+    readonly timestream: TimestreamStandIn,
+    clock: { ms: number },
+  ) {
     this.clockMs = clock.ms;
     const now = () => this.clockMs;
     this.insights = new LogsInsightsStandIn({ now });
@@ -119,7 +123,12 @@ export class SimulatedDeployment {
     this.originalAclId = this.ec2.defaultNetworkAclId(this.vpcId);
     const blue = this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-blue' });
     const green = this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-green' });
-    const names = { flowLogs: '/flood-guard/flow-logs', audit: '/flood-guard/audit', topic: `arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies`, bucket: 'flood-guard-allow-list' };
+    const names = {
+      flowLogs: '/flood-guard/flow-logs',
+      audit: '/flood-guard/audit',
+      topic: `arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies`,
+      bucket: 'flood-guard-allow-list',
+    };
     this.insights.createLogGroup(names.flowLogs);
     this.logStreams.createLogGroup(names.audit);
     this.sns.createTopic(names.topic);
@@ -128,16 +137,35 @@ export class SimulatedDeployment {
     timestream.createTable('flood_guard', 'packet_bins');
     const common = { VPC_ID: this.vpcId, VPC_CIDRS: spec.vpcCidrs.join(','), POWERTOOLS_METRICS_NAMESPACE: 'AutoNACL' };
     this.summarizerEnv = {
-      ...common, FLOW_LOG_GROUP_NAME: names.flowLogs, LISTENER_PORT: String(spec.listenerPort), LISTENER_PROTOCOL: String(spec.listenerProtocol),
-      MIN_ZSCORE: String(spec.minZScore ?? 3), MIN_PACKETS_PER_BIN: String(spec.minPacketsPerBin ?? 12_000), WINDOW_MINUTES: String(spec.windowMinutes ?? 60),
-      REQUERY_MINUTES: String(spec.requeryMinutes ?? 10), MAX_ANOMALIES: String(spec.maxAnomalies ?? 100), TIMESTREAM_DATABASE: 'flood_guard',
-      TIMESTREAM_TABLE: 'packet_bins', ANOMALIES_TOPIC_ARN: names.topic, POWERTOOLS_SERVICE_NAME: 'summarizer',
+      ...common,
+      FLOW_LOG_GROUP_NAME: names.flowLogs,
+      LISTENER_PORT: String(spec.listenerPort),
+      LISTENER_PROTOCOL: String(spec.listenerProtocol),
+      MIN_ZSCORE: String(spec.minZScore ?? 3),
+      MIN_PACKETS_PER_BIN: String(spec.minPacketsPerBin ?? 12_000),
+      WINDOW_MINUTES: String(spec.windowMinutes ?? 60),
+      REQUERY_MINUTES: String(spec.requeryMinutes ?? 10),
+      MAX_ANOMALIES: String(spec.maxAnomalies ?? 100),
+      TIMESTREAM_DATABASE: 'flood_guard',
+      TIMESTREAM_TABLE: 'packet_bins',
+      ANOMALIES_TOPIC_ARN: names.topic,
+      POWERTOOLS_SERVICE_NAME: 'summarizer',
     };
     this.updaterEnv = {
-      ...common, SUBNET_IDS: this.subnetIds.join(','), ORIGINAL_NACL_ID: this.originalAclId, BLUE_NACL_ID: blue, GREEN_NACL_ID: green,
-      NACL_RULE_LIMIT: String(ruleLimit), NACL_RULE_NETWORK_MASK: String(spec.naclMask ?? 32), NACL_RULE_NETWORK_MASK_IPV6: String(spec.naclMaskIpv6 ?? 128),
-      MAX_NEW_BLOCKS_PER_RUN: String(spec.maxNewBlocksPerRun ?? DEFAULT_BLOCK_CAPS.newPerRun), MAX_BLOCKED_NETWORKS: String(spec.maxBlockedNetworks ?? DEFAULT_BLOCK_CAPS.total),
-      ALLOW_LIST_BUCKET: names.bucket, ALLOW_LIST_KEY: 'allow-list.txt', AUDIT_LOG_GROUP_NAME: names.audit, POWERTOOLS_SERVICE_NAME: 'nacl-updater',
+      ...common,
+      SUBNET_IDS: this.subnetIds.join(','),
+      ORIGINAL_NACL_ID: this.originalAclId,
+      BLUE_NACL_ID: blue,
+      GREEN_NACL_ID: green,
+      NACL_RULE_LIMIT: String(ruleLimit),
+      NACL_RULE_NETWORK_MASK: String(spec.naclMask ?? 32),
+      NACL_RULE_NETWORK_MASK_IPV6: String(spec.naclMaskIpv6 ?? 128),
+      MAX_NEW_BLOCKS_PER_RUN: String(spec.maxNewBlocksPerRun ?? DEFAULT_BLOCK_CAPS.newPerRun),
+      MAX_BLOCKED_NETWORKS: String(spec.maxBlockedNetworks ?? DEFAULT_BLOCK_CAPS.total),
+      ALLOW_LIST_BUCKET: names.bucket,
+      ALLOW_LIST_KEY: 'allow-list.txt',
+      AUDIT_LOG_GROUP_NAME: names.audit,
+      POWERTOOLS_SERVICE_NAME: 'nacl-updater',
     };
     this.summarizer = this.buildSummarizer();
     this.updater = this.buildUpdater();
@@ -242,10 +270,16 @@ export class SimulatedDeployment {
     return createSummarizer({
       config,
       logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), [
-        [StartQueryCommand, this.insights.startQuery], [GetQueryResultsCommand, this.insights.getQueryResults], [StopQueryCommand, this.insights.stopQuery],
+        [StartQueryCommand, this.insights.startQuery],
+        [GetQueryResultsCommand, this.insights.getQueryResults],
+        [StopQueryCommand, this.insights.stopQuery],
       ]),
-      timestreamWrite: this.client(new TimestreamWriteClient({ region: REGION, credentials }), [[WriteRecordsCommand, (input) => this.timestream.writeRecords(input)]]),
-      timestreamQuery: this.client(new TimestreamQueryClient({ region: REGION, credentials }), [[QueryCommand, (input) => this.timestream.query(input)]]),
+      timestreamWrite: this.client(new TimestreamWriteClient({ region: REGION, credentials }), [
+        [WriteRecordsCommand, (input) => this.timestream.writeRecords(input)],
+      ]),
+      timestreamQuery: this.client(new TimestreamQueryClient({ region: REGION, credentials }), [
+        [QueryCommand, (input) => this.timestream.query(input)],
+      ]),
       sns: this.client(new SNSClient({ region: REGION, credentials }), [[PublishCommand, this.sns.publish]]),
       now: () => this.now(),
       sleep: this.sleep,
@@ -260,13 +294,18 @@ export class SimulatedDeployment {
     return createUpdater({
       config,
       ec2: this.client(new EC2Client({ region: REGION, credentials }), [
-        [DescribeNetworkAclsCommand, ec2.describeNetworkAcls], [DescribeVpcsCommand, ec2.describeVpcs], [CreateNetworkAclEntryCommand, ec2.createNetworkAclEntry],
-        [ReplaceNetworkAclEntryCommand, ec2.replaceNetworkAclEntry], [DeleteNetworkAclEntryCommand, ec2.deleteNetworkAclEntry],
-        [ReplaceNetworkAclAssociationCommand, ec2.replaceNetworkAclAssociation], [CreateTagsCommand, ec2.createTags],
+        [DescribeNetworkAclsCommand, ec2.describeNetworkAcls],
+        [DescribeVpcsCommand, ec2.describeVpcs],
+        [CreateNetworkAclEntryCommand, ec2.createNetworkAclEntry],
+        [ReplaceNetworkAclEntryCommand, ec2.replaceNetworkAclEntry],
+        [DeleteNetworkAclEntryCommand, ec2.deleteNetworkAclEntry],
+        [ReplaceNetworkAclAssociationCommand, ec2.replaceNetworkAclAssociation],
+        [CreateTagsCommand, ec2.createTags],
       ]),
       s3: this.client(new S3Client({ region: REGION, credentials }), [[GetObjectCommand, this.s3.getObject]]),
       logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), [
-        [CreateLogStreamCommand, this.logStreams.createLogStream], [PutLogEventsCommand, this.logStreams.putLogEvents],
+        [CreateLogStreamCommand, this.logStreams.createLogStream],
+        [PutLogEventsCommand, this.logStreams.putLogEvents],
       ]),
       now: () => this.now(),
       sleep: this.sleep,

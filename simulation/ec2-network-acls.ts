@@ -158,7 +158,11 @@ export class Ec2NetworkAclStandIn {
   associateVpcCidr(vpcId: string, cidr: string): void {
     const network = parseNetwork(cidr);
     if (!network) throw new Error(`stand-in set-up: invalid CIDR ${cidr}`);
-    this.requireVpc(vpcId).cidrs.push({ cidr: cidrText(network), family: network.family, associationId: this.nextId(network.family === 'ipv4' ? 'vpc-cidr-assoc' : 'vpc-cidr-assoc-v6') });
+    this.requireVpc(vpcId).cidrs.push({
+      cidr: cidrText(network),
+      family: network.family,
+      associationId: this.nextId(network.family === 'ipv4' ? 'vpc-cidr-assoc' : 'vpc-cidr-assoc-v6'),
+    });
   }
 
   /** Creates a subnet, associated with the VPC's default network ACL as AWS does. */
@@ -240,7 +244,9 @@ export class Ec2NetworkAclStandIn {
     for (const id of input.NetworkAclIds ?? []) {
       if (!this.acls.has(id)) throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${id}' does not exist`);
     }
-    const matching = [...this.acls.values()].filter((acl) => (input.NetworkAclIds?.length ? input.NetworkAclIds.includes(acl.id) : true) && this.matchesFilters(acl, input.Filters ?? []));
+    const matching = [...this.acls.values()].filter(
+      (acl) => (input.NetworkAclIds?.length ? input.NetworkAclIds.includes(acl.id) : true) && this.matchesFilters(acl, input.Filters ?? []),
+    );
     const key = JSON.stringify({ ids: input.NetworkAclIds ?? [], filters: input.Filters ?? [], max: input.MaxResults ?? null });
     let offset = 0;
     if (input.NextToken !== undefined) {
@@ -275,7 +281,8 @@ export class Ec2NetworkAclStandIn {
     const acl = this.requireAclForWrite(input.NetworkAclId);
     const entry = validEntry(input);
     const index = acl.entries.findIndex((e) => e.egress === entry.egress && e.ruleNumber === entry.ruleNumber);
-    if (index === -1) throw ec2Error('InvalidNetworkAclEntry.NotFound', `The network ACL entry identified by ${entry.ruleNumber} does not exist.`);
+    if (index === -1)
+      throw ec2Error('InvalidNetworkAclEntry.NotFound', `The network ACL entry identified by ${entry.ruleNumber} does not exist.`);
     this.checkQuota(acl, entry, acl.entries[index]);
     acl.entries[index] = entry;
     return { $metadata: { httpStatusCode: 200 } };
@@ -287,18 +294,22 @@ export class Ec2NetworkAclStandIn {
     if (input.Egress === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter egress');
     const ruleNumber = validRuleNumber(input.RuleNumber);
     const index = acl.entries.findIndex((e) => e.egress === input.Egress && e.ruleNumber === ruleNumber);
-    if (index === -1) throw ec2Error('InvalidNetworkAclEntry.NotFound', `The network ACL entry identified by ${ruleNumber} does not exist.`);
+    if (index === -1)
+      throw ec2Error('InvalidNetworkAclEntry.NotFound', `The network ACL entry identified by ${ruleNumber} does not exist.`);
     acl.entries.splice(index, 1);
     return { $metadata: { httpStatusCode: 200 } };
   };
 
-  readonly replaceNetworkAclAssociation = async (input: ReplaceNetworkAclAssociationCommandInput): Promise<ReplaceNetworkAclAssociationCommandOutput> => {
+  readonly replaceNetworkAclAssociation = async (
+    input: ReplaceNetworkAclAssociationCommandInput,
+  ): Promise<ReplaceNetworkAclAssociationCommandOutput> => {
     this.begin('ReplaceNetworkAclAssociation', input);
     const subnet = [...this.subnets.values()].find((s) => s.associationId === input.AssociationId);
     if (!subnet) throw ec2Error('InvalidAssociationID.NotFound', `The association ID '${input.AssociationId}' does not exist`);
     const acl = this.acls.get(input.NetworkAclId ?? '');
     if (!acl) throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${input.NetworkAclId}' does not exist`);
-    if (acl.vpcId !== subnet.vpcId) throw ec2Error('InvalidParameterValue', `Network ACL ${acl.id} and subnet ${subnet.id} belong to different VPCs`);
+    if (acl.vpcId !== subnet.vpcId)
+      throw ec2Error('InvalidParameterValue', `Network ACL ${acl.id} and subnet ${subnet.id} belong to different VPCs`);
     subnet.aclId = acl.id;
     subnet.associationId = this.nextId('aclassoc');
     return { NewAssociationId: subnet.associationId, $metadata: { httpStatusCode: 200 } };
@@ -314,13 +325,15 @@ export class Ec2NetworkAclStandIn {
       return acl;
     });
     for (const tag of input.Tags ?? []) {
-      if (!tag.Key || tag.Key.length > 128 || tag.Key.startsWith('aws:')) throw ec2Error('InvalidParameterValue', `Tag key '${tag.Key}' is not valid`);
+      if (!tag.Key || tag.Key.length > 128 || tag.Key.startsWith('aws:'))
+        throw ec2Error('InvalidParameterValue', `Tag key '${tag.Key}' is not valid`);
       if ((tag.Value ?? '').length > 256) throw ec2Error('InvalidParameterValue', 'Tag value exceeds 256 characters');
     }
     for (const acl of targets) {
       const next = new Map(acl.tags);
       for (const tag of input.Tags ?? []) next.set(tag.Key!, tag.Value ?? '');
-      if (next.size > MAX_TAGS_PER_RESOURCE) throw ec2Error('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS_PER_RESOURCE}) would be exceeded`);
+      if (next.size > MAX_TAGS_PER_RESOURCE)
+        throw ec2Error('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS_PER_RESOURCE}) would be exceeded`);
     }
     for (const acl of targets) for (const tag of input.Tags ?? []) acl.tags.set(tag.Key!, tag.Value ?? '');
     return { $metadata: { httpStatusCode: 200 } };
@@ -344,8 +357,16 @@ export class Ec2NetworkAclStandIn {
           OwnerId: this.ownerId,
           State: 'available',
           CidrBlock: ipv4[0]?.cidr,
-          CidrBlockAssociationSet: ipv4.map((c) => ({ AssociationId: c.associationId, CidrBlock: c.cidr, CidrBlockState: { State: 'associated' } })),
-          Ipv6CidrBlockAssociationSet: ipv6.map((c) => ({ AssociationId: c.associationId, Ipv6CidrBlock: c.cidr, Ipv6CidrBlockState: { State: 'associated' } })),
+          CidrBlockAssociationSet: ipv4.map((c) => ({
+            AssociationId: c.associationId,
+            CidrBlock: c.cidr,
+            CidrBlockState: { State: 'associated' },
+          })),
+          Ipv6CidrBlockAssociationSet: ipv6.map((c) => ({
+            AssociationId: c.associationId,
+            Ipv6CidrBlock: c.cidr,
+            Ipv6CidrBlockState: { State: 'associated' },
+          })),
         };
       }),
     };
@@ -416,7 +437,10 @@ export class Ec2NetworkAclStandIn {
     const family = familyOf(entry);
     const sameSlot = acl.entries.filter((e) => e.egress === entry.egress && familyOf(e) === family && e !== replacing).length;
     if (sameSlot + 1 > this.ruleLimit) {
-      throw ec2Error('NetworkAclEntryLimitExceeded', `The maximum number of entries (${this.ruleLimit}) for this network ACL has been reached for ${family} ${entry.egress ? 'egress' : 'ingress'} rules.`);
+      throw ec2Error(
+        'NetworkAclEntryLimitExceeded',
+        `The maximum number of entries (${this.ruleLimit}) for this network ACL has been reached for ${family} ${entry.egress ? 'egress' : 'ingress'} rules.`,
+      );
     }
   }
 
@@ -487,7 +511,10 @@ function toSdkEntry(entry: Entry): NetworkAclEntry {
 function validRuleNumber(ruleNumber: number | undefined): number {
   if (ruleNumber === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter ruleNumber');
   if (!Number.isInteger(ruleNumber) || ruleNumber < MIN_RULE_NUMBER || ruleNumber > MAX_RULE_NUMBER) {
-    throw ec2Error('InvalidParameterValue', `Value (${ruleNumber}) for parameter ruleNumber is invalid. Rule number must be between ${MIN_RULE_NUMBER} and ${MAX_RULE_NUMBER}.`);
+    throw ec2Error(
+      'InvalidParameterValue',
+      `Value (${ruleNumber}) for parameter ruleNumber is invalid. Rule number must be between ${MIN_RULE_NUMBER} and ${MAX_RULE_NUMBER}.`,
+    );
   }
   return ruleNumber;
 }
@@ -496,26 +523,32 @@ function validRuleNumber(ruleNumber: number | undefined): number {
 function validEntry(input: CreateNetworkAclEntryCommandInput): Entry {
   const ruleNumber = validRuleNumber(input.RuleNumber);
   if (input.Egress === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter egress');
-  if (input.RuleAction !== 'allow' && input.RuleAction !== 'deny') throw ec2Error('InvalidParameterValue', `Invalid value '${input.RuleAction}' for ruleAction`);
+  if (input.RuleAction !== 'allow' && input.RuleAction !== 'deny')
+    throw ec2Error('InvalidParameterValue', `Invalid value '${input.RuleAction}' for ruleAction`);
   const protocol = validProtocol(input.Protocol);
   const hasV4 = input.CidrBlock !== undefined;
   const hasV6 = input.Ipv6CidrBlock !== undefined;
-  if (hasV4 === hasV6) throw ec2Error(hasV4 ? 'InvalidParameterCombination' : 'MissingParameter', 'Specify exactly one of cidrBlock and ipv6CidrBlock');
+  if (hasV4 === hasV6)
+    throw ec2Error(hasV4 ? 'InvalidParameterCombination' : 'MissingParameter', 'Specify exactly one of cidrBlock and ipv6CidrBlock');
   const family: AddressFamily = hasV4 ? 'ipv4' : 'ipv6';
   const network = parseNetwork((hasV4 ? input.CidrBlock : input.Ipv6CidrBlock)!, { allowHostBits: true });
-  if (!network || network.family !== family) throw ec2Error('InvalidParameterValue', `Invalid ${family} CIDR '${input.CidrBlock ?? input.Ipv6CidrBlock}'`);
+  if (!network || network.family !== family)
+    throw ec2Error('InvalidParameterValue', `Invalid ${family} CIDR '${input.CidrBlock ?? input.Ipv6CidrBlock}'`);
   const entry: Entry = { ruleNumber, egress: input.Egress, protocol, ruleAction: input.RuleAction };
   if (family === 'ipv4') entry.cidrBlock = cidrText(network);
   else entry.ipv6CidrBlock = cidrText(network);
   if (protocol === '6' || protocol === '17') {
     const range = input.PortRange;
-    if (range?.From === undefined || range.To === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter portRange for TCP and UDP rules');
-    if (range.From < 0 || range.To > 65535 || range.From > range.To) throw ec2Error('InvalidParameterValue', `Invalid port range ${range.From}-${range.To}`);
+    if (range?.From === undefined || range.To === undefined)
+      throw ec2Error('MissingParameter', 'The request must contain the parameter portRange for TCP and UDP rules');
+    if (range.From < 0 || range.To > 65535 || range.From > range.To)
+      throw ec2Error('InvalidParameterValue', `Invalid port range ${range.From}-${range.To}`);
     entry.portRange = { from: range.From, to: range.To };
   }
   if (protocol === '1' || (protocol === '58' && family === 'ipv6')) {
     const icmp = input.IcmpTypeCode;
-    if (icmp?.Type === undefined || icmp.Code === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter icmpTypeCode for ICMP rules');
+    if (icmp?.Type === undefined || icmp.Code === undefined)
+      throw ec2Error('MissingParameter', 'The request must contain the parameter icmpTypeCode for ICMP rules');
     entry.icmpTypeCode = { type: icmp.Type, code: icmp.Code };
   }
   return entry;

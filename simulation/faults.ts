@@ -19,7 +19,8 @@ interface Rule {
 
 export class FaultInjector {
   private readonly rules: Rule[] = [];
-  private readonly observers: { command: CommandClass | undefined; observe: (command: string, input: unknown, output: unknown) => void }[] = [];
+  private readonly observers: { command: CommandClass | undefined; observe: (command: string, input: unknown, output: unknown) => void }[] =
+    [];
   /** Calls a fault answered, per command name. */
   readonly fired = new Map<string, number>();
 

@@ -20,7 +20,13 @@ export class CapturingLogger extends Logger {
   }
 
   private record(level: CapturedLog['level'], input: unknown, extra: unknown[]): void {
-    this.sink.push({ at: this.now(), source: 'summarizer', level, message: typeof input === 'string' ? input : JSON.stringify(input), attributes: extra });
+    this.sink.push({
+      at: this.now(),
+      source: 'summarizer',
+      level,
+      message: typeof input === 'string' ? input : JSON.stringify(input),
+      attributes: extra,
+    });
   }
 
   override debug(input: Parameters<Logger['debug']>[0], ...extra: unknown[]): void {

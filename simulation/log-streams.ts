@@ -37,7 +37,8 @@ export class LogStreamsStandIn {
   readonly createLogStream = async (input: CreateLogStreamCommandInput) => {
     const group = this.requireGroup(input.logGroupName);
     const name = input.logStreamName ?? '';
-    if (name.length < 1 || name.length > 512 || /[:*]/.test(name)) throw new InvalidParameterException({ message: `invalid log stream name ${JSON.stringify(name)}`, ...metadata });
+    if (name.length < 1 || name.length > 512 || /[:*]/.test(name))
+      throw new InvalidParameterException({ message: `invalid log stream name ${JSON.stringify(name)}`, ...metadata });
     if (group.has(name)) throw new ResourceAlreadyExistsException({ message: 'The specified log stream already exists', ...metadata });
     group.set(name, []);
     return { $metadata: { httpStatusCode: 200 } };
@@ -47,12 +48,17 @@ export class LogStreamsStandIn {
     const stream = this.requireGroup(input.logGroupName).get(input.logStreamName ?? '');
     if (!stream) throw new ResourceNotFoundException({ message: 'The specified log stream does not exist.', ...metadata });
     const events = input.logEvents ?? [];
-    if (events.length < 1 || events.length > MAX_EVENTS) throw new InvalidParameterException({ message: `logEvents must hold 1-${MAX_EVENTS} events`, ...metadata });
+    if (events.length < 1 || events.length > MAX_EVENTS)
+      throw new InvalidParameterException({ message: `logEvents must hold 1-${MAX_EVENTS} events`, ...metadata });
     const bytes = events.reduce((sum, e) => sum + Buffer.byteLength(e.message ?? '', 'utf8') + EVENT_OVERHEAD_BYTES, 0);
-    if (bytes > MAX_BATCH_BYTES) throw new InvalidParameterException({ message: `batch of ${bytes} bytes exceeds ${MAX_BATCH_BYTES}`, ...metadata });
+    if (bytes > MAX_BATCH_BYTES)
+      throw new InvalidParameterException({ message: `batch of ${bytes} bytes exceeds ${MAX_BATCH_BYTES}`, ...metadata });
     for (let i = 1; i < events.length; i++) {
       if ((events[i]?.timestamp ?? 0) < (events[i - 1]?.timestamp ?? 0)) {
-        throw new InvalidParameterException({ message: 'Log events in a single PutLogEvents request must be in chronological order.', ...metadata });
+        throw new InvalidParameterException({
+          message: 'Log events in a single PutLogEvents request must be in chronological order.',
+          ...metadata,
+        });
       }
     }
     if ((events.at(-1)?.timestamp ?? 0) - (events[0]?.timestamp ?? 0) > MAX_SPAN_MS) {

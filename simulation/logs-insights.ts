@@ -60,8 +60,7 @@ type Value = string | number | undefined;
 type Row = Map<string, Value>;
 
 type Condition =
-  | { kind: 'equals'; field: string; value: string | number }
-  | { kind: 'inSubnet'; field: string; network: Network; negated: boolean };
+  { kind: 'equals'; field: string; value: string | number } | { kind: 'inSubnet'; field: string; network: Network; negated: boolean };
 
 type Projection = { name: string; expr: { kind: 'field'; field: string } | { kind: 'millisDiff'; left: string; right: string } };
 /** `times` makes `sum(a * b)`: an aggregate over a product of two fields (used as a sum of squares). */
@@ -85,13 +84,20 @@ const STRING = '"((?:[^"\\\\]|\\\\.)*)"';
 function parseCommand(text: string): Command {
   const [, verb = '', rest = ''] = /^(\w+)\s+([\s\S]*)$/.exec(text.trim()) ?? [];
   switch (verb) {
-    case 'parse': return parseParse(rest);
-    case 'filter': return { kind: 'filter', conditions: rest.split(/\s+and\s+/).map(parseCondition) };
-    case 'fields': return { kind: 'fields', projections: splitList(rest).map(parseProjection) };
-    case 'stats': return parseStats(rest);
-    case 'sort': return parseSort(rest);
-    case 'limit': return parseLimit(rest);
-    default: throw malformed(`unknown command "${text.trim().split(/\s/)[0]}"`);
+    case 'parse':
+      return parseParse(rest);
+    case 'filter':
+      return { kind: 'filter', conditions: rest.split(/\s+and\s+/).map(parseCondition) };
+    case 'fields':
+      return { kind: 'fields', projections: splitList(rest).map(parseProjection) };
+    case 'stats':
+      return parseStats(rest);
+    case 'sort':
+      return parseSort(rest);
+    case 'limit':
+      return parseLimit(rest);
+    default:
+      throw malformed(`unknown command "${text.trim().split(/\s/)[0]}"`);
   }
 }
 
@@ -110,7 +116,9 @@ function parseParse(rest: string): Command {
   if (pieces.length - 1 !== names.length) throw malformed(`parse pattern has ${pieces.length - 1} globs for ${names.length} names`);
   // Each glob matches lazily up to the next literal; the last one takes the rest of the line.
   const escaped = pieces.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const pattern = new RegExp(`^${escaped.map((p, i) => p + (i < names.length ? (i === names.length - 1 ? '(.*)' : '(.*?)') : '')).join('')}$`);
+  const pattern = new RegExp(
+    `^${escaped.map((p, i) => p + (i < names.length ? (i === names.length - 1 ? '(.*)' : '(.*?)') : '')).join('')}$`,
+  );
   return { kind: 'parse', source, pattern, names };
 }
 
@@ -179,7 +187,10 @@ export function parseInsightsQuery(query: string): Command[] {
     } else current += c;
   }
   parts.push(current);
-  const commands = parts.map((p) => p.trim()).filter((p) => p !== '').map(parseCommand);
+  const commands = parts
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map(parseCommand);
   if (commands.length === 0) throw malformed('empty query');
   checkStatsRules(commands);
   return commands;
@@ -188,12 +199,18 @@ export function parseInsightsQuery(query: string): Command[] {
 /** Fields a command reads (for the two-stats rule). */
 function fieldsRead(command: Command): string[] {
   switch (command.kind) {
-    case 'parse': return [command.source];
-    case 'filter': return command.conditions.map((c) => c.field);
-    case 'fields': return command.projections.flatMap((p) => (p.expr.kind === 'field' ? [p.expr.field] : [p.expr.left, p.expr.right]));
-    case 'stats': return [...command.by, ...command.aggregates.flatMap((a) => [a.field, a.times].filter((f): f is string => f !== undefined))];
-    case 'sort': return [command.field];
-    case 'limit': return [];
+    case 'parse':
+      return [command.source];
+    case 'filter':
+      return command.conditions.map((c) => c.field);
+    case 'fields':
+      return command.projections.flatMap((p) => (p.expr.kind === 'field' ? [p.expr.field] : [p.expr.left, p.expr.right]));
+    case 'stats':
+      return [...command.by, ...command.aggregates.flatMap((a) => [a.field, a.times].filter((f): f is string => f !== undefined))];
+    case 'sort':
+      return [command.field];
+    case 'limit':
+      return [];
   }
 }
 
@@ -292,7 +309,8 @@ function aggregate(rows: readonly Row[], commands: Extract<Command, { kind: 'sta
 }
 
 function applyAggregate(agg: Aggregate, rows: readonly Row[]): number | undefined {
-  if (agg.fn === 'count') return agg.field === undefined ? rows.length : rows.filter((r) => r.get(agg.field as string) !== undefined).length;
+  if (agg.fn === 'count')
+    return agg.field === undefined ? rows.length : rows.filter((r) => r.get(agg.field as string) !== undefined).length;
   const values = rows
     .map((r) => {
       const value = numeric(r.get(agg.field as string));
@@ -325,7 +343,11 @@ interface Execution {
 function execute(commands: readonly Command[], events: readonly LogEvent[]): Execution {
   const eventOf = new Map<Row, LogEvent>();
   let rows: Row[] = events.map((e) => {
-    const row = new Map<string, Value>([['@message', e.message], ['@timestamp', e.timestamp], ['@ingestionTime', e.ingestionTime]]);
+    const row = new Map<string, Value>([
+      ['@message', e.message],
+      ['@timestamp', e.timestamp],
+      ['@ingestionTime', e.ingestionTime],
+    ]);
     eventOf.set(row, e);
     return row;
   });
@@ -339,9 +361,10 @@ function execute(commands: readonly Command[], events: readonly LogEvent[]): Exe
           const event = eventOf.get(row);
           const text = String(row.get(command.source) ?? '');
           // Only the raw message is memoised per event; a parse of a derived field is computed.
-          const fields = event && command.source === '@message'
-            ? parsedFields(event, command, text)
-            : command.names.map((_, i) => command.pattern.exec(text)?.[i + 1]);
+          const fields =
+            event && command.source === '@message'
+              ? parsedFields(event, command, text)
+              : command.names.map((_, i) => command.pattern.exec(text)?.[i + 1]);
           command.names.forEach((name, i) => row.set(name, fields[i]));
         }
         break;
@@ -446,7 +469,10 @@ export class LogsInsightsStandIn {
       throw new InvalidParameterException({ message: 'startTime, endTime and queryString are required', ...metadata });
     }
     if (!Number.isInteger(startTime) || !Number.isInteger(endTime) || startTime < 0 || endTime < startTime) {
-      throw new InvalidParameterException({ message: `invalid time range ${startTime}..${endTime} (epoch seconds, start <= end)`, ...metadata });
+      throw new InvalidParameterException({
+        message: `invalid time range ${startTime}..${endTime} (epoch seconds, start <= end)`,
+        ...metadata,
+      });
     }
     if (queryString.length === 0 || queryString.length > MAX_QUERY_LENGTH) {
       throw new InvalidParameterException({ message: `queryString length must be 1-${MAX_QUERY_LENGTH}`, ...metadata });
@@ -457,12 +483,21 @@ export class LogsInsightsStandIn {
     const commands = parseInsightsQuery(queryString);
     if (input.limit !== undefined) commands.push({ kind: 'limit', count: input.limit });
     if (this.runningQueries() >= this.maxConcurrent) {
-      throw new LimitExceededException({ message: `you already have ${this.maxConcurrent} concurrent CloudWatch Logs Insights queries`, ...metadata });
+      throw new LimitExceededException({
+        message: `you already have ${this.maxConcurrent} concurrent CloudWatch Logs Insights queries`,
+        ...metadata,
+      });
     }
     const id = `${(++this.counter).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
     this.queries.set(id, {
-      id, logGroups, startMs: startTime * 1000, endMs: endTime * 1000 + 999, commands,
-      startedAt: this.options.now(), status: 'Scheduled', polls: 0,
+      id,
+      logGroups,
+      startMs: startTime * 1000,
+      endMs: endTime * 1000 + 999,
+      commands,
+      startedAt: this.options.now(),
+      status: 'Scheduled',
+      polls: 0,
     });
     this.startedQueries.push(queryString);
     return { queryId: id, $metadata: { httpStatusCode: 200 } };
@@ -500,8 +535,14 @@ export class LogsInsightsStandIn {
   };
 
   private logGroupsOf(input: StartQueryCommandInput): string[] {
-    const given = [input.logGroupName !== undefined, input.logGroupNames !== undefined, input.logGroupIdentifiers !== undefined].filter(Boolean).length;
-    if (given !== 1) throw new InvalidParameterException({ message: 'exactly one of logGroupName, logGroupNames, logGroupIdentifiers is required', ...metadata });
+    const given = [input.logGroupName !== undefined, input.logGroupNames !== undefined, input.logGroupIdentifiers !== undefined].filter(
+      Boolean,
+    ).length;
+    if (given !== 1)
+      throw new InvalidParameterException({
+        message: 'exactly one of logGroupName, logGroupNames, logGroupIdentifiers is required',
+        ...metadata,
+      });
     const names = input.logGroupName !== undefined ? [input.logGroupName] : [...(input.logGroupNames ?? input.logGroupIdentifiers ?? [])];
     for (const name of names) {
       if (!this.groups.has(name)) throw new ResourceNotFoundException({ message: `Log group '${name}' does not exist`, ...metadata });

@@ -41,7 +41,13 @@ export class SnsStandIn {
       throw new InvalidParameterException({ message: 'Invalid parameter: Message too long', ...metadata });
     }
     const messageId = `00000000-0000-4000-8000-${(++this.counter).toString(16).padStart(12, '0')}`;
-    const message: PublishedMessage = { topicArn: input.TopicArn, messageId, message: input.Message, subject: input.Subject, publishedAt: this.now() };
+    const message: PublishedMessage = {
+      topicArn: input.TopicArn,
+      messageId,
+      message: input.Message,
+      subject: input.Subject,
+      publishedAt: this.now(),
+    };
     this.queue.push(message);
     this.published.push(message);
     return { MessageId: messageId, $metadata: { httpStatusCode: 200 } };

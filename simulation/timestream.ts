@@ -121,13 +121,17 @@ interface CheckedRecord {
 /** Request-level validation: a malformed record fails the whole request, as the API's input validation does. */
 function checkRecord(record: _Record, index: number): CheckedRecord {
   const where = `Records[${index}]`;
-  if (record.MeasureValues !== undefined || record.MeasureValueType === 'MULTI') throw invalid(`${where}: this stand-in stores single BIGINT measures only`);
-  if ((record.MeasureValueType ?? 'DOUBLE') !== 'BIGINT') throw invalid(`${where}: MeasureValueType ${record.MeasureValueType ?? 'DOUBLE (default)'} is not BIGINT`);
+  if (record.MeasureValues !== undefined || record.MeasureValueType === 'MULTI')
+    throw invalid(`${where}: this stand-in stores single BIGINT measures only`);
+  if ((record.MeasureValueType ?? 'DOUBLE') !== 'BIGINT')
+    throw invalid(`${where}: MeasureValueType ${record.MeasureValueType ?? 'DOUBLE (default)'} is not BIGINT`);
   if (!record.MeasureName) throw invalid(`${where}: MeasureName is required`);
-  if (record.MeasureValue === undefined || !/^-?\d+$/.test(record.MeasureValue)) throw invalid(`${where}: MeasureValue ${JSON.stringify(record.MeasureValue)} is not a BIGINT`);
+  if (record.MeasureValue === undefined || !/^-?\d+$/.test(record.MeasureValue))
+    throw invalid(`${where}: MeasureValue ${JSON.stringify(record.MeasureValue)} is not a BIGINT`);
   const value = BigInt(record.MeasureValue);
   if (value < BIGINT_MIN || value > BIGINT_MAX) throw invalid(`${where}: MeasureValue is out of the BIGINT range`);
-  if (record.Time === undefined || !/^\d+$/.test(record.Time)) throw invalid(`${where}: Time ${JSON.stringify(record.Time)} is not an integer timestamp`);
+  if (record.Time === undefined || !/^\d+$/.test(record.Time))
+    throw invalid(`${where}: Time ${JSON.stringify(record.Time)} is not an integer timestamp`);
   const unit = TIME_UNIT_MS[record.TimeUnit ?? 'MILLISECONDS'];
   if (unit === undefined) throw invalid(`${where}: TimeUnit ${record.TimeUnit} is not valid`);
   const timeMs = Math.floor(Number(record.Time) * unit);
@@ -135,7 +139,8 @@ function checkRecord(record: _Record, index: number): CheckedRecord {
   if (!Number.isSafeInteger(version) || version < 1) throw invalid(`${where}: Version must be a positive 64-bit integer`);
   const dimensions: Record<string, string> = {};
   for (const dimension of record.Dimensions ?? []) {
-    if (!dimension.Name || RESERVED_COLUMNS.has(dimension.Name)) throw invalid(`${where}: dimension name ${JSON.stringify(dimension.Name)} is not allowed`);
+    if (!dimension.Name || RESERVED_COLUMNS.has(dimension.Name))
+      throw invalid(`${where}: dimension name ${JSON.stringify(dimension.Name)} is not allowed`);
     if (!dimension.Value) throw invalid(`${where}: dimension ${dimension.Name} has an empty value`);
     if (dimension.Name in dimensions) throw invalid(`${where}: dimension ${dimension.Name} appears twice`);
     dimensions[dimension.Name] = dimension.Value;
@@ -172,7 +177,8 @@ export class TimestreamStandIn {
   createTable(database: string, table: string): void {
     if (!NAME.test(database) || !NAME.test(table)) throw new Error(`invalid Timestream names ${database}.${table}`);
     const key = `${database}\u0000${table}`;
-    if (!this.tables.has(key)) this.tables.set(key, { records: new Map(), dimensionNames: new Set(), pending: new Map(), builtDimensions: undefined });
+    if (!this.tables.has(key))
+      this.tables.set(key, { records: new Map(), dimensionNames: new Set(), pending: new Map(), builtDimensions: undefined });
   }
 
   /** Every stored record of a table, for assertions. */
@@ -194,7 +200,9 @@ export class TimestreamStandIn {
     }
     const records = input.Records ?? [];
     if (records.length < 1 || records.length > MAX_RECORDS_PER_WRITE) {
-      throw invalid(`1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length between 1 and ${MAX_RECORDS_PER_WRITE} (got ${records.length})`);
+      throw invalid(
+        `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length between 1 and ${MAX_RECORDS_PER_WRITE} (got ${records.length})`,
+      );
     }
     const checked = records.map((record, index) => checkRecord(withCommonAttributes(record, input.CommonAttributes), index));
     const rejected: RejectedRecord[] = [];
@@ -211,21 +219,27 @@ export class TimestreamStandIn {
         RejectedRecords: rejected,
       });
     }
-    return { RecordsIngested: { Total: checked.length, MemoryStore: checked.length, MagneticStore: 0 }, $metadata: { httpStatusCode: 200 } };
+    return {
+      RecordsIngested: { Total: checked.length, MemoryStore: checked.length, MagneticStore: 0 },
+      $metadata: { httpStatusCode: 200 },
+    };
   }
 
   private upsert(table: Table, record: CheckedRecord): Omit<RejectedRecord, 'RecordIndex'> | undefined {
     const now = this.options.now();
     const oldest = now - this.options.memoryStoreRetentionHours * 3_600_000;
     if (record.timeMs < oldest || record.timeMs > now + MAX_FUTURE_MS) {
-      return { Reason: `The record timestamp is outside the time range [${new Date(oldest).toISOString()}, ${new Date(now + MAX_FUTURE_MS).toISOString()}) of the memory store.` };
+      return {
+        Reason: `The record timestamp is outside the time range [${new Date(oldest).toISOString()}, ${new Date(now + MAX_FUTURE_MS).toISOString()}) of the memory store.`,
+      };
     }
     const key = recordKey(record.dimensions, record.measureName, record.timeMs);
     const existing = table.records.get(key);
     if (existing && record.version <= existing.version) {
       if (existing.value === record.value) return undefined; // identical retry: nothing to change
       return {
-        Reason: 'A record with the same dimensions, timestamp and measure name but a different measure value already exists with an equal or higher version.',
+        Reason:
+          'A record with the same dimensions, timestamp and measure name but a different measure value already exists with an equal or higher version.',
         ExistingVersion: existing.version,
       };
     }
@@ -249,7 +263,8 @@ export class TimestreamStandIn {
     if (input.MaxRows !== undefined && (!Number.isInteger(input.MaxRows) || input.MaxRows < 1 || input.MaxRows > 1000)) {
       throw queryInvalid('MaxRows must be between 1 and 1000');
     }
-    const [queryId, open] = input.NextToken === undefined ? await this.startQuery(input) : this.resumeQuery(input.NextToken, input.QueryString);
+    const [queryId, open] =
+      input.NextToken === undefined ? await this.startQuery(input) : this.resumeQuery(input.NextToken, input.QueryString);
     return this.nextPage(queryId, open);
   }
 
@@ -302,7 +317,11 @@ export class TimestreamStandIn {
       ColumnInfo: open.columnInfo,
       Rows: rows,
       ...(more ? { NextToken: open.currentToken } : {}),
-      QueryStatus: { ProgressPercentage: more ? (100 * nextOffset) / Math.max(1, open.rows.length) : 100, CumulativeBytesScanned: 0, CumulativeBytesMetered: 0 },
+      QueryStatus: {
+        ProgressPercentage: more ? (100 * nextOffset) / Math.max(1, open.rows.length) : 100,
+        CumulativeBytesScanned: 0,
+        CumulativeBytesMetered: 0,
+      },
       $metadata: { httpStatusCode: 200 },
     };
   }
@@ -342,7 +361,11 @@ export class TimestreamStandIn {
     await this.connection.run('CREATE SCHEMA IF NOT EXISTS "__timestream_stand_in"');
     await this.connection.run(`CREATE OR REPLACE TABLE ${STAGING} AS SELECT * FROM ${qualified} LIMIT 0`);
     await this.append('__timestream_stand_in', 'pending', dimensions, records);
-    const sameKey = [...dimensions.map((d) => `t.${quote(d)} IS NOT DISTINCT FROM p.${quote(d)}`), 't.measure_name = p.measure_name', 't.time = p.time'].join(' AND ');
+    const sameKey = [
+      ...dimensions.map((d) => `t.${quote(d)} IS NOT DISTINCT FROM p.${quote(d)}`),
+      't.measure_name = p.measure_name',
+      't.time = p.time',
+    ].join(' AND ');
     await this.connection.run(`DELETE FROM ${qualified} AS t USING ${STAGING} AS p WHERE ${sameKey}`);
     await this.connection.run(`INSERT INTO ${qualified} SELECT * FROM ${STAGING}`);
   }
@@ -387,7 +410,8 @@ function scalarText(value: unknown, type: ScalarType | undefined): string {
     const n = Number(value);
     return Number.isInteger(n) ? n.toFixed(1) : String(n);
   }
-  if (type === 'TIMESTAMP') return `${String(value).replace('T', ' ').slice(0, 19)}.${String(value).split('.')[1]?.padEnd(9, '0') ?? '000000000'}`;
+  if (type === 'TIMESTAMP')
+    return `${String(value).replace('T', ' ').slice(0, 19)}.${String(value).split('.')[1]?.padEnd(9, '0') ?? '000000000'}`;
   return String(value);
 }
 

@@ -40,7 +40,6 @@ export const DEFAULT_MAX_BLOCKED_NETWORKS = DEFAULT_BLOCK_CAPS.total;
 
 const naclId = text.regex(/^acl-[0-9a-f]{8,17}$/, 'expected a network ACL id like acl-0123456789abcdef0');
 
-
 const subnetList = text.min(1, 'expected at least one subnet id').transform((value, ctx) => {
   const ids = value.split(',').map((id) => id.trim());
   const bad = ids.find((id) => !/^subnet-[0-9a-f]{8,17}$/.test(id));
@@ -95,7 +94,12 @@ export function loadConfig(env: Record<string, string | undefined>): UpdaterConf
     maxBlockedNetworks: e.MAX_BLOCKED_NETWORKS,
     ...(e.NACL_MAX_AGGREGATE_PREFIX === undefined && e.NACL_MAX_AGGREGATE_PREFIX_IPV6 === undefined
       ? {}
-      : { aggregation: { ipv4: e.NACL_MAX_AGGREGATE_PREFIX ?? DEFAULT_MAX_AGGREGATE_PREFIX.ipv4, ipv6: e.NACL_MAX_AGGREGATE_PREFIX_IPV6 ?? DEFAULT_MAX_AGGREGATE_PREFIX.ipv6 } }),
+      : {
+          aggregation: {
+            ipv4: e.NACL_MAX_AGGREGATE_PREFIX ?? DEFAULT_MAX_AGGREGATE_PREFIX.ipv4,
+            ipv6: e.NACL_MAX_AGGREGATE_PREFIX_IPV6 ?? DEFAULT_MAX_AGGREGATE_PREFIX.ipv6,
+          },
+        }),
     allowListBucket: e.ALLOW_LIST_BUCKET,
     allowListKey: e.ALLOW_LIST_KEY,
     auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,

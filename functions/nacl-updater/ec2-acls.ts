@@ -76,16 +76,26 @@ export class AclGateway {
 
   async apply(networkAclId: string, operation: AclOperation): Promise<void> {
     if (operation.kind === 'delete') {
-      await this.retrying(() => this.ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: networkAclId, Egress: operation.egress, RuleNumber: operation.ruleNumber })));
+      await this.retrying(() =>
+        this.ec2.send(
+          new DeleteNetworkAclEntryCommand({ NetworkAclId: networkAclId, Egress: operation.egress, RuleNumber: operation.ruleNumber }),
+        ),
+      );
       return;
     }
     const input = { NetworkAclId: networkAclId, ...entryInput(operation.entry) };
-    await this.retrying(() => (operation.kind === 'create' ? this.ec2.send(new CreateNetworkAclEntryCommand(input)) : this.ec2.send(new ReplaceNetworkAclEntryCommand(input))));
+    await this.retrying(() =>
+      operation.kind === 'create'
+        ? this.ec2.send(new CreateNetworkAclEntryCommand(input))
+        : this.ec2.send(new ReplaceNetworkAclEntryCommand(input)),
+    );
   }
 
   /** Moves a subnet to another ACL; returns the NEW association id (the old one is gone). */
   async replaceAssociation(associationId: string, networkAclId: string): Promise<string> {
-    const output = await this.retrying(() => this.ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: networkAclId })));
+    const output = await this.retrying(() =>
+      this.ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: networkAclId })),
+    );
     if (!output.NewAssociationId) throw new Error(`ReplaceNetworkAclAssociation returned no new association id for ${associationId}`);
     return output.NewAssociationId;
   }
@@ -144,8 +154,12 @@ function fromSdkEntry(entry: NetworkAclEntry): AclEntry {
     ruleAction: entry.RuleAction === 'allow' ? 'allow' : 'deny',
     ...(entry.CidrBlock !== undefined ? { cidrBlock: entry.CidrBlock } : {}),
     ...(entry.Ipv6CidrBlock !== undefined ? { ipv6CidrBlock: entry.Ipv6CidrBlock } : {}),
-    ...(entry.PortRange?.From !== undefined && entry.PortRange.To !== undefined ? { portRange: { from: entry.PortRange.From, to: entry.PortRange.To } } : {}),
-    ...(entry.IcmpTypeCode?.Type !== undefined && entry.IcmpTypeCode.Code !== undefined ? { icmpTypeCode: { type: entry.IcmpTypeCode.Type, code: entry.IcmpTypeCode.Code } } : {}),
+    ...(entry.PortRange?.From !== undefined && entry.PortRange.To !== undefined
+      ? { portRange: { from: entry.PortRange.From, to: entry.PortRange.To } }
+      : {}),
+    ...(entry.IcmpTypeCode?.Type !== undefined && entry.IcmpTypeCode.Code !== undefined
+      ? { icmpTypeCode: { type: entry.IcmpTypeCode.Type, code: entry.IcmpTypeCode.Code } }
+      : {}),
   };
 }
 

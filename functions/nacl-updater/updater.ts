@@ -4,7 +4,18 @@ import type { AllowList } from '../../core/allow-list';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
 import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
 import { selectBlocks, type BlockRule, type Selection } from '../../core/block-selection';
-import { DEFAULT_RULE_NUMBER_IPV4, DEFAULT_RULE_NUMBER_IPV6, denyCapacity, denyNetworksOf, desiredEntries, diffEntries, entryFamily, entryNetwork, isStackDenyRule, type AclEntry } from '../../core/nacl-plan';
+import {
+  DEFAULT_RULE_NUMBER_IPV4,
+  DEFAULT_RULE_NUMBER_IPV6,
+  denyCapacity,
+  denyNetworksOf,
+  desiredEntries,
+  diffEntries,
+  entryFamily,
+  entryNetwork,
+  isStackDenyRule,
+  type AclEntry,
+} from '../../core/nacl-plan';
 import type { AllowListSource } from './allow-list-source';
 import type { AuditLine, AuditLog } from './audit-log';
 import type { UpdaterConfig } from './config';
@@ -75,7 +86,11 @@ export class NaclUpdater {
     const valid: AnomalyMessage[] = [];
     for (const body of bodies) {
       const parsed = parseAnomalyMessage(body);
-      const reason = !parsed.ok ? parsed.reason : parsed.message.vpcId !== config.vpcId ? `message is for ${parsed.message.vpcId}, this updater protects ${config.vpcId}` : undefined;
+      const reason = !parsed.ok
+        ? parsed.reason
+        : parsed.message.vpcId !== config.vpcId
+          ? `message is for ${parsed.message.vpcId}, this updater protects ${config.vpcId}`
+          : undefined;
       if (reason !== undefined || !parsed.ok) {
         logger.warn('anomaly message rejected', { reason });
         metrics.count('MessagesRejected', 1);
@@ -110,7 +125,10 @@ export class NaclUpdater {
   private isOld(generatedAt: number, tagged: number | undefined): boolean {
     const lastApplied = Math.max(tagged ?? -Infinity, this.appliedAt ?? -Infinity);
     if (generatedAt > lastApplied) return false;
-    this.deps.logger.info('anomaly message not newer than the one last applied: ignored', { generatedAt: new Date(generatedAt).toISOString(), lastApplied: new Date(lastApplied).toISOString() });
+    this.deps.logger.info('anomaly message not newer than the one last applied: ignored', {
+      generatedAt: new Date(generatedAt).toISOString(),
+      lastApplied: new Date(lastApplied).toISOString(),
+    });
     this.deps.metrics.count('MessagesIgnored', 1);
     return true;
   }
@@ -140,7 +158,14 @@ export class NaclUpdater {
     const green = described.get(config.greenNaclId)!;
     const marks = [blue, green].map((acl) => Date.parse(acl.tags[WATERMARK_TAG] ?? '')).filter(Number.isFinite);
     const vpcNetworks = await this.vpcNetworks();
-    return { subnets, original: described.get(config.originalNaclId)!, blue, green, watermark: marks.length > 0 ? Math.max(...marks) : undefined, vpcNetworks };
+    return {
+      subnets,
+      original: described.get(config.originalNaclId)!,
+      blue,
+      green,
+      watermark: marks.length > 0 ? Math.max(...marks) : undefined,
+      vpcNetworks,
+    };
   }
 
   /**
@@ -156,7 +181,9 @@ export class NaclUpdater {
       .filter((n): n is Network => n !== undefined && !known.has(cidrText(n)));
     const fresh = added.map(cidrText).filter((cidr) => !this.reportedCidrs.has(cidr));
     if (fresh.length > 0) {
-      logger.warn('VPC CIDRs associated since deploy: protected from now on; redeploy so that detection leaves them out too', { cidrs: fresh });
+      logger.warn('VPC CIDRs associated since deploy: protected from now on; redeploy so that detection leaves them out too', {
+        cidrs: fresh,
+      });
       for (const cidr of fresh) this.reportedCidrs.add(cidr);
     }
     return [...config.vpcNetworks, ...added];
@@ -186,7 +213,9 @@ export class NaclUpdater {
     }
     if (selection.excluded.length > 0) this.deps.logger.info('anomalous sources not blocked: protected', { excluded: selection.excluded });
     if (selection.releasedForProtection.length > 0) {
-      this.deps.logger.warn('blocked networks released: they cover allow-listed or VPC addresses', { networks: selection.releasedForProtection.map(cidrText) });
+      this.deps.logger.warn('blocked networks released: they cover allow-listed or VPC addresses', {
+        networks: selection.releasedForProtection.map(cidrText),
+      });
     }
     return selection;
   }
@@ -217,7 +246,8 @@ export class NaclUpdater {
   private async enforce(choose: () => Selection, state: NetworkState): Promise<Enforcement> {
     let selection = choose();
     const networks = selection.blocked.map((rule) => rule.network);
-    const desired: DesiredFor | 'original' = networks.length === 0 ? 'original' : (current) => desiredEntries(networks, state.original.entries, current);
+    const desired: DesiredFor | 'original' =
+      networks.length === 0 ? 'original' : (current) => desiredEntries(networks, state.original.entries, current);
     const plan = planBlueGreen({ subnets: state.subnets, originalAclId: state.original.id, blue: state.blue, green: state.green }, desired);
     let subnets = state.subnets;
     if (plan.consolidateOnto) {
@@ -244,11 +274,16 @@ export class NaclUpdater {
     };
   }
 
-  private async rewriteWithinLearnedQuota(aclId: string, choose: () => Selection, state: NetworkState): Promise<{ selection: Selection; refused: BlockRule[] }> {
+  private async rewriteWithinLearnedQuota(
+    aclId: string,
+    choose: () => Selection,
+    state: NetworkState,
+  ): Promise<{ selection: Selection; refused: BlockRule[] }> {
     const selection = choose();
     const acl = (await this.deps.acls.describe([aclId])).get(aclId)!;
     const networks = selection.blocked.map((rule) => rule.network);
-    const refused = networks.length === 0 ? [] : await this.write(acl, desiredEntries(networks, state.original.entries, acl.entries), selection.blocked);
+    const refused =
+      networks.length === 0 ? [] : await this.write(acl, desiredEntries(networks, state.original.entries, acl.entries), selection.blocked);
     return { selection, refused };
   }
 
@@ -273,14 +308,23 @@ export class NaclUpdater {
       } catch (error) {
         if (errorCode(error) !== 'NetworkAclEntryLimitExceeded' || operation.kind !== 'create') throw error;
         metrics.count('AclEntryLimitExceeded', 1);
-        if (!denyCreate) throw new Error(`network ACL ${acl.id} cannot hold the original ACL's rules: the account's rules-per-ACL quota is too low (NetworkAclEntryLimitExceeded)`, { cause: error });
+        if (!denyCreate)
+          throw new Error(
+            `network ACL ${acl.id} cannot hold the original ACL's rules: the account's rules-per-ACL quota is too low (NetworkAclEntryLimitExceeded)`,
+            { cause: error },
+          );
         const family = entryFamily(denyCreate);
         full.add(family);
         refused.add(cidrText(entryNetwork(denyCreate)!));
         await this.learnLimit(acl.id, family);
       }
     }
-    if (refused.size > 0) logger.warn('deny rules refused by the account quota: sources left unblocked', { networkAclId: acl.id, networks: [...refused], learnedLimit: this.learnedLimit });
+    if (refused.size > 0)
+      logger.warn('deny rules refused by the account quota: sources left unblocked', {
+        networkAclId: acl.id,
+        networks: [...refused],
+        learnedLimit: this.learnedLimit,
+      });
     return rules.filter((rule) => refused.has(rule.cidr));
   }
 
@@ -296,7 +340,11 @@ export class NaclUpdater {
   }
 
   /** Moves the matching subnets onto `target`, each with its current association id. */
-  private async move(subnets: readonly SubnetAssociation[], target: string, which: (s: SubnetAssociation) => boolean): Promise<SubnetAssociation[]> {
+  private async move(
+    subnets: readonly SubnetAssociation[],
+    target: string,
+    which: (s: SubnetAssociation) => boolean,
+  ): Promise<SubnetAssociation[]> {
     const moved: SubnetAssociation[] = [];
     let count = 0;
     for (const subnet of subnets) {
@@ -346,7 +394,9 @@ export class NaclUpdater {
   }
 
   private async writeAudit(placed: readonly BlockRule[]): Promise<void> {
-    const lines: AuditLine[] = placed.flatMap((rule) => rule.sources.map((s) => ({ ip: s.sourceIp, network: rule.cidr, z_score: s.maxZScore, packets: s.maxPackets })));
+    const lines: AuditLine[] = placed.flatMap((rule) =>
+      rule.sources.map((s) => ({ ip: s.sourceIp, network: rule.cidr, z_score: s.maxZScore, packets: s.maxPackets })),
+    );
     try {
       await this.deps.audit.write(lines, this.deps.now());
     } catch (error) {

@@ -11,12 +11,16 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
-import type {
-  CloudFormationCustomResourceEvent,
-  CloudFormationCustomResourceResponse,
-} from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { seedAllowList, type AllowListSeedProperties } from './allow-list-seed';
-import { discoverNetworkFacts, NetworkFactsError, recordedOriginalAcl, recordOriginalAcl, restoreOriginalAcl, type ProtectedNetwork } from './network-facts';
+import {
+  discoverNetworkFacts,
+  NetworkFactsError,
+  recordedOriginalAcl,
+  recordOriginalAcl,
+  restoreOriginalAcl,
+  type ProtectedNetwork,
+} from './network-facts';
 
 /** Physical id when Create failed: a later Delete of it has nothing to undo. */
 export const FAILED_CREATE_ID = 'network-facts-not-created';
@@ -85,7 +89,10 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
       const dropped = droppedSubnets(event.OldResourceProperties as unknown as NetworkFactsProperties, network);
       // Subnets no longer protected must not stay on a stack ACL the updater will never touch again.
       if (dropped.length > 0) {
-        await restoreOriginalAcl(deps.ec2, network.stackAclIds, { originalNetworkAclId: previous ?? outcome.data?.OriginalNetworkAclId, onlySubnetIds: dropped });
+        await restoreOriginalAcl(deps.ec2, network.stackAclIds, {
+          originalNetworkAclId: previous ?? outcome.data?.OriginalNetworkAclId,
+          onlySubnetIds: dropped,
+        });
       }
       return outcome;
     }

@@ -151,10 +151,7 @@ async function aclsOfSubnets(ec2: EC2Client, subnetIds: readonly string[]): Prom
   return aclBySubnet;
 }
 
-async function describeAcls(
-  ec2: EC2Client,
-  filters: { Name: string; Values: string[] }[],
-): Promise<NetworkAcl[]> {
+async function describeAcls(ec2: EC2Client, filters: { Name: string; Values: string[] }[]): Promise<NetworkAcl[]> {
   const acls: NetworkAcl[] = [];
   let nextToken: string | undefined;
   do {
@@ -176,7 +173,9 @@ export function sharedOriginalAcl(
     if (!acl) throw new NetworkFactsError(`${subnetId} has no network ACL association; every VPC subnet has one, so check the id.`);
     if (!network.stackAclIds.includes(acl)) return { subnetId, acl };
     if (!previousOriginalAclId) {
-      throw new NetworkFactsError(`${subnetId} is on this stack's own ACL ${acl}, but its original ACL is unknown. Move it back to its own ACL and deploy again.`);
+      throw new NetworkFactsError(
+        `${subnetId} is on this stack's own ACL ${acl}, but its original ACL is unknown. Move it back to its own ACL and deploy again.`,
+      );
     }
     return { subnetId, acl: previousOriginalAclId };
   });

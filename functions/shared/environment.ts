@@ -38,7 +38,11 @@ export class ConfigError extends Error {
 }
 
 /** Validates `env` against `schema`, or throws one ConfigError listing every problem. */
-export function readEnvironment<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>, functionName: string): z.output<T> {
+export function readEnvironment<T extends z.ZodType>(
+  schema: T,
+  env: Record<string, string | undefined>,
+  functionName: string,
+): z.output<T> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {

@@ -25,8 +25,6 @@ export interface SummarizerConfig {
   readonly serviceName: string;
 }
 
-
-
 const timestreamName = text.regex(/^[A-Za-z0-9_.-]{3,256}$/, 'expected 3-256 characters of A-Z a-z 0-9 _ . -');
 
 const schema = z
@@ -35,8 +33,13 @@ const schema = z
     VPC_CIDRS: cidrList,
     FLOW_LOG_GROUP_NAME: logGroupName,
     LISTENER_PORT: integer(1, 65_535),
-    LISTENER_PROTOCOL: z.enum(['6', '17'], { message: 'expected 6 (TCP) or 17 (UDP)' }).transform((v) => Number(v) as ListenerProtocolNumber),
-    MIN_ZSCORE: text.default('3').transform(Number).pipe(z.number({ message: 'expected a number' }).finite().positive()),
+    LISTENER_PROTOCOL: z
+      .enum(['6', '17'], { message: 'expected 6 (TCP) or 17 (UDP)' })
+      .transform((v) => Number(v) as ListenerProtocolNumber),
+    MIN_ZSCORE: text
+      .default('3')
+      .transform(Number)
+      .pipe(z.number({ message: 'expected a number' }).finite().positive()),
     MIN_PACKETS_PER_BIN: integer(0, Number.MAX_SAFE_INTEGER).default(12_000),
     WINDOW_MINUTES: integer(2, 7 * 24 * 60).default(60),
     REQUERY_MINUTES: integer(1, 60).default(10),

@@ -54,7 +54,10 @@ export function createHandler(deps: SummarizerDeps): SummarizerHandler {
   // Minutes this container could not store yet: kept across invocations, re-queried until stored.
   const retryMinutes = new Set<number>();
   return async (_event, context) => {
-    const report = await summarize({ config, logs: deps.logs, store, sns: deps.sns, logger, now: deps.now, sleep: deps.sleep, retryMinutes }, context.getRemainingTimeInMillis());
+    const report = await summarize(
+      { config, logs: deps.logs, store, sns: deps.sns, logger, now: deps.now, sleep: deps.sleep, retryMinutes },
+      context.getRemainingTimeInMillis(),
+    );
     publishRunMetrics(metrics, report.metrics);
     // Thrown after the metrics are out, so Step Functions records the failed run.
     if (report.error || !report.message) throw report.error ?? new Error('run ended without a verdict');

@@ -60,7 +60,8 @@ export async function queryMinutes(deps: MinuteQueryDeps, request: MinuteQueryRe
     const left = request.deadlineMs - deps.now();
     if (left <= 0) {
       await stopAll(deps, running, outcomes);
-      for (const minute of pending.splice(0)) outcomes.set(minute, { minuteStartMs: minute, status: 'NotStarted', reason: 'no time left to start the query', bytesScanned: 0 });
+      for (const minute of pending.splice(0))
+        outcomes.set(minute, { minuteStartMs: minute, status: 'NotStarted', reason: 'no time left to start the query', bytesScanned: 0 });
       break;
     }
     await deps.sleep(Math.min(delay, left));
@@ -81,7 +82,12 @@ async function startPending(
     const minute = pending.shift() as number;
     try {
       const { queryId } = await deps.client.send(
-        new StartQueryCommand({ logGroupName: request.logGroupName, ...minuteQueryRange(minute), queryString: request.queryString, limit: INSIGHTS_RESULT_LIMIT }),
+        new StartQueryCommand({
+          logGroupName: request.logGroupName,
+          ...minuteQueryRange(minute),
+          queryString: request.queryString,
+          limit: INSIGHTS_RESULT_LIMIT,
+        }),
       );
       if (!queryId) throw new Error('StartQuery returned no queryId');
       running.set(queryId, minute);
@@ -119,7 +125,12 @@ async function pollRunning(deps: MinuteQueryDeps, running: Map<string, number>, 
 }
 
 /** Collects every result page of a Complete query; a page that cannot be read makes the minute incomplete. */
-async function completeOutcome(deps: MinuteQueryDeps, queryId: string, minute: number, first: GetQueryResultsCommandOutput): Promise<MinuteQueryOutcome> {
+async function completeOutcome(
+  deps: MinuteQueryDeps,
+  queryId: string,
+  minute: number,
+  first: GetQueryResultsCommandOutput,
+): Promise<MinuteQueryOutcome> {
   const rows: InsightsRow[] = [...(first.results ?? [])];
   const bytesScanned = first.statistics?.bytesScanned ?? 0;
   let nextToken = first.nextToken;

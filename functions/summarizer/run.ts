@@ -95,20 +95,37 @@ async function collectMinutes(deps: RunDeps, outcomes: readonly MinuteQueryOutco
     if (minute.maxLagMs !== undefined) maxLagMs = Math.max(maxLagMs ?? minute.maxLagMs, minute.maxLagMs);
   }
   const capped = parsed.filter((p) => p.capped);
-  const statistics = await cappedMinuteStatistics(deps, capped.map((p) => p.minuteStartMs), deadlineMs);
+  const statistics = await cappedMinuteStatistics(
+    deps,
+    capped.map((p) => p.minuteStartMs),
+    deadlineMs,
+  );
   bytesScanned += statistics.bytesScanned;
   const minutes: MinuteSummary[] = [];
   for (const p of parsed) {
     const stats = p.capped ? statistics.byMinute.get(p.minuteStartMs) : statisticsOfBins(p.bins);
     // Fewer bins in the statistics than rows listed: the two queries disagree; trust neither.
     if (stats === undefined || stats.binCount < p.bins.length) {
-      if (stats) deps.logger.warn('minute statistics count fewer bins than the bin query listed; minute left incomplete', { minuteStart: new Date(p.minuteStartMs).toISOString(), statistics: stats.binCount, listed: p.bins.length });
+      if (stats)
+        deps.logger.warn('minute statistics count fewer bins than the bin query listed; minute left incomplete', {
+          minuteStart: new Date(p.minuteStartMs).toISOString(),
+          statistics: stats.binCount,
+          listed: p.bins.length,
+        });
       incompleteMinutes++;
     } else minutes.push(summarizeMinute(p.minuteStartMs, p.bins, stats, config.minPacketsPerBin));
   }
   const distinct = new Set(parsed.flatMap((p) => p.bins.map((b) => b.sourceIp))).size;
   const largestMinute = Math.max(0, ...minutes.map((m) => m.statistics.binCount));
-  return { minutes, rejections, incompleteMinutes, cappedMinutes: capped.length, maxLagMs, bytesScanned, uniqueSources: Math.max(distinct, largestMinute) };
+  return {
+    minutes,
+    rejections,
+    incompleteMinutes,
+    cappedMinutes: capped.length,
+    maxLagMs,
+    bytesScanned,
+    uniqueSources: Math.max(distinct, largestMinute),
+  };
 }
 
 /** Runs the statistics query for the capped minutes; a minute without a readable Complete result is left out. */
@@ -125,7 +142,11 @@ async function cappedMinuteStatistics(deps: RunDeps, minuteStartsMs: readonly nu
     if (!('rows' in outcome)) continue;
     const parsed = parseStatisticsRows(outcome.rows);
     if (parsed.ok) byMinute.set(outcome.minuteStartMs, parsed.statistics);
-    else deps.logger.warn('minute statistics unreadable; minute left incomplete', { minuteStart: new Date(outcome.minuteStartMs).toISOString(), reason: parsed.reason });
+    else
+      deps.logger.warn('minute statistics unreadable; minute left incomplete', {
+        minuteStart: new Date(outcome.minuteStartMs).toISOString(),
+        reason: parsed.reason,
+      });
   }
   return { byMinute, bytesScanned };
 }
@@ -159,9 +180,11 @@ export async function summarize(deps: RunDeps, remainingMs: number): Promise<Run
   const writes = collected.minutes.length > 0 ? await deps.store.writeMinutes(collected.minutes, window.runAtMs) : NO_WRITES;
   // A malformed row hides packets we should have counted; a VPC-internal one hides nothing.
   const malformedRows = collected.rejections.filter((r) => r.reason !== 'source inside the VPC').length;
-  const sawCompleteData = collected.incompleteMinutes === 0 && malformedRows === 0 && writes.failedBatches === 0 && writes.rejected.length === 0;
+  const sawCompleteData =
+    collected.incompleteMinutes === 0 && malformedRows === 0 && writes.failedBatches === 0 && writes.rejected.length === 0;
   // A failed write cannot be traced to its minutes: then every minute of the run is retried.
-  const stored = writes.failedBatches === 0 && writes.rejected.length === 0 ? new Set(collected.minutes.map((m) => m.minuteStartMs)) : new Set<number>();
+  const stored =
+    writes.failedBatches === 0 && writes.rejected.length === 0 ? new Set(collected.minutes.map((m) => m.minuteStartMs)) : new Set<number>();
   for (const minute of minuteStartsMs) {
     if (stored.has(minute)) retry.delete(minute);
     else retry.add(minute);
@@ -196,7 +219,12 @@ function withRetries(window: RunWindow, retry: Set<number>, requeryMinutes: numb
   return [...new Set([...window.minuteStartsMs, ...retry])].sort((a, b) => a - b);
 }
 
-async function judgeAndPublish(deps: RunDeps, window: RunWindow, sawCompleteData: boolean, metrics: SummarizerMetricValues): Promise<RunReport> {
+async function judgeAndPublish(
+  deps: RunDeps,
+  window: RunWindow,
+  sawCompleteData: boolean,
+  metrics: SummarizerMetricValues,
+): Promise<RunReport> {
   const { config, logger } = deps;
   let verdict: ReturnType<typeof buildVerdict>;
   try {
@@ -207,7 +235,14 @@ async function judgeAndPublish(deps: RunDeps, window: RunWindow, sawCompleteData
       minPacketsPerBin: config.minPacketsPerBin,
       maxAnomalies: config.maxAnomalies,
     });
-    verdict = buildVerdict({ ...config, runAtMs: window.runAtMs, windowStartMs: window.windowStartMs, baseline, anomalies, sawCompleteData });
+    verdict = buildVerdict({
+      ...config,
+      runAtMs: window.runAtMs,
+      windowStartMs: window.windowStartMs,
+      baseline,
+      anomalies,
+      sawCompleteData,
+    });
   } catch (error) {
     // Without a baseline there is no verdict: publish nothing, so nothing is unblocked.
     logger.error('Z-score query failed; no verdict published', { error: error as Error });

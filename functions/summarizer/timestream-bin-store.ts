@@ -4,7 +4,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { mapWithConcurrency } from '../../core/concurrency';
 import type { BinWriteOutcome, PacketBinStore, StoredValue } from '../../core/packet-bin-store';
 import type { MinuteSummary } from '../../core/packet-bins';
-import { BIN_STORE_SCHEMA, buildAnomalyQuery, buildBaselineQuery, parseAnomalyResult, parseBaselineResult, type BinTable } from '../../core/zscore-query';
+import {
+  BIN_STORE_SCHEMA,
+  buildAnomalyQuery,
+  buildBaselineQuery,
+  parseAnomalyResult,
+  parseBaselineResult,
+  type BinTable,
+} from '../../core/zscore-query';
 
 /** WriteRecords accepts at most 100 records per request. */
 export const MAX_RECORDS_PER_WRITE = 100;
@@ -65,7 +72,8 @@ function storedValues(minutes: readonly MinuteSummary[]): StoredValue[] {
     );
   }
   for (const minute of minutes) {
-    for (const bin of minute.candidates) values.push({ measure: measureName, sourceIp: bin.sourceIp, minuteStartMs: bin.minuteStartMs, value: BigInt(bin.packets) });
+    for (const bin of minute.candidates)
+      values.push({ measure: measureName, sourceIp: bin.sourceIp, minuteStartMs: bin.minuteStartMs, value: BigInt(bin.packets) });
   }
   return values;
 }
@@ -168,7 +176,13 @@ export class TimestreamBinStore implements PacketBinStore {
       this.deps.logger.warn('RejectedRecords named records outside the request', { rejectedRecords: listed });
     }
     for (const { record, reason } of rejected) {
-      this.deps.logger.warn('packet-bin record rejected', { measure: record.measure, sourceIp: record.sourceIp, minuteStart: new Date(record.minuteStartMs).toISOString(), value: String(record.value), reason });
+      this.deps.logger.warn('packet-bin record rejected', {
+        measure: record.measure,
+        sourceIp: record.sourceIp,
+        minuteStart: new Date(record.minuteStartMs).toISOString(),
+        value: String(record.value),
+        reason,
+      });
     }
     return { accepted: batch.length - seen.size, versionLosses, rejected, failed: false, records: batch.length };
   }
@@ -195,7 +209,9 @@ export class TimestreamBinStore implements PacketBinStore {
     const pages: QueryCommandOutput[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.deps.query.send(new QueryCommand({ QueryString: queryString, ...(nextToken ? { NextToken: nextToken } : {}) }));
+      const page = await this.deps.query.send(
+        new QueryCommand({ QueryString: queryString, ...(nextToken ? { NextToken: nextToken } : {}) }),
+      );
       pages.push(page);
       nextToken = page.NextToken;
       if (pages.length > MAX_QUERY_PAGES) throw new Error(`Timestream query returned more than ${MAX_QUERY_PAGES} pages`);

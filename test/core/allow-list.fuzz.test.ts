@@ -14,7 +14,9 @@ const line = fc.oneof(
   anyText,
 );
 const separator = fc.constantFrom('\n', '\r\n', '\r');
-const text = fc.tuple(fc.boolean(), fc.array(fc.tuple(line, separator), { maxLength: 8 })).map(([bom, lines]) => (bom ? '\uFEFF' : '') + lines.map(([l, s]) => l + s).join(''));
+const text = fc
+  .tuple(fc.boolean(), fc.array(fc.tuple(line, separator), { maxLength: 8 }))
+  .map(([bom, lines]) => (bom ? '\uFEFF' : '') + lines.map(([l, s]) => l + s).join(''));
 
 /** Lines holding something other than blanks and comments: each must end up a network or an invalid line. */
 function contentLines(input: string): number {
@@ -61,17 +63,21 @@ describe('fuzz: parseAllowList', () => {
 
   it('keeps every valid line whatever garbage surrounds it (2,000 cases)', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.ipV4(), fc.ipV6()), { minLength: 1, maxLength: 5 }), fc.array(anyText, { maxLength: 5 }), (good, garbage) => {
-        // Prepare: garbage lines interleaved with known-good addresses
-        const lines = good.flatMap((address, i) => [garbage[i] ?? '', address]);
+      fc.property(
+        fc.array(fc.oneof(fc.ipV4(), fc.ipV6()), { minLength: 1, maxLength: 5 }),
+        fc.array(anyText, { maxLength: 5 }),
+        (good, garbage) => {
+          // Prepare: garbage lines interleaved with known-good addresses
+          const lines = good.flatMap((address, i) => [garbage[i] ?? '', address]);
 
-        // Act
-        const list = parseAllowList(lines.join('\n'));
+          // Act
+          const list = parseAllowList(lines.join('\n'));
 
-        // Assess
-        const cidrs = new Set(list.networks.map(cidrText));
-        for (const address of good) expect(cidrs.has(cidrText(parseNetwork(address)!))).toBe(true);
-      }),
+          // Assess
+          const cidrs = new Set(list.networks.map(cidrText));
+          for (const address of good) expect(cidrs.has(cidrText(parseNetwork(address)!))).toBe(true);
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

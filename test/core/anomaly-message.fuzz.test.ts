@@ -20,10 +20,27 @@ const VALID: AnomalyMessage = {
 
 /** Paths into the valid message whose value a mutation replaces. */
 const PATHS: readonly (readonly (string | number)[])[] = [
-  ['version'], ['generatedAt'], ['vpcId'], ['window'], ['window', 'start'], ['window', 'minutes'], ['window', 'binSeconds'],
-  ['thresholds', 'minZScore'], ['thresholds', 'minPacketsPerBin'], ['baseline', 'mean'], ['baseline', 'standardDeviation'],
-  ['baseline', 'binCount'], ['baseline', 'anomalyThreshold'], ['anomalies'], ['anomalies', 0], ['anomalies', 0, 'sourceIp'],
-  ['anomalies', 0, 'maxZScore'], ['anomalies', 0, 'maxPackets'], ['complete'], ['extra'], ['anomalies', 0, 'extra'],
+  ['version'],
+  ['generatedAt'],
+  ['vpcId'],
+  ['window'],
+  ['window', 'start'],
+  ['window', 'minutes'],
+  ['window', 'binSeconds'],
+  ['thresholds', 'minZScore'],
+  ['thresholds', 'minPacketsPerBin'],
+  ['baseline', 'mean'],
+  ['baseline', 'standardDeviation'],
+  ['baseline', 'binCount'],
+  ['baseline', 'anomalyThreshold'],
+  ['anomalies'],
+  ['anomalies', 0],
+  ['anomalies', 0, 'sourceIp'],
+  ['anomalies', 0, 'maxZScore'],
+  ['anomalies', 0, 'maxPackets'],
+  ['complete'],
+  ['extra'],
+  ['anomalies', 0, 'extra'],
 ];
 
 function mutated(path: readonly (string | number)[], value: unknown): string {
@@ -37,7 +54,22 @@ function mutated(path: readonly (string | number)[], value: unknown): string {
 const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   addressLike,
-  fc.constantFrom(1e308, -1, 0, 1.5, 2 ** 53, '1', 'NaN', null, true, [], {}, '2026-03-01T10:00:30Z', '2026-13-01T10:00:30.000Z', '2026-03-01T10:00:30.000+02:00'),
+  fc.constantFrom(
+    1e308,
+    -1,
+    0,
+    1.5,
+    2 ** 53,
+    '1',
+    'NaN',
+    null,
+    true,
+    [],
+    {},
+    '2026-03-01T10:00:30Z',
+    '2026-13-01T10:00:30.000Z',
+    '2026-03-01T10:00:30.000+02:00',
+  ),
 );
 
 /** Bodies: raw text, any JSON, and the valid message with one value replaced by something hostile. */
@@ -45,7 +77,9 @@ const body = fc.oneof(
   anyText,
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
   fc.tuple(fc.constantFrom(...PATHS), hostileValue).map(([path, value]) => mutated(path, value)),
-  fc.array(fc.record({ sourceIp: addressLike, maxZScore: fc.double(), maxPackets: fc.integer() }), { maxLength: 5 }).map((anomalies) => mutated(['anomalies'], anomalies)),
+  fc
+    .array(fc.record({ sourceIp: addressLike, maxZScore: fc.double(), maxPackets: fc.integer() }), { maxLength: 5 })
+    .map((anomalies) => mutated(['anomalies'], anomalies)),
 );
 
 /** A parsed message is exactly what the schema accepts, with canonical source addresses and finite numbers. */
@@ -87,9 +121,22 @@ describe('fuzz: parseAnomalyMessage', () => {
 });
 
 const CONFIG: UpdaterConfig = {
-  vpcId: VALID.vpcId, vpcNetworks: [], subnetIds: ['subnet-0123456789abcdef0'], originalNaclId: 'acl-00000000', blueNaclId: 'acl-00000001',
-  greenNaclId: 'acl-00000002', naclRuleLimit: 20, ipv4Mask: 32, ipv6Mask: 128, maxNewBlocksPerRun: 20, maxBlockedNetworks: 40, allowListBucket: 'bucket', allowListKey: 'allow-list.txt',
-  auditLogGroupName: 'audit', metricsNamespace: 'AutoNACL', serviceName: 'nacl-updater',
+  vpcId: VALID.vpcId,
+  vpcNetworks: [],
+  subnetIds: ['subnet-0123456789abcdef0'],
+  originalNaclId: 'acl-00000000',
+  blueNaclId: 'acl-00000001',
+  greenNaclId: 'acl-00000002',
+  naclRuleLimit: 20,
+  ipv4Mask: 32,
+  ipv6Mask: 128,
+  maxNewBlocksPerRun: 20,
+  maxBlockedNetworks: 40,
+  allowListBucket: 'bucket',
+  allowListKey: 'allow-list.txt',
+  auditLogGroupName: 'audit',
+  metricsNamespace: 'AutoNACL',
+  serviceName: 'nacl-updater',
 };
 
 describe('fuzz: the NACL updater counts every rejected message', () => {

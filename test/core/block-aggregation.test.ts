@@ -8,10 +8,22 @@ const net = (cidr: string) => parseNetwork(cidr) as Network;
 const VPC = [net('10.0.0.0/16')];
 
 /** 200 anomalous sources: 20 in each of 10 /24 networks. */
-const CLUSTERED: Anomaly[] = Array.from({ length: 200 }, (_, i) => ({ sourceIp: `198.51.${100 + (i % 10)}.${10 + Math.floor(i / 10)}`, maxZScore: 50 - i / 10, maxPackets: 20_000 + i }));
+const CLUSTERED: Anomaly[] = Array.from({ length: 200 }, (_, i) => ({
+  sourceIp: `198.51.${100 + (i % 10)}.${10 + Math.floor(i / 10)}`,
+  maxZScore: 50 - i / 10,
+  maxPackets: 20_000 + i,
+}));
 
 function input(overrides: Partial<SelectionInput>): SelectionInput {
-  return { anomalies: CLUSTERED, allowList: [], vpcCidrs: VPC, ipv4Mask: 32, ipv6Mask: 128, capacity: { ipv4: 18, ipv6: 18 }, ...overrides };
+  return {
+    anomalies: CLUSTERED,
+    allowList: [],
+    vpcCidrs: VPC,
+    ipv4Mask: 32,
+    ipv6Mask: 128,
+    capacity: { ipv4: 18, ipv6: 18 },
+    ...overrides,
+  };
 }
 
 describe('block selection with adaptive aggregation', () => {

@@ -6,10 +6,17 @@ import { selectBlocks, type SelectionInput } from '../../core/block-selection';
 
 const net = (text: string): Network => parseNetwork(text)!;
 const anomaly = (sourceIp: string, maxZScore: number, maxPackets = 20_000): Anomaly => ({ sourceIp, maxZScore, maxPackets });
-const base: SelectionInput = { anomalies: [], allowList: [], vpcCidrs: [net('10.0.0.0/16')], ipv4Mask: 32, ipv6Mask: 128, capacity: { ipv4: 18, ipv6: 18 } };
+const base: SelectionInput = {
+  anomalies: [],
+  allowList: [],
+  vpcCidrs: [net('10.0.0.0/16')],
+  ipv4Mask: 32,
+  ipv6Mask: 128,
+  capacity: { ipv4: 18, ipv6: 18 },
+};
 
 describe('selectBlocks', () => {
-  it('keeps the highest Z-scores within each family\'s capacity', () => {
+  it("keeps the highest Z-scores within each family's capacity", () => {
     // Prepare
     const anomalies = Array.from({ length: 20 }, (_, i) => anomaly(`198.51.100.${i + 1}`, 40 - i));
 
@@ -23,7 +30,11 @@ describe('selectBlocks', () => {
 
   it('drops allow-listed and VPC-internal sources with the reason', () => {
     // Act
-    const selection = selectBlocks({ ...base, allowList: [net('203.0.113.0/24')], anomalies: [anomaly('203.0.113.9', 9), anomaly('10.0.1.1', 8), anomaly('192.0.2.1', 7)] });
+    const selection = selectBlocks({
+      ...base,
+      allowList: [net('203.0.113.0/24')],
+      anomalies: [anomaly('203.0.113.9', 9), anomaly('10.0.1.1', 8), anomaly('192.0.2.1', 7)],
+    });
 
     // Assess
     expect(selection.excluded).toEqual([
@@ -35,7 +46,11 @@ describe('selectBlocks', () => {
 
   it('merges sources of one masked network, keeping the highest Z-score', () => {
     // Act
-    const selection = selectBlocks({ ...base, ipv4Mask: 24, anomalies: [anomaly('192.0.2.1', 4, 13_000), anomaly('192.0.2.99', 11, 30_000), anomaly('198.51.100.1', 6)] });
+    const selection = selectBlocks({
+      ...base,
+      ipv4Mask: 24,
+      anomalies: [anomaly('192.0.2.1', 4, 13_000), anomaly('192.0.2.99', 11, 30_000), anomaly('198.51.100.1', 6)],
+    });
 
     // Assess
     expect(selection.blocked.map((r) => [r.cidr, r.maxZScore, r.sources.map((s) => s.sourceIp)])).toEqual([
@@ -46,7 +61,13 @@ describe('selectBlocks', () => {
 
   it('narrows a masked network that would cover an allow-listed address', () => {
     // Act
-    const selection = selectBlocks({ ...base, ipv4Mask: 24, ipv6Mask: 48, allowList: [net('192.0.2.128/32'), net('2001:db8:0:ff::/64')], anomalies: [anomaly('192.0.2.129', 9), anomaly('2001:db8::1', 8)] });
+    const selection = selectBlocks({
+      ...base,
+      ipv4Mask: 24,
+      ipv6Mask: 48,
+      allowList: [net('192.0.2.128/32'), net('2001:db8:0:ff::/64')],
+      anomalies: [anomaly('192.0.2.129', 9), anomaly('2001:db8::1', 8)],
+    });
 
     // Assess
     expect(selection.blocked.map((r) => r.cidr)).toEqual(['192.0.2.129/32', '2001:db8::/57']);
@@ -74,10 +95,15 @@ describe('selectBlocks', () => {
     const v4 = fc.tuple(fc.constantFrom(10, 192, 198, 203), fc.nat(3), fc.nat(255), fc.nat(255)).map((p) => p.join('.'));
     const v6 = fc.tuple(fc.nat(3), fc.nat(0xffff)).map(([a, b]) => `2001:db8:${a}::${b.toString(16)}`);
     const address = fc.oneof(v4, v6);
-    const protectedNet = fc.tuple(address, fc.nat(128)).map(([a, p]) => parseNetwork(`${a}/${Math.min(p, a.includes(':') ? 128 : 32)}`, { allowHostBits: true })!);
+    const protectedNet = fc
+      .tuple(address, fc.nat(128))
+      .map(([a, p]) => parseNetwork(`${a}/${Math.min(p, a.includes(':') ? 128 : 32)}`, { allowHostBits: true })!);
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.record({ sourceIp: address, maxZScore: fc.double({ min: 3, max: 100, noNaN: true }), maxPackets: fc.nat(1_000_000) }), { selector: (a) => a.sourceIp, maxLength: 40 }),
+        fc.uniqueArray(
+          fc.record({ sourceIp: address, maxZScore: fc.double({ min: 3, max: 100, noNaN: true }), maxPackets: fc.nat(1_000_000) }),
+          { selector: (a) => a.sourceIp, maxLength: 40 },
+        ),
         fc.array(protectedNet, { maxLength: 5 }),
         fc.integer({ min: 0, max: 32 }),
         fc.integer({ min: 0, max: 128 }),

@@ -3,10 +3,28 @@ import { parseNetwork } from '../../core/addresses';
 import { planBlueGreen, type BlueGreenState, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
 import { desiredEntries, type AclEntry } from '../../core/nacl-plan';
 
-const original: AclEntry[] = [false, true].map((egress) => ({ ruleNumber: 100, egress, protocol: '-1', ruleAction: 'allow', cidrBlock: '0.0.0.0/0' }));
-const blocking = (...cidrs: string[]): DesiredFor => (current) => desiredEntries(cidrs.map((c) => parseNetwork(c)!), original, current);
-const on = (...acls: string[]): SubnetAssociation[] => acls.map((networkAclId, i) => ({ subnetId: `subnet-${i}`, associationId: `assoc-${i}`, networkAclId }));
-const state = (subnets: SubnetAssociation[], blueEntries: readonly AclEntry[] = [], greenEntries: readonly AclEntry[] = []): BlueGreenState => ({
+const original: AclEntry[] = [false, true].map((egress) => ({
+  ruleNumber: 100,
+  egress,
+  protocol: '-1',
+  ruleAction: 'allow',
+  cidrBlock: '0.0.0.0/0',
+}));
+const blocking =
+  (...cidrs: string[]): DesiredFor =>
+  (current) =>
+    desiredEntries(
+      cidrs.map((c) => parseNetwork(c)!),
+      original,
+      current,
+    );
+const on = (...acls: string[]): SubnetAssociation[] =>
+  acls.map((networkAclId, i) => ({ subnetId: `subnet-${i}`, associationId: `assoc-${i}`, networkAclId }));
+const state = (
+  subnets: SubnetAssociation[],
+  blueEntries: readonly AclEntry[] = [],
+  greenEntries: readonly AclEntry[] = [],
+): BlueGreenState => ({
   subnets,
   originalAclId: 'acl-original',
   blue: { id: 'acl-blue', entries: blueEntries },
@@ -46,7 +64,9 @@ describe('planBlueGreen', () => {
     const green = blocking('192.0.2.1/32')([]);
 
     // Act / Assess
-    expect(planBlueGreen(state(on('acl-original', 'acl-blue'), blocking('198.51.100.1/32')([]), green), blocking('192.0.2.1/32'))).toEqual({ moveTo: 'acl-green' });
+    expect(planBlueGreen(state(on('acl-original', 'acl-blue'), blocking('198.51.100.1/32')([]), green), blocking('192.0.2.1/32'))).toEqual({
+      moveTo: 'acl-green',
+    });
   });
 
   it('consolidates a split onto the ACL closest to the rules, then writes the other', () => {
@@ -55,7 +75,10 @@ describe('planBlueGreen', () => {
     const green = blocking('192.0.2.1/32', '192.0.2.2/32')([]);
 
     // Act
-    const plan = planBlueGreen(state(on('acl-blue', 'acl-green', 'acl-green'), blue, green), blocking('192.0.2.1/32', '192.0.2.2/32', '192.0.2.3/32'));
+    const plan = planBlueGreen(
+      state(on('acl-blue', 'acl-green', 'acl-green'), blue, green),
+      blocking('192.0.2.1/32', '192.0.2.2/32', '192.0.2.3/32'),
+    );
 
     // Assess
     expect(plan).toEqual({ consolidateOnto: 'acl-green', write: 'acl-blue', moveTo: 'acl-blue' });

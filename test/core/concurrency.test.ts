@@ -5,20 +5,24 @@ import { mapWithConcurrency } from '../../core/concurrency';
 describe('mapWithConcurrency', () => {
   it('property: keeps input order and never exceeds the limit', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 40 }), fc.integer({ min: 1, max: 8 }), async (delays, limit) => {
-        let inFlight = 0;
-        let peak = 0;
-        const results = await mapWithConcurrency(delays, limit, async (delay, index) => {
-          inFlight++;
-          peak = Math.max(peak, inFlight);
-          await new Promise((resolve) => setTimeout(resolve, delay));
-          inFlight--;
-          return index * 2;
-        });
-        expect(results).toEqual(delays.map((_, i) => i * 2));
-        expect(peak).toBeLessThanOrEqual(limit);
-        if (delays.length >= limit) expect(peak).toBe(limit);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (delays, limit) => {
+          let inFlight = 0;
+          let peak = 0;
+          const results = await mapWithConcurrency(delays, limit, async (delay, index) => {
+            inFlight++;
+            peak = Math.max(peak, inFlight);
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            inFlight--;
+            return index * 2;
+          });
+          expect(results).toEqual(delays.map((_, i) => i * 2));
+          expect(peak).toBeLessThanOrEqual(limit);
+          if (delays.length >= limit) expect(peak).toBe(limit);
+        },
+      ),
       { numRuns: 30 },
     );
   });

@@ -28,7 +28,9 @@ describe('buildBinQuery', () => {
   it('uses only field names the parse command defines', () => {
     const query = buildBinQuery({ listenerPort: 53, listenerProtocol: 17, vpcNetworks: VPC });
     const parsed = new Set(FLOW_LOG_FIELDS.map((f) => f.queryName));
-    const referenced = [...query.matchAll(/\b(srcAddr|dstPort|protocol|packets|action|flowDirection|logStatus|start|end)\b/g)].map((m) => m[1]);
+    const referenced = [...query.matchAll(/\b(srcAddr|dstPort|protocol|packets|action|flowDirection|logStatus|start|end)\b/g)].map(
+      (m) => m[1],
+    );
     for (const name of referenced) expect(parsed.has(name as never)).toBe(true);
     expect(BIN_QUERY_COLUMNS.sourceIp).toBe('srcAddr');
     expect(query).toContain(`limit ${INSIGHTS_RESULT_LIMIT}`);
@@ -47,13 +49,18 @@ describe('buildBinQuery', () => {
       fc.tuple(fc.ipV6(), fc.integer({ min: 16, max: 128 })).map(([a, p]) => networkOf(a, p)),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 65_535 }), fc.constantFrom(6 as const, 17 as const), fc.uniqueArray(network, { minLength: 1, maxLength: 6, selector: cidrText }), (port, protocol, networks) => {
-        const query = buildBinQuery({ listenerPort: port, listenerProtocol: protocol, vpcNetworks: networks });
-        const excluded = [...query.matchAll(/not isIpInSubnet\(srcAddr, "([^"]+)"\)/g)].map((m) => m[1]);
-        expect(excluded).toEqual(networks.map(cidrText));
-        expect(query).toContain(`dstPort = ${port} and protocol = ${protocol} and`);
-        expect(query.split('\n')[0]).toBe(insightsParseCommand());
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 65_535 }),
+        fc.constantFrom(6 as const, 17 as const),
+        fc.uniqueArray(network, { minLength: 1, maxLength: 6, selector: cidrText }),
+        (port, protocol, networks) => {
+          const query = buildBinQuery({ listenerPort: port, listenerProtocol: protocol, vpcNetworks: networks });
+          const excluded = [...query.matchAll(/not isIpInSubnet\(srcAddr, "([^"]+)"\)/g)].map((m) => m[1]);
+          expect(excluded).toEqual(networks.map(cidrText));
+          expect(query).toContain(`dstPort = ${port} and protocol = ${protocol} and`);
+          expect(query.split('\n')[0]).toBe(insightsParseCommand());
+        },
+      ),
     );
   });
 });

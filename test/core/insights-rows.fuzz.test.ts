@@ -16,12 +16,19 @@ const numberText = fc.oneof(
   anyText,
 );
 const field = fc.record(
-  { field: fc.oneof(fc.constantFrom(sourceIp, packets, maxLagMs, '@ptr'), fc.string({ maxLength: 8 })), value: fc.oneof(addressLike, numberText) },
+  {
+    field: fc.oneof(fc.constantFrom(sourceIp, packets, maxLagMs, '@ptr'), fc.string({ maxLength: 8 })),
+    value: fc.oneof(addressLike, numberText),
+  },
   { requiredKeys: [] },
 );
 const hostileRow: fc.Arbitrary<InsightsRow> = fc.oneof(
   fc.array(field, { maxLength: 5 }),
-  fc.tuple(addressLike, numberText, numberText).map(([s, p, l]) => [{ field: sourceIp, value: s }, { field: packets, value: p }, { field: maxLagMs, value: l }]),
+  fc.tuple(addressLike, numberText, numberText).map(([s, p, l]) => [
+    { field: sourceIp, value: s },
+    { field: packets, value: p },
+    { field: maxLagMs, value: l },
+  ]),
 );
 
 function wellFormed(result: ReturnType<typeof parseMinuteRows>, rowCount: number): void {
@@ -63,16 +70,40 @@ describe('fuzz: parseMinuteRows (Insights result rows)', () => {
     // Rows built to be bad for one known reason each.
     const bad = fc.oneof(
       fc.constant({ reason: 'missing source address', row: [{ field: packets, value: '5' }] }),
-      fc.string({ maxLength: 10 }).map((s) => ({ reason: 'invalid source address', row: [{ field: sourceIp, value: `x${s}` }, { field: packets, value: '5' }] })),
+      fc.string({ maxLength: 10 }).map((s) => ({
+        reason: 'invalid source address',
+        row: [
+          { field: sourceIp, value: `x${s}` },
+          { field: packets, value: '5' },
+        ],
+      })),
       fc.ipV4().map((ip) => ({ reason: 'missing packets', row: [{ field: sourceIp, value: ip }] })),
-      fc.tuple(fc.ipV4(), fc.constantFrom('-1', 'abc', '1e400', '9007199254740993', '0x10')).map(([ip, p]) => ({ reason: 'invalid packets', row: [{ field: sourceIp, value: ip }, { field: packets, value: p }] })),
-      fc.integer({ min: 0, max: 65_535 }).map((n) => ({ reason: 'source inside the VPC', row: [{ field: sourceIp, value: `10.0.${n >> 8}.${n & 255}` }, { field: packets, value: '5' }] })),
+      fc.tuple(fc.ipV4(), fc.constantFrom('-1', 'abc', '1e400', '9007199254740993', '0x10')).map(([ip, p]) => ({
+        reason: 'invalid packets',
+        row: [
+          { field: sourceIp, value: ip },
+          { field: packets, value: p },
+        ],
+      })),
+      fc.integer({ min: 0, max: 65_535 }).map((n) => ({
+        reason: 'source inside the VPC',
+        row: [
+          { field: sourceIp, value: `10.0.${n >> 8}.${n & 255}` },
+          { field: packets, value: '5' },
+        ],
+      })),
     );
     const good = fc.record({ ip: fc.ipV4().filter((ip) => !ip.startsWith('10.0.')), packets: fc.nat({ max: 1_000_000 }) });
     fc.assert(
       fc.property(fc.array(bad, { maxLength: 6 }), fc.array(good, { maxLength: 6 }), (badRows, goodRows) => {
         // Prepare
-        const rows: InsightsRow[] = [...badRows.map((b) => b.row), ...goodRows.map((g) => [{ field: sourceIp, value: g.ip }, { field: packets, value: String(g.packets) }])];
+        const rows: InsightsRow[] = [
+          ...badRows.map((b) => b.row),
+          ...goodRows.map((g) => [
+            { field: sourceIp, value: g.ip },
+            { field: packets, value: String(g.packets) },
+          ]),
+        ];
 
         // Act
         const result = parseMinuteRows(rows, MINUTE, VPC);

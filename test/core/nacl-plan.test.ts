@@ -21,7 +21,13 @@ const defaults: AclEntry[] = [false, true].flatMap((egress) => [
   { ruleNumber: DEFAULT_RULE_NUMBER_IPV4, egress, protocol: '-1', ruleAction: 'deny' as const, cidrBlock: '0.0.0.0/0' },
   { ruleNumber: DEFAULT_RULE_NUMBER_IPV6, egress, protocol: '-1', ruleAction: 'deny' as const, ipv6CidrBlock: '::/0' },
 ]);
-const allowAll: AclEntry[] = [false, true].map((egress) => ({ ruleNumber: 100, egress, protocol: '-1', ruleAction: 'allow', cidrBlock: '0.0.0.0/0' }));
+const allowAll: AclEntry[] = [false, true].map((egress) => ({
+  ruleNumber: 100,
+  egress,
+  protocol: '-1',
+  ruleAction: 'allow',
+  cidrBlock: '0.0.0.0/0',
+}));
 
 /** Applies operations the way EC2 does, failing on anything EC2 would refuse. */
 function applyOperations(current: readonly AclEntry[], operations: readonly AclOperation[]): AclEntry[] {
@@ -41,20 +47,38 @@ function applyOperations(current: readonly AclEntry[], operations: readonly AclO
 const v4 = fc.tuple(fc.constantFrom(192, 198), fc.nat(1), fc.nat(3), fc.nat(7)).map((p) => p.join('.'));
 const v6 = fc.tuple(fc.nat(1), fc.nat(7)).map(([a, b]) => `2001:db8:${a}::${b}`);
 const cidr: fc.Arbitrary<{ cidrBlock?: string; ipv6CidrBlock?: string }> = fc.oneof(
-  fc.tuple(v4, fc.integer({ min: 0, max: 32 })).map(([a, p]) => ({ cidrBlock: `${parseNetwork(`${a}/${p}`, { allowHostBits: true })!.address}/${p}` })),
-  fc.tuple(v6, fc.integer({ min: 0, max: 128 })).map(([a, p]) => ({ ipv6CidrBlock: `${parseNetwork(`${a}/${p}`, { allowHostBits: true })!.address}/${p}` })),
+  fc
+    .tuple(v4, fc.integer({ min: 0, max: 32 }))
+    .map(([a, p]) => ({ cidrBlock: `${parseNetwork(`${a}/${p}`, { allowHostBits: true })!.address}/${p}` })),
+  fc
+    .tuple(v6, fc.integer({ min: 0, max: 128 }))
+    .map(([a, p]) => ({ ipv6CidrBlock: `${parseNetwork(`${a}/${p}`, { allowHostBits: true })!.address}/${p}` })),
 );
-const portRange = fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 })).map(([a, b]) => ({ from: Math.min(a, b), to: Math.max(a, b) }));
+const portRange = fc
+  .tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }))
+  .map(([a, b]) => ({ from: Math.min(a, b), to: Math.max(a, b) }));
 const match = fc.oneof(
   fc.constant({ protocol: '-1' }),
   fc.record({ protocol: fc.constantFrom('6', '17'), portRange }),
-  fc.record({ protocol: fc.constant('1'), icmpTypeCode: fc.record({ type: fc.integer({ min: -1, max: 3 }), code: fc.integer({ min: -1, max: 1 }) }) }),
+  fc.record({
+    protocol: fc.constant('1'),
+    icmpTypeCode: fc.record({ type: fc.integer({ min: -1, max: 3 }), code: fc.integer({ min: -1, max: 1 }) }),
+  }),
   fc.constant({ protocol: '47' }),
 );
 const originalAcl = fc
-  .uniqueArray(fc.record({ ruleNumber: fc.integer({ min: 1, max: 32766 }), egress: fc.boolean() }), { selector: (e) => `${e.egress}:${e.ruleNumber}`, maxLength: 30 })
+  .uniqueArray(fc.record({ ruleNumber: fc.integer({ min: 1, max: 32766 }), egress: fc.boolean() }), {
+    selector: (e) => `${e.egress}:${e.ruleNumber}`,
+    maxLength: 30,
+  })
   .chain((slots) =>
-    fc.tuple(...slots.map((slot) => fc.tuple(cidr, match, fc.constantFrom('allow' as const, 'deny' as const)).map(([c, m, ruleAction]) => ({ ...slot, ...c, ...m, ruleAction }) as AclEntry))),
+    fc.tuple(
+      ...slots.map((slot) =>
+        fc
+          .tuple(cidr, match, fc.constantFrom('allow' as const, 'deny' as const))
+          .map(([c, m, ruleAction]) => ({ ...slot, ...c, ...m, ruleAction }) as AclEntry),
+      ),
+    ),
   )
   .map((entries) => [...entries, ...defaults]);
 const packet: fc.Arbitrary<Packet> = fc.record({
@@ -102,20 +126,25 @@ describe('mirroredEntries', () => {
 
   it('with deny rules in front, denies inbound from blocked networks and keeps every other verdict', () => {
     fc.assert(
-      fc.property(originalAcl, fc.array(cidr, { maxLength: 6 }), fc.array(packet, { minLength: 1, maxLength: 20 }), (original, blockedCidrs, packets) => {
-        // Prepare
-        const blocked = blockedCidrs.map((c) => net(c.cidrBlock ?? c.ipv6CidrBlock!));
-        const unique = [...new Map(blocked.map((n) => [`${n.address}/${n.prefixLength}`, n])).values()];
+      fc.property(
+        originalAcl,
+        fc.array(cidr, { maxLength: 6 }),
+        fc.array(packet, { minLength: 1, maxLength: 20 }),
+        (original, blockedCidrs, packets) => {
+          // Prepare
+          const blocked = blockedCidrs.map((c) => net(c.cidrBlock ?? c.ipv6CidrBlock!));
+          const unique = [...new Map(blocked.map((n) => [`${n.address}/${n.prefixLength}`, n])).values()];
 
-        // Act
-        const acl = [...desiredEntries(unique, original, []), ...defaults];
+          // Act
+          const acl = [...desiredEntries(unique, original, []), ...defaults];
 
-        // Assess
-        for (const p of packets) {
-          const isBlocked = !p.egress && unique.some((n) => networkContains(n, p.address));
-          expect(evaluate(acl, p)).toBe(isBlocked ? 'deny' : evaluate(original, p));
-        }
-      }),
+          // Assess
+          for (const p of packets) {
+            const isBlocked = !p.egress && unique.some((n) => networkContains(n, p.address));
+            expect(evaluate(acl, p)).toBe(isBlocked ? 'deny' : evaluate(original, p));
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -124,7 +153,12 @@ describe('mirroredEntries', () => {
 describe('denyCapacity', () => {
   it('is the quota minus the default rule minus the mirrored inbound rules of each family', () => {
     // Prepare
-    const original: AclEntry[] = [...allowAll, { ruleNumber: 101, egress: false, protocol: '-1', ruleAction: 'allow', ipv6CidrBlock: '::/0' }, { ruleNumber: 102, egress: false, protocol: '6', ruleAction: 'allow', ipv6CidrBlock: '::/0', portRange: { from: 1, to: 2 } }, ...defaults];
+    const original: AclEntry[] = [
+      ...allowAll,
+      { ruleNumber: 101, egress: false, protocol: '-1', ruleAction: 'allow', ipv6CidrBlock: '::/0' },
+      { ruleNumber: 102, egress: false, protocol: '6', ruleAction: 'allow', ipv6CidrBlock: '::/0', portRange: { from: 1, to: 2 } },
+      ...defaults,
+    ];
 
     // Act / Assess
     expect(denyCapacity(20, original)).toEqual({ ipv4: 18, ipv6: 17 });
@@ -138,10 +172,15 @@ describe('desiredEntries and diffEntries', () => {
     const current = [...desiredEntries([net('192.0.2.1/32'), net('192.0.2.2/32'), net('192.0.2.3/32')], allowAll, []), ...defaults];
 
     // Act
-    const operations = diffEntries(current, desiredEntries([net('192.0.2.1/32'), net('192.0.2.3/32'), net('198.51.100.7/32')], allowAll, current));
+    const operations = diffEntries(
+      current,
+      desiredEntries([net('192.0.2.1/32'), net('192.0.2.3/32'), net('198.51.100.7/32')], allowAll, current),
+    );
 
     // Assess
-    expect(operations).toEqual([{ kind: 'replace', entry: { ruleNumber: 2, egress: false, protocol: '-1', ruleAction: 'deny', cidrBlock: '198.51.100.7/32' } }]);
+    expect(operations).toEqual([
+      { kind: 'replace', entry: { ruleNumber: 2, egress: false, protocol: '-1', ruleAction: 'deny', cidrBlock: '198.51.100.7/32' } },
+    ]);
   });
 
   it('needs no call when the entries are already in place', () => {
@@ -149,14 +188,23 @@ describe('desiredEntries and diffEntries', () => {
     const desired = desiredEntries([net('192.0.2.1/32'), net('2001:db8::/64')], allowAll, []);
 
     // Act / Assess
-    expect(diffEntries([...desired, ...defaults], desiredEntries([net('2001:db8::/64'), net('192.0.2.1/32')], allowAll, [...desired, ...defaults]))).toEqual([]);
+    expect(
+      diffEntries(
+        [...desired, ...defaults],
+        desiredEntries([net('2001:db8::/64'), net('192.0.2.1/32')], allowAll, [...desired, ...defaults]),
+      ),
+    ).toEqual([]);
   });
 
   it('turns any ACL into the desired one with valid operations and never touches default rules (property)', () => {
     fc.assert(
       fc.property(originalAcl, originalAcl, fc.array(cidr, { maxLength: 10 }), (current, original, blockedCidrs) => {
         // Prepare
-        const blocked = [...new Map(blockedCidrs.map((c) => net(c.cidrBlock ?? c.ipv6CidrBlock!)).map((n) => [`${n.address}/${n.prefixLength}`, n])).values()];
+        const blocked = [
+          ...new Map(
+            blockedCidrs.map((c) => net(c.cidrBlock ?? c.ipv6CidrBlock!)).map((n) => [`${n.address}/${n.prefixLength}`, n]),
+          ).values(),
+        ];
         const desired = desiredEntries(blocked, original, current);
 
         // Act
@@ -183,6 +231,11 @@ describe('enforcesDesired', () => {
     // Act / Assess
     expect(enforcesDesired([...renumbered, ...defaults], desired)).toBe(true);
     expect(enforcesDesired(extra, desired)).toBe(false);
-    expect(enforcesDesired(desired.filter((e) => e.ruleNumber !== MIRROR_RULE_FIRST || e.egress), desired)).toBe(false);
+    expect(
+      enforcesDesired(
+        desired.filter((e) => e.ruleNumber !== MIRROR_RULE_FIRST || e.egress),
+        desired,
+      ),
+    ).toBe(false);
   });
 });

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAddress, parseNetwork, type Network } from '../../core/addresses';
-import { parseMinuteRows, parsePacketCount, parseStatisticsRows, statisticsOfBins, summarizeMinute, type InsightsRow } from '../../core/packet-bins';
+import {
+  parseMinuteRows,
+  parsePacketCount,
+  parseStatisticsRows,
+  statisticsOfBins,
+  summarizeMinute,
+  type InsightsRow,
+} from '../../core/packet-bins';
 
 const MINUTE = Date.UTC(2026, 10, 25, 12, 0);
 const VPC: Network[] = [parseNetwork('10.0.0.0/16') as Network, parseNetwork('2001:db8:1234:1a00::/56') as Network];
@@ -69,13 +76,20 @@ describe('parseMinuteRows', () => {
   });
 
   const externalV4 = fc.ipV4().filter((a) => !a.startsWith('10.0.'));
-  const address = fc.oneof(externalV4, fc.ipV6().filter((a) => !(parseAddress(a)?.address ?? '').startsWith('2001:db8:1234:1a')));
+  const address = fc.oneof(
+    externalV4,
+    fc.ipV6().filter((a) => !(parseAddress(a)?.address ?? '').startsWith('2001:db8:1234:1a')),
+  );
   const garbage = fc.oneof(fc.string(), fc.constantFrom('', '-', 'NaN', 'Infinity', '1e400', '0x10', '12,000'));
 
   it('property: valid rows become bins whose packets add up, per canonical source', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(address, fc.integer({ min: 0, max: 2 ** 40 })), { maxLength: 50 }), (pairs) => {
-        const parsed = parseMinuteRows(pairs.map(([a, p]) => row(a, String(p))), MINUTE, VPC);
+        const parsed = parseMinuteRows(
+          pairs.map(([a, p]) => row(a, String(p))),
+          MINUTE,
+          VPC,
+        );
         expect(parsed.rejections).toEqual([]);
         const expected = new Map<string, number>();
         for (const [a, p] of pairs) {
@@ -89,7 +103,13 @@ describe('parseMinuteRows', () => {
   });
 
   it('property: arbitrary rows never throw, and every row is either binned or rejected', () => {
-    const anyRow = fc.array(fc.record({ field: fc.constantFrom('srcAddr', 'binPackets', 'maxLagMs', 'other'), value: fc.oneof(garbage, address, fc.nat().map(String)) }), { maxLength: 4 });
+    const anyRow = fc.array(
+      fc.record({
+        field: fc.constantFrom('srcAddr', 'binPackets', 'maxLagMs', 'other'),
+        value: fc.oneof(garbage, address, fc.nat().map(String)),
+      }),
+      { maxLength: 4 },
+    );
     fc.assert(
       fc.property(fc.array(anyRow, { maxLength: 30 }), (rows) => {
         const parsed = parseMinuteRows(rows, MINUTE, VPC);
@@ -113,7 +133,8 @@ describe('parsePacketCount', () => {
   });
 
   it('refuses anything that is not a non-negative whole number', () => {
-    for (const text of ['', '-1', '1.5', 'abc', 'NaN', 'Infinity', '1e400', '0x1F', '9007199254740993']) expect(parsePacketCount(text)).toBeUndefined();
+    for (const text of ['', '-1', '1.5', 'abc', 'NaN', 'Infinity', '1e400', '0x1F', '9007199254740993'])
+      expect(parsePacketCount(text)).toBeUndefined();
   });
 });
 
@@ -134,13 +155,24 @@ describe('minute statistics', () => {
     expect(summarizeMinute(MINUTE, bins, statisticsOfBins(bins), 12_000).candidates.map((b) => b.packets)).toEqual([12_001]);
   });
 
-  it('parseStatisticsRows: one row of exact whole numbers (also in Insights\' 1.2E4 form); no row is an empty minute', () => {
-    expect(parseStatisticsRows([statsRow('3', '1.2E4', '50000000')])).toEqual({ ok: true, statistics: { binCount: 3, packetSum: 12_000, packetSquareSum: 50_000_000n } });
+  it("parseStatisticsRows: one row of exact whole numbers (also in Insights' 1.2E4 form); no row is an empty minute", () => {
+    expect(parseStatisticsRows([statsRow('3', '1.2E4', '50000000')])).toEqual({
+      ok: true,
+      statistics: { binCount: 3, packetSum: 12_000, packetSquareSum: 50_000_000n },
+    });
     expect(parseStatisticsRows([])).toEqual({ ok: true, statistics: { binCount: 0, packetSum: 0, packetSquareSum: 0n } });
   });
 
   it.each([
-    ['a missing column', [[{ field: 'binCount', value: '3' }, { field: 'packetSum', value: '5' }]]],
+    [
+      'a missing column',
+      [
+        [
+          { field: 'binCount', value: '3' },
+          { field: 'packetSum', value: '5' },
+        ],
+      ],
+    ],
     ['a fraction', [statsRow('3', '5.5', '7')]],
     ['a value beyond 2^53 (a rounded double)', [statsRow('3', '5', '9.1E15')]],
     ['two rows', [statsRow('1', '1', '1'), statsRow('1', '1', '1')]],

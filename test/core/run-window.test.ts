@@ -30,19 +30,24 @@ describe('planRun', () => {
 
   it('property: minutes are whole, consecutive, complete and inside the window', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1_000_000_000_000, max: 4_000_000_000_000 }), fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 60 }), (now, w, r) => {
-        const plan = planRun(now, { windowMinutes: Math.max(w, r), requeryMinutes: r, schedule: 'every-run' });
-        expect(plan.minuteStartsMs).toHaveLength(r);
-        plan.minuteStartsMs.forEach((m, i) => {
-          expect(m % BIN_MS).toBe(0);
-          expect(m + BIN_MS).toBeLessThanOrEqual(now);
-          if (i > 0) expect(m - (plan.minuteStartsMs[i - 1] as number)).toBe(BIN_MS);
-        });
-        expect(plan.minuteStartsMs.at(-1)).toBe(plan.endMs - BIN_MS);
-        expect(plan.windowStartMs % BIN_MS).toBe(0);
-        expect(plan.minuteStartsMs[0]).toBeGreaterThanOrEqual(plan.windowStartMs);
-        expect((plan.endMs - plan.windowStartMs) / BIN_MS).toBe(Math.max(w, r));
-      }),
+      fc.property(
+        fc.integer({ min: 1_000_000_000_000, max: 4_000_000_000_000 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.integer({ min: 1, max: 60 }),
+        (now, w, r) => {
+          const plan = planRun(now, { windowMinutes: Math.max(w, r), requeryMinutes: r, schedule: 'every-run' });
+          expect(plan.minuteStartsMs).toHaveLength(r);
+          plan.minuteStartsMs.forEach((m, i) => {
+            expect(m % BIN_MS).toBe(0);
+            expect(m + BIN_MS).toBeLessThanOrEqual(now);
+            if (i > 0) expect(m - (plan.minuteStartsMs[i - 1] as number)).toBe(BIN_MS);
+          });
+          expect(plan.minuteStartsMs.at(-1)).toBe(plan.endMs - BIN_MS);
+          expect(plan.windowStartMs % BIN_MS).toBe(0);
+          expect(plan.minuteStartsMs[0]).toBeGreaterThanOrEqual(plan.windowStartMs);
+          expect((plan.endMs - plan.windowStartMs) / BIN_MS).toBe(Math.max(w, r));
+        },
+      ),
     );
   });
 });
@@ -63,7 +68,13 @@ describe('re-query schedule by age', () => {
   it('R = 10: ages 1, 2, 4, 7 and 10 in a first-half run; 1 and 10 in a second-half run', () => {
     expect(requeryAges(10, true)).toEqual([1, 2, 4, 7, 10]);
     expect(requeryAges(10, false)).toEqual([1, 10]);
-    expect(planRun(minute(34, 5), { windowMinutes: 60, requeryMinutes: 10 }).minuteStartsMs).toEqual([minute(24), minute(27), minute(30), minute(32), minute(33)]);
+    expect(planRun(minute(34, 5), { windowMinutes: 60, requeryMinutes: 10 }).minuteStartsMs).toEqual([
+      minute(24),
+      minute(27),
+      minute(30),
+      minute(32),
+      minute(33),
+    ]);
     expect(planRun(minute(34, 35), { windowMinutes: 60, requeryMinutes: 10 }).minuteStartsMs).toEqual([minute(24), minute(33)]);
   });
 
@@ -79,7 +90,10 @@ describe('re-query schedule by age', () => {
     const looks: number[] = [];
     const minuteEnd = 0;
     jitter.forEach(([first, second], k) => {
-      for (const [offset, firstHalf] of [[first, true], [30_000 + second, false]] as const) {
+      for (const [offset, firstHalf] of [
+        [first, true],
+        [30_000 + second, false],
+      ] as const) {
         const now = minuteEnd + k * BIN_MS + offset;
         const age = k + 1; // minute boundaries passed since the minute ended, at this run
         if (requeryAges(r, firstHalf).includes(age)) looks.push(now - minuteEnd);
@@ -90,12 +104,16 @@ describe('re-query schedule by age', () => {
 
   it('property: every minute is looked at last at least R - 1/2 minutes after it ended, and right after it ended', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 15_000 }), fc.integer({ min: 0, max: 15_000 })), { minLength: 61, maxLength: 61 }), (r, jitter) => {
-        const looks = lookTimes(r, jitter);
-        expect(Math.max(...looks)).toBeGreaterThanOrEqual((r - 1) * BIN_MS + FIRST_HALF);
-        expect(Math.min(...looks)).toBeLessThan(BIN_MS);
-        expect(Math.max(...looks)).toBeLessThan(r * BIN_MS);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 15_000 }), fc.integer({ min: 0, max: 15_000 })), { minLength: 61, maxLength: 61 }),
+        (r, jitter) => {
+          const looks = lookTimes(r, jitter);
+          expect(Math.max(...looks)).toBeGreaterThanOrEqual((r - 1) * BIN_MS + FIRST_HALF);
+          expect(Math.min(...looks)).toBeLessThan(BIN_MS);
+          expect(Math.max(...looks)).toBeLessThan(r * BIN_MS);
+        },
+      ),
     );
   });
 

@@ -32,13 +32,16 @@ describe('buildVerdict', () => {
   });
 
   it('leaves out a source that is not a canonical address and reports the run incomplete', () => {
-    const { message, invalidSources } = buildVerdict({ ...INPUT, anomalies: [{ sourceIp: '2001:DB8::1', maxZScore: 9, maxPackets: 20_000 }, ...INPUT.anomalies] });
+    const { message, invalidSources } = buildVerdict({
+      ...INPUT,
+      anomalies: [{ sourceIp: '2001:DB8::1', maxZScore: 9, maxPackets: 20_000 }, ...INPUT.anomalies],
+    });
     expect(invalidSources).toEqual(['2001:DB8::1']);
     expect(message.anomalies.map((a) => a.sourceIp)).toEqual(['203.0.113.66']);
     expect(message.complete).toBe(false);
   });
 
-  it('property: whatever the store returned, the message passes the updater\'s schema', () => {
+  it("property: whatever the store returned, the message passes the updater's schema", () => {
     const anomaly = fc.record({
       sourceIp: fc.oneof(fc.ipV4(), fc.ipV6(), fc.string()),
       maxZScore: fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -46,7 +49,11 @@ describe('buildVerdict', () => {
     });
     const baseline = fc.oneof(
       fc.constant({ binCount: 0, mean: null, standardDeviation: null }),
-      fc.record({ binCount: fc.integer({ min: 1, max: 1e6 }), mean: fc.double({ min: 0, max: 1e9, noNaN: true }), standardDeviation: fc.double({ min: 0, max: 1e9, noNaN: true }) }),
+      fc.record({
+        binCount: fc.integer({ min: 1, max: 1e6 }),
+        mean: fc.double({ min: 0, max: 1e9, noNaN: true }),
+        standardDeviation: fc.double({ min: 0, max: 1e9, noNaN: true }),
+      }),
     );
     fc.assert(
       fc.property(fc.array(anomaly, { maxLength: 20 }), baseline, fc.boolean(), (anomalies, b, complete) => {

@@ -60,7 +60,11 @@ async function load(bins: readonly Bin[], otherMeasures: readonly Bin[] = [], ca
     appender.endRow();
   };
   const minutes = new Map<number, PacketBin[]>();
-  for (const b of bins) minutes.set(b.minute, [...(minutes.get(b.minute) ?? []), { sourceIp: b.source, minuteStartMs: WINDOW_START + b.minute * MINUTE, packets: b.packets }]);
+  for (const b of bins)
+    minutes.set(b.minute, [
+      ...(minutes.get(b.minute) ?? []),
+      { sourceIp: b.source, minuteStartMs: WINDOW_START + b.minute * MINUTE, packets: b.packets },
+    ]);
   for (const [minute, minuteBins] of minutes) {
     const summary = summarizeMinute(WINDOW_START + minute * MINUTE, minuteBins, statisticsOfBins(minuteBins), candidateFloor);
     const { statistics } = BIN_STORE_SCHEMA;
@@ -83,13 +87,23 @@ async function run(sql: string): Promise<QueryResultPage[]> {
   return [
     {
       ColumnInfo: reader.columnNames().map((Name, i) => ({ Name, Type: { ScalarType: typeName(i) } })),
-      Rows: reader.getRows().map((values) => ({ Data: values.map((v) => (v === null ? { NullValue: true } : { ScalarValue: String(v) })) })),
+      Rows: reader
+        .getRows()
+        .map((values) => ({ Data: values.map((v) => (v === null ? { NullValue: true } : { ScalarValue: String(v) })) })),
     },
   ];
 }
 
 function options(overrides: Partial<ZScoreQueryOptions> = {}): ZScoreQueryOptions {
-  return { database: DB, table: TABLE, windowStartMs: WINDOW_START, minZScore: 3, minPacketsPerBin: 12_000, maxAnomalies: 100, ...overrides };
+  return {
+    database: DB,
+    table: TABLE,
+    windowStartMs: WINDOW_START,
+    minZScore: 3,
+    minPacketsPerBin: 12_000,
+    maxAnomalies: 100,
+    ...overrides,
+  };
 }
 
 async function judge(opts: ZScoreQueryOptions) {
@@ -225,7 +239,8 @@ describe('Z-score SQL executed by DuckDB agrees with the reference computation',
   it('ties in Z-score are ordered by address, and the cap keeps the first ones', async () => {
     // Prepare: five sources with identical loud bins.
     const bins: Bin[] = [...scenario().filter((b) => b.packets < 1000)];
-    for (const source of ['203.0.113.9', '203.0.113.10', '2001:db8::2', '203.0.113.1', '192.0.2.200']) bins.push({ source, minute: 30, packets: 80_000 });
+    for (const source of ['203.0.113.9', '203.0.113.10', '2001:db8::2', '203.0.113.1', '192.0.2.200'])
+      bins.push({ source, minute: 30, packets: 80_000 });
     await load(bins);
 
     // Act
@@ -251,7 +266,11 @@ describe('Z-score SQL executed by DuckDB agrees with the reference computation',
       packets: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 10_000, max: 500_000 })),
     });
     const unique = fc.uniqueArray(bin, { maxLength: 80, selector: (b) => `${b.source}@${b.minute}` });
-    const opts = fc.record({ minZScore: fc.double({ min: 0.1, max: 4, noNaN: true }), minPacketsPerBin: fc.integer({ min: 0, max: 50_000 }), maxAnomalies: fc.integer({ min: 1, max: 6 }) });
+    const opts = fc.record({
+      minZScore: fc.double({ min: 0.1, max: 4, noNaN: true }),
+      minPacketsPerBin: fc.integer({ min: 0, max: 50_000 }),
+      maxAnomalies: fc.integer({ min: 1, max: 6 }),
+    });
     await fc.assert(
       fc.asyncProperty(unique, opts, async (bins, o) => {
         const full = options(o);
@@ -271,14 +290,18 @@ describe('Z-score SQL executed by DuckDB agrees with the reference computation',
 describe('baseline from minute statistics: exact where floating point would not be', () => {
   it('a large mean with a tiny spread keeps mean and sd to 1e-12 (the textbook sum-of-squares formula loses it)', async () => {
     // Prepare: 600 bins around 100 million packets, spread of a few packets.
-    const bins: Bin[] = Array.from({ length: 600 }, (_, i) => ({ source: `198.51.100.${i % 200}`, minute: Math.floor(i / 200), packets: 100_000_000 + (i % 7) }));
+    const bins: Bin[] = Array.from({ length: 600 }, (_, i) => ({
+      source: `198.51.100.${i % 200}`,
+      minute: Math.floor(i / 200),
+      packets: 100_000_000 + (i % 7),
+    }));
     await load(bins, [], Number.MAX_SAFE_INTEGER);
     // Exact values with bigint rationals: mean = S/n, variance = (nQ - S^2) / n^2.
     const n = BigInt(bins.length);
     const S = bins.reduce((sum, b) => sum + BigInt(b.packets), 0n);
     const Q = bins.reduce((sum, b) => sum + BigInt(b.packets) ** 2n, 0n);
-    const exactMean = Number(S * 1_000_000n / n) / 1e6;
-    const exactSd = Math.sqrt(Number((n * Q - S * S) * 10n ** 15n / (n * n)) / 1e15);
+    const exactMean = Number((S * 1_000_000n) / n) / 1e6;
+    const exactSd = Math.sqrt(Number(((n * Q - S * S) * 10n ** 15n) / (n * n)) / 1e15);
     const textbookSd = Math.sqrt(Math.max(0, Number(Q) / bins.length - (Number(S) / bins.length) ** 2));
 
     // Act
@@ -292,7 +315,14 @@ describe('baseline from minute statistics: exact where floating point would not 
   });
 
   it('a window sum of squares beyond BIGINT is a query error, never a wrong baseline', async () => {
-    await load([{ source: '203.0.113.1', minute: 1, packets: 4_000_000_000 }, { source: '203.0.113.2', minute: 1, packets: 1 }], [], Number.MAX_SAFE_INTEGER);
+    await load(
+      [
+        { source: '203.0.113.1', minute: 1, packets: 4_000_000_000 },
+        { source: '203.0.113.2', minute: 1, packets: 1 },
+      ],
+      [],
+      Number.MAX_SAFE_INTEGER,
+    );
     await expect(run(buildBaselineQuery(options()))).rejects.toThrow();
   });
 
@@ -379,7 +409,14 @@ describe('result parsers', () => {
         ],
         Rows: [{ Data: [{ ScalarValue: '90000' }, { ScalarValue: '203.0.113.66' }, { ScalarValue: '1.2345678E1' }] }],
       },
-      { ColumnInfo: [{ Name: 'source_ip', Type: { ScalarType: 'VARCHAR' } }, { Name: 'max_z_score', Type: { ScalarType: 'DOUBLE' } }, { Name: 'max_packets', Type: { ScalarType: 'BIGINT' } }], Rows: [{ Data: [{ ScalarValue: '2001:db8::1' }, { ScalarValue: '4.0' }, { ScalarValue: '13000' }] }] },
+      {
+        ColumnInfo: [
+          { Name: 'source_ip', Type: { ScalarType: 'VARCHAR' } },
+          { Name: 'max_z_score', Type: { ScalarType: 'DOUBLE' } },
+          { Name: 'max_packets', Type: { ScalarType: 'BIGINT' } },
+        ],
+        Rows: [{ Data: [{ ScalarValue: '2001:db8::1' }, { ScalarValue: '4.0' }, { ScalarValue: '13000' }] }],
+      },
     ];
     expect(parseAnomalyResult(pages)).toEqual([
       { sourceIp: '203.0.113.66', maxZScore: 12.345678, maxPackets: 90000 },
@@ -389,7 +426,11 @@ describe('result parsers', () => {
 
   it('treat NULL statistics or an empty result as "no baseline"', () => {
     expect(parseBaselineResult([])).toEqual({ binCount: 0, mean: null, standardDeviation: null });
-    expect(parseBaselineResult([{ ColumnInfo: baselineColumns, Rows: [{ Data: [{ ScalarValue: '0' }, { NullValue: true }, { NullValue: true }] }] }])).toEqual({
+    expect(
+      parseBaselineResult([
+        { ColumnInfo: baselineColumns, Rows: [{ Data: [{ ScalarValue: '0' }, { NullValue: true }, { NullValue: true }] }] },
+      ]),
+    ).toEqual({
       binCount: 0,
       mean: null,
       standardDeviation: null,
@@ -399,9 +440,21 @@ describe('result parsers', () => {
   it('reject a result with missing columns, wrong types or non-numbers', () => {
     const row = { Data: [{ ScalarValue: '3' }, { ScalarValue: '1.0' }, { ScalarValue: '0.5' }] };
     expect(() => parseBaselineResult([{ ColumnInfo: baselineColumns.slice(0, 2), Rows: [row] }])).toThrow(QueryResultError);
-    expect(() => parseBaselineResult([{ ColumnInfo: [baselineColumns[0], { Name: 'mean', Type: { ScalarType: 'VARCHAR' } }, baselineColumns[2]] as never, Rows: [row] }])).toThrow(/type VARCHAR/);
-    expect(() => parseBaselineResult([{ ColumnInfo: baselineColumns, Rows: [{ Data: [{ ScalarValue: 'x' }, { ScalarValue: '1' }, { ScalarValue: '1' }] }] }])).toThrow(/not a whole number/);
-    expect(() => parseBaselineResult([{ ColumnInfo: baselineColumns, Rows: [{ Data: [{ ScalarValue: '2' }, { ScalarValue: 'abc' }, { ScalarValue: '1' }] }] }])).toThrow(/not a number/);
+    expect(() =>
+      parseBaselineResult([
+        { ColumnInfo: [baselineColumns[0], { Name: 'mean', Type: { ScalarType: 'VARCHAR' } }, baselineColumns[2]] as never, Rows: [row] },
+      ]),
+    ).toThrow(/type VARCHAR/);
+    expect(() =>
+      parseBaselineResult([
+        { ColumnInfo: baselineColumns, Rows: [{ Data: [{ ScalarValue: 'x' }, { ScalarValue: '1' }, { ScalarValue: '1' }] }] },
+      ]),
+    ).toThrow(/not a whole number/);
+    expect(() =>
+      parseBaselineResult([
+        { ColumnInfo: baselineColumns, Rows: [{ Data: [{ ScalarValue: '2' }, { ScalarValue: 'abc' }, { ScalarValue: '1' }] }] },
+      ]),
+    ).toThrow(/not a number/);
     expect(() => parseBaselineResult([{ ColumnInfo: baselineColumns, Rows: [row, row] }])).toThrow(/2 rows/);
     expect(() => parseBaselineResult([{ ColumnInfo: baselineColumns, Rows: [{ Data: [{ ScalarValue: '2' }] }] }])).toThrow(/lacks a value/);
   });

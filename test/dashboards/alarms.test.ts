@@ -48,10 +48,40 @@ describe('operator alarms', () => {
 
   // [alarm, namespace, metric, dimensions, statistic, comparison, threshold, periods, missing data]
   const expected: Array<[AlarmName, string, string, (f: MonitoringFixture) => unknown[], string, string, number, number, string]> = [
-    ['unblockedSources', DEFAULT_METRICS_NAMESPACE, 'UnblockedSourceIPs', () => vpcDimension, 'Maximum', 'GreaterThanOrEqualToThreshold', 1, 5, 'notBreaching'],
+    [
+      'unblockedSources',
+      DEFAULT_METRICS_NAMESPACE,
+      'UnblockedSourceIPs',
+      () => vpcDimension,
+      'Maximum',
+      'GreaterThanOrEqualToThreshold',
+      1,
+      5,
+      'notBreaching',
+    ],
     ['detectionNotRunning', DEFAULT_METRICS_NAMESPACE, 'SummarizerRuns', () => vpcDimension, 'Sum', 'LessThanThreshold', 1, 3, 'breaching'],
-    ['incompleteData', DEFAULT_METRICS_NAMESPACE, 'IncompleteRuns', () => vpcDimension, 'Sum', 'GreaterThanOrEqualToThreshold', 1, 5, 'notBreaching'],
-    ['updaterErrors', 'AWS/Lambda', 'Errors', (f) => [{ Name: 'FunctionName', Value: { Ref: f.ids.naclUpdater } }], 'Sum', 'GreaterThanOrEqualToThreshold', 1, 1, 'notBreaching'],
+    [
+      'incompleteData',
+      DEFAULT_METRICS_NAMESPACE,
+      'IncompleteRuns',
+      () => vpcDimension,
+      'Sum',
+      'GreaterThanOrEqualToThreshold',
+      1,
+      5,
+      'notBreaching',
+    ],
+    [
+      'updaterErrors',
+      'AWS/Lambda',
+      'Errors',
+      (f) => [{ Name: 'FunctionName', Value: { Ref: f.ids.naclUpdater } }],
+      'Sum',
+      'GreaterThanOrEqualToThreshold',
+      1,
+      1,
+      'notBreaching',
+    ],
     [
       'updaterDeadLetters',
       'AWS/SQS',
@@ -63,38 +93,58 @@ describe('operator alarms', () => {
       1,
       'notBreaching',
     ],
-    ['deliveryLag', DEFAULT_METRICS_NAMESPACE, 'FlowLogDeliveryLag', () => vpcDimension, 'Maximum', 'GreaterThanThreshold', 600, 3, 'notBreaching'],
+    [
+      'deliveryLag',
+      DEFAULT_METRICS_NAMESPACE,
+      'FlowLogDeliveryLag',
+      () => vpcDimension,
+      'Maximum',
+      'GreaterThanThreshold',
+      600,
+      3,
+      'notBreaching',
+    ],
   ];
 
-  it.each(expected)('%s watches %s %s with the documented defaults', (name, namespace, metric, dimensions, statistic, comparison, threshold, periods, missing) => {
-    const props = alarm(fixture, name);
+  it.each(expected)(
+    '%s watches %s %s with the documented defaults',
+    (name, namespace, metric, dimensions, statistic, comparison, threshold, periods, missing) => {
+      const props = alarm(fixture, name);
 
-    expect({
-      Namespace: props.Namespace,
-      MetricName: props.MetricName,
-      Dimensions: props.Dimensions,
-      Statistic: props.Statistic,
-      ComparisonOperator: props.ComparisonOperator,
-      Threshold: props.Threshold,
-      EvaluationPeriods: props.EvaluationPeriods,
-      DatapointsToAlarm: props.DatapointsToAlarm,
-      TreatMissingData: props.TreatMissingData,
-    }).toEqual({
-      Namespace: namespace,
-      MetricName: metric,
-      Dimensions: dimensions(fixture),
-      Statistic: statistic,
-      ComparisonOperator: comparison,
-      Threshold: threshold,
-      EvaluationPeriods: periods,
-      DatapointsToAlarm: periods,
-      TreatMissingData: missing,
-    });
-  });
+      expect({
+        Namespace: props.Namespace,
+        MetricName: props.MetricName,
+        Dimensions: props.Dimensions,
+        Statistic: props.Statistic,
+        ComparisonOperator: props.ComparisonOperator,
+        Threshold: props.Threshold,
+        EvaluationPeriods: props.EvaluationPeriods,
+        DatapointsToAlarm: props.DatapointsToAlarm,
+        TreatMissingData: props.TreatMissingData,
+      }).toEqual({
+        Namespace: namespace,
+        MetricName: metric,
+        Dimensions: dimensions(fixture),
+        Statistic: statistic,
+        ComparisonOperator: comparison,
+        Threshold: threshold,
+        EvaluationPeriods: periods,
+        DatapointsToAlarm: periods,
+        TreatMissingData: missing,
+      });
+    },
+  );
 
   it('takes every threshold from props.alarms', () => {
     const custom = buildMonitoring({
-      alarms: { unblockedMinutes: 10, maxDeliveryLagSeconds: 900, deliveryLagMinutes: 4, detectionStalledMinutes: 5, incompleteMinutes: 15, updaterErrors: 3 },
+      alarms: {
+        unblockedMinutes: 10,
+        maxDeliveryLagSeconds: 900,
+        deliveryLagMinutes: 4,
+        detectionStalledMinutes: 5,
+        incompleteMinutes: 15,
+        updaterErrors: 3,
+      },
     });
 
     const summary = (name: AlarmName) => {
@@ -120,12 +170,20 @@ describe('operator alarms', () => {
 
 describe('configuration errors name the bad value', () => {
   const cases: Array<[string, PropOverrides, RegExp]> = [
-    ['zero minutes', { alarms: { unblockedMinutes: 0 } }, /alarms\.unblockedMinutes must be a whole number of minutes from 1 to 1440 \(got 0\)/],
+    [
+      'zero minutes',
+      { alarms: { unblockedMinutes: 0 } },
+      /alarms\.unblockedMinutes must be a whole number of minutes from 1 to 1440 \(got 0\)/,
+    ],
     ['fractional minutes', { alarms: { incompleteMinutes: 2.5 } }, /alarms\.incompleteMinutes .* \(got 2\.5\)/],
     ['more than a day of periods', { alarms: { detectionStalledMinutes: 1441 } }, /alarms\.detectionStalledMinutes .* \(got 1441\)/],
     ['negative lag bound', { alarms: { maxDeliveryLagSeconds: -1 } }, /alarms\.maxDeliveryLagSeconds must be a whole number of seconds/],
     ['zero updater errors', { alarms: { updaterErrors: 0 } }, /alarms\.updaterErrors/],
-    ['rule quota with no room for a deny rule', { naclRuleLimit: 1 }, /naclRuleLimit must be a whole number of rules from 2 to 40 \(got 1\)/],
+    [
+      'rule quota with no room for a deny rule',
+      { naclRuleLimit: 1 },
+      /naclRuleLimit must be a whole number of rules from 2 to 40 \(got 1\)/,
+    ],
     ['IPv4 mask beyond 32', { naclRuleNetworkMask: 33 }, /naclRuleNetworkMask must be .* from 0 to 32 \(got 33\)/],
     ['IPv6 mask beyond 128', { naclRuleNetworkMaskIpv6: 129 }, /naclRuleNetworkMaskIpv6 .* \(got 129\)/],
     ['non-positive Z-score', { minZScore: 0 }, /minZScore must be a positive number \(got 0\)/],

@@ -29,7 +29,16 @@ describe('dashboard layout', () => {
     const layout = widgets.map((w) => [w.type, (w.properties.title ?? w.properties.markdown) as string, w.x, w.y, w.width, w.height]);
 
     // Assess
-    const rows = layout.map(([type, title, x, y, width, height]) => [type, String(title).split(/[,(\n]/)[0]!.trim(), x, y, width, height]);
+    const rows = layout.map(([type, title, x, y, width, height]) => [
+      type,
+      String(title)
+        .split(/[,(\n]/)[0]!
+        .trim(),
+      x,
+      y,
+      width,
+      height,
+    ]);
     expect(rows).toEqual([
       ['metric', 'Network Traffic', 0, 0, 12, 6],
       ['metric', 'All Source IPs', 12, 0, 12, 6],
@@ -121,7 +130,10 @@ describe('reference widgets', () => {
     expect(widget.properties.stacked).toBe(false);
     expect(widgetMetrics(widget)).toEqual([
       productMetric('UniqueSourceIPs', 'Maximum', 'Distinct source IPs'),
-      { ...productMetric('OutlierSourceIPs', 'Maximum', 'Outliers (Z > 3 and > 12,000 packets/min)'), options: { label: 'Outliers (Z > 3 and > 12,000 packets/min)', period: 60, stat: 'Maximum', yAxis: 'right' } },
+      {
+        ...productMetric('OutlierSourceIPs', 'Maximum', 'Outliers (Z > 3 and > 12,000 packets/min)'),
+        options: { label: 'Outliers (Z > 3 and > 12,000 packets/min)', period: 60, stat: 'Maximum', yAxis: 'right' },
+      },
     ]);
   });
 
@@ -140,7 +152,9 @@ describe('reference widgets', () => {
   });
 
   it('3. Anomalous Source Networks follows the configured masks and rule quota', () => {
-    const custom = dashboardBody(buildMonitoring({ naclRuleNetworkMask: 24, naclRuleNetworkMaskIpv6: 64, naclRuleLimit: 40 }).template).widgets;
+    const custom = dashboardBody(
+      buildMonitoring({ naclRuleNetworkMask: 24, naclRuleNetworkMaskIpv6: 64, naclRuleLimit: 40 }).template,
+    ).widgets;
 
     const widget = widgetTitled(custom, 'Anomalous Source Networks');
 
@@ -161,7 +175,9 @@ describe('reference widgets', () => {
   it('5. Packet Statistics: mean, standard deviation and threshold in packets/minute, with the packet floor', () => {
     const widget = widgetTitled(widgets, 'Packet Statistics');
 
-    expect(widget.properties.title).toBe('Packet Statistics, packets/minute per source over 60 min (anomalous: Z > 3 and > 12,000 packets/min)');
+    expect(widget.properties.title).toBe(
+      'Packet Statistics, packets/minute per source over 60 min (anomalous: Z > 3 and > 12,000 packets/min)',
+    );
     // Average is the dashboard's default statistic, so the body leaves "stat" out.
     expect(widgetMetrics(widget)).toEqual([
       productMetric('PacketBinAverage', undefined, 'Mean packets/minute per source'),
@@ -176,7 +192,9 @@ describe('reference widgets', () => {
 
     const widget = widgetTitled(custom, 'Packet Statistics');
 
-    expect(widget.properties.title).toBe('Packet Statistics, packets/minute per source over 30 min (anomalous: Z > 4.5 and > 250,000 packets/min)');
+    expect(widget.properties.title).toBe(
+      'Packet Statistics, packets/minute per source over 30 min (anomalous: Z > 4.5 and > 250,000 packets/min)',
+    );
     expect(widgetMetrics(widget)[2]!.options.label).toBe('Anomaly threshold: mean + 4.5 x sd, packets/minute');
     expect(annotations(widget).map((a) => a.value)).toEqual([250_000]);
   });
@@ -220,7 +238,9 @@ describe('pipeline health widgets', () => {
   });
 
   it('7. delivery lag annotations follow the configured bound and REQUERY_MINUTES', () => {
-    const custom = dashboardBody(buildMonitoring({ requeryMinutes: 20, alarms: { maxDeliveryLagSeconds: 900, deliveryLagMinutes: 4 } }).template).widgets;
+    const custom = dashboardBody(
+      buildMonitoring({ requeryMinutes: 20, alarms: { maxDeliveryLagSeconds: 900, deliveryLagMinutes: 4 } }).template,
+    ).widgets;
 
     const widget = widgetTitled(custom, 'Flow-log delivery lag');
 
@@ -278,7 +298,11 @@ describe('pipeline health widgets', () => {
 
     expect(shape(widget)).toEqual([
       lambdaMetric(defaults, 'naclUpdater', 'Errors'),
-      { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: `\${GetAtt:${defaults.ids.deadLetterQueue}.QueueName}` } },
+      {
+        namespace: 'AWS/SQS',
+        name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: `\${GetAtt:${defaults.ids.deadLetterQueue}.QueueName}` },
+      },
       { namespace: DEFAULT_METRICS_NAMESPACE, name: 'MessagesRejected', dimensions: { VpcId: VPC_ID } },
       { namespace: DEFAULT_METRICS_NAMESPACE, name: 'MessagesIgnored', dimensions: { VpcId: VPC_ID } },
       { namespace: DEFAULT_METRICS_NAMESPACE, name: 'AuditLogWriteFailures', dimensions: { VpcId: VPC_ID } },
@@ -306,7 +330,9 @@ describe('pipeline health widgets', () => {
     const widget = widgets.find((w) => w.type === 'alarm')!;
     const alarmIds = Object.keys(defaults.template.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(widget.properties.alarms).toEqual(Object.values(defaults.monitoring.alarms).map((a) => `\${GetAtt:${logicalId(defaults.stack, a)}.Arn}`));
+    expect(widget.properties.alarms).toEqual(
+      Object.values(defaults.monitoring.alarms).map((a) => `\${GetAtt:${logicalId(defaults.stack, a)}.Arn}`),
+    );
     expect(widget.properties.alarms).toHaveLength(alarmIds.length);
   });
 });

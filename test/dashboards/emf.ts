@@ -12,7 +12,9 @@ export interface EmittedMetric {
 }
 
 interface EmfDocument {
-  readonly _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit?: string }> }> };
+  readonly _aws: {
+    CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit?: string }> }>;
+  };
   readonly [key: string]: unknown;
 }
 

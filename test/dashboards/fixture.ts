@@ -41,7 +41,9 @@ export interface MonitoringFixture {
   };
 }
 
-export type PropOverrides = Partial<Omit<FloodGuardMonitoringProps, 'auditLogGroup' | 'summarizer' | 'naclUpdater' | 'stateMachine' | 'updaterDeadLetterQueue'>>;
+export type PropOverrides = Partial<
+  Omit<FloodGuardMonitoringProps, 'auditLogGroup' | 'summarizer' | 'naclUpdater' | 'stateMachine' | 'updaterDeadLetterQueue'>
+>;
 
 export function buildMonitoring(overrides: PropOverrides = {}): MonitoringFixture {
   const { stack, monitoring, resources } = buildMonitoringStack(overrides);

@@ -21,11 +21,17 @@ interface MetricReference {
 function referencedMetrics(fixture: MonitoringFixture): MetricReference[] {
   const fromDashboard = dashboardBody(fixture.template)
     .widgets.filter((w) => w.type === 'metric')
-    .flatMap((w) => widgetMetrics(w).map(({ namespace, name, dimensions }) => ({ where: `widget "${w.properties.title}"`, namespace, name, dimensions })));
+    .flatMap((w) =>
+      widgetMetrics(w).map(({ namespace, name, dimensions }) => ({ where: `widget "${w.properties.title}"`, namespace, name, dimensions })),
+    );
   const fromAlarms = Object.entries(fixture.template.findResources('AWS::CloudWatch::Alarm')).map(([id, resource]) => {
-    const p = (resource as { Properties: { Namespace?: string; MetricName?: string; Dimensions?: Array<{ Name: string; Value: unknown }> } }).Properties;
+    const p = (
+      resource as { Properties: { Namespace?: string; MetricName?: string; Dimensions?: Array<{ Name: string; Value: unknown }> } }
+    ).Properties;
     if (!p.Namespace || !p.MetricName) throw new Error(`alarm ${id} does not watch a single metric`);
-    const dimensions = Object.fromEntries((p.Dimensions ?? []).map((d) => [d.Name, typeof d.Value === 'string' ? d.Value : placeholder(d.Value)]));
+    const dimensions = Object.fromEntries(
+      (p.Dimensions ?? []).map((d) => [d.Name, typeof d.Value === 'string' ? d.Value : placeholder(d.Value)]),
+    );
     return { where: `alarm ${id}`, namespace: p.Namespace, name: p.MetricName, dimensions };
   });
   return [...fromDashboard, ...fromAlarms];
@@ -56,9 +62,21 @@ describe('metric coverage', () => {
   it('every other metric is an AWS service metric of a resource the monitoring watches', () => {
     const ref = (id: string) => `\${Ref:${id}}`;
     const allowed = [
-      { namespace: 'AWS/Lambda', names: ['Errors', 'Duration'], dimensions: [{ FunctionName: ref(fixture.ids.summarizer) }, { FunctionName: ref(fixture.ids.naclUpdater) }] },
-      { namespace: 'AWS/States', names: ['ExecutionsFailed', 'ExecutionsTimedOut'], dimensions: [{ StateMachineArn: ref(fixture.ids.stateMachine) }] },
-      { namespace: 'AWS/SQS', names: ['ApproximateNumberOfMessagesVisible'], dimensions: [{ QueueName: `\${GetAtt:${fixture.ids.deadLetterQueue}.QueueName}` }] },
+      {
+        namespace: 'AWS/Lambda',
+        names: ['Errors', 'Duration'],
+        dimensions: [{ FunctionName: ref(fixture.ids.summarizer) }, { FunctionName: ref(fixture.ids.naclUpdater) }],
+      },
+      {
+        namespace: 'AWS/States',
+        names: ['ExecutionsFailed', 'ExecutionsTimedOut'],
+        dimensions: [{ StateMachineArn: ref(fixture.ids.stateMachine) }],
+      },
+      {
+        namespace: 'AWS/SQS',
+        names: ['ApproximateNumberOfMessagesVisible'],
+        dimensions: [{ QueueName: `\${GetAtt:${fixture.ids.deadLetterQueue}.QueueName}` }],
+      },
     ];
 
     const service = references.filter((r) => r.namespace.startsWith('AWS/'));
@@ -127,10 +145,23 @@ describe('metric emission by the flow-log metric filters', () => {
     // Act
     const filters = Object.values(Template.fromStack(stack).findResources('AWS::Logs::MetricFilter')).flatMap(
       (r) =>
-        (r as { Properties: { MetricTransformations: Array<{ MetricNamespace: string; MetricName: string; Dimensions?: Array<{ Key: string; Value: string }> }> } })
-          .Properties.MetricTransformations,
+        (
+          r as {
+            Properties: {
+              MetricTransformations: Array<{
+                MetricNamespace: string;
+                MetricName: string;
+                Dimensions?: Array<{ Key: string; Value: string }>;
+              }>;
+            };
+          }
+        ).Properties.MetricTransformations,
     );
-    const published = filters.map((t) => ({ namespace: t.MetricNamespace, name: t.MetricName, dimensions: Object.fromEntries((t.Dimensions ?? []).map((d) => [d.Key, d.Value])) }));
+    const published = filters.map((t) => ({
+      namespace: t.MetricNamespace,
+      name: t.MetricName,
+      dimensions: Object.fromEntries((t.Dimensions ?? []).map((d) => [d.Key, d.Value])),
+    }));
 
     // Assess
     const filterMetrics = definitions.filter((d) => d.source === 'flow-log-filter');

@@ -15,7 +15,11 @@ import { AUDIT_STREAM, World, flooders, message } from '../functions/nacl-update
 import { captureEmf, type EmittedMetric } from './emf';
 
 const definitions = Object.values(Metrics) as MetricDefinition[];
-const namesOf = (source: MetricSource) => definitions.filter((d) => d.source === source).map((d) => d.name).sort();
+const namesOf = (source: MetricSource) =>
+  definitions
+    .filter((d) => d.source === source)
+    .map((d) => d.name)
+    .sort();
 
 /** Checks every emitted metric against core/metrics.ts: name, source, unit, namespace and the VpcId dimension alone. */
 function expectProductMetrics(emitted: readonly EmittedMetric[], source: MetricSource, vpcId: string): void {
@@ -80,7 +84,9 @@ describe('the NACL updater emits its metrics as EMF', () => {
       async () => {
         const world = withEmf(new World());
         await captureEmf(() => world.deliver(message(world.vpcId, flooders(1))));
-        world.s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+        world.s3Mock
+          .on(GetObjectCommand)
+          .rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
         return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(2))))];
       },
     ],
@@ -95,7 +101,9 @@ describe('the NACL updater emits its metrics as EMF', () => {
       'an audit log that cannot be written',
       async () => {
         const world = withEmf(new World());
-        world.logsMock.on(PutLogEventsCommand).rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+        world.logsMock
+          .on(PutLogEventsCommand)
+          .rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
         return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(1))))];
       },
     ],
@@ -121,7 +129,12 @@ describe('the NACL updater emits its metrics as EMF', () => {
     const [, emitted] = await run();
 
     const value = (name: string) => emitted.find((m) => m.name === name)?.value;
-    expect([value('BlockedSourceIPs'), value('UnblockedSourceIPs'), value('AllowListedSourcesSkipped'), value('AllowListInvalidLines')]).toEqual([18, 1, 1, 1]);
+    expect([
+      value('BlockedSourceIPs'),
+      value('UnblockedSourceIPs'),
+      value('AllowListedSourcesSkipped'),
+      value('AllowListInvalidLines'),
+    ]).toEqual([18, 1, 1, 1]);
   });
 });
 
@@ -232,6 +245,13 @@ describe('the summarizer emits its metrics as EMF', () => {
       OutlierSourceIPs: value('OutlierSourceIPs'),
       FlowLogDeliveryLag: value('FlowLogDeliveryLag'),
       PacketBinAverage: value('PacketBinAverage'),
-    }).toEqual({ SummarizerRuns: 1, IncompleteRuns: 0, UniqueSourceIPs: 2, OutlierSourceIPs: 1, FlowLogDeliveryLag: 310, PacketBinAverage: 1500.5 });
+    }).toEqual({
+      SummarizerRuns: 1,
+      IncompleteRuns: 0,
+      UniqueSourceIPs: 2,
+      OutlierSourceIPs: 1,
+      FlowLogDeliveryLag: 310,
+      PacketBinAverage: 1500.5,
+    });
   });
 });

@@ -19,7 +19,7 @@ describe('operator topic', () => {
     fixture.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('lets only this account\'s CloudWatch alarms use the key', () => {
+  it("lets only this account's CloudWatch alarms use the key", () => {
     fixture.template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -35,7 +35,7 @@ describe('operator topic', () => {
     });
   });
 
-  it('refuses publishing without TLS and allows this account\'s alarms to publish', () => {
+  it("refuses publishing without TLS and allows this account's alarms to publish", () => {
     const topicRef = { Ref: fixture.ids.operatorTopic };
 
     fixture.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -52,7 +52,10 @@ describe('operator topic', () => {
               StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
               ArnLike: {
                 'aws:SourceArn': {
-                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']],
+                  'Fn::Join': [
+                    '',
+                    ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*'],
+                  ],
                 },
               },
             },

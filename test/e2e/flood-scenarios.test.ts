@@ -13,9 +13,19 @@ beforeAll(() => {
 /** A small world for the shorter stories: 80 steady sources, a 20-minute window. */
 function smallSpec(overrides: Partial<ScenarioSpec>): ScenarioSpec {
   return {
-    name: 'small', description: 'test', startEpoch: Date.UTC(2026, 2, 1, 8, 0, 0) / 1000, minutes: 40, seed: 7,
-    steadySources: 80, steadyPackets: [200, 3000], steadyPresence: 0.9, waves: [],
-    listenerPort: 443, listenerProtocol: 6, vpcCidrs: ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'], endpoint: '10.0.1.10',
+    name: 'small',
+    description: 'test',
+    startEpoch: Date.UTC(2026, 2, 1, 8, 0, 0) / 1000,
+    minutes: 40,
+    seed: 7,
+    steadySources: 80,
+    steadyPackets: [200, 3000],
+    steadyPresence: 0.9,
+    waves: [],
+    listenerPort: 443,
+    listenerProtocol: 6,
+    vpcCidrs: ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'],
+    endpoint: '10.0.1.10',
     ...overrides,
   };
 }
@@ -67,7 +77,9 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     expect(lifted?.minute).toBeGreaterThanOrEqual(130);
     expect(lifted?.minute).toBeLessThanOrEqual(134);
     expect(lifted?.onOriginalAcl).toBe(true);
-    expect(run.observations.filter((o) => o.minute > (lifted?.minute ?? 0)).every((o) => o.onOriginalAcl && o.denied.length === 0)).toBe(true);
+    expect(run.observations.filter((o) => o.minute > (lifted?.minute ?? 0)).every((o) => o.onOriginalAcl && o.denied.length === 0)).toBe(
+      true,
+    );
     // Every run of the story completed and published a verdict
     expect(run.observations.filter((o) => o.error !== undefined)).toEqual([]);
     run.deployment.close();
@@ -77,7 +89,11 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
   it('blocks hit-and-run bursts from rotating sources, each within two minutes of its burst', async () => {
     // Prepare: four 2-minute bursts, three new sources each, every 5 minutes
     const bursts = [0, 1, 2, 3].map((k) => ({
-      sources: [1, 2, 3].map((i) => `198.51.100.${k * 10 + i}`), fromMinute: 22 + k * 5, minutes: 2, packets: 30_000, packetsStep: 1_000,
+      sources: [1, 2, 3].map((i) => `198.51.100.${k * 10 + i}`),
+      fromMinute: 22 + k * 5,
+      minutes: 2,
+      packets: 30_000,
+      packetsStep: 1_000,
     }));
     const spec = smallSpec({ minutes: 45, waves: bursts });
 
@@ -109,7 +125,9 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
 
   it('never blocks an allow-listed flooder, and still blocks the other one', async () => {
     // Prepare
-    const spec = smallSpec({ waves: [{ sources: ['192.0.2.50', '198.51.100.99'], fromMinute: 22, minutes: 3, packets: 40_000, packetsStep: 5_000 }] });
+    const spec = smallSpec({
+      waves: [{ sources: ['192.0.2.50', '198.51.100.99'], fromMinute: 22, minutes: 3, packets: 40_000, packetsStep: 5_000 }],
+    });
 
     // Act
     const run = await runScenario(machine, spec, { deployment: { ...SMALL_WINDOW, allowList: '# partners\n192.0.2.0/24\n' } });

@@ -47,13 +47,21 @@ export function synthesizedMachine(): SynthesizedMachine {
   const { template } = synthesize();
   const summarizer = logicalIdOf(template, 'AWS::Lambda::Function', 'DetectionSummarizerFunction');
   const updater = logicalIdOf(template, 'AWS::Lambda::Function', 'MitigationNaclUpdater');
-  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: unknown } };
+  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
+    Properties: { DefinitionString: unknown };
+  };
   const ids = { [`${summarizer}.Arn`]: SUMMARIZER_ARN };
   const definition = JSON.parse(resolveCfn(machine.Properties.DefinitionString, ids) as string) as Definition;
-  const functions = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+  const functions = template.findResources('AWS::Lambda::Function') as Record<
+    string,
+    { Properties: { Environment?: { Variables?: Record<string, unknown> } } }
+  >;
   // Node.js runtime settings (source maps, connection reuse) are not product configuration.
   const runtime = new Set(['NODE_OPTIONS', 'AWS_NODEJS_CONNECTION_REUSE_ENABLED']);
-  const variables = (id: string) => Object.keys(functions[id]?.Properties.Environment?.Variables ?? {}).filter((v) => !runtime.has(v)).sort();
+  const variables = (id: string) =>
+    Object.keys(functions[id]?.Properties.Environment?.Variables ?? {})
+      .filter((v) => !runtime.has(v))
+      .sort();
   const states = definition.States as unknown as Record<string, { Type: string }>;
   return {
     definition,
@@ -113,7 +121,10 @@ export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpe
     await deployment.deliverNotifications();
     const entries = deployment.activeAclEntries();
     observations.push({
-      at, minute: minuteOf(at), task, error,
+      at,
+      minute: minuteOf(at),
+      task,
+      error,
       message: deployment.applied.length > before ? deployment.applied.at(-1) : undefined,
       denied: denyNetworksOf(entries).map(cidrText),
       onOriginalAcl: deployment.onOriginalAcl(),
@@ -125,16 +136,19 @@ export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpe
   const lastMinute = spec.minutes + windowMinutes + 12;
   for (let minute = 1; minute <= lastMinute; minute++) {
     const minuteStartMs = (spec.startEpoch + minute * 60) * 1000;
-    const execution = new StateMachine(machine.definition).run({ 'detail-type': 'Scheduled Event', time: new Date(minuteStartMs).toISOString() }, {
-      overrides: {
-        taskResourceLocalHandlers: {
-          [firstTask as string]: runTask(0, minuteStartMs, firstTask as string),
-          [secondTask as string]: runTask(30_000, minuteStartMs, secondTask as string),
+    const execution = new StateMachine(machine.definition).run(
+      { 'detail-type': 'Scheduled Event', time: new Date(minuteStartMs).toISOString() },
+      {
+        overrides: {
+          taskResourceLocalHandlers: {
+            [firstTask as string]: runTask(0, minuteStartMs, firstTask as string),
+            [secondTask as string]: runTask(30_000, minuteStartMs, secondTask as string),
+          },
+          // The simulated clock moves in the task handlers; no real waiting.
+          waitTimeOverrides: Object.fromEntries(machine.waitStates.map((w) => [w, 0])),
         },
-        // The simulated clock moves in the task handlers; no real waiting.
-        waitTimeOverrides: Object.fromEntries(machine.waitStates.map((w) => [w, 0])),
       },
-    });
+    );
     // A failed execution (both runs failed) is logged by Step Functions; the next minute runs anyway.
     await execution.result.catch(() => undefined);
     const last = observations.at(-1);

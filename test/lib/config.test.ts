@@ -50,7 +50,14 @@ describe('parseConfig', () => {
       maxAnomalies: 100,
       naclMaxAggregatePrefix: undefined,
       naclMaxAggregatePrefixIpv6: undefined,
-      alarms: { unblockedMinutes: 5, detectionStalledMinutes: 3, incompleteMinutes: 5, deliveryLagMinutes: 3, updaterErrors: 1, maxDeliveryLagSeconds: 600 },
+      alarms: {
+        unblockedMinutes: 5,
+        detectionStalledMinutes: 3,
+        incompleteMinutes: 5,
+        deliveryLagMinutes: 3,
+        updaterErrors: 1,
+        maxDeliveryLagSeconds: 600,
+      },
     });
   });
 
@@ -69,7 +76,14 @@ describe('parseConfig', () => {
     );
 
     // Assess
-    expect(config.alarms).toEqual({ unblockedMinutes: 10, detectionStalledMinutes: 4, incompleteMinutes: 15, deliveryLagMinutes: 2, updaterErrors: 3, maxDeliveryLagSeconds: 900 });
+    expect(config.alarms).toEqual({
+      unblockedMinutes: 10,
+      detectionStalledMinutes: 4,
+      incompleteMinutes: 15,
+      deliveryLagMinutes: 2,
+      updaterErrors: 3,
+      maxDeliveryLagSeconds: 900,
+    });
   });
 
   it('leaves adaptive aggregation off unless a limit is set, and reads limits up to the deny-rule mask', () => {
@@ -77,7 +91,15 @@ describe('parseConfig', () => {
     const off = parseConfig(reader({ ...REQUIRED, naclMaxAggregatePrefix: ' ' }));
     const widest = parseConfig(reader({ ...REQUIRED, naclMaxAggregatePrefix: '8', naclMaxAggregatePrefixIpv6: 16 }));
     const hostOnly = parseConfig(reader({ ...REQUIRED, naclMaxAggregatePrefix: 32, naclMaxAggregatePrefixIpv6: '128' }));
-    const atMask = parseConfig(reader({ ...REQUIRED, naclRuleNetworkMask: '24', naclMaxAggregatePrefix: '24', naclRuleNetworkMaskIpv6: '64', naclMaxAggregatePrefixIpv6: '48' }));
+    const atMask = parseConfig(
+      reader({
+        ...REQUIRED,
+        naclRuleNetworkMask: '24',
+        naclMaxAggregatePrefix: '24',
+        naclRuleNetworkMaskIpv6: '64',
+        naclMaxAggregatePrefixIpv6: '48',
+      }),
+    );
     const ipv6Only = parseConfig(reader({ ...REQUIRED, naclMaxAggregatePrefixIpv6: '56' }));
 
     // Assess
@@ -164,13 +186,21 @@ describe('parseConfig', () => {
     ['vpcId upper case', { vpcId: 'VPC-0123456789ABCDEF0' }, 'vpcId "VPC-0123456789ABCDEF0" is not a VPC id'],
     ['subnetIds', { subnetIds: 'subnet-0123456789abcdef0,sg-0123456789abcdef0' }, 'subnetIds has "sg-0123456789abcdef0", not a subnet id'],
     ['subnetIds with a blank entry', { subnetIds: 'subnet-0123456789abcdef0,' }, 'subnetIds has "", not a subnet id'],
-    ['duplicate subnetIds', { subnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef0' }, 'subnetIds lists subnet-0123456789abcdef0 more than once'],
+    [
+      'duplicate subnetIds',
+      { subnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef0' },
+      'subnetIds lists subnet-0123456789abcdef0 more than once',
+    ],
     ['listenerPort 0', { listenerPort: '0' }, 'listenerPort "0" must be a whole number from 1 to 65535'],
     ['listenerPort 65536', { listenerPort: 65536 }, 'listenerPort 65536 must be a whole number from 1 to 65535'],
     ['listenerPort text', { listenerPort: 'https' }, 'listenerPort "https" is not a number'],
     ['listenerPort fraction', { listenerPort: '443.5' }, 'listenerPort "443.5" must be a whole number'],
     ['listenerPort hex', { listenerPort: '0x1bb' }, 'listenerPort "0x1bb" is not a number'],
-    ['listenerProtocol', { listenerProtocol: 'ICMP' }, 'listenerProtocol "ICMP" is not supported. Fix: -c listenerProtocol=TCP or -c listenerProtocol=UDP'],
+    [
+      'listenerProtocol',
+      { listenerProtocol: 'ICMP' },
+      'listenerProtocol "ICMP" is not supported. Fix: -c listenerProtocol=TCP or -c listenerProtocol=UDP',
+    ],
     ['minZScore 0', { minZScore: '0' }, 'minZScore "0" must be greater than 0'],
     ['minZScore negative', { minZScore: '-1' }, 'minZScore "-1" must be greater than 0'],
     ['minPacketsPerBin negative', { minPacketsPerBin: '-5' }, 'minPacketsPerBin "-5" must be a whole number from 0'],
@@ -179,21 +209,53 @@ describe('parseConfig', () => {
     ['naclRuleLimit 19', { naclRuleLimit: '19' }, 'naclRuleLimit "19" must be a whole number from 20 to 40'],
     ['naclRuleLimit 41', { naclRuleLimit: 41 }, 'naclRuleLimit 41 must be a whole number from 20 to 40'],
     ['naclRuleNetworkMask 33', { naclRuleNetworkMask: '33' }, 'naclRuleNetworkMask "33" must be a whole number from 0 to 32'],
-    ['naclRuleNetworkMaskIpv6 129', { naclRuleNetworkMaskIpv6: '129' }, 'naclRuleNetworkMaskIpv6 "129" must be a whole number from 0 to 128'],
+    [
+      'naclRuleNetworkMaskIpv6 129',
+      { naclRuleNetworkMaskIpv6: '129' },
+      'naclRuleNetworkMaskIpv6 "129" must be a whole number from 0 to 128',
+    ],
     ['allowListKey leading slash', { allowListKey: '/allow.txt' }, 'allowListKey "/allow.txt" is not a usable S3 object key'],
     ['allowListKey control character', { allowListKey: 'allow\u0007.txt' }, 'is not a usable S3 object key'],
     ['allowListKey too long', { allowListKey: 'a'.repeat(1025) }, 'is not a usable S3 object key'],
     ['logRetentionDays', { logRetentionDays: '2' }, 'logRetentionDays "2" is not a retention CloudWatch Logs accepts'],
-    ['metricsNamespace reserved', { metricsNamespace: 'AWS/Floods' }, 'metricsNamespace "AWS/Floods" is not a valid custom CloudWatch namespace'],
-    ['metricsNamespace characters', { metricsNamespace: 'Floods!' }, 'metricsNamespace "Floods!" is not a valid custom CloudWatch namespace'],
+    [
+      'metricsNamespace reserved',
+      { metricsNamespace: 'AWS/Floods' },
+      'metricsNamespace "AWS/Floods" is not a valid custom CloudWatch namespace',
+    ],
+    [
+      'metricsNamespace characters',
+      { metricsNamespace: 'Floods!' },
+      'metricsNamespace "Floods!" is not a valid custom CloudWatch namespace',
+    ],
     ['operatorEmail', { operatorEmail: 'ops-at-example' }, 'operatorEmail "ops-at-example" is not an e-mail address'],
     ['maxAnomalies', { maxAnomalies: '1001' }, 'maxAnomalies "1001" must be a whole number from 1 to 1000'],
-    ['naclMaxAggregatePrefix 7', { naclMaxAggregatePrefix: '7' }, 'naclMaxAggregatePrefix "7" must be a whole number from 8 to 32. Fix: -c naclMaxAggregatePrefix=<8-32>, or leave it out (aggregation off).'],
+    [
+      'naclMaxAggregatePrefix 7',
+      { naclMaxAggregatePrefix: '7' },
+      'naclMaxAggregatePrefix "7" must be a whole number from 8 to 32. Fix: -c naclMaxAggregatePrefix=<8-32>, or leave it out (aggregation off).',
+    ],
     ['naclMaxAggregatePrefix 33', { naclMaxAggregatePrefix: 33 }, 'naclMaxAggregatePrefix 33 must be a whole number from 8 to 32'],
-    ['naclMaxAggregatePrefix fraction', { naclMaxAggregatePrefix: '16.5' }, 'naclMaxAggregatePrefix "16.5" must be a whole number from 8 to 32'],
-    ['naclMaxAggregatePrefix text', { naclMaxAggregatePrefix: '/16' }, 'naclMaxAggregatePrefix "/16" is not a number. Fix: -c naclMaxAggregatePrefix=<number>, or leave it out'],
-    ['naclMaxAggregatePrefixIpv6 15', { naclMaxAggregatePrefixIpv6: '15' }, 'naclMaxAggregatePrefixIpv6 "15" must be a whole number from 16 to 128. Fix: -c naclMaxAggregatePrefixIpv6=<16-128>, or leave it out'],
-    ['naclMaxAggregatePrefixIpv6 129', { naclMaxAggregatePrefixIpv6: 129 }, 'naclMaxAggregatePrefixIpv6 129 must be a whole number from 16 to 128'],
+    [
+      'naclMaxAggregatePrefix fraction',
+      { naclMaxAggregatePrefix: '16.5' },
+      'naclMaxAggregatePrefix "16.5" must be a whole number from 8 to 32',
+    ],
+    [
+      'naclMaxAggregatePrefix text',
+      { naclMaxAggregatePrefix: '/16' },
+      'naclMaxAggregatePrefix "/16" is not a number. Fix: -c naclMaxAggregatePrefix=<number>, or leave it out',
+    ],
+    [
+      'naclMaxAggregatePrefixIpv6 15',
+      { naclMaxAggregatePrefixIpv6: '15' },
+      'naclMaxAggregatePrefixIpv6 "15" must be a whole number from 16 to 128. Fix: -c naclMaxAggregatePrefixIpv6=<16-128>, or leave it out',
+    ],
+    [
+      'naclMaxAggregatePrefixIpv6 129',
+      { naclMaxAggregatePrefixIpv6: 129 },
+      'naclMaxAggregatePrefixIpv6 129 must be a whole number from 16 to 128',
+    ],
     ['naclMaxAggregatePrefixIpv6 text', { naclMaxAggregatePrefixIpv6: 'wide' }, 'naclMaxAggregatePrefixIpv6 "wide" is not a number'],
     [
       'naclMaxAggregatePrefix narrower than the mask',
@@ -212,12 +274,28 @@ describe('parseConfig', () => {
       'Fix: leave naclMaxAggregatePrefix out, or raise naclRuleNetworkMask.',
     ],
     ['alarmUnblockedMinutes 0', { alarmUnblockedMinutes: '0' }, 'alarmUnblockedMinutes "0" must be a whole number from 1 to 1440'],
-    ['alarmDetectionStalledMinutes too long', { alarmDetectionStalledMinutes: '1441' }, 'alarmDetectionStalledMinutes "1441" must be a whole number from 1 to 1440'],
-    ['alarmIncompleteMinutes fraction', { alarmIncompleteMinutes: '2.5' }, 'alarmIncompleteMinutes "2.5" must be a whole number from 1 to 1440'],
+    [
+      'alarmDetectionStalledMinutes too long',
+      { alarmDetectionStalledMinutes: '1441' },
+      'alarmDetectionStalledMinutes "1441" must be a whole number from 1 to 1440',
+    ],
+    [
+      'alarmIncompleteMinutes fraction',
+      { alarmIncompleteMinutes: '2.5' },
+      'alarmIncompleteMinutes "2.5" must be a whole number from 1 to 1440',
+    ],
     ['alarmDeliveryLagMinutes text', { alarmDeliveryLagMinutes: 'three' }, 'alarmDeliveryLagMinutes "three" is not a number'],
     ['alarmUpdaterErrors 0', { alarmUpdaterErrors: '0' }, 'alarmUpdaterErrors "0" must be a whole number from 1 to 1000000'],
-    ['alarmMaxDeliveryLagSeconds below a minute', { alarmMaxDeliveryLagSeconds: '30' }, 'alarmMaxDeliveryLagSeconds "30" must be a whole number from 60 to 86400'],
-    ['requeryMinutes not below the window', { windowMinutes: '10', requeryMinutes: '10' }, 'requeryMinutes (10) must be smaller than windowMinutes (10)'],
+    [
+      'alarmMaxDeliveryLagSeconds below a minute',
+      { alarmMaxDeliveryLagSeconds: '30' },
+      'alarmMaxDeliveryLagSeconds "30" must be a whole number from 60 to 86400',
+    ],
+    [
+      'requeryMinutes not below the window',
+      { windowMinutes: '10', requeryMinutes: '10' },
+      'requeryMinutes (10) must be smaller than windowMinutes (10)',
+    ],
   ];
 
   it.each(invalid)('rejects a bad %s naming the key, the value and the fix', (_name, override, expected) => {
@@ -248,6 +326,12 @@ describe('parseConfig', () => {
   });
 
   it('keeps the documented defaults', () => {
-    expect(DEFAULTS).toMatchObject({ minZScore: 3, minPacketsPerBin: 12_000, windowMinutes: 60, naclRuleLimit: 20, allowListKey: 'allow-list.txt' });
+    expect(DEFAULTS).toMatchObject({
+      minZScore: 3,
+      minPacketsPerBin: 12_000,
+      windowMinutes: 60,
+      naclRuleLimit: 20,
+      allowListKey: 'allow-list.txt',
+    });
   });
 });

@@ -72,7 +72,11 @@ function deployedIds(): Record<string, string> {
 
 function policyOfRole(roleId: string) {
   const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
-  return Object.keys(policies).flatMap((owner) => allStatements(template).filter((s) => s.owner === owner).map((s) => s.statement));
+  return Object.keys(policies).flatMap((owner) =>
+    allStatements(template)
+      .filter((s) => s.owner === owner)
+      .map((s) => s.statement),
+  );
 }
 
 const aclArn = (logicalId: string) => `${ARN}:ec2:${ACCOUNT}:network-acl/{${logicalId}.Id}`;
@@ -115,7 +119,10 @@ describe('1. flow logs', () => {
   it('counts accepted and rejected ingress packets to the listener with the reference metric names', () => {
     const pattern = (action: string) =>
       `[srcAddr, dstPort=443, protocol=6, packets, start, end, action="${action}", logStatus, flowDirection="ingress"]`;
-    for (const [name, action] of [['AllowedPackets', 'ACCEPT'], ['RejectedPackets', 'REJECT']] as const) {
+    for (const [name, action] of [
+      ['AllowedPackets', 'ACCEPT'],
+      ['RejectedPackets', 'REJECT'],
+    ] as const) {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
         LogGroupName: { Ref: id.flowLogGroup },
         FilterPattern: pattern(action),
@@ -168,7 +175,10 @@ describe('3. functions', () => {
 
   it('gives each function its own encrypted log group with retention, and a role without managed policies', () => {
     for (const [fn] of sizing()) {
-      const properties = resource(fn as string).Properties as { LoggingConfig: { LogGroup: { Ref: string } }; Role: { 'Fn::GetAtt': [string, string] } };
+      const properties = resource(fn as string).Properties as {
+        LoggingConfig: { LogGroup: { Ref: string } };
+        Role: { 'Fn::GetAtt': [string, string] };
+      };
       const logGroup = resource(properties.LoggingConfig.LogGroup.Ref);
       expect(logGroup.Properties).toMatchObject({ RetentionInDays: 30, KmsKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] } });
       expect(resource(properties.Role['Fn::GetAtt'][0]).Properties.ManagedPolicyArns).toBeUndefined();
@@ -177,7 +187,10 @@ describe('3. functions', () => {
 
   it('bundles each handler locally with esbuild: minified, with a source map that Node applies', () => {
     for (const [fn] of sizing()) {
-      const properties = resource(fn as string).Properties as { Code: { S3Key: string }; Environment: { Variables: Record<string, string> } };
+      const properties = resource(fn as string).Properties as {
+        Code: { S3Key: string };
+        Environment: { Variables: Record<string, string> };
+      };
       const assetDir = path.join(synthesized.assembly.directory, `asset.${properties.Code.S3Key.replace(/\.zip$/, '')}`);
       const bundle = fs.readFileSync(path.join(assetDir, 'index.js'), 'utf8');
       expect(fs.existsSync(path.join(assetDir, 'index.js.map'))).toBe(true);
@@ -196,10 +209,15 @@ describe('3. functions', () => {
       MaximumEventAgeInSeconds: 600,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [id.dlq, 'Arn'] } } },
     });
-    expect(resource(id.dlq).Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] }, MessageRetentionPeriod: 1_209_600 });
+    expect(resource(id.dlq).Properties).toMatchObject({
+      KmsMasterKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] },
+      MessageRetentionPeriod: 1_209_600,
+    });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: id.dlq }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
@@ -246,7 +264,7 @@ describe('3. functions', () => {
     });
   });
 
-  it('sets environments the handlers\' own cold-start validation accepts once deployed', () => {
+  it("sets environments the handlers' own cold-start validation accepts once deployed", () => {
     // Prepare: what CloudFormation would substitute at deploy time
     const deployed = deployedIds();
 
@@ -256,7 +274,12 @@ describe('3. functions', () => {
 
     // Assess
     expect(summarizer).toMatchObject({ listenerPort: 443, listenerProtocol: 6, timestreamTable: 'packet-bins', windowMinutes: 60 });
-    expect(updater).toMatchObject({ subnetIds: SUBNETS, originalNaclId: 'acl-0419000000000000a', naclRuleLimit: 20, allowListKey: 'allow-list.txt' });
+    expect(updater).toMatchObject({
+      subnetIds: SUBNETS,
+      originalNaclId: 'acl-0419000000000000a',
+      naclRuleLimit: 20,
+      allowListKey: 'allow-list.txt',
+    });
     expect(updater.aggregation).toBeUndefined();
   });
 
@@ -274,7 +297,13 @@ describe('4. detection schedule', () => {
       LoggingConfiguration: {
         Level: 'ALL',
         IncludeExecutionData: true,
-        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Logs::LogGroup', 'DetectionStateMachineLogs'), 'Arn'] } } }],
+        Destinations: [
+          {
+            CloudWatchLogsLogGroup: {
+              LogGroupArn: { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::Logs::LogGroup', 'DetectionStateMachineLogs'), 'Arn'] },
+            },
+          },
+        ],
       },
     });
   });
@@ -283,7 +312,9 @@ describe('4. detection schedule', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { Ref: id.stateMachine }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 } })],
+      Targets: [
+        Match.objectLike({ Arn: { Ref: id.stateMachine }, RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 } }),
+      ],
     });
   });
 });
@@ -293,7 +324,9 @@ describe('5. anomalies topic', () => {
     expect(resource(id.topic).Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] } });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: id.topic }],
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
@@ -311,7 +344,10 @@ describe('5. anomalies topic', () => {
       },
     });
     const publishers = allStatements(template).filter(
-      (s) => s.statement.Effect === 'Allow' && asList(s.statement.Action).includes('sns:Publish') && asList(s.statement.Resource).includes(`{${id.topic}}`),
+      (s) =>
+        s.statement.Effect === 'Allow' &&
+        asList(s.statement.Action).includes('sns:Publish') &&
+        asList(s.statement.Resource).includes(`{${id.topic}}`),
     );
     expect(publishers.map((p) => p.owner)).toEqual([expect.stringMatching(/^DetectionSummarizerRoleDefaultPolicy/)]);
   });
@@ -330,7 +366,12 @@ describe('6. allow-list bucket', () => {
   it('blocks public access, is versioned and encrypted, logs access to the logs bucket, and outlives the stack', () => {
     const bucket = resource(id.bucket);
     expect(bucket.Properties).toMatchObject({
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       LoggingConfiguration: { DestinationBucketName: { Ref: id.accessLogs }, LogFilePrefix: 'allow-list/' },
@@ -339,7 +380,9 @@ describe('6. allow-list bucket', () => {
     for (const bucketId of [id.bucket, id.accessLogs]) {
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         Bucket: { Ref: bucketId },
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
       });
     }
   });
@@ -348,7 +391,13 @@ describe('6. allow-list bucket', () => {
     const s3Statements = policyOfRole(id.updaterRole).filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
     expect(s3Statements).toEqual([
       { Sid: 'ReadAllowList', Effect: 'Allow', Action: 's3:GetObject', Resource: `{${id.bucket}.Arn}/allow-list.txt` },
-      { Sid: 'TellMissingAllowList', Effect: 'Allow', Action: 's3:ListBucket', Resource: `{${id.bucket}.Arn}`, Condition: { StringEquals: { 's3:prefix': 'allow-list.txt' } } },
+      {
+        Sid: 'TellMissingAllowList',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: `{${id.bucket}.Arn}`,
+        Condition: { StringEquals: { 's3:prefix': 'allow-list.txt' } },
+      },
     ]);
   });
   it('puts an empty allow list in place at deploy time without overwriting an edited one', () => {
@@ -361,7 +410,9 @@ describe('6. allow-list bucket', () => {
     });
     expect(asList(seed.DependsOn)).toEqual(expect.arrayContaining([expect.stringMatching(/^NetworkAclsFactsFunctionRoleDefaultPolicy/)]));
     const s3Statements = policyOfRole(id.factsRole).filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
-    expect(s3Statements).toEqual([{ Sid: 'SeedAllowListObject', Effect: 'Allow', Action: 's3:PutObject', Resource: `{${id.bucket}.Arn}/allow-list.txt` }]);
+    expect(s3Statements).toEqual([
+      { Sid: 'SeedAllowListObject', Effect: 'Allow', Action: 's3:PutObject', Resource: `{${id.bucket}.Arn}/allow-list.txt` },
+    ]);
   });
 });
 
@@ -384,7 +435,9 @@ describe('7. blue/green ACLs and network facts', () => {
   it('orders teardown: updater before facts (which moves subnets back) before ACLs and the facts role', () => {
     // CloudFormation deletes dependents first. Facts references both ACLs and depends on its role's policy.
     const factsDependsOn = resource(id.factsResource).DependsOn ?? [];
-    expect(factsDependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^NetworkAclsFactsFunctionRoleDefaultPolicy/), id.factsRole]));
+    expect(factsDependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^NetworkAclsFactsFunctionRoleDefaultPolicy/), id.factsRole]),
+    );
     // The updater (which could move subnets onto blue/green) reads the facts, so it is deleted first.
     expect(JSON.stringify(environmentOf(id.updater))).toContain(`"${id.factsResource}","OriginalNetworkAclId"`);
   });
@@ -424,7 +477,7 @@ const UNSCOPABLE_ACTIONS = new Set([
 ]);
 
 describe('8. least privilege', () => {
-  it('grants no wildcard action in any policy of the stack\'s pipeline', () => {
+  it("grants no wildcard action in any policy of the stack's pipeline", () => {
     const wildcards = allStatements(template)
       // Deny statements (TLS-only guards) are broader on purpose.
       .filter((s) => s.statement.Effect === 'Allow')
@@ -432,7 +485,11 @@ describe('8. least privilege', () => {
       .filter((s) => !s.owner.startsWith('MonitoringOperatorTopicKey'))
       // The key policies' account-root statement is the default delegation to IAM, where every grant is scoped.
       .filter((s) => !(s.type === 'AWS::KMS::Key' && JSON.stringify(s.statement.Principal).includes(':root')))
-      .flatMap((s) => asList(s.statement.Action).filter((a) => a.includes('*')).map((a) => `${s.owner}: ${a}`));
+      .flatMap((s) =>
+        asList(s.statement.Action)
+          .filter((a) => a.includes('*'))
+          .map((a) => `${s.owner}: ${a}`),
+      );
     expect(wildcards).toEqual([]);
   });
 
@@ -466,23 +523,40 @@ describe('8. least privilege', () => {
   it('lets the updater swap only the protected subnets, only onto blue, green or their original ACL', () => {
     const swap = policyOfRole(id.updaterRole).find((s) => s.Action === 'ec2:ReplaceNetworkAclAssociation');
     expect(asList(swap?.Resource).sort()).toEqual(
-      [aclArn(id.blue), aclArn(id.green), `${ARN}:ec2:${ACCOUNT}:network-acl/{${id.factsResource}.OriginalNetworkAclId}`, ...SUBNETS.map(subnetArn)].sort(),
+      [
+        aclArn(id.blue),
+        aclArn(id.green),
+        `${ARN}:ec2:${ACCOUNT}:network-acl/{${id.factsResource}.OriginalNetworkAclId}`,
+        ...SUBNETS.map(subnetArn),
+      ].sort(),
     );
   });
 
-  it('scopes logs, Timestream, dead letters and the key to the stack\'s own resources', () => {
+  it("scopes logs, Timestream, dead letters and the key to the stack's own resources", () => {
     const summarizer = policyOfRole(id.summarizerRole);
     expect(summarizer.find((s) => s.Sid === 'QueryFlowLogs')?.Resource).toEqual([
       `${ARN}:logs:${ACCOUNT}:log-group:{${id.flowLogGroup}}`,
       `{${id.flowLogGroup}.Arn}`,
     ]);
-    expect(summarizer.find((s) => s.Sid === 'PacketBins')).toMatchObject({ Action: ['timestream:WriteRecords', 'timestream:Select'], Resource: `{${id.table}.Arn}` });
-    expect(summarizer.find((s) => s.Sid === 'EncryptVerdicts')).toMatchObject({ Resource: `{${id.key}.Arn}`, Condition: { StringEquals: { 'kms:ViaService': 'sns.{AWS::Region}.amazonaws.com' } } });
+    expect(summarizer.find((s) => s.Sid === 'PacketBins')).toMatchObject({
+      Action: ['timestream:WriteRecords', 'timestream:Select'],
+      Resource: `{${id.table}.Arn}`,
+    });
+    expect(summarizer.find((s) => s.Sid === 'EncryptVerdicts')).toMatchObject({
+      Resource: `{${id.key}.Arn}`,
+      Condition: { StringEquals: { 'kms:ViaService': 'sns.{AWS::Region}.amazonaws.com' } },
+    });
     const updater = policyOfRole(id.updaterRole);
-    expect(updater.find((s) => s.Sid === 'WriteAudit')).toMatchObject({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `{${id.audit}.Arn}` });
+    expect(updater.find((s) => s.Sid === 'WriteAudit')).toMatchObject({
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: `{${id.audit}.Arn}`,
+    });
     expect(updater.find((s) => s.Sid === 'DeadLetter')).toMatchObject({ Action: 'sqs:SendMessage', Resource: `{${id.dlq}.Arn}` });
     // Reads the VPC's CIDRs every run, so CIDRs associated after deploy are never blocked.
-    expect(updater.find((s) => s.Sid === 'DescribeAcls')).toMatchObject({ Action: ['ec2:DescribeNetworkAcls', 'ec2:DescribeVpcs'], Resource: '*' });
+    expect(updater.find((s) => s.Sid === 'DescribeAcls')).toMatchObject({
+      Action: ['ec2:DescribeNetworkAcls', 'ec2:DescribeVpcs'],
+      Resource: '*',
+    });
   });
 
   it('uses no AWS managed policy on any role', () => {
@@ -518,7 +592,9 @@ interface Finding {
 function allFindings(scope: IConstruct): Finding[] {
   return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) => {
     (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
-    return pack.validateScope(scope).violations.flatMap((v) => v.violatingResources.map((r) => ({ ruleName: v.ruleName, path: r.constructPath ?? '' })));
+    return pack
+      .validateScope(scope)
+      .violations.flatMap((v) => v.violatingResources.map((r) => ({ ruleName: v.ruleName, path: r.constructPath ?? '' })));
   });
 }
 
@@ -527,7 +603,13 @@ function acknowledgements(scope: IConstruct): { id: string; reason: string; path
   return scope.node.findAll().flatMap((c) =>
     c.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([ruleId, reason]) => ({ id: ruleId.replace(/^Annotation::/, ''), reason, path: c.node.path }))),
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([ruleId, reason]) => ({
+          id: ruleId.replace(/^Annotation::/, ''),
+          reason,
+          path: c.node.path,
+        })),
+      ),
   );
 }
 
@@ -546,7 +628,9 @@ describe('validation: cdk-nag and the CloudFormation validation report', () => {
     const acks = acknowledgements(synthesized.app).filter((a) => /^(AwsSolutions|Serverless)-/.test(a.id));
     expect(findings.length).toBeGreaterThan(0);
 
-    const unacknowledged = findings.filter((f) => !acks.some((a) => a.id === f.ruleName && (f.path === a.path || f.path.startsWith(`${a.path}/`))));
+    const unacknowledged = findings.filter(
+      (f) => !acks.some((a) => a.id === f.ruleName && (f.path === a.path || f.path.startsWith(`${a.path}/`))),
+    );
     expect(unacknowledged).toEqual([]);
     const stale = acks.filter((a) => !findings.some((f) => f.ruleName === a.id && (f.path === a.path || f.path.startsWith(`${a.path}/`))));
     expect(stale).toEqual([]);
@@ -600,9 +684,15 @@ describe('configuration reaches the template', () => {
       MetricTransformations: [Match.objectLike({ MetricNamespace: 'Edge/Floods' })],
     });
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
-    t.hasResourceProperties('AWS::Timestream::Table', { RetentionProperties: { MemoryStoreRetentionPeriodInHours: '4', MagneticStoreRetentionPeriodInDays: '1' } });
-    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LISTENER_PROTOCOL: '17', LISTENER_PORT: '53', WINDOW_MINUTES: '180' }) } });
-    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOW_LIST_KEY: 'lists/allow.txt', SUBNET_IDS: 'subnet-0aaaaaaaaaaaaaaaa' }) } });
+    t.hasResourceProperties('AWS::Timestream::Table', {
+      RetentionProperties: { MemoryStoreRetentionPeriodInHours: '4', MagneticStoreRetentionPeriodInDays: '1' },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LISTENER_PROTOCOL: '17', LISTENER_PORT: '53', WINDOW_MINUTES: '180' }) },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ALLOW_LIST_KEY: 'lists/allow.txt', SUBNET_IDS: 'subnet-0aaaaaaaaaaaaaaaa' }) },
+    });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const getObject = allStatements(t).find((s) => s.statement.Sid === 'ReadAllowList');
     expect(getObject?.statement.Resource).toMatch(/\/lists\/allow\.txt$/);
@@ -611,7 +701,8 @@ describe('configuration reaches the template', () => {
   it('passes an adaptive aggregation limit to the updater, the unset family at its host prefix (no merging), as its cold-start validation accepts', () => {
     // Prepare
     const updaterId = logicalIdOf(other.template, 'AWS::Lambda::Function', 'MitigationNaclUpdaterFunction');
-    const variables = (other.template.toJSON().Resources[updaterId].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const variables = (other.template.toJSON().Resources[updaterId].Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
 
     // Act
     const updater = loadUpdaterConfig(resolveCfn(variables, deployedIds()) as Record<string, string>);

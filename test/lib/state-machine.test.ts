@@ -41,11 +41,15 @@ beforeAll(() => {
     [`${logicalIdOf(template, 'AWS::Timestream::Table', 'DetectionPacketBins')}.Name`]: 'packet-bins',
     [logicalIdOf(template, 'AWS::SNS::Topic', 'DetectionAnomaliesTopic')]: TOPIC_ARN,
   };
-  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: unknown } };
+  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
+    Properties: { DefinitionString: unknown };
+  };
   definition = JSON.parse(resolveCfn(machine.Properties.DefinitionString, ids) as string) as Definition;
   const fnResource = template.findResources('AWS::Lambda::Function')[fn] as { Properties: { Environment: { Variables: unknown } } };
   summarizerEnv = resolveCfn(fnResource.Properties.Environment.Variables, ids) as Record<string, string>;
-  const table = Object.values(template.findResources('AWS::Timestream::Table'))[0] as { Properties: { RetentionProperties: { MemoryStoreRetentionPeriodInHours: string } } };
+  const table = Object.values(template.findResources('AWS::Timestream::Table'))[0] as {
+    Properties: { RetentionProperties: { MemoryStoreRetentionPeriodInHours: string } };
+  };
   memoryStoreHours = Number(table.Properties.RetentionProperties.MemoryStoreRetentionPeriodInHours);
 });
 
@@ -61,7 +65,16 @@ async function realSummarizer() {
     config.flowLogGroupName,
     [1, 2, 3, 4, 5].map((minutesAgo) => {
       const start = nowSeconds - (nowSeconds % 60) - minutesAgo * 60;
-      return flowLogEvent({ srcAddr: '198.51.100.7', dstPort: 443, protocol: 6, packets: 120, start, end: start + 59, action: 'ACCEPT', flowDirection: 'ingress' });
+      return flowLogEvent({
+        srcAddr: '198.51.100.7',
+        dstPort: 443,
+        protocol: 6,
+        packets: 120,
+        start,
+        end: start + 59,
+        action: 'ACCEPT',
+        flowDirection: 'ingress',
+      });
     }),
   );
   const timestream = await TimestreamStandIn.create({ now, pageSize: 100, memoryStoreRetentionHours: memoryStoreHours });
@@ -77,8 +90,12 @@ async function realSummarizer() {
       [GetQueryResultsCommand, insights.getQueryResults],
       [StopQueryCommand, insights.stopQuery],
     ]),
-    timestreamWrite: routeCommands(new TimestreamWriteClient({ region: 'eu-west-1', credentials }), [[WriteRecordsCommand, (input) => timestream.writeRecords(input)]]),
-    timestreamQuery: routeCommands(new TimestreamQueryClient({ region: 'eu-west-1', credentials }), [[QueryCommand, (input) => timestream.query(input)]]),
+    timestreamWrite: routeCommands(new TimestreamWriteClient({ region: 'eu-west-1', credentials }), [
+      [WriteRecordsCommand, (input) => timestream.writeRecords(input)],
+    ]),
+    timestreamQuery: routeCommands(new TimestreamQueryClient({ region: 'eu-west-1', credentials }), [
+      [QueryCommand, (input) => timestream.query(input)],
+    ]),
     sns: routeCommands(new SNSClient({ region: 'eu-west-1', credentials }), [[PublishCommand, sns.publish]]),
     now,
     sleep: async () => undefined,
@@ -125,7 +142,10 @@ describe('synthesized detection state machine', () => {
     };
 
     // Act
-    const execution = run({ taskResourceLocalHandlers: { FirstRun: invoke, SecondRun: invoke }, waitTimeOverrides: { WaitBeforeSecondRun: 0 } });
+    const execution = run({
+      taskResourceLocalHandlers: { FirstRun: invoke, SecondRun: invoke },
+      waitTimeOverrides: { WaitBeforeSecondRun: 0 },
+    });
     await execution.result;
 
     // Assess
@@ -176,7 +196,10 @@ describe('synthesized detection state machine', () => {
     };
 
     // Act
-    const execution = run({ taskResourceLocalHandlers: { FirstRun: failing, SecondRun: succeeding }, waitTimeOverrides: { WaitBeforeSecondRun: 0 } });
+    const execution = run({
+      taskResourceLocalHandlers: { FirstRun: failing, SecondRun: succeeding },
+      waitTimeOverrides: { WaitBeforeSecondRun: 0 },
+    });
     await execution.result;
 
     // Assess

@@ -41,7 +41,12 @@ export type ResolvedIds = Record<string, string>;
  * time, with the given values for resources and the usual pseudo parameters. Unknown references fail.
  */
 export function resolveCfn(value: unknown, ids: ResolvedIds): unknown {
-  const pseudo: ResolvedIds = { 'AWS::Region': 'eu-west-1', 'AWS::AccountId': '111122223333', 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+  const pseudo: ResolvedIds = {
+    'AWS::Region': 'eu-west-1',
+    'AWS::AccountId': '111122223333',
+    'AWS::Partition': 'aws',
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
   const lookup = (key: string): string => {
     const found = ids[key] ?? pseudo[key];
     if (found === undefined) throw new Error(`no value given for ${key}`);
@@ -111,7 +116,9 @@ export function allStatements(template: Template): { owner: string; type: string
         return [];
     }
   };
-  for (const [owner, resource] of Object.entries(template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>)) {
+  for (const [owner, resource] of Object.entries(
+    template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>,
+  )) {
     for (const document of documentsOf(resource.Type, resource.Properties ?? {})) {
       for (const statement of (symbolic(document) as { Statement: Statement[] }).Statement) {
         found.push({ owner, type: resource.Type, statement });

@@ -20,7 +20,9 @@ beforeAll(() => {
 });
 
 function ofType(type: string): [string, Record<string, unknown>][] {
-  const found = Object.entries(resources).filter(([, r]) => r.Type === type).map(([id, r]) => [id, r.Properties ?? {}] as [string, Record<string, unknown>]);
+  const found = Object.entries(resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id, r]) => [id, r.Properties ?? {}] as [string, Record<string, unknown>]);
   // An empty list would make every check below pass vacuously.
   expect(found.length, `no ${type} in the template`).toBeGreaterThan(0);
   return found;
@@ -28,7 +30,12 @@ function ofType(type: string): [string, Record<string, unknown>][] {
 
 /** The logical ids a Ref / GetAtt (or a list of them) points at. */
 function referenced(value: unknown): string[] {
-  return asList(symbolic(value) as string | string[]).map((v) => String(v).replace(/^\{|\}$/g, '').split('.')[0] as string);
+  return asList(symbolic(value) as string | string[]).map(
+    (v) =>
+      String(v)
+        .replace(/^\{|\}$/g, '')
+        .split('.')[0] as string,
+  );
 }
 
 function principalIsEveryone(principal: unknown): boolean {
@@ -37,7 +44,9 @@ function principalIsEveryone(principal: unknown): boolean {
 
 /** True when the document holds a Deny for everyone on requests made without TLS. */
 function deniesInsecureTransport(statements: readonly Statement[]): boolean {
-  return statements.some((s) => s.Effect === 'Deny' && principalIsEveryone(s.Principal) && String(s.Condition?.Bool?.['aws:SecureTransport']) === 'false');
+  return statements.some(
+    (s) => s.Effect === 'Deny' && principalIsEveryone(s.Principal) && String(s.Condition?.Bool?.['aws:SecureTransport']) === 'false',
+  );
 }
 
 function documentOf(properties: Record<string, unknown>): Statement[] {
@@ -55,16 +64,24 @@ describe('security: only the summarizer can make the stack block an address', ()
     // Assess
     expect(policies).toHaveLength(1);
     const deny = documentOf(policies[0]![1]).filter(
-      (s) => s.Effect === 'Deny' && principalIsEveryone(s.Principal) && asList(s.Action).some((a) => a === 'sns:Publish' || a === 'sns:*') && s.Condition?.ArnNotEquals !== undefined,
+      (s) =>
+        s.Effect === 'Deny' &&
+        principalIsEveryone(s.Principal) &&
+        asList(s.Action).some((a) => a === 'sns:Publish' || a === 'sns:*') &&
+        s.Condition?.ArnNotEquals !== undefined,
     );
     expect(deny).toHaveLength(1);
     expect(deny[0]!.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': `{${summarizerRole()}.Arn}` } });
     expect(asList(deny[0]!.Resource)).toEqual([`{${topicId()}}`]);
   });
 
-  it('no identity policy but the summarizer role\'s allows publishing to the anomalies topic', () => {
+  it("no identity policy but the summarizer role's allows publishing to the anomalies topic", () => {
     // Prepare: the roles each IAM policy is attached to
-    const rolesOf = new Map(Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Policy').map(([id, r]) => [id, referenced(r.Properties?.Roles)]));
+    const rolesOf = new Map(
+      Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+        .map(([id, r]) => [id, referenced(r.Properties?.Roles)]),
+    );
     const publishes = (s: Statement) =>
       s.Effect === 'Allow' &&
       asList(s.Action).some((a) => ['sns:Publish', 'sns:*', '*'].includes(a)) &&
@@ -73,7 +90,7 @@ describe('security: only the summarizer can make the stack block an address', ()
     // Act
     const grantees = allStatements(template)
       .filter(({ type, statement }) => (type === 'AWS::IAM::Policy' || type === 'AWS::IAM::Role') && publishes(statement))
-      .flatMap(({ owner, type }) => (type === 'AWS::IAM::Role' ? [owner] : rolesOf.get(owner) ?? []));
+      .flatMap(({ owner, type }) => (type === 'AWS::IAM::Role' ? [owner] : (rolesOf.get(owner) ?? [])));
 
     // Assess
     expect([...new Set(grantees)]).toEqual([summarizerRole()]);
@@ -98,17 +115,30 @@ describe('security: encryption at rest and in transit', () => {
     for (const [id, p] of ofType('AWS::Lambda::Function')) {
       const group = (p.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup;
       expect(group, id).toBeDefined();
-      expect(referenced(group).every((g) => groups.has(g)), id).toBe(true);
+      expect(
+        referenced(group).every((g) => groups.has(g)),
+        id,
+      ).toBe(true);
     }
   });
 
   it('every bucket, topic, queue, Timestream database and stream is encrypted; every KMS key rotates', () => {
     for (const [id, p] of ofType('AWS::S3::Bucket')) {
-      const rules = (p.BucketEncryption as { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[] } | undefined)?.ServerSideEncryptionConfiguration ?? [];
-      expect(rules.map((r) => r.ServerSideEncryptionByDefault?.SSEAlgorithm).some((a) => a === 'AES256' || a === 'aws:kms' || a === 'aws:kms:dsse'), id).toBe(true);
+      const rules =
+        (
+          p.BucketEncryption as
+            { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[] } | undefined
+        )?.ServerSideEncryptionConfiguration ?? [];
+      expect(
+        rules
+          .map((r) => r.ServerSideEncryptionByDefault?.SSEAlgorithm)
+          .some((a) => a === 'AES256' || a === 'aws:kms' || a === 'aws:kms:dsse'),
+        id,
+      ).toBe(true);
     }
     for (const [id, p] of ofType('AWS::SNS::Topic')) expect(p.KmsMasterKeyId, id).toBeDefined();
-    for (const [id, p] of ofType('AWS::SQS::Queue')) expect(p.KmsMasterKeyId !== undefined || p.SqsManagedSseEnabled === true, id).toBe(true);
+    for (const [id, p] of ofType('AWS::SQS::Queue'))
+      expect(p.KmsMasterKeyId !== undefined || p.SqsManagedSseEnabled === true, id).toBe(true);
     // Timestream tables are encrypted with their database's key.
     for (const [id, p] of ofType('AWS::Timestream::Database')) expect(p.KmsKeyId, id).toBeDefined();
     for (const [id, p] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Kinesis::Stream')) {
@@ -151,7 +181,11 @@ describe('security: no secrets in function configuration', () => {
 
   it('the secret detectors themselves catch what they are meant to', () => {
     expect(['DB_PASSWORD', 'API_KEY', 'GITHUB_TOKEN', 'AWS_SECRET_ACCESS_KEY'].every((n) => SECRET_NAME.test(n))).toBe(true);
-    expect(['AKIAABCDEFGHIJKLMNOP', '-----BEGIN PRIVATE KEY-----', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYab'].every((v) => SECRET_VALUE.test(v))).toBe(true);
+    expect(
+      ['AKIAABCDEFGHIJKLMNOP', '-----BEGIN PRIVATE KEY-----', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYab'].every((v) =>
+        SECRET_VALUE.test(v),
+      ),
+    ).toBe(true);
     expect(['VPC_ID', 'ALLOW_LIST_KEY', 'NACL_RULE_LIMIT'].some((n) => SECRET_NAME.test(n))).toBe(false);
   });
 });

@@ -75,7 +75,9 @@ describe('EC2 network-ACL stand-in', () => {
     await expect(ec2.createNetworkAclEntry(allow(aclId, 0))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     await expect(ec2.createNetworkAclEntry(allow(aclId, 32767))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     await expect(ec2.replaceNetworkAclEntry(allow(aclId, 32767))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
-    await expect(ec2.deleteNetworkAclEntry({ NetworkAclId: aclId, Egress: false, RuleNumber: 32767 })).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(ec2.deleteNetworkAclEntry({ NetworkAclId: aclId, Egress: false, RuleNumber: 32767 })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
     await ec2.createNetworkAclEntry(allow(aclId, 32766));
     await ec2.createNetworkAclEntry(allow(aclId, 1));
   });
@@ -86,10 +88,18 @@ describe('EC2 network-ACL stand-in', () => {
 
     // Act / Assess
     await expect(ec2.replaceNetworkAclEntry(allow(aclId, 5))).rejects.toMatchObject({ name: 'InvalidNetworkAclEntry.NotFound' });
-    await expect(ec2.deleteNetworkAclEntry({ NetworkAclId: aclId, Egress: false, RuleNumber: 5 })).rejects.toMatchObject({ name: 'InvalidNetworkAclEntry.NotFound' });
-    await expect(ec2.createNetworkAclEntry(allow('acl-0ffffffffffffffff', 5))).rejects.toMatchObject({ name: 'InvalidNetworkAclID.NotFound' });
-    await expect(ec2.replaceNetworkAclAssociation({ AssociationId: 'aclassoc-0fffffffffffffff', NetworkAclId: aclId })).rejects.toMatchObject({ name: 'InvalidAssociationID.NotFound' });
-    await expect(ec2.describeNetworkAcls({ NetworkAclIds: ['acl-0ffffffffffffffff'] })).rejects.toMatchObject({ name: 'InvalidNetworkAclID.NotFound' });
+    await expect(ec2.deleteNetworkAclEntry({ NetworkAclId: aclId, Egress: false, RuleNumber: 5 })).rejects.toMatchObject({
+      name: 'InvalidNetworkAclEntry.NotFound',
+    });
+    await expect(ec2.createNetworkAclEntry(allow('acl-0ffffffffffffffff', 5))).rejects.toMatchObject({
+      name: 'InvalidNetworkAclID.NotFound',
+    });
+    await expect(
+      ec2.replaceNetworkAclAssociation({ AssociationId: 'aclassoc-0fffffffffffffff', NetworkAclId: aclId }),
+    ).rejects.toMatchObject({ name: 'InvalidAssociationID.NotFound' });
+    await expect(ec2.describeNetworkAcls({ NetworkAclIds: ['acl-0ffffffffffffffff'] })).rejects.toMatchObject({
+      name: 'InvalidNetworkAclID.NotFound',
+    });
   });
 
   it('validates entries as EC2 does: one CIDR, ports for TCP/UDP, canonical CIDR', async () => {
@@ -97,10 +107,16 @@ describe('EC2 network-ACL stand-in', () => {
     const { ec2, aclId } = setUp();
 
     // Act / Assess
-    await expect(ec2.createNetworkAclEntry({ ...allow(aclId, 5), Ipv6CidrBlock: '::/0' })).rejects.toMatchObject({ name: 'InvalidParameterCombination' });
-    await expect(ec2.createNetworkAclEntry({ ...allow(aclId, 5), CidrBlock: undefined })).rejects.toMatchObject({ name: 'MissingParameter' });
+    await expect(ec2.createNetworkAclEntry({ ...allow(aclId, 5), Ipv6CidrBlock: '::/0' })).rejects.toMatchObject({
+      name: 'InvalidParameterCombination',
+    });
+    await expect(ec2.createNetworkAclEntry({ ...allow(aclId, 5), CidrBlock: undefined })).rejects.toMatchObject({
+      name: 'MissingParameter',
+    });
     await expect(ec2.createNetworkAclEntry({ ...allow(aclId, 5), Protocol: '6' })).rejects.toMatchObject({ name: 'MissingParameter' });
-    await expect(ec2.createNetworkAclEntry({ ...allow(aclId, 5), CidrBlock: '300.0.0.0/8' })).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(ec2.createNetworkAclEntry({ ...allow(aclId, 5), CidrBlock: '300.0.0.0/8' })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
     await ec2.createNetworkAclEntry({ ...allow(aclId, 5), CidrBlock: '100.68.0.18/18' });
     expect(ec2.entriesOf(aclId).find((e) => e.RuleNumber === 5)?.CidrBlock).toBe('100.68.0.0/18');
   });
@@ -131,15 +147,23 @@ describe('EC2 network-ACL stand-in', () => {
 
     // Act
     const first = await ec2.describeNetworkAcls({ Filters: [{ Name: 'association.subnet-id', Values: subnets }], MaxResults: 5 });
-    const second = await ec2.describeNetworkAcls({ Filters: [{ Name: 'association.subnet-id', Values: subnets }], MaxResults: 5, NextToken: first.NextToken });
+    const second = await ec2.describeNetworkAcls({
+      Filters: [{ Name: 'association.subnet-id', Values: subnets }],
+      MaxResults: 5,
+      NextToken: first.NextToken,
+    });
 
     // Assess
     expect(first.NetworkAcls).toHaveLength(5);
     expect(second.NetworkAcls).toHaveLength(2);
     expect(second.NextToken).toBeUndefined();
-    expect([...first.NetworkAcls!, ...second.NetworkAcls!].flatMap((a) => a.Associations!.map((s) => s.SubnetId)).sort()).toEqual([...subnets].sort());
+    expect([...first.NetworkAcls!, ...second.NetworkAcls!].flatMap((a) => a.Associations!.map((s) => s.SubnetId)).sort()).toEqual(
+      [...subnets].sort(),
+    );
     await expect(ec2.describeNetworkAcls({ MaxResults: 4 })).rejects.toMatchObject({ name: 'InvalidParameterValue' });
-    await expect(ec2.describeNetworkAcls({ Filters: [{ Name: 'no-such-filter', Values: ['x'] }] })).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(ec2.describeNetworkAcls({ Filters: [{ Name: 'no-such-filter', Values: ['x'] }] })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
   });
 
   it('plugs into aws-sdk-client-mock and injects faults', async () => {

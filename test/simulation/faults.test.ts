@@ -10,7 +10,11 @@ function wired() {
   s3.putObject('b', 'k', 'hello');
   const faults = new FaultInjector();
   const client = routeCommands(new S3Client({ region: 'us-east-1' }), faults.wrap([[GetObjectCommand, s3.getObject]]));
-  return { faults, client, read: async () => (await client.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))).Body!.transformToString() };
+  return {
+    faults,
+    client,
+    read: async () => (await client.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))).Body!.transformToString(),
+  };
 }
 
 describe('FaultInjector', () => {

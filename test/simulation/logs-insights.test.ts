@@ -12,7 +12,17 @@ const VPC: Network[] = ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'].map((c) => par
 const QUERY = buildBinQuery({ listenerPort: 443, listenerProtocol: 6, vpcNetworks: VPC });
 
 function record(overrides: Partial<FlowRecord>): FlowRecord {
-  return { srcAddr: '198.51.100.1', dstPort: 443, protocol: 6, packets: 100, start: MINUTE + 5, end: MINUTE + 50, action: 'ACCEPT', flowDirection: 'ingress', ...overrides };
+  return {
+    srcAddr: '198.51.100.1',
+    dstPort: 443,
+    protocol: 6,
+    packets: 100,
+    start: MINUTE + 5,
+    end: MINUTE + 50,
+    action: 'ACCEPT',
+    flowDirection: 'ingress',
+    ...overrides,
+  };
 }
 
 function standIn(now: { ms: number }) {
@@ -33,20 +43,23 @@ describe('Logs Insights stand-in running the summarizer query text', () => {
     // Prepare
     const now = { ms: (MINUTE + 120) * 1000 };
     const insights = standIn(now);
-    insights.deliver(GROUP, [
-      record({ srcAddr: '198.51.100.1', packets: 100 }),
-      record({ srcAddr: '198.51.100.1', packets: 50, start: MINUTE + 59, end: MINUTE + 100 }),
-      record({ srcAddr: '198.51.100.2', packets: 700 }),
-      record({ srcAddr: '2001:db8::7', packets: 300 }),
-      record({ srcAddr: '198.51.100.3', action: 'REJECT' }),
-      record({ srcAddr: '198.51.100.4', dstPort: 22 }),
-      record({ srcAddr: '198.51.100.5', protocol: 17 }),
-      record({ srcAddr: '198.51.100.6', flowDirection: 'egress' }),
-      record({ srcAddr: '10.0.3.3' }),
-      record({ srcAddr: '2600:1f18:4a3:6901::5' }),
-      record({ srcAddr: '198.51.100.8', start: MINUTE + 60 }), // next minute
-      record({ srcAddr: '198.51.100.9', end: MINUTE + 200 }), // not ingested yet
-    ].map((r) => flowLogEvent(r, 3_000)));
+    insights.deliver(
+      GROUP,
+      [
+        record({ srcAddr: '198.51.100.1', packets: 100 }),
+        record({ srcAddr: '198.51.100.1', packets: 50, start: MINUTE + 59, end: MINUTE + 100 }),
+        record({ srcAddr: '198.51.100.2', packets: 700 }),
+        record({ srcAddr: '2001:db8::7', packets: 300 }),
+        record({ srcAddr: '198.51.100.3', action: 'REJECT' }),
+        record({ srcAddr: '198.51.100.4', dstPort: 22 }),
+        record({ srcAddr: '198.51.100.5', protocol: 17 }),
+        record({ srcAddr: '198.51.100.6', flowDirection: 'egress' }),
+        record({ srcAddr: '10.0.3.3' }),
+        record({ srcAddr: '2600:1f18:4a3:6901::5' }),
+        record({ srcAddr: '198.51.100.8', start: MINUTE + 60 }), // next minute
+        record({ srcAddr: '198.51.100.9', end: MINUTE + 200 }), // not ingested yet
+      ].map((r) => flowLogEvent(r, 3_000)),
+    );
 
     // Act
     const { queryId } = await insights.startQuery({ logGroupName: GROUP, startTime: MINUTE, endTime: MINUTE + 59, queryString: QUERY });
@@ -57,9 +70,21 @@ describe('Logs Insights stand-in running the summarizer query text', () => {
     expect(first.status).toBe('Running');
     expect(result.status).toBe('Complete');
     expect(result.results).toEqual([
-      [{ field: 'srcAddr', value: '198.51.100.2' }, { field: 'binPackets', value: '700' }, { field: 'maxLagMs', value: '48000' }],
-      [{ field: 'srcAddr', value: '2001:db8::7' }, { field: 'binPackets', value: '300' }, { field: 'maxLagMs', value: '48000' }],
-      [{ field: 'srcAddr', value: '198.51.100.1' }, { field: 'binPackets', value: '150' }, { field: 'maxLagMs', value: '48000' }],
+      [
+        { field: 'srcAddr', value: '198.51.100.2' },
+        { field: 'binPackets', value: '700' },
+        { field: 'maxLagMs', value: '48000' },
+      ],
+      [
+        { field: 'srcAddr', value: '2001:db8::7' },
+        { field: 'binPackets', value: '300' },
+        { field: 'maxLagMs', value: '48000' },
+      ],
+      [
+        { field: 'srcAddr', value: '198.51.100.1' },
+        { field: 'binPackets', value: '150' },
+        { field: 'maxLagMs', value: '48000' },
+      ],
     ]);
     expect(result.statistics?.recordsScanned).toBe(10);
     expect(result.statistics?.bytesScanned).toBeGreaterThan(0);
@@ -69,8 +94,12 @@ describe('Logs Insights stand-in running the summarizer query text', () => {
     // Prepare
     const now = { ms: (MINUTE + 120) * 1000 };
     const insights = standIn(now);
-    insights.deliver(GROUP, Array.from({ length: 10_050 }, (_, i) =>
-      flowLogEvent(record({ srcAddr: `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, packets: i + 1 }))));
+    insights.deliver(
+      GROUP,
+      Array.from({ length: 10_050 }, (_, i) =>
+        flowLogEvent(record({ srcAddr: `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, packets: i + 1 })),
+      ),
+    );
 
     // Act
     const { queryId } = await insights.startQuery({ logGroupName: GROUP, startTime: MINUTE, endTime: MINUTE + 59, queryString: QUERY });
@@ -87,7 +116,10 @@ describe('Logs Insights stand-in running the summarizer query text', () => {
     // Prepare
     const insights = standIn({ ms: MINUTE * 1000 });
     const ids: string[] = [];
-    for (let i = 0; i < 30; i++) ids.push((await insights.startQuery({ logGroupName: GROUP, startTime: MINUTE, endTime: MINUTE + 59, queryString: QUERY })).queryId as string);
+    for (let i = 0; i < 30; i++)
+      ids.push(
+        (await insights.startQuery({ logGroupName: GROUP, startTime: MINUTE, endTime: MINUTE + 59, queryString: QUERY })).queryId as string,
+      );
 
     // Act
     const refused = insights.startQuery({ logGroupName: GROUP, startTime: MINUTE, endTime: MINUTE + 59, queryString: QUERY });
@@ -102,8 +134,18 @@ describe('Logs Insights stand-in running the summarizer query text', () => {
   it('cancels a running query with StopQuery and refuses to stop one that ended', async () => {
     // Prepare
     const insights = standIn({ ms: MINUTE * 1000 });
-    const { queryId: running } = await insights.startQuery({ logGroupName: GROUP, startTime: MINUTE, endTime: MINUTE + 59, queryString: QUERY });
-    const { queryId: ended } = await insights.startQuery({ logGroupName: GROUP, startTime: MINUTE, endTime: MINUTE + 59, queryString: QUERY });
+    const { queryId: running } = await insights.startQuery({
+      logGroupName: GROUP,
+      startTime: MINUTE,
+      endTime: MINUTE + 59,
+      queryString: QUERY,
+    });
+    const { queryId: ended } = await insights.startQuery({
+      logGroupName: GROUP,
+      startTime: MINUTE,
+      endTime: MINUTE + 59,
+      queryString: QUERY,
+    });
     await runToEnd(insights, ended as string);
 
     // Act
@@ -144,6 +186,8 @@ describe('Logs Insights stand-in running the summarizer query text', () => {
     await expect(start(QUERY.replace('= 443', '> 443'))).rejects.toThrow(/filter condition "dstPort > 443"/);
     await expect(start(QUERY.replace('limit 10000', 'limit 10001'))).rejects.toBeInstanceOf(MalformedQueryException);
     await expect(start(QUERY, { endTime: MINUTE - 1 })).rejects.toBeInstanceOf(InvalidParameterException);
-    await expect(insights.startQuery({ logGroupName: '/nope', startTime: MINUTE, endTime: MINUTE, queryString: QUERY })).rejects.toThrow(/does not exist/);
+    await expect(insights.startQuery({ logGroupName: '/nope', startTime: MINUTE, endTime: MINUTE, queryString: QUERY })).rejects.toThrow(
+      /does not exist/,
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { CloudWatchLogsClient, DescribeLogGroupsCommand, InvalidParameterException, PutLogEventsCommand, ResourceAlreadyExistsException, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  InvalidParameterException,
+  PutLogEventsCommand,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, NoSuchBucket, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { InvalidParameterException as SnsInvalidParameter, NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +23,9 @@ describe('SDK routing', () => {
     const logs = new LogStreamsStandIn();
     logs.createLogGroup('/audit');
     await logs.createLogStream({ logGroupName: '/audit', logStreamName: 's' });
-    const client = routeCommands(new CloudWatchLogsClient({ region: 'us-east-1', credentials }), [[PutLogEventsCommand, logs.putLogEvents]]);
+    const client = routeCommands(new CloudWatchLogsClient({ region: 'us-east-1', credentials }), [
+      [PutLogEventsCommand, logs.putLogEvents],
+    ]);
     const input = { logGroupName: '/audit', logStreamName: 's', logEvents: [{ timestamp: 1, message: 'm' }] };
 
     // Act
@@ -43,7 +52,12 @@ describe('SNS stand-in', () => {
 
     // Assess
     expect(sns.drain()).toEqual([]);
-    expect(snsEvent(delivered!).Records[0]!.Sns).toMatchObject({ MessageId, TopicArn: TOPIC, Message: '{"a":1}', Timestamp: '2026-01-01T00:00:00.000Z' });
+    expect(snsEvent(delivered!).Records[0]!.Sns).toMatchObject({
+      MessageId,
+      TopicArn: TOPIC,
+      Message: '{"a":1}',
+      Timestamp: '2026-01-01T00:00:00.000Z',
+    });
   });
 
   it('refuses unknown topics, empty and oversized messages', async () => {
@@ -86,12 +100,26 @@ describe('CloudWatch Logs streams stand-in', () => {
     await logs.createLogStream({ logGroupName: '/audit', logStreamName: 's' });
 
     // Act / Assess
-    await expect(logs.createLogStream({ logGroupName: '/audit', logStreamName: 's' })).rejects.toBeInstanceOf(ResourceAlreadyExistsException);
+    await expect(logs.createLogStream({ logGroupName: '/audit', logStreamName: 's' })).rejects.toBeInstanceOf(
+      ResourceAlreadyExistsException,
+    );
     await expect(logs.createLogStream({ logGroupName: '/missing', logStreamName: 's' })).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(logs.putLogEvents({ logGroupName: '/audit', logStreamName: 'other', logEvents: [{ timestamp: 1, message: 'x' }] })).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(logs.putLogEvents({ logGroupName: '/audit', logStreamName: 's', logEvents: [{ timestamp: 2, message: 'b' }, { timestamp: 1, message: 'a' }] }))
-      .rejects.toBeInstanceOf(InvalidParameterException);
-    await expect(logs.putLogEvents({ logGroupName: '/audit', logStreamName: 's', logEvents: [] })).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(
+      logs.putLogEvents({ logGroupName: '/audit', logStreamName: 'other', logEvents: [{ timestamp: 1, message: 'x' }] }),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      logs.putLogEvents({
+        logGroupName: '/audit',
+        logStreamName: 's',
+        logEvents: [
+          { timestamp: 2, message: 'b' },
+          { timestamp: 1, message: 'a' },
+        ],
+      }),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+    await expect(logs.putLogEvents({ logGroupName: '/audit', logStreamName: 's', logEvents: [] })).rejects.toBeInstanceOf(
+      InvalidParameterException,
+    );
     expect(logs.events('/audit')).toEqual([]);
   });
 });

@@ -32,7 +32,9 @@ describe('Timestream stand-in: WriteRecords', () => {
   it('ingests records and reports the count', async () => {
     const result = await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 10, 5)] });
     expect(result.RecordsIngested).toEqual({ Total: 1, MemoryStore: 1, MagneticStore: 0 });
-    expect(store.storedRecords(DB, TABLE)).toEqual([{ dimensions: { source_ip: '192.0.2.1' }, measureName: 'packets', timeMs: NOW - 60_000, value: 10n, version: 5 }]);
+    expect(store.storedRecords(DB, TABLE)).toEqual([
+      { dimensions: { source_ip: '192.0.2.1' }, measureName: 'packets', timeMs: NOW - 60_000, value: 10n, version: 5 },
+    ]);
   });
 
   it('refuses more than 100 records, and an empty request, as a ValidationException', async () => {
@@ -43,7 +45,9 @@ describe('Timestream stand-in: WriteRecords', () => {
   });
 
   it('answers ResourceNotFoundException for an unknown table', async () => {
-    await expect(store.writeRecords({ DatabaseName: DB, TableName: 'nope', Records: [record('192.0.2.1', NOW, 1)] })).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(
+      store.writeRecords({ DatabaseName: DB, TableName: 'nope', Records: [record('192.0.2.1', NOW, 1)] }),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('upserts with a higher version; rejects a lower-or-equal version with ExistingVersion, ingesting the rest', async () => {
@@ -55,7 +59,11 @@ describe('Timestream stand-in: WriteRecords', () => {
       .writeRecords({
         DatabaseName: DB,
         TableName: TABLE,
-        Records: [record('192.0.2.2', NOW - 60_000, 7, 5), record('192.0.2.1', NOW - 60_000, 11, 5), record('192.0.2.1', NOW - 60_000, 12, 4)],
+        Records: [
+          record('192.0.2.2', NOW - 60_000, 7, 5),
+          record('192.0.2.1', NOW - 60_000, 11, 5),
+          record('192.0.2.1', NOW - 60_000, 12, 4),
+        ],
       })
       .catch((e: unknown) => e);
     await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 30, 6)] });
@@ -74,7 +82,9 @@ describe('Timestream stand-in: WriteRecords', () => {
 
   it('treats an identical retry as a no-op, not a rejection', async () => {
     await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 10, 5)] });
-    await expect(store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 10, 5)] })).resolves.toBeDefined();
+    await expect(
+      store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 10, 5)] }),
+    ).resolves.toBeDefined();
   });
 
   it('applies CommonAttributes, with record fields taking precedence', async () => {
@@ -89,7 +99,11 @@ describe('Timestream stand-in: WriteRecords', () => {
 
   it('rejects records outside the memory store retention or too far in the future', async () => {
     const error = await store
-      .writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 25 * 3_600_000, 1), record('192.0.2.1', NOW + 16 * 60_000, 1), record('192.0.2.1', NOW, 1)] })
+      .writeRecords({
+        DatabaseName: DB,
+        TableName: TABLE,
+        Records: [record('192.0.2.1', NOW - 25 * 3_600_000, 1), record('192.0.2.1', NOW + 16 * 60_000, 1), record('192.0.2.1', NOW, 1)],
+      })
       .then(
         () => undefined,
         (e: unknown) => e as RejectedRecordsException,
@@ -121,7 +135,12 @@ describe('Timestream stand-in: Query', () => {
     await store.writeRecords({
       DatabaseName: DB,
       TableName: TABLE,
-      Records: [record('192.0.2.1', NOW - 60_000, 10), record('192.0.2.2', NOW - 60_000, 20), record('192.0.2.3', NOW - 120_000, 30), record('192.0.2.4', NOW - 3_600_000, 40)],
+      Records: [
+        record('192.0.2.1', NOW - 60_000, 10),
+        record('192.0.2.2', NOW - 60_000, 20),
+        record('192.0.2.3', NOW - 120_000, 30),
+        record('192.0.2.4', NOW - 3_600_000, 40),
+      ],
     });
   });
 
@@ -146,7 +165,9 @@ describe('Timestream stand-in: Query', () => {
   });
 
   it('returns NULLs as NullValue and doubles with a decimal point', async () => {
-    const result = await store.query({ QueryString: `SELECT AVG(measure_value::bigint) AS mean, STDDEV_POP(measure_value::bigint) AS sd FROM "${DB}"."${TABLE}" WHERE time > from_milliseconds(${NOW})` });
+    const result = await store.query({
+      QueryString: `SELECT AVG(measure_value::bigint) AS mean, STDDEV_POP(measure_value::bigint) AS sd FROM "${DB}"."${TABLE}" WHERE time > from_milliseconds(${NOW})`,
+    });
     expect(result.Rows).toEqual([{ Data: [{ NullValue: true }, { NullValue: true }] }]);
     const avg = await store.query({ QueryString: `SELECT AVG(measure_value::bigint) AS mean FROM "${DB}"."${TABLE}"` });
     expect(avg.Rows?.[0]?.Data?.[0]).toEqual({ ScalarValue: '25.0' });
@@ -178,7 +199,19 @@ describe('Timestream stand-in: Query', () => {
     // Act
     await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 15, 2)] });
     const afterUpsert = await read();
-    await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [{ ...record('192.0.2.9', NOW, 1), Dimensions: [{ Name: 'source_ip', Value: '192.0.2.9' }, { Name: 'zone', Value: 'a' }] }] });
+    await store.writeRecords({
+      DatabaseName: DB,
+      TableName: TABLE,
+      Records: [
+        {
+          ...record('192.0.2.9', NOW, 1),
+          Dimensions: [
+            { Name: 'source_ip', Value: '192.0.2.9' },
+            { Name: 'zone', Value: 'a' },
+          ],
+        },
+      ],
+    });
     const afterNewDimension = await read();
 
     // Assess

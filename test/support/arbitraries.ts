@@ -10,7 +10,21 @@ export const addressLike: fc.Arbitrary<string> = fc.oneof(
   fc.ipV4Extended(),
   fc.tuple(fc.ipV4(), fc.integer({ min: -2, max: 40 })).map(([ip, p]) => `${ip}/${p}`),
   fc.tuple(fc.ipV6(), fc.integer({ min: -2, max: 140 })).map(([ip, p]) => `${ip}/${p}`),
-  fc.constantFrom('0.0.0.0', '255.255.255.255', '224.0.0.1', '169.254.1.1', '::', '::1', 'fe80::1%eth0', '::ffff:1.2.3.4', '1.2.3', '01.2.3.4', '1.2.3.4.5', '-', ''),
+  fc.constantFrom(
+    '0.0.0.0',
+    '255.255.255.255',
+    '224.0.0.1',
+    '169.254.1.1',
+    '::',
+    '::1',
+    'fe80::1%eth0',
+    '::ffff:1.2.3.4',
+    '1.2.3',
+    '01.2.3.4',
+    '1.2.3.4.5',
+    '-',
+    '',
+  ),
   fc.string({ maxLength: 20 }),
 );
 
@@ -18,5 +32,8 @@ export const addressLike: fc.Arbitrary<string> = fc.oneof(
 export const anyText: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 80 }),
   fc.string({ unit: 'binary', maxLength: 80 }),
-  fc.string({ unit: fc.constantFrom(' ', '\t', '\r', '\n', '#', '/', ':', '.', '0', '1', '9', 'a', 'f', '\uFEFF', '\u0000', '\uD800'), maxLength: 60 }),
+  fc.string({
+    unit: fc.constantFrom(' ', '\t', '\r', '\n', '#', '/', ':', '.', '0', '1', '9', 'a', 'f', '\uFEFF', '\u0000', '\uD800'),
+    maxLength: 60,
+  }),
 );

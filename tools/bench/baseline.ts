@@ -31,7 +31,8 @@ function sourceAddress(i: number): string {
 /** Steady bins of 1-400 packets; `floods` sources at 13,000-20,000. */
 export function minuteBins(sources: number, floods: number): Map<string, number> {
   const bins = new Map<string, number>();
-  for (let i = 0; i < sources; i++) bins.set(sourceAddress(i), i < floods ? 13_000 + Math.floor((7_000 * i) / Math.max(1, floods - 1)) : 1 + ((i * 7919) % 400));
+  for (let i = 0; i < sources; i++)
+    bins.set(sourceAddress(i), i < floods ? 13_000 + Math.floor((7_000 * i) / Math.max(1, floods - 1)) : 1 + ((i * 7919) % 400));
   return bins;
 }
 
@@ -57,7 +58,13 @@ function anomalousSources(bins: Iterable<[string, number]>, mean: number, sd: nu
 }
 
 async function runQuery(insights: LogsInsightsStandIn, queryString: string): Promise<InsightsRow[]> {
-  const { queryId } = await insights.startQuery({ logGroupName: GROUP, startTime: MINUTE_MS / 1000, endTime: MINUTE_MS / 1000 + 59, queryString, limit: INSIGHTS_RESULT_LIMIT });
+  const { queryId } = await insights.startQuery({
+    logGroupName: GROUP,
+    startTime: MINUTE_MS / 1000,
+    endTime: MINUTE_MS / 1000 + 59,
+    queryString,
+    limit: INSIGHTS_RESULT_LIMIT,
+  });
   let result: GetQueryResultsCommandOutput;
   do result = await insights.getQueryResults({ queryId });
   while (result.status === 'Running' || result.status === 'Scheduled');
@@ -72,7 +79,15 @@ export async function measureBaseline(sources: number, floods: number): Promise<
   const insights = new LogsInsightsStandIn({ now: () => MINUTE_MS + 10 * 60_000 });
   insights.createLogGroup(GROUP);
   const start = MINUTE_MS / 1000 + 5;
-  insights.deliver(GROUP, [...bins].map(([srcAddr, packets]) => flowLogEvent({ srcAddr, dstPort: 443, protocol: 6, packets, start, end: start + 30, action: 'ACCEPT', flowDirection: 'ingress' }, 1000)));
+  insights.deliver(
+    GROUP,
+    [...bins].map(([srcAddr, packets]) =>
+      flowLogEvent(
+        { srcAddr, dstPort: 443, protocol: 6, packets, start, end: start + 30, action: 'ACCEPT', flowDirection: 'ingress' },
+        1000,
+      ),
+    ),
+  );
   const truth = moments([...bins.values()]);
   const trulyAnomalous = anomalousSources(bins, truth.mean, truth.sd);
 
@@ -80,14 +95,25 @@ export async function measureBaseline(sources: number, floods: number): Promise<
   const listed = parseMinuteRows(rows, MINUTE_MS, VPC).bins;
   // Reference: the rows it got are all it knows.
   const ref = moments(listed.map((b) => b.packets));
-  const refFound = anomalousSources(listed.map((b) => [b.sourceIp, b.packets]), ref.mean, ref.sd);
+  const refFound = anomalousSources(
+    listed.map((b) => [b.sourceIp, b.packets]),
+    ref.mean,
+    ref.sd,
+  );
   // Ours: exact statistics (from the statistics query when capped); candidates from the rows.
   const capped = rows.length >= INSIGHTS_RESULT_LIMIT;
-  const parsed = capped ? parseStatisticsRows(await runQuery(insights, buildMinuteStatisticsQuery(QUERY_OPTIONS))) : { ok: true as const, statistics: statisticsOfBins(listed) };
+  const parsed = capped
+    ? parseStatisticsRows(await runQuery(insights, buildMinuteStatisticsQuery(QUERY_OPTIONS)))
+    : { ok: true as const, statistics: statisticsOfBins(listed) };
   if (!parsed.ok) throw new Error(parsed.reason);
   const ours = momentsOfStatistics(parsed.statistics);
-  const ourFound = anomalousSources(listed.filter((b) => b.packets > FLOOR).map((b) => [b.sourceIp, b.packets]), ours.mean, ours.sd);
-  const recall = (found: Set<string>) => (trulyAnomalous.size === 0 ? 1 : [...trulyAnomalous].filter((ip) => found.has(ip)).length / trulyAnomalous.size);
+  const ourFound = anomalousSources(
+    listed.filter((b) => b.packets > FLOOR).map((b) => [b.sourceIp, b.packets]),
+    ours.mean,
+    ours.sd,
+  );
+  const recall = (found: Set<string>) =>
+    trulyAnomalous.size === 0 ? 1 : [...trulyAnomalous].filter((ip) => found.has(ip)).length / trulyAnomalous.size;
   return {
     sources,
     truth: { ...truth, anomalous: trulyAnomalous.size },

@@ -36,7 +36,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     if (flag === '--json' && value) json = value;
     else if (flag === '--records' && value && /^\d+$/.test(value)) records = Number(value);
     else if (flag === '--sources' && value && /^\d+(,\d+)*$/.test(value)) sources = value.split(',').map(Number);
-    else throw new Error(`unknown or incomplete argument ${flag ?? ''}; usage: npm run bench -- --json <file> [--records <n>] [--sources <n,n>]`);
+    else
+      throw new Error(
+        `unknown or incomplete argument ${flag ?? ''}; usage: npm run bench -- --json <file> [--records <n>] [--sources <n,n>]`,
+      );
     i++;
   }
   return { json, records, sources };
@@ -103,7 +106,10 @@ async function main(): Promise<void> {
     scatteredBlockedShare: scattered.blockedShare,
     clusteredRules: clustered.rules,
     allowListedCovered: clustered.allowListedCovered + scattered.allowListedCovered,
-    reference: { clusteredBlockedShare: capacityShare(clusteredAttack(), 'reference').blockedShare, scatteredBlockedShare: capacityShare(scatteredAttack(), 'reference').blockedShare },
+    reference: {
+      clusteredBlockedShare: capacityShare(clusteredAttack(), 'reference').blockedShare,
+      scatteredBlockedShare: capacityShare(scatteredAttack(), 'reference').blockedShare,
+    },
   };
 
   log('core timings...');
@@ -127,7 +133,12 @@ async function main(): Promise<void> {
       if (theirs.recordsPerSecond > duck.recordsPerSecond) duck = theirs;
       if (theirs.bins !== ours.bins) throw new Error(`DuckDB found ${theirs.bins} bins, the replay ${ours.bins}`);
     }
-    result.replay = { records: replay.records, fileBytes: file.bytes, recordsPerSecond: replay.recordsPerSecond, duckdbRecordsPerSecond: duck.recordsPerSecond };
+    result.replay = {
+      records: replay.records,
+      fileBytes: file.bytes,
+      recordsPerSecond: replay.recordsPerSecond,
+      duckdbRecordsPerSecond: duck.recordsPerSecond,
+    };
   } finally {
     await removeDir(file.dir);
   }
@@ -153,7 +164,11 @@ export function table(result: Record<string, unknown>): string {
       const ref = (value as Record<string, unknown>).reference;
       for (const [key, child] of Object.entries(value)) {
         if (key === 'reference') continue;
-        walk(prefix ? `${prefix}.${key}` : key, child, (ref as Record<string, unknown> | undefined)?.[key] ?? (reference as Record<string, unknown> | undefined)?.[key]);
+        walk(
+          prefix ? `${prefix}.${key}` : key,
+          child,
+          (ref as Record<string, unknown> | undefined)?.[key] ?? (reference as Record<string, unknown> | undefined)?.[key],
+        );
       }
     } else rows.push([prefix, fmt(value), reference === undefined ? '' : fmt(reference)]);
   };

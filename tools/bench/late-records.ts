@@ -78,7 +78,11 @@ export function simulateLateRecords(options: LateRecordsOptions): LateRecordsRes
   for (let k = 1; k <= lastRunMinute; k++) {
     for (const offset of [first, second]) {
       const now = k * MINUTE_MS + offset;
-      const plan = planRun(now, { windowMinutes: Math.max(options.requeryMinutes, 60), requeryMinutes: options.requeryMinutes, schedule: options.schedule });
+      const plan = planRun(now, {
+        windowMinutes: Math.max(options.requeryMinutes, 60),
+        requeryMinutes: options.requeryMinutes,
+        schedule: options.schedule,
+      });
       for (const startMs of plan.minuteStartsMs) {
         const data = minutes[startMs / MINUTE_MS];
         if (!data) continue;

@@ -24,11 +24,17 @@ export const DENY_RULES_AT_QUOTA_20 = 18;
 // ---- Capacity: share of anomalous packets blocked ---------------------------------------------
 
 export function clusteredAttack(): WeightedSource[] {
-  return Array.from({ length: 200 }, (_, i) => ({ sourceIp: `198.51.${100 + (i % 10)}.${10 + Math.floor(i / 10)}`, packets: 20_000 + 137 * i }));
+  return Array.from({ length: 200 }, (_, i) => ({
+    sourceIp: `198.51.${100 + (i % 10)}.${10 + Math.floor(i / 10)}`,
+    packets: 20_000 + 137 * i,
+  }));
 }
 
 export function scatteredAttack(): WeightedSource[] {
-  return Array.from({ length: 200 }, (_, i) => ({ sourceIp: `${11 + (i % 100)}.${10 + Math.floor(i / 100)}.7.9`, packets: 20_000 + 137 * i }));
+  return Array.from({ length: 200 }, (_, i) => ({
+    sourceIp: `${11 + (i % 100)}.${10 + Math.floor(i / 100)}.7.9`,
+    packets: 20_000 + 137 * i,
+  }));
 }
 
 export interface CapacityResult {
@@ -46,7 +52,12 @@ export function capacityShare(sources: readonly WeightedSource[], mode: 'ours' |
     const top = [...sources].sort((a, b) => b.packets - a.packets).slice(0, DENY_RULES_AT_QUOTA_20);
     return { blockedShare: top.reduce((s, x) => s + x.packets, 0) / total, rules: top.length, allowListedCovered: 0 };
   }
-  const result = aggregateSources(sources, { family: 'ipv4', capacity: DENY_RULES_AT_QUOTA_20, maxPrefixLength: DEFAULT_MAX_AGGREGATE_PREFIX.ipv4, protectedNetworks });
+  const result = aggregateSources(sources, {
+    family: 'ipv4',
+    capacity: DENY_RULES_AT_QUOTA_20,
+    maxPrefixLength: DEFAULT_MAX_AGGREGATE_PREFIX.ipv4,
+    protectedNetworks,
+  });
   const blocked = result.rules.reduce((s, r) => s + r.packets, 0);
   const covered = result.rules.filter((r) => networksOverlap(r.network, partner)).length;
   return { blockedShare: blocked / total, rules: result.rules.length, allowListedCovered: covered };
@@ -73,13 +84,20 @@ export function summarizerCoreTiming(rows = 50_000): { ms: number; peakHeapMb: n
 }
 
 export function updaterPlanningTiming(anomalies = 10_000): { ms: number; aggregationMs: number } {
-  const list: Anomaly[] = Array.from({ length: anomalies }, (_, i) => ({ sourceIp: `${11 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.3`, maxZScore: 1000 - i / 100, maxPackets: 20_000 + i }));
+  const list: Anomaly[] = Array.from({ length: anomalies }, (_, i) => ({
+    sourceIp: `${11 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}.3`,
+    maxZScore: 1000 - i / 100,
+    maxPackets: 20_000 + i,
+  }));
   const vpc = VPC_CIDRS.map((c) => parseNetwork(c) as Network);
   let started = performance.now();
   selectBlocks({ anomalies: list, allowList: [], vpcCidrs: vpc, ipv4Mask: 32, ipv6Mask: 128, capacity: { ipv4: 18, ipv6: 18 } });
   const ms = performance.now() - started;
   started = performance.now();
-  aggregateSources(list.map((a) => ({ sourceIp: a.sourceIp, packets: a.maxPackets })), { family: 'ipv4', capacity: 18, maxPrefixLength: 16, protectedNetworks: vpc });
+  aggregateSources(
+    list.map((a) => ({ sourceIp: a.sourceIp, packets: a.maxPackets })),
+    { family: 'ipv4', capacity: 18, maxPrefixLength: 16, protectedNetworks: vpc },
+  );
   return { ms, aggregationMs: performance.now() - started };
 }
 
@@ -91,22 +109,43 @@ export function updaterPlanningTiming(anomalies = 10_000): { ms: number; aggrega
  * for the allow-all rule, as many deletes of the previous entries, and one association
  * replacement per subnet (its update_nacl rebuilt the inactive ACL and swapped every run).
  */
-export async function blogScenarioEc2(): Promise<{ oursPerHour: number; referencePerHour: number; hours: number; unchangedRuns: number; callsInUnchangedRuns: number; referenceCallsInUnchangedRuns: number }> {
+export async function blogScenarioEc2(): Promise<{
+  oursPerHour: number;
+  referencePerHour: number;
+  hours: number;
+  unchangedRuns: number;
+  callsInUnchangedRuns: number;
+  referenceCallsInUnchangedRuns: number;
+}> {
   const input = new ReplayInput({ listenerPort: BLOG_STORY.listenerPort, listenerProtocol: BLOG_STORY.listenerProtocol });
   input.add([...scenarioRecords(BLOG_STORY)]);
   input.sort();
   const startMs = BLOG_STORY.startEpoch * 1000;
   const subnets = 2;
-  const deployment = await SimulatedDeployment.create({ startMs, vpcCidrs: BLOG_STORY.vpcCidrs, listenerPort: 443, listenerProtocol: 6, windowMinutes: 60, requeryMinutes: 10, subnetCount: subnets });
+  const deployment = await SimulatedDeployment.create({
+    startMs,
+    vpcCidrs: BLOG_STORY.vpcCidrs,
+    listenerPort: 443,
+    listenerProtocol: 6,
+    windowMinutes: 60,
+    requeryMinutes: 10,
+    subnetCount: subnets,
+  });
   try {
     // The engine reports progress after each run: the calls made since the last report are that run's.
     const callsAfterRun: number[] = [];
-    const out = await runReplay(input, deployment, { listenerPort: 443, listenerProtocol: 6, windowMinutes: 60, requeryMinutes: 10 }, () => {
-      callsAfterRun.push(deployment.ec2.mutatingCalls().length);
-    });
+    const out = await runReplay(
+      input,
+      deployment,
+      { listenerPort: 443, listenerProtocol: 6, windowMinutes: 60, requeryMinutes: 10 },
+      () => {
+        callsAfterRun.push(deployment.ec2.mutatingCalls().length);
+      },
+    );
     const hours = out.runs.length / 120;
     const ours = deployment.ec2.mutatingCalls().length;
-    const referenceCalls = (run: (typeof out.runs)[number]) => run.anomalies.length === 0 ? 0 : 2 * (Math.min(run.anomalies.length, DENY_RULES_AT_QUOTA_20) + 1) + subnets;
+    const referenceCalls = (run: (typeof out.runs)[number]) =>
+      run.anomalies.length === 0 ? 0 : 2 * (Math.min(run.anomalies.length, DENY_RULES_AT_QUOTA_20) + 1) + subnets;
     const reference = out.runs.reduce((calls, r) => calls + referenceCalls(r), 0);
     // A run changes nothing when the networks denied after it are those denied before it.
     const unchanged = out.runs.map((run, i) => i > 0 && sameSet(run.blocked, out.runs[i - 1]!.blocked));
@@ -141,7 +180,20 @@ export async function generateFlowLogFile(records: number): Promise<{ dir: strin
   for (let i = 0; i < records; i++) {
     const minute = Math.floor(i / 50_000);
     const s = start + minute * 60 + (i % 60);
-    chunk.push(flowLogLine({ srcAddr: `${11 + ((i % 50_000) >> 16)}.${((i % 50_000) >> 8) & 255}.${i & 255}.4`, dstAddr: '10.0.1.10', srcPort: 40_000 + (i % 20_000), dstPort: 443, protocol: 6, packets: 1 + (i % 97), start: s, end: s + 30, action: 'ACCEPT', flowDirection: 'ingress' }));
+    chunk.push(
+      flowLogLine({
+        srcAddr: `${11 + ((i % 50_000) >> 16)}.${((i % 50_000) >> 8) & 255}.${i & 255}.4`,
+        dstAddr: '10.0.1.10',
+        srcPort: 40_000 + (i % 20_000),
+        dstPort: 443,
+        protocol: 6,
+        packets: 1 + (i % 97),
+        start: s,
+        end: s + 30,
+        action: 'ACCEPT',
+        flowDirection: 'ingress',
+      }),
+    );
     if (chunk.length === 10_000) {
       if (!out.write(chunk.join('\n') + '\n')) await once(out, 'drain');
       chunk = [];
@@ -201,10 +253,21 @@ export async function removeDir(dir: string): Promise<void> {
 /** The Lambda bundles as the stack builds them (esbuild, minified, everything bundled). */
 export async function bundleSizes(): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
-  for (const [name, entry] of [['summarizer', 'functions/summarizer/handler.ts'], ['naclUpdater', 'functions/nacl-updater/handler.ts']] as const) {
-    const result = await build({ entryPoints: [entry], bundle: true, minify: true, platform: 'node', target: 'node22', write: false, format: 'cjs', logLevel: 'silent' });
+  for (const [name, entry] of [
+    ['summarizer', 'functions/summarizer/handler.ts'],
+    ['naclUpdater', 'functions/nacl-updater/handler.ts'],
+  ] as const) {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node22',
+      write: false,
+      format: 'cjs',
+      logLevel: 'silent',
+    });
     sizes[name] = result.outputFiles.reduce((total, f) => total + f.contents.length, 0);
   }
   return sizes;
 }
-

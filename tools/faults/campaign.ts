@@ -30,7 +30,8 @@ export class Campaign {
     let found = this.references.get(key);
     if (!found) {
       found = runWorld({ deployment: spec, arm: () => undefined }).then((run) => {
-        if (run.violations.length > 0) throw new Error(`the fault-free run itself breaks an invariant: ${JSON.stringify(run.violations[0])}`);
+        if (run.violations.length > 0)
+          throw new Error(`the fault-free run itself breaks an invariant: ${JSON.stringify(run.violations[0])}`);
         return run.states;
       });
       this.references.set(key, found);
@@ -42,13 +43,29 @@ export class Campaign {
     const reference = await this.reference(referenceSpec(fault.deployment));
     const run = await runWorld(fault, reference, fault.protectedAddresses);
     const violations = [...run.violations];
-    const missing = evidenceSeen(fault.evidence, run.deployment.logs, run.deployment.metrics, run.platformErrors, run.armedAt, run.disarmedAt + 30_000);
+    const missing = evidenceSeen(
+      fault.evidence,
+      run.deployment.logs,
+      run.deployment.metrics,
+      run.platformErrors,
+      run.armedAt,
+      run.disarmedAt + 30_000,
+    );
     if (missing) violations.push({ invariant: 'I4', at: 'fault window', detail: missing });
-    return { name: fault.name, handling: fault.handling, invariants: INVARIANTS, violations, injectedCalls: run.deployment.faults.firedCount() };
+    return {
+      name: fault.name,
+      handling: fault.handling,
+      invariants: INVARIANTS,
+      violations,
+      injectedCalls: run.deployment.faults.firedCount(),
+    };
   }
 }
 
-export async function runCampaign(cases: readonly FaultCase[] = FAULT_CASES, onResult?: (result: CaseResult) => void): Promise<CaseResult[]> {
+export async function runCampaign(
+  cases: readonly FaultCase[] = FAULT_CASES,
+  onResult?: (result: CaseResult) => void,
+): Promise<CaseResult[]> {
   const campaign = new Campaign();
   const results: CaseResult[] = [];
   for (const fault of cases) {

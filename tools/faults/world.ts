@@ -20,13 +20,22 @@ const WAVE_B = ['203.0.113.1', '203.0.113.2'];
  * came a run early or late, so a faulty run can be compared with the fault-free one.
  */
 export const SCENARIO: ScenarioSpec = {
-  name: 'fault-campaign', description: 'two short floods, one expiry, an allow-listed partner flooding', startEpoch: Date.UTC(2026, 2, 1, 8, 0, 0) / 1000,
-  minutes: 24, seed: 11, steadySources: 30, steadyPackets: [200, 3000], steadyPresence: 0.9,
+  name: 'fault-campaign',
+  description: 'two short floods, one expiry, an allow-listed partner flooding',
+  startEpoch: Date.UTC(2026, 2, 1, 8, 0, 0) / 1000,
+  minutes: 24,
+  seed: 11,
+  steadySources: 30,
+  steadyPackets: [200, 3000],
+  steadyPresence: 0.9,
   waves: [
     { sources: [...WAVE_A, PARTNER], fromMinute: 10, minutes: 1, packets: 40_000, packetsStep: 2_000 },
     { sources: WAVE_B, fromMinute: 15, minutes: 1, packets: 40_000, packetsStep: 2_000 },
   ],
-  listenerPort: 443, listenerProtocol: 6, vpcCidrs: ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'], endpoint: '10.0.1.10',
+  listenerPort: 443,
+  listenerProtocol: 6,
+  vpcCidrs: ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'],
+  endpoint: '10.0.1.10',
 };
 export const ALLOW_LIST = '# partner\n192.0.2.0/24\n';
 export const BASE_DEPLOYMENT: Partial<DeploymentSpec> = { windowMinutes: 8, requeryMinutes: 7, allowList: ALLOW_LIST, subnetCount: 3 };
@@ -89,10 +98,18 @@ export const label = (ms: number) => {
 };
 
 /** Runs the story, with the fault armed for the runs in [FAULT_FROM, FAULT_UNTIL); `reference` is the fault-free run to compare with. */
-export async function runWorld(hooks: FaultHooks | undefined, reference?: readonly RunState[], extraProtected: readonly string[] = []): Promise<WorldRun> {
+export async function runWorld(
+  hooks: FaultHooks | undefined,
+  reference?: readonly RunState[],
+  extraProtected: readonly string[] = [],
+): Promise<WorldRun> {
   const deployment = await SimulatedDeployment.create({
-    startMs: SCENARIO.startEpoch * 1000, vpcCidrs: SCENARIO.vpcCidrs, listenerPort: SCENARIO.listenerPort, listenerProtocol: SCENARIO.listenerProtocol,
-    ...BASE_DEPLOYMENT, ...hooks?.deployment,
+    startMs: SCENARIO.startEpoch * 1000,
+    vpcCidrs: SCENARIO.vpcCidrs,
+    listenerPort: SCENARIO.listenerPort,
+    listenerProtocol: SCENARIO.listenerProtocol,
+    ...BASE_DEPLOYMENT,
+    ...hooks?.deployment,
   });
   const input = new ReplayInput({ listenerPort: SCENARIO.listenerPort, listenerProtocol: SCENARIO.listenerProtocol });
   input.add([...scenarioRecords(SCENARIO)]);
@@ -138,7 +155,14 @@ export async function runWorld(hooks: FaultHooks | undefined, reference?: readon
     states.push(checker.endRun(at));
   }
   deployment.close();
-  return { states, violations: checker.violations, deployment, platformErrors, armedAt: minuteMs(FAULT_FROM), disarmedAt: minuteMs(FAULT_UNTIL) };
+  return {
+    states,
+    violations: checker.violations,
+    deployment,
+    platformErrors,
+    armedAt: minuteMs(FAULT_FROM),
+    disarmedAt: minuteMs(FAULT_UNTIL),
+  };
 }
 
 /** Checks I1, I2 and I5 after every state-changing EC2 call and every run, and I3 after every run. */
@@ -177,13 +201,21 @@ class InvariantChecker {
   }
 
   private deniedBySubnet(): string[][] {
-    return this.deployment.subnetIds.map((id) => denyNetworksOf(this.entriesOf(this.deployment.ec2.aclOf(id))).map(cidrText).sort());
+    return this.deployment.subnetIds.map((id) =>
+      denyNetworksOf(this.entriesOf(this.deployment.ec2.aclOf(id)))
+        .map(cidrText)
+        .sort(),
+    );
   }
 
   private entriesOf(aclId: string): AclEntry[] {
     return this.deployment.ec2.entriesOf(aclId).map((e) => ({
-      ruleNumber: e.RuleNumber ?? 0, egress: e.Egress ?? false, protocol: e.Protocol ?? '-1', ruleAction: e.RuleAction === 'deny' ? 'deny' : 'allow',
-      ...(e.CidrBlock !== undefined ? { cidrBlock: e.CidrBlock } : {}), ...(e.Ipv6CidrBlock !== undefined ? { ipv6CidrBlock: e.Ipv6CidrBlock } : {}),
+      ruleNumber: e.RuleNumber ?? 0,
+      egress: e.Egress ?? false,
+      protocol: e.Protocol ?? '-1',
+      ruleAction: e.RuleAction === 'deny' ? 'deny' : 'allow',
+      ...(e.CidrBlock !== undefined ? { cidrBlock: e.CidrBlock } : {}),
+      ...(e.Ipv6CidrBlock !== undefined ? { ipv6CidrBlock: e.Ipv6CidrBlock } : {}),
     }));
   }
 
@@ -235,8 +267,16 @@ class InvariantChecker {
       const actual = rules(aclId, egress);
       const prefix = actual.slice(0, actual.length - original.length);
       const suffix = actual.slice(actual.length - original.length).map(shape);
-      const complete = actual.length >= original.length && JSON.stringify(suffix) === JSON.stringify(original) && prefix.every((e) => e.ruleAction === 'deny' && e.protocol === '-1');
-      if (!complete) this.violate('I5', at, `${subnet} is on ${aclId}, whose ${egress ? 'outbound' : 'inbound'} rules are not the original's after deny rules: ${actual.map(shape).join(', ')}`);
+      const complete =
+        actual.length >= original.length &&
+        JSON.stringify(suffix) === JSON.stringify(original) &&
+        prefix.every((e) => e.ruleAction === 'deny' && e.protocol === '-1');
+      if (!complete)
+        this.violate(
+          'I5',
+          at,
+          `${subnet} is on ${aclId}, whose ${egress ? 'outbound' : 'inbound'} rules are not the original's after deny rules: ${actual.map(shape).join(', ')}`,
+        );
     }
   }
 
@@ -244,7 +284,13 @@ class InvariantChecker {
   private checkConvergence(state: RunState): void {
     const expected = this.reference?.[this.run];
     if (!expected || state.at < minuteMs(FAULT_UNTIL) + 30_000) return;
-    const same = JSON.stringify(state.deniedBySubnet) === JSON.stringify(expected.deniedBySubnet) && state.onOriginal === expected.onOriginal;
-    if (!same) this.violate('I3', label(state.at), `deny rules ${JSON.stringify(state.deniedBySubnet[0])} (on original: ${state.onOriginal}); fault-free run: ${JSON.stringify(expected.deniedBySubnet[0])} (on original: ${expected.onOriginal})`);
+    const same =
+      JSON.stringify(state.deniedBySubnet) === JSON.stringify(expected.deniedBySubnet) && state.onOriginal === expected.onOriginal;
+    if (!same)
+      this.violate(
+        'I3',
+        label(state.at),
+        `deny rules ${JSON.stringify(state.deniedBySubnet[0])} (on original: ${state.onOriginal}); fault-free run: ${JSON.stringify(expected.deniedBySubnet[0])} (on original: ${expected.onOriginal})`,
+      );
   }
 }

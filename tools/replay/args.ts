@@ -121,8 +121,11 @@ function protocol(text: string): 6 | 17 {
 }
 
 function vpcCidrs(values: string[] | undefined): string[] {
-  const cidrs = (values ?? []).flatMap((v) => v.split(',')).map((c) => c.trim()).filter((c) => c !== '');
-  if (cidrs.length === 0) throw new UsageError('--vpc-cidr is required (the VPC\'s CIDRs, comma-separated)');
+  const cidrs = (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  if (cidrs.length === 0) throw new UsageError("--vpc-cidr is required (the VPC's CIDRs, comma-separated)");
   for (const cidr of cidrs) {
     if (!cidr.includes('/') || !parseNetwork(cidr)) {
       throw new UsageError(`--vpc-cidr "${cidr}" is not a CIDR like 10.0.0.0/16 or 2001:db8::/56 (no host bits set)`);

@@ -29,13 +29,20 @@ async function main(): Promise<number> {
   await writeScenario(BLOG_STORY, flowLogs);
   process.stdout.write(`Scenario "${BLOG_STORY.name}": ${BLOG_STORY.description}\nFlow logs: ${flowLogs}\n\n`);
   return runCli([
-    '--flow-logs', flowLogs,
-    '--port', String(BLOG_STORY.listenerPort),
-    '--protocol', String(BLOG_STORY.listenerProtocol),
-    '--vpc-cidr', BLOG_STORY.vpcCidrs.join(','),
-    '--nacl-rule-limit', '20',
-    '--json', join(dir, 'replay.json'),
-    '--report', join(dir, 'report.html'),
+    '--flow-logs',
+    flowLogs,
+    '--port',
+    String(BLOG_STORY.listenerPort),
+    '--protocol',
+    String(BLOG_STORY.listenerProtocol),
+    '--vpc-cidr',
+    BLOG_STORY.vpcCidrs.join(','),
+    '--nacl-rule-limit',
+    '20',
+    '--json',
+    join(dir, 'replay.json'),
+    '--report',
+    join(dir, 'report.html'),
   ]);
 }
 

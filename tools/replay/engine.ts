@@ -104,7 +104,12 @@ export class ReplayInput {
 }
 
 /** Runs the pipeline from the first complete minute until every block has expired. */
-export async function runReplay(input: ReplayInput, pipeline: SimulatedPipeline, settings: ReplaySettings, progress?: ReplayProgress): Promise<EngineOutput> {
+export async function runReplay(
+  input: ReplayInput,
+  pipeline: SimulatedPipeline,
+  settings: ReplaySettings,
+  progress?: ReplayProgress,
+): Promise<EngineOutput> {
   const { records } = input;
   const out: EngineOutput = { runs: [], traffic: [], timeline: [], blockedEntries: [], maxConcurrentRules: 0, backOnOriginalAclAt: null };
   if (records.length === 0) return out;
@@ -166,7 +171,13 @@ export function deliverUntil(input: ReplayInput, pipeline: SimulatedPipeline, en
 function trafficSeries(input: ReplayInput): TrafficMinute[] {
   return [...input.minutes.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([minute, t]) => ({ minute: iso(minute), acceptedPackets: t.accepted, rejectedPackets: t.rejected, deniedBySimulation: t.denied, uniqueSources: t.sources.size }));
+    .map(([minute, t]) => ({
+      minute: iso(minute),
+      acceptedPackets: t.accepted,
+      rejectedPackets: t.rejected,
+      deniedBySimulation: t.denied,
+      uniqueSources: t.sources.size,
+    }));
 }
 
 /** Turns run-by-run states into runs, timeline lines and the blocked-source table. */
@@ -192,8 +203,11 @@ class TimelineState {
       return;
     }
     if (this.denialStart === undefined) return;
-    this.note(iso(this.denialStart), 'note',
-      `deny rules in force dropped ${input.deniedPackets} packets from ${input.deniedSources.size} blocked source(s) until ${iso(this.denialEnd)}: rejected at once, no detection needed`);
+    this.note(
+      iso(this.denialStart),
+      'note',
+      `deny rules in force dropped ${input.deniedPackets} packets from ${input.deniedSources.size} blocked source(s) until ${iso(this.denialEnd)}: rejected at once, no detection needed`,
+    );
     this.denialStart = undefined;
     input.deniedSources.clear();
     input.deniedPackets = 0;
@@ -236,9 +250,11 @@ class TimelineState {
       const z = Math.max(0, ...worst.map((a) => a.maxZScore));
       const packets = Math.max(0, ...worst.map((a) => a.maxPackets));
       const entry = this.blocked.get(cidr);
-      if (entry) Object.assign(entry, { lastBlocked: at, maxZScore: Math.max(entry.maxZScore, z), maxPackets: Math.max(entry.maxPackets, packets) });
+      if (entry)
+        Object.assign(entry, { lastBlocked: at, maxZScore: Math.max(entry.maxZScore, z), maxPackets: Math.max(entry.maxPackets, packets) });
       else this.blocked.set(cidr, { firstBlocked: at, lastBlocked: at, maxZScore: z, maxPackets: packets });
-      if (!this.denied.has(cidr)) this.note(at, 'blocked', `blocked ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
+      if (!this.denied.has(cidr))
+        this.note(at, 'blocked', `blocked ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
     }
     for (const [cidr, network] of this.denied) {
       if (now.has(cidr)) continue;

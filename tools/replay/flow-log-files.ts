@@ -71,7 +71,10 @@ export class FlowLogReader {
   /** Files read on several threads so far. */
   filesReadInParallel = 0;
 
-  constructor(private readonly input: FlowLogInput, private readonly options: ReadOptions) {
+  constructor(
+    private readonly input: FlowLogInput,
+    private readonly options: ReadOptions,
+  ) {
     this.parser = new FlowLineParser(options.vpcCidrs);
   }
 
@@ -133,5 +136,4 @@ export class FlowLogReader {
     else this.bytesRead = bytesBefore;
     return joined;
   }
-
 }

@@ -51,7 +51,10 @@ export class RecordColumns {
   /** Bit 0: ACCEPT; bit 1: ingress. */
   flags: Uint8Array;
 
-  constructor(readonly sources: readonly SourceInfo[], capacity = 1024) {
+  constructor(
+    readonly sources: readonly SourceInfo[],
+    capacity = 1024,
+  ) {
     this.source = new Int32Array(capacity);
     this.dstPort = new Uint16Array(capacity);
     this.protocol = new Uint8Array(capacity);
@@ -128,8 +131,20 @@ export class RecordColumns {
 
 /** The default version 2 field order, used when a file has no header line. */
 export const DEFAULT_V2_FIELDS = [
-  'version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport',
-  'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status',
+  'version',
+  'account-id',
+  'interface-id',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'action',
+  'log-status',
 ] as const;
 
 const REQUIRED_FIELDS = ['srcaddr', 'dstport', 'protocol', 'packets', 'start', 'end', 'action'] as const;
@@ -198,7 +213,11 @@ const CR = 13;
 export function isHeaderLine(text: string, from = 0, to = text.length): boolean {
   const first = text.charCodeAt(from);
   if (first < 97 || first > 122) return false;
-  return text.slice(from, to).trim().split(/[ \t]+/).includes('srcaddr');
+  return text
+    .slice(from, to)
+    .trim()
+    .split(/[ \t]+/)
+    .includes('srcaddr');
 }
 
 /** Parses a run of decimal digits; -1 when empty, not all digits, or too long to be exact. */
@@ -335,7 +354,9 @@ export class FlowLineParser {
   }
 
   private text(bytes: Uint8Array, from: number, to: number): string {
-    return this.line !== undefined ? this.line.slice(from, to) : Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1');
+    return this.line !== undefined
+      ? this.line.slice(from, to)
+      : Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1');
   }
 
   private fields(bytes: Uint8Array, layout: FieldLayout, where: () => string, into: RecordColumns): boolean {

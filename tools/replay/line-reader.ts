@@ -82,7 +82,10 @@ function gunzipped(path: string): ByteSource {
 
 /** A header line's field names, spaced the one way, to compare headers by what they say. */
 export function headerFields(text: string): string {
-  return text.trim().split(/[ \t]+/).join(' ');
+  return text
+    .trim()
+    .split(/[ \t]+/)
+    .join(' ');
 }
 
 /** Where a read is: the layout in force, lines seen (for line numbers) and the headers met. */

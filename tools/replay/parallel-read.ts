@@ -108,17 +108,25 @@ export interface ParallelReadOptions {
  * `parser`'s sources, adding to its counts and warnings. Undefined, with nothing changed, when the
  * file must be read in one pass (headers that differ, or an unusable one).
  */
-export async function readInParallel(file: string, size: number, parser: FlowLineParser, options: ParallelReadOptions): Promise<RecordColumns[] | undefined> {
+export async function readInParallel(
+  file: string,
+  size: number,
+  parser: FlowLineParser,
+  options: ParallelReadOptions,
+): Promise<RecordColumns[] | undefined> {
   const header = await firstHeader(file);
   const ranges = await lineRanges(file, size, options.threads);
   const code = await bundledWorker();
   const done = ranges.map(() => 0);
   const workers: Worker[] = [];
-  const outputs = await Promise.all(ranges.map(([start, end], k) =>
-    runWorker(code, { file, start, end, vpcCidrs: options.vpcCidrs, header }, workers, (bytes) => {
-      done[k] = bytes;
-      options.onBytes?.(done.reduce((a, b) => a + b, 0));
-    }))).catch(async (error: unknown) => {
+  const outputs = await Promise.all(
+    ranges.map(([start, end], k) =>
+      runWorker(code, { file, start, end, vpcCidrs: options.vpcCidrs, header }, workers, (bytes) => {
+        done[k] = bytes;
+        options.onBytes?.(done.reduce((a, b) => a + b, 0));
+      }),
+    ),
+  ).catch(async (error: unknown) => {
     await Promise.all(workers.map((w) => w.terminate()));
     throw error;
   });

@@ -55,7 +55,10 @@ export async function parseRange(job: RangeJob, post: (message: WorkerMessage, t
   let pending = parser.newColumns(MESSAGE_RECORDS + (MESSAGE_RECORDS >> 2));
   const send = () => {
     const { length, source: ids, dstPort, protocol, packets, start, end, flags } = pending;
-    post({ kind: 'columns', columns: { length, source: ids, dstPort, protocol, packets, start, end, flags }, bytes: source.rawBytesRead() }, [ids, dstPort, protocol, packets, start, end, flags].map((a) => a.buffer as ArrayBuffer));
+    post(
+      { kind: 'columns', columns: { length, source: ids, dstPort, protocol, packets, start, end, flags }, bytes: source.rawBytesRead() },
+      [ids, dstPort, protocol, packets, start, end, flags].map((a) => a.buffer as ArrayBuffer),
+    );
     pending = parser.newColumns(MESSAGE_RECORDS + (MESSAGE_RECORDS >> 2));
   };
   try {
@@ -72,7 +75,8 @@ export async function parseRange(job: RangeJob, post: (message: WorkerMessage, t
 if (parentPort) {
   const port = parentPort;
   parseRange(workerData as RangeJob, (message, transfer) => port.postMessage(message, transfer)).catch((error: unknown) => {
-    const message: WorkerMessage = error instanceof HeaderError ? { kind: 'unusable-header' } : { kind: 'failed', message: (error as Error).message };
+    const message: WorkerMessage =
+      error instanceof HeaderError ? { kind: 'unusable-header' } : { kind: 'failed', message: (error as Error).message };
     port.postMessage(message);
   });
 }

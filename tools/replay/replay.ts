@@ -60,12 +60,17 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     allowList,
   });
   try {
-    const engine = await runReplay(input, deployment, {
-      listenerPort: options.listenerPort,
-      listenerProtocol: options.listenerProtocol,
-      windowMinutes: options.windowMinutes,
-      requeryMinutes: Math.min(REPLAY_REQUERY_MINUTES, options.windowMinutes),
-    }, (done, total) => hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)));
+    const engine = await runReplay(
+      input,
+      deployment,
+      {
+        listenerPort: options.listenerPort,
+        listenerProtocol: options.listenerProtocol,
+        windowMinutes: options.windowMinutes,
+        requeryMinutes: Math.min(REPLAY_REQUERY_MINUTES, options.windowMinutes),
+      },
+      (done, total) => hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)),
+    );
     const stats = reader.stats;
     const anomalous = new Set(engine.runs.flatMap((r) => r.anomalies.map((a) => a.sourceIp)));
     const everBlocked = engine.blockedEntries;
@@ -84,7 +89,9 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
       lastRun: engine.runs.at(-1)?.at ?? null,
       anomalousSources: anomalous.size,
       blockedNetworks: everBlocked.length,
-      neverBlocked: [...anomalous].filter((ip) => !engine.runs.some((r) => r.anomalies.some((a) => a.sourceIp === ip) && !r.unblocked.includes(ip))).sort(),
+      neverBlocked: [...anomalous]
+        .filter((ip) => !engine.runs.some((r) => r.anomalies.some((a) => a.sourceIp === ip) && !r.unblocked.includes(ip)))
+        .sort(),
       maxConcurrentRules: engine.maxConcurrentRules,
       backOnOriginalAclAt: engine.backOnOriginalAclAt,
       settings: {
@@ -102,7 +109,14 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
         allowList: options.allowList ?? '(none)',
       },
     };
-    return { runs: engine.runs, summary, traffic: engine.traffic, timeline: engine.timeline, blockedEntries: engine.blockedEntries, warnings: stats.warnings };
+    return {
+      runs: engine.runs,
+      summary,
+      traffic: engine.traffic,
+      timeline: engine.timeline,
+      blockedEntries: engine.blockedEntries,
+      warnings: stats.warnings,
+    };
   } finally {
     deployment.close();
   }
@@ -117,11 +131,15 @@ export function formatTimeline(result: ReplayResult): string {
     ...result.warnings.map((w) => `  warning: ${w}`),
     `Ran the summarizer ${summary.runs} times (every 30 s of simulated time, ${summary.firstRun ?? '-'} to ${summary.lastRun ?? '-'}).`,
     '',
-    ...(result.timeline.length === 0 ? ['No source was anomalous: nothing blocked.'] : result.timeline.map((e) => `${e.at}  ${e.kind.padEnd(12)} ${e.text}`)),
+    ...(result.timeline.length === 0
+      ? ['No source was anomalous: nothing blocked.']
+      : result.timeline.map((e) => `${e.at}  ${e.kind.padEnd(12)} ${e.text}`)),
     '',
     `Summary: ${summary.anomalousSources} anomalous source(s), ${summary.blockedNetworks} network(s) blocked at some point, ` +
       `at most ${summary.maxConcurrentRules} deny rule(s) at once, ${summary.neverBlocked.length} never blocked${summary.neverBlocked.length ? ` (${summary.neverBlocked.join(', ')})` : ''}.`,
-    summary.backOnOriginalAclAt ? `Subnets back on their original network ACL at ${summary.backOnOriginalAclAt}.` : 'Subnets never left their original network ACL.',
+    summary.backOnOriginalAclAt
+      ? `Subnets back on their original network ACL at ${summary.backOnOriginalAclAt}.`
+      : 'Subnets never left their original network ACL.',
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -41,25 +41,41 @@ function series<T>(items: readonly T[], time: (item: T) => string, columns: Reco
 export function reportSpecs(result: ReplayResult): Record<string, VegaLiteSpec> {
   const { traffic, runs } = result;
   return {
-    traffic: lineChart('Traffic to the listener (packets per minute)', series(traffic, (t) => t.minute, {
-      accepted: (t) => t.acceptedPackets - t.deniedBySimulation,
-      'rejected (logged)': (t) => t.rejectedPackets,
-      'denied by simulated rules': (t) => t.deniedBySimulation,
-    }), 'packets'),
-    sources: lineChart('Sources (distinct source IPs per minute)', series(traffic, (t) => t.minute, {
-      'unique source IPs': (t) => t.uniqueSources,
-    }), 'sources'),
-    anomalies: lineChart('Anomalous sources after each run', series(runs, (r) => r.at, {
-      'blocked (deny rules)': (r) => r.blocked.length,
-      unblocked: (r) => r.unblocked.length,
-      anomalous: (r) => r.anomalies.length,
-    }), 'count'),
-    statistics: lineChart('Packet bin statistics and anomaly threshold', series(runs, (r) => r.at, {
-      mean: (r) => r.baseline.mean,
-      'standard deviation': (r) => r.baseline.standardDeviation,
-      'anomaly threshold': (r) => r.baseline.anomalyThreshold,
-      'packet floor': () => Number(result.summary.settings.minPacketsPerBin ?? 0),
-    }), 'packets per source per minute'),
+    traffic: lineChart(
+      'Traffic to the listener (packets per minute)',
+      series(traffic, (t) => t.minute, {
+        accepted: (t) => t.acceptedPackets - t.deniedBySimulation,
+        'rejected (logged)': (t) => t.rejectedPackets,
+        'denied by simulated rules': (t) => t.deniedBySimulation,
+      }),
+      'packets',
+    ),
+    sources: lineChart(
+      'Sources (distinct source IPs per minute)',
+      series(traffic, (t) => t.minute, {
+        'unique source IPs': (t) => t.uniqueSources,
+      }),
+      'sources',
+    ),
+    anomalies: lineChart(
+      'Anomalous sources after each run',
+      series(runs, (r) => r.at, {
+        'blocked (deny rules)': (r) => r.blocked.length,
+        unblocked: (r) => r.unblocked.length,
+        anomalous: (r) => r.anomalies.length,
+      }),
+      'count',
+    ),
+    statistics: lineChart(
+      'Packet bin statistics and anomaly threshold',
+      series(runs, (r) => r.at, {
+        mean: (r) => r.baseline.mean,
+        'standard deviation': (r) => r.baseline.standardDeviation,
+        'anomaly threshold': (r) => r.baseline.anomalyThreshold,
+        'packet floor': () => Number(result.summary.settings.minPacketsPerBin ?? 0),
+      }),
+      'packets per source per minute',
+    ),
   };
 }
 

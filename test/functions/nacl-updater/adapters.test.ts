@@ -14,13 +14,32 @@ describe('AclGateway', () => {
     const ec2 = mockClient(client);
     const filter = [{ Name: 'association.subnet-id', Values: ['subnet-0000000000000000a', 'subnet-0000000000000000b'] }];
     ec2.on(DescribeNetworkAclsCommand, { Filters: filter, MaxResults: 100, NextToken: undefined }).resolves({
-      NetworkAcls: [{ NetworkAclId: 'acl-0000000000000000a', Associations: [{ SubnetId: 'subnet-0000000000000000a', NetworkAclAssociationId: 'aclassoc-a', NetworkAclId: 'acl-0000000000000000a' }] }],
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-0000000000000000a',
+          Associations: [
+            { SubnetId: 'subnet-0000000000000000a', NetworkAclAssociationId: 'aclassoc-a', NetworkAclId: 'acl-0000000000000000a' },
+          ],
+        },
+      ],
       NextToken: 'page-2',
     });
     ec2.on(DescribeNetworkAclsCommand, { Filters: filter, MaxResults: 100, NextToken: 'page-2' }).resolves({
-      NetworkAcls: [{ NetworkAclId: 'acl-0000000000000000b', Associations: [{ SubnetId: 'subnet-0000000000000000b', NetworkAclAssociationId: 'aclassoc-b', NetworkAclId: 'acl-0000000000000000b' }, { SubnetId: 'subnet-0000000000000000z', NetworkAclAssociationId: 'aclassoc-z', NetworkAclId: 'acl-0000000000000000b' }] }],
+      NetworkAcls: [
+        {
+          NetworkAclId: 'acl-0000000000000000b',
+          Associations: [
+            { SubnetId: 'subnet-0000000000000000b', NetworkAclAssociationId: 'aclassoc-b', NetworkAclId: 'acl-0000000000000000b' },
+            { SubnetId: 'subnet-0000000000000000z', NetworkAclAssociationId: 'aclassoc-z', NetworkAclId: 'acl-0000000000000000b' },
+          ],
+        },
+      ],
     });
-    const gateway = new AclGateway(client, async () => {}, () => {});
+    const gateway = new AclGateway(
+      client,
+      async () => {},
+      () => {},
+    );
 
     // Act
     const associations = await gateway.subnetAssociations(['subnet-0000000000000000a', 'subnet-0000000000000000b']);
@@ -37,7 +56,11 @@ describe('AclGateway', () => {
     // Prepare
     const client = new EC2Client({ region: 'us-east-1' });
     mockClient(client).on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [] });
-    const gateway = new AclGateway(client, async () => {}, () => {});
+    const gateway = new AclGateway(
+      client,
+      async () => {},
+      () => {},
+    );
 
     // Act / Assess
     await expect(gateway.subnetAssociations(['subnet-0000000000000000a'])).rejects.toThrow(/subnet-0000000000000000a/);
@@ -61,7 +84,8 @@ describe('AuditLog', () => {
     // Assess
     const batches = logs.commandCalls(PutLogEventsCommand).map((c) => c.args[0].input.logEvents!);
     expect(batches.map((b) => b.length)).toEqual([10_000, 2_000, 1]);
-    for (const batch of batches) expect(batch.reduce((sum, e) => sum + Buffer.byteLength(e.message!) + 26, 0)).toBeLessThanOrEqual(1_048_576);
+    for (const batch of batches)
+      expect(batch.reduce((sum, e) => sum + Buffer.byteLength(e.message!) + 26, 0)).toBeLessThanOrEqual(1_048_576);
     expect(logs.commandCalls(CreateLogStreamCommand)).toHaveLength(1);
   });
 });

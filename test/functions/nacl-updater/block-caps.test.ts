@@ -14,7 +14,15 @@ import { flooders, message, World } from './fixture';
 const net = (cidr: string): Network => parseNetwork(cidr)!;
 
 function input(anomalies: readonly Anomaly[], extra: Partial<SelectionInput> = {}): SelectionInput {
-  return { anomalies, allowList: [], vpcCidrs: [net('10.0.0.0/16')], ipv4Mask: 32, ipv6Mask: 128, capacity: { ipv4: 38, ipv6: 38 }, ...extra };
+  return {
+    anomalies,
+    allowList: [],
+    vpcCidrs: [net('10.0.0.0/16')],
+    ipv4Mask: 32,
+    ipv6Mask: 128,
+    capacity: { ipv4: 38, ipv6: 38 },
+    ...extra,
+  };
 }
 
 describe('block caps in the selection', () => {
@@ -30,7 +38,9 @@ describe('block caps in the selection', () => {
 
   it('does not count rules already in place against the per-run cap', () => {
     // Act: 1-4 are denied now; 5 more arrive
-    const selection = selectBlocks(input(flooders(9), { caps: { newPerRun: 2, total: 40 }, inPlace: ['1', '2', '3', '4'].map((i) => net(`198.51.100.${i}/32`)) }));
+    const selection = selectBlocks(
+      input(flooders(9), { caps: { newPerRun: 2, total: 40 }, inPlace: ['1', '2', '3', '4'].map((i) => net(`198.51.100.${i}/32`)) }),
+    );
 
     // Assess
     expect(selection.blocked.map((r) => r.cidr)).toEqual(['1', '2', '3', '4', '5', '6'].map((i) => `198.51.100.${i}/32`));
@@ -66,7 +76,9 @@ describe('block caps in the selection', () => {
         fc.integer({ min: 0, max: 10 }),
         (ips, newPerRun, total, placed) => {
           // Prepare
-          const anomalies = ips.filter((ip) => !ip.startsWith('10.0.')).map((sourceIp, i) => ({ sourceIp, maxZScore: 100 - i, maxPackets: 20_000 }));
+          const anomalies = ips
+            .filter((ip) => !ip.startsWith('10.0.'))
+            .map((sourceIp, i) => ({ sourceIp, maxZScore: 100 - i, maxPackets: 20_000 }));
           const inPlace = anomalies.slice(0, placed).map((a) => net(`${a.sourceIp}/32`));
 
           // Act
@@ -88,19 +100,31 @@ describe('block caps in the selection', () => {
 
 describe('block caps in configuration', () => {
   const env = {
-    VPC_ID: 'vpc-0123456789abcdef0', VPC_CIDRS: '10.0.0.0/16', SUBNET_IDS: 'subnet-0123456789abcdef0', ORIGINAL_NACL_ID: 'acl-00000000000000001',
-    BLUE_NACL_ID: 'acl-00000000000000002', GREEN_NACL_ID: 'acl-00000000000000003', ALLOW_LIST_BUCKET: 'flood-guard-allow-list', AUDIT_LOG_GROUP_NAME: '/audit',
+    VPC_ID: 'vpc-0123456789abcdef0',
+    VPC_CIDRS: '10.0.0.0/16',
+    SUBNET_IDS: 'subnet-0123456789abcdef0',
+    ORIGINAL_NACL_ID: 'acl-00000000000000001',
+    BLUE_NACL_ID: 'acl-00000000000000002',
+    GREEN_NACL_ID: 'acl-00000000000000003',
+    ALLOW_LIST_BUCKET: 'flood-guard-allow-list',
+    AUDIT_LOG_GROUP_NAME: '/audit',
   };
   const context = { vpcId: 'vpc-0123456789abcdef0', subnetIds: 'subnet-0123456789abcdef0', listenerPort: '443', listenerProtocol: 'TCP' };
 
   it('defaults to 20 new and 40 in total, above the 18 rules of the default quota', () => {
     expect(DEFAULT_BLOCK_CAPS).toEqual({ newPerRun: 20, total: 40 });
     expect(loadConfig(env)).toMatchObject({ maxNewBlocksPerRun: 20, maxBlockedNetworks: 40 });
-    expect(parseConfig((key) => (context as Record<string, string>)[key])).toMatchObject({ maxNewBlocksPerRun: 20, maxBlockedNetworks: 40 });
+    expect(parseConfig((key) => (context as Record<string, string>)[key])).toMatchObject({
+      maxNewBlocksPerRun: 20,
+      maxBlockedNetworks: 40,
+    });
   });
 
   it('reads the updater variables and the stack context keys', () => {
-    expect(loadConfig({ ...env, MAX_NEW_BLOCKS_PER_RUN: '5', MAX_BLOCKED_NETWORKS: '12' })).toMatchObject({ maxNewBlocksPerRun: 5, maxBlockedNetworks: 12 });
+    expect(loadConfig({ ...env, MAX_NEW_BLOCKS_PER_RUN: '5', MAX_BLOCKED_NETWORKS: '12' })).toMatchObject({
+      maxNewBlocksPerRun: 5,
+      maxBlockedNetworks: 12,
+    });
     const values: Record<string, string> = { ...context, maxNewBlocksPerRun: '5', maxBlockedNetworks: '12' };
     expect(parseConfig((key) => values[key])).toMatchObject({ maxNewBlocksPerRun: 5, maxBlockedNetworks: 12 });
   });
@@ -124,7 +148,9 @@ describe('block caps in the NACL updater', () => {
     await world.deliver(message(world.vpcId, sources));
     expect(world.deniedCidrs()).toHaveLength(10);
     expect(world.metrics.last()).toMatchObject({ BlockedSourceNetworks: 10, UnblockedSourceNetworks: 25, UnblockedSourceIPs: 25 });
-    expect(world.logger.lines.find((l) => l.message === 'anomalous networks left unblocked by the block caps')?.attributes?.networks).toHaveLength(25);
+    expect(
+      world.logger.lines.find((l) => l.message === 'anomalous networks left unblocked by the block caps')?.attributes?.networks,
+    ).toHaveLength(25);
 
     await world.deliver(message(world.vpcId, sources));
     expect(world.deniedCidrs()).toHaveLength(20);
@@ -133,6 +159,11 @@ describe('block caps in the NACL updater', () => {
     expect(world.deniedCidrs()).toHaveLength(30);
     expect(world.metrics.last()).toMatchObject({ BlockedSourceNetworks: 30, UnblockedSourceNetworks: 5 });
     // The strongest 30 hold the places
-    expect(world.deniedCidrs().sort()).toEqual(sources.slice(0, 30).map((a) => `${a.sourceIp}/32`).sort());
+    expect(world.deniedCidrs().sort()).toEqual(
+      sources
+        .slice(0, 30)
+        .map((a) => `${a.sourceIp}/32`)
+        .sort(),
+    );
   });
 });

@@ -14,7 +14,7 @@ const env = {
 };
 
 describe('loadConfig (nacl-updater)', () => {
-  it('reads the stack\'s variables and applies the documented defaults', () => {
+  it("reads the stack's variables and applies the documented defaults", () => {
     // Act
     const config = loadConfig(env);
 

@@ -70,9 +70,30 @@ describe('NACL updater converges from any state', () => {
   it('completes a half-written inactive ACL', async () => {
     // Prepare: the inactive ACL holds a stray deny rule and half of the mirrored rules.
     const world = new World();
-    await world.ec2.createNetworkAclEntry({ NetworkAclId: world.blueAclId, RuleNumber: 1, Egress: false, Protocol: '-1', RuleAction: 'deny', CidrBlock: '192.0.2.0/24' });
-    await world.ec2.createNetworkAclEntry({ NetworkAclId: world.blueAclId, RuleNumber: 1000, Egress: false, Protocol: '-1', RuleAction: 'allow', CidrBlock: '0.0.0.0/0' });
-    await world.ec2.createNetworkAclEntry({ NetworkAclId: world.greenAclId, RuleNumber: 5, Egress: true, Protocol: '-1', RuleAction: 'deny', CidrBlock: '0.0.0.0/0' });
+    await world.ec2.createNetworkAclEntry({
+      NetworkAclId: world.blueAclId,
+      RuleNumber: 1,
+      Egress: false,
+      Protocol: '-1',
+      RuleAction: 'deny',
+      CidrBlock: '192.0.2.0/24',
+    });
+    await world.ec2.createNetworkAclEntry({
+      NetworkAclId: world.blueAclId,
+      RuleNumber: 1000,
+      Egress: false,
+      Protocol: '-1',
+      RuleAction: 'allow',
+      CidrBlock: '0.0.0.0/0',
+    });
+    await world.ec2.createNetworkAclEntry({
+      NetworkAclId: world.greenAclId,
+      RuleNumber: 5,
+      Egress: true,
+      Protocol: '-1',
+      RuleAction: 'deny',
+      CidrBlock: '0.0.0.0/0',
+    });
     world.ec2.calls.length = 0;
 
     // Act
@@ -95,7 +116,10 @@ describe('NACL updater converges from any state', () => {
     const world = new World({ subnets: 3 });
     await world.deliver(message(world.vpcId, flooders(2)));
     const active = world.activeAclId();
-    await world.ec2.replaceNetworkAclAssociation({ AssociationId: world.ec2.associationIdOf(world.subnetIds[2]!), NetworkAclId: world.originalAclId });
+    await world.ec2.replaceNetworkAclAssociation({
+      AssociationId: world.ec2.associationIdOf(world.subnetIds[2]!),
+      NetworkAclId: world.originalAclId,
+    });
     world.ec2.calls.length = 0;
 
     // Act
@@ -124,7 +148,7 @@ describe('NACL updater converges from any state', () => {
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32']);
   });
 
-  it('mirrors the original ACL\'s own rules so they keep holding behind the deny rules', async () => {
+  it("mirrors the original ACL's own rules so they keep holding behind the deny rules", async () => {
     // Prepare: an original ACL with ordered, overlapping rules.
     const original: AclEntry[] = [
       { ruleNumber: 50, egress: false, protocol: '-1', ruleAction: 'deny', cidrBlock: '192.0.2.0/24' },

@@ -95,7 +95,8 @@ export class World {
     if (options.originalEntries) {
       this.originalAclId = this.ec2.createNetworkAcl(this.vpcId);
       for (const entry of options.originalEntries) void this.seedEntry(this.originalAclId, entry);
-      for (const subnet of this.subnetIds) void this.ec2.replaceNetworkAclAssociation({ AssociationId: this.ec2.associationIdOf(subnet), NetworkAclId: this.originalAclId });
+      for (const subnet of this.subnetIds)
+        void this.ec2.replaceNetworkAclAssociation({ AssociationId: this.ec2.associationIdOf(subnet), NetworkAclId: this.originalAclId });
     }
     this.blueAclId = this.ec2.createNetworkAcl(this.vpcId, { Name: 'blue' });
     this.greenAclId = this.ec2.createNetworkAcl(this.vpcId, { Name: 'green' });
@@ -200,7 +201,12 @@ export function notModified(): S3ServiceException {
 }
 
 export function s3Error(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    message: name,
+  });
 }
 
 export function snsEvent(bodies: readonly string[]): SNSEvent {
@@ -229,7 +235,11 @@ export function snsEvent(bodies: readonly string[]): SNSEvent {
 let messageClock = START;
 
 /** A valid message; each call is generated one minute after the previous one unless `generatedAt` is given. */
-export function message(vpcId: string, anomalies: readonly Anomaly[], options: { generatedAt?: number; complete?: boolean } = {}): AnomalyMessage {
+export function message(
+  vpcId: string,
+  anomalies: readonly Anomaly[],
+  options: { generatedAt?: number; complete?: boolean } = {},
+): AnomalyMessage {
   messageClock += 60_000;
   const generatedAt = options.generatedAt ?? messageClock;
   return {

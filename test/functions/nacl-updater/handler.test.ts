@@ -18,8 +18,19 @@ describe('NACL updater: the reference scenario', () => {
     // Assess
     const active = world.activeAclId();
     expect([world.blueAclId, world.greenAclId]).toContain(active);
-    expect(world.deniedCidrs()).toEqual(sources.slice(0, 18).map((s) => `${s.sourceIp}/32`).sort());
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 18, UnblockedSourceIPs: 2, BlockedSourceNetworks: 18, UnblockedSourceNetworks: 2, AclSwaps: 1 });
+    expect(world.deniedCidrs()).toEqual(
+      sources
+        .slice(0, 18)
+        .map((s) => `${s.sourceIp}/32`)
+        .sort(),
+    );
+    expect(world.metrics.last()).toMatchObject({
+      BlockedSourceIPs: 18,
+      UnblockedSourceIPs: 2,
+      BlockedSourceNetworks: 18,
+      UnblockedSourceNetworks: 2,
+      AclSwaps: 1,
+    });
     // Minimum calls on a fresh ACL: 18 deny rules and the 2 mirrored rules, one call each, then one swap per subnet.
     expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual([
       ...Array(20).fill('CreateNetworkAclEntry'),
@@ -43,7 +54,12 @@ describe('NACL updater: the reference scenario', () => {
     await world.deliver(message(world.vpcId, [...flooders(2), { sourceIp: '198.51.100.4', maxZScore: 9, maxPackets: 20_000 }]));
 
     // Assess
-    expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual(['ReplaceNetworkAclEntry', 'ReplaceNetworkAclAssociation', 'ReplaceNetworkAclAssociation', 'CreateTags']);
+    expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual([
+      'ReplaceNetworkAclEntry',
+      'ReplaceNetworkAclAssociation',
+      'ReplaceNetworkAclAssociation',
+      'CreateTags',
+    ]);
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32', '198.51.100.4/32']);
   });
 
@@ -75,7 +91,11 @@ describe('NACL updater: the reference scenario', () => {
 
     // Assess
     expect(world.activeAclId()).toBe(world.originalAclId);
-    expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual(['ReplaceNetworkAclAssociation', 'ReplaceNetworkAclAssociation', 'CreateTags']);
+    expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual([
+      'ReplaceNetworkAclAssociation',
+      'ReplaceNetworkAclAssociation',
+      'CreateTags',
+    ]);
     expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 0, BlockedSourceNetworks: 0, AclSwaps: 1 });
   });
 
@@ -89,7 +109,10 @@ describe('NACL updater: the reference scenario', () => {
     await world.deliver(message(world.vpcId, []));
 
     // Assess: the second swap named the ids the first swap returned.
-    const named = world.ec2Mock.commandCalls(ReplaceNetworkAclAssociationCommand).slice(-2).map((c) => c.args[0].input.AssociationId);
+    const named = world.ec2Mock
+      .commandCalls(ReplaceNetworkAclAssociationCommand)
+      .slice(-2)
+      .map((c) => c.args[0].input.AssociationId);
     expect(named).toEqual(ids);
   });
 });
@@ -106,8 +129,17 @@ describe('NACL updater: families, masks and the allow list', () => {
 
     // Assess: 5 - default - mirrored = 3 per family.
     const entries = world.ec2.entriesOf(world.activeAclId());
-    expect(entries.filter((e) => !e.Egress && e.RuleNumber === 32768)).toEqual([{ RuleNumber: 32768, Egress: false, Protocol: '-1', RuleAction: 'deny', Ipv6CidrBlock: '::/0' }]);
-    expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32', '198.51.100.3/32', '2001:db8::1/128', '2001:db8::2/128', '2001:db8::3/128']);
+    expect(entries.filter((e) => !e.Egress && e.RuleNumber === 32768)).toEqual([
+      { RuleNumber: 32768, Egress: false, Protocol: '-1', RuleAction: 'deny', Ipv6CidrBlock: '::/0' },
+    ]);
+    expect(world.deniedCidrs()).toEqual([
+      '198.51.100.1/32',
+      '198.51.100.2/32',
+      '198.51.100.3/32',
+      '2001:db8::1/128',
+      '2001:db8::2/128',
+      '2001:db8::3/128',
+    ]);
     expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 6, UnblockedSourceIPs: 2 });
     const mirrored = entries.filter((e) => (e.RuleNumber ?? 0) >= 1000 && (e.RuleNumber ?? 0) < 32767);
     expect(mirrored.map((e) => [e.Egress, e.RuleNumber, e.CidrBlock ?? e.Ipv6CidrBlock])).toEqual([
@@ -123,13 +155,15 @@ describe('NACL updater: families, masks and the allow list', () => {
     const world = new World({ ipv4Mask: 24, allowList: '\uFEFF# partners\r\n203.0.113.77  # monitoring probe\r\n\r\n' });
 
     // Act
-    await world.deliver(message(world.vpcId, [
-      { sourceIp: '203.0.113.5', maxZScore: 9, maxPackets: 30_000 },
-      { sourceIp: '203.0.113.200', maxZScore: 8, maxPackets: 25_000 },
-      { sourceIp: '198.51.100.9', maxZScore: 7, maxPackets: 20_000 },
-      { sourceIp: '198.51.100.10', maxZScore: 6, maxPackets: 20_000 },
-      { sourceIp: '203.0.113.77', maxZScore: 12, maxPackets: 40_000 },
-    ]));
+    await world.deliver(
+      message(world.vpcId, [
+        { sourceIp: '203.0.113.5', maxZScore: 9, maxPackets: 30_000 },
+        { sourceIp: '203.0.113.200', maxZScore: 8, maxPackets: 25_000 },
+        { sourceIp: '198.51.100.9', maxZScore: 7, maxPackets: 20_000 },
+        { sourceIp: '198.51.100.10', maxZScore: 6, maxPackets: 20_000 },
+        { sourceIp: '203.0.113.77', maxZScore: 12, maxPackets: 40_000 },
+      ]),
+    );
 
     // Assess: 203.0.113.0/24 would cover .77: narrowed to the widest networks around each source that do not.
     expect(world.deniedCidrs()).toEqual(['198.51.100.0/24', '203.0.113.0/26', '203.0.113.128/25']);
@@ -141,7 +175,12 @@ describe('NACL updater: families, masks and the allow list', () => {
     const world = new World({ ipv4Mask: 8 });
 
     // Act
-    await world.deliver(message(world.vpcId, [{ sourceIp: '10.0.3.4', maxZScore: 9, maxPackets: 30_000 }, { sourceIp: '10.9.0.1', maxZScore: 8, maxPackets: 30_000 }]));
+    await world.deliver(
+      message(world.vpcId, [
+        { sourceIp: '10.0.3.4', maxZScore: 9, maxPackets: 30_000 },
+        { sourceIp: '10.9.0.1', maxZScore: 8, maxPackets: 30_000 },
+      ]),
+    );
 
     // Assess: 10.0.0.0/8 would cover the VPC: the rule is narrowed to 10.8.0.0/13.
     expect(world.deniedCidrs()).toEqual(['10.8.0.0/13']);
@@ -172,7 +211,10 @@ describe('NACL updater: families, masks and the allow list', () => {
 
     // Assess
     const inputs = world.s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input);
-    expect(inputs).toEqual([{ Bucket: BUCKET, Key: KEY, IfNoneMatch: undefined }, { Bucket: BUCKET, Key: KEY, IfNoneMatch: '"v1"' }]);
+    expect(inputs).toEqual([
+      { Bucket: BUCKET, Key: KEY, IfNoneMatch: undefined },
+      { Bucket: BUCKET, Key: KEY, IfNoneMatch: '"v1"' },
+    ]);
     expect(world.deniedCidrs()).toEqual(['198.51.100.2/32']);
     expect(world.metrics.last().AllowListReadFailures).toBeUndefined();
   });
@@ -181,7 +223,9 @@ describe('NACL updater: families, masks and the allow list', () => {
     // Prepare
     const world = new World({ allowList: '198.51.100.1\n' });
     await world.deliver(message(world.vpcId, flooders(1)));
-    world.s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    world.s3Mock
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
 
     // Act
     await world.deliver(message(world.vpcId, flooders(3)));
@@ -194,7 +238,9 @@ describe('NACL updater: families, masks and the allow list', () => {
   it('changes nothing when no allow list was ever read', async () => {
     // Prepare
     const world = new World();
-    world.s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
+    world.s3Mock
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
 
     // Act
     await world.deliver(message(world.vpcId, flooders(3)));
@@ -291,14 +337,22 @@ describe('NACL updater: messages', () => {
     await world.deliver(message(world.vpcId, flooders(2)));
 
     // Assess
-    expect(world.logsMock.commandCalls(CreateLogStreamCommand).map((c) => c.args[0].input)).toEqual([{ logGroupName: AUDIT_GROUP, logStreamName: AUDIT_STREAM }]);
+    expect(world.logsMock.commandCalls(CreateLogStreamCommand).map((c) => c.args[0].input)).toEqual([
+      { logGroupName: AUDIT_GROUP, logStreamName: AUDIT_STREAM },
+    ]);
     expect(world.logsMock.commandCalls(PutLogEventsCommand).map((c) => c.args[0].input)).toEqual([
       {
         logGroupName: AUDIT_GROUP,
         logStreamName: AUDIT_STREAM,
         logEvents: [
-          { timestamp: world.clock, message: JSON.stringify({ ip: '198.51.100.1', network: '198.51.100.0/24', z_score: 50, packets: 50_000 }) },
-          { timestamp: world.clock, message: JSON.stringify({ ip: '198.51.100.2', network: '198.51.100.0/24', z_score: 49, packets: 49_900 }) },
+          {
+            timestamp: world.clock,
+            message: JSON.stringify({ ip: '198.51.100.1', network: '198.51.100.0/24', z_score: 50, packets: 50_000 }),
+          },
+          {
+            timestamp: world.clock,
+            message: JSON.stringify({ ip: '198.51.100.2', network: '198.51.100.0/24', z_score: 49, packets: 49_900 }),
+          },
         ],
       },
     ]);
@@ -307,7 +361,9 @@ describe('NACL updater: messages', () => {
   it('keeps the blocks when the audit log cannot be written, and counts the failure', async () => {
     // Prepare
     const world = new World();
-    world.logsMock.on(PutLogEventsCommand).rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+    world.logsMock
+      .on(PutLogEventsCommand)
+      .rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
 
     // Act
     await world.deliver(message(world.vpcId, flooders(1)));
@@ -317,7 +373,7 @@ describe('NACL updater: messages', () => {
     expect(world.metrics.last()).toMatchObject({ AuditLogWriteFailures: 1, BlockedSourceIPs: 1 });
   });
 
-  it('describes the subnets\' ACLs with the association filter, paginated', async () => {
+  it("describes the subnets' ACLs with the association filter, paginated", async () => {
     // Prepare
     const world = new World();
 
@@ -346,8 +402,19 @@ describe('NACL updater: the account quota and failures', () => {
     await world.deliver(message(world.vpcId, sources));
 
     // Assess: 8 - default - mirrored = 6 in place; what the metrics claim is what the ACL holds.
-    expect(world.deniedCidrs()).toEqual(sources.slice(0, 6).map((s) => `${s.sourceIp}/32`).sort());
-    expect(first).toMatchObject({ BlockedSourceIPs: 6, UnblockedSourceIPs: 4, BlockedSourceNetworks: 6, UnblockedSourceNetworks: 4, AclEntryLimitExceeded: 1 });
+    expect(world.deniedCidrs()).toEqual(
+      sources
+        .slice(0, 6)
+        .map((s) => `${s.sourceIp}/32`)
+        .sort(),
+    );
+    expect(first).toMatchObject({
+      BlockedSourceIPs: 6,
+      UnblockedSourceIPs: 4,
+      BlockedSourceNetworks: 6,
+      UnblockedSourceNetworks: 4,
+      AclEntryLimitExceeded: 1,
+    });
     expect(world.ec2.mutatingCalls()).toEqual([]);
     expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 6, UnblockedSourceIPs: 4 });
     expect(world.metrics.last().AclEntryLimitExceeded).toBeUndefined();

@@ -10,12 +10,18 @@ const source = fc.oneof(
   fc.integer({ min: 1, max: 40 }).map((n) => `2001:db8::${n.toString(16)}`),
 );
 const anomalies: fc.Arbitrary<Anomaly[]> = fc.uniqueArray(
-  fc.record({ sourceIp: source, maxZScore: fc.double({ min: 3, max: 60, noNaN: true }), maxPackets: fc.integer({ min: 12_001, max: 500_000 }) }),
+  fc.record({
+    sourceIp: source,
+    maxZScore: fc.double({ min: 3, max: 60, noNaN: true }),
+    maxPackets: fc.integer({ min: 12_001, max: 500_000 }),
+  }),
   { selector: (a) => a.sourceIp, maxLength: 30 },
 );
 const allowEntry = fc.oneof(
   source,
-  fc.tuple(fc.constantFrom('198.51.100.', '203.0.113.'), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 26, max: 32 })).map(([p, n, len]) => `${p}${n}/${len}`),
+  fc
+    .tuple(fc.constantFrom('198.51.100.', '203.0.113.'), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 26, max: 32 }))
+    .map(([p, n, len]) => `${p}${n}/${len}`),
 );
 const scenario = fc.record({
   dualStack: fc.boolean(),
@@ -47,7 +53,8 @@ function guardActiveAcls(world: World): string[] {
   for (const action of ['createNetworkAclEntry', 'replaceNetworkAclEntry', 'deleteNetworkAclEntry'] as const) {
     const real = world.ec2[action];
     (world.ec2 as unknown as Record<string, unknown>)[action] = async (input: { NetworkAclId?: string }) => {
-      if (world.subnetIds.some((s) => world.ec2.aclOf(s) === input.NetworkAclId)) violations.push(`${action} on ${input.NetworkAclId} while in use`);
+      if (world.subnetIds.some((s) => world.ec2.aclOf(s) === input.NetworkAclId))
+        violations.push(`${action} on ${input.NetworkAclId} while in use`);
       if (input.NetworkAclId === world.originalAclId) violations.push(`${action} on the original ACL`);
       return real(input as never);
     };
@@ -99,7 +106,15 @@ describe('NACL updater properties', () => {
   it('keeps a block through an incomplete run that also learns the account quota is lower than configured', async () => {
     // Prepare: configured quota 5, the account's real one 3: one deny rule fits beside the
     // default rule and the mirrored allow rule. The inactive ACL still holds an older rule.
-    const world = worldFor({ dualStack: false, ruleLimit: 5, accountShortfall: 2, ipv4Mask: 20, ipv6Mask: 112, allowList: [], messages: [] });
+    const world = worldFor({
+      dualStack: false,
+      ruleLimit: 5,
+      accountShortfall: 2,
+      ipv4Mask: 20,
+      ipv6Mask: 112,
+      allowList: [],
+      messages: [],
+    });
     const flood = (sourceIp: string) => [{ sourceIp, maxZScore: 3, maxPackets: 12_001 }];
     await world.deliver(message(world.vpcId, flood('203.0.113.1'), { complete: false }));
     await world.deliver(message(world.vpcId, flood('198.51.100.1'), { complete: true }));

@@ -49,7 +49,13 @@ function harness() {
 }
 
 function properties(subnetIds = [SUBNET_A, SUBNET_B], blue = BLUE, green = GREEN) {
-  return { ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:facts', VpcId: VPC, SubnetIds: subnetIds, BlueNetworkAclId: blue, GreenNetworkAclId: green };
+  return {
+    ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:facts',
+    VpcId: VPC,
+    SubnetIds: subnetIds,
+    BlueNetworkAclId: blue,
+    GreenNetworkAclId: green,
+  };
 }
 
 const common = {
@@ -87,7 +93,11 @@ function vpc(overrides: Partial<Vpc> = {}): Vpc {
 }
 
 function aclWith(aclId: string, ...subnetIds: string[]) {
-  return { NetworkAclId: aclId, VpcId: VPC, Associations: subnetIds.map((s, i) => ({ SubnetId: s, NetworkAclId: aclId, NetworkAclAssociationId: `aclassoc-${aclId}-${i}` })) };
+  return {
+    NetworkAclId: aclId,
+    VpcId: VPC,
+    Associations: subnetIds.map((s, i) => ({ SubnetId: s, NetworkAclId: aclId, NetworkAclAssociationId: `aclassoc-${aclId}-${i}` })),
+  };
 }
 
 beforeEach(() => {
@@ -98,7 +108,12 @@ describe('network facts on Create', () => {
   it('records the shared original ACL and every associated VPC CIDR, with the exact EC2 calls', async () => {
     // Prepare
     const { handler, sent } = harness();
-    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: SUBNET_A, VpcId: VPC }, { SubnetId: SUBNET_B, VpcId: VPC }] });
+    ec2.on(DescribeSubnetsCommand).resolves({
+      Subnets: [
+        { SubnetId: SUBNET_A, VpcId: VPC },
+        { SubnetId: SUBNET_B, VpcId: VPC },
+      ],
+    });
     ec2.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [aclWith(ORIGINAL, SUBNET_A, SUBNET_B)] });
     ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [vpc()] });
     ec2.on(CreateTagsCommand).resolves({});
@@ -180,7 +195,12 @@ describe('network facts on Create', () => {
   it('fails with a clear reason when the VPC does not exist', async () => {
     // Prepare
     const { handler, sent } = harness();
-    ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [{ SubnetId: SUBNET_A, VpcId: VPC }, { SubnetId: SUBNET_B, VpcId: VPC }] });
+    ec2.on(DescribeSubnetsCommand).resolves({
+      Subnets: [
+        { SubnetId: SUBNET_A, VpcId: VPC },
+        { SubnetId: SUBNET_B, VpcId: VPC },
+      ],
+    });
     ec2.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [aclWith(ORIGINAL, SUBNET_A, SUBNET_B)] });
     ec2.on(DescribeVpcsCommand).rejects(ec2Error('InvalidVpcID.NotFound', `The vpc ID '${VPC}' does not exist`));
 
@@ -188,7 +208,10 @@ describe('network facts on Create', () => {
     await handler(createEvent());
 
     // Assess
-    expect(sent[0]?.body).toMatchObject({ Status: 'FAILED', Reason: `VPC ${VPC} was not found in this account and region. Fix -c vpcId and deploy again.` });
+    expect(sent[0]?.body).toMatchObject({
+      Status: 'FAILED',
+      Reason: `VPC ${VPC} was not found in this account and region. Fix -c vpcId and deploy again.`,
+    });
   });
 
   it('still answers CloudFormation when EC2 keeps throttling', async () => {
@@ -201,7 +224,11 @@ describe('network facts on Create', () => {
 
     // Assess
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.body).toMatchObject({ Status: 'FAILED', Reason: 'Unexpected error: Request limit exceeded.', PhysicalResourceId: FAILED_CREATE_ID });
+    expect(sent[0]?.body).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'Unexpected error: Request limit exceeded.',
+      PhysicalResourceId: FAILED_CREATE_ID,
+    });
     expect(logs.some((l) => l.level === 'ERROR')).toBe(true);
   });
 
@@ -213,11 +240,14 @@ describe('network facts on Create', () => {
     await handler(createEvent({ ...properties(), SubnetIds: [] }));
 
     // Assess
-    expect(sent[0]?.body).toMatchObject({ Status: 'FAILED', Reason: 'Resource properties VpcId, SubnetIds, BlueNetworkAclId and GreenNetworkAclId are required.' });
+    expect(sent[0]?.body).toMatchObject({
+      Status: 'FAILED',
+      Reason: 'Resource properties VpcId, SubnetIds, BlueNetworkAclId and GreenNetworkAclId are required.',
+    });
     expect(ec2.calls()).toHaveLength(0);
   });
 
-  it('keeps the reason within CloudFormation\'s response size', async () => {
+  it("keeps the reason within CloudFormation's response size", async () => {
     // Prepare
     const { handler, sent } = harness();
     const many = Array.from({ length: 60 }, (_, i) => `subnet-${i.toString(16).padStart(17, '0')}`);
@@ -279,7 +309,10 @@ describe('network facts on Delete (stateful EC2 stand-in)', () => {
       MaxResults: 100,
       NextToken: undefined,
     });
-    expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand).map((c) => c.args[0].input.NetworkAclId)).toEqual([net.original, net.original]);
+    expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand).map((c) => c.args[0].input.NetworkAclId)).toEqual([
+      net.original,
+      net.original,
+    ]);
     expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: net.physicalId });
   });
 
@@ -352,7 +385,9 @@ describe('network facts on Delete without a recorded original', () => {
     // Assess
     expect(standIn.aclOf(subnet)).toBe(blue);
     expect(sent[0]?.body).toMatchObject({ Status: 'FAILED' });
-    expect(String(sent[0]?.body.Reason)).toContain(`${subnet} is on this stack's ACL, but the original ACL is not recorded (tag ${ORIGINAL_ACL_TAG} on ${blue} and ${green})`);
+    expect(String(sent[0]?.body.Reason)).toContain(
+      `${subnet} is on this stack's ACL, but the original ACL is not recorded (tag ${ORIGINAL_ACL_TAG} on ${blue} and ${green})`,
+    );
   });
 });
 
@@ -368,7 +403,11 @@ describe('network facts on Update (stateful EC2 stand-in)', () => {
     await handler(updateEvent(net.physicalId, net.props(), net.props()));
 
     // Assess
-    expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: net.physicalId, Data: { OriginalNetworkAclId: net.original } });
+    expect(sent[0]?.body).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: net.physicalId,
+      Data: { OriginalNetworkAclId: net.original },
+    });
     expect(net.standIn.aclOf(net.a)).toBe(net.green);
     expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand)).toHaveLength(0);
     expect(ec2.commandCalls(CreateTagsCommand)).toHaveLength(0);
@@ -441,14 +480,30 @@ describe('allow-list seed', () => {
   const KEY = 'allow-list.txt';
 
   function seedEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
-    const base = { ...common, LogicalResourceId: 'MitigationAllowListSeed', ResourceType: ALLOW_LIST_SEED_TYPE, ResourceProperties: { ServiceToken: common.ServiceToken, Bucket: BUCKET, Key: KEY } };
+    const base = {
+      ...common,
+      LogicalResourceId: 'MitigationAllowListSeed',
+      ResourceType: ALLOW_LIST_SEED_TYPE,
+      ResourceProperties: { ServiceToken: common.ServiceToken, Bucket: BUCKET, Key: KEY },
+    };
     if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-    if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: `s3://${BUCKET}/${KEY}`, OldResourceProperties: base.ResourceProperties };
+    if (requestType === 'Update')
+      return {
+        ...base,
+        RequestType: 'Update',
+        PhysicalResourceId: `s3://${BUCKET}/${KEY}`,
+        OldResourceProperties: base.ResourceProperties,
+      };
     return { ...base, RequestType: 'Delete', PhysicalResourceId: `s3://${BUCKET}/${KEY}` };
   }
 
   function preconditionFailed(): S3ServiceException {
-    return new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 }, message: 'At least one of the pre-conditions you specified did not hold' });
+    return new S3ServiceException({
+      name: 'PreconditionFailed',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 412 },
+      message: 'At least one of the pre-conditions you specified did not hold',
+    });
   }
 
   beforeEach(() => {
@@ -487,7 +542,9 @@ describe('allow-list seed', () => {
 
   it('fails the deploy with the reason when the write is refused for another cause', async () => {
     // Prepare
-    s3.on(PutObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    s3.on(PutObjectCommand).rejects(
+      new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }),
+    );
     const { handler, sent } = harness();
 
     // Act

@@ -42,18 +42,26 @@ describe('NACL updater: CIDRs associated with the VPC after deploy', () => {
   it('reads only blocks in the associated state', async () => {
     // Prepare
     const client = new EC2Client({ region: 'us-east-1' });
-    mockClient(client).on(DescribeVpcsCommand).resolves({
-      Vpcs: [{
-        VpcId: 'vpc-1',
-        CidrBlockAssociationSet: [
-          { CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } },
-          { CidrBlock: '10.1.0.0/16', CidrBlockState: { State: 'disassociated' } },
-          { CidrBlock: '10.2.0.0/16', CidrBlockState: { State: 'associating' } },
+    mockClient(client)
+      .on(DescribeVpcsCommand)
+      .resolves({
+        Vpcs: [
+          {
+            VpcId: 'vpc-1',
+            CidrBlockAssociationSet: [
+              { CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } },
+              { CidrBlock: '10.1.0.0/16', CidrBlockState: { State: 'disassociated' } },
+              { CidrBlock: '10.2.0.0/16', CidrBlockState: { State: 'associating' } },
+            ],
+            Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f18:abcd:1200::/56', Ipv6CidrBlockState: { State: 'associated' } }],
+          },
         ],
-        Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f18:abcd:1200::/56', Ipv6CidrBlockState: { State: 'associated' } }],
-      }],
-    });
-    const gateway = new AclGateway(client, async () => {}, () => {});
+      });
+    const gateway = new AclGateway(
+      client,
+      async () => {},
+      () => {},
+    );
 
     // Act / Assess
     await expect(gateway.vpcCidrs('vpc-1')).resolves.toEqual(['10.0.0.0/16', '2600:1f18:abcd:1200::/56']);

@@ -27,8 +27,25 @@ describe('summarizer configuration', () => {
   });
 
   it('takes explicit thresholds', () => {
-    const config = loadConfig({ ...VALID_ENV, LISTENER_PROTOCOL: '17', MIN_ZSCORE: '2.5', MIN_PACKETS_PER_BIN: '500', WINDOW_MINUTES: '30', REQUERY_MINUTES: '15', MAX_ANOMALIES: '40', POWERTOOLS_METRICS_NAMESPACE: 'Custom' });
-    expect(config).toMatchObject({ listenerProtocol: 17, minZScore: 2.5, minPacketsPerBin: 500, windowMinutes: 30, requeryMinutes: 15, maxAnomalies: 40, metricsNamespace: 'Custom' });
+    const config = loadConfig({
+      ...VALID_ENV,
+      LISTENER_PROTOCOL: '17',
+      MIN_ZSCORE: '2.5',
+      MIN_PACKETS_PER_BIN: '500',
+      WINDOW_MINUTES: '30',
+      REQUERY_MINUTES: '15',
+      MAX_ANOMALIES: '40',
+      POWERTOOLS_METRICS_NAMESPACE: 'Custom',
+    });
+    expect(config).toMatchObject({
+      listenerProtocol: 17,
+      minZScore: 2.5,
+      minPacketsPerBin: 500,
+      windowMinutes: 30,
+      requeryMinutes: 15,
+      maxAnomalies: 40,
+      metricsNamespace: 'Custom',
+    });
   });
 
   it.each([

@@ -34,7 +34,11 @@ function flow(srcAddr: string, packets: number, minuteStartMs: number): FlowReco
 }
 
 /** `count` distinct sources in 100.64.0.0/10 with small, varied bins; two sources add a flood. */
-function minuteOfTraffic(minuteStartMs: number, count: number, floods: readonly [string, number][]): { records: FlowRecord[]; bins: Map<string, number> } {
+function minuteOfTraffic(
+  minuteStartMs: number,
+  count: number,
+  floods: readonly [string, number][],
+): { records: FlowRecord[]; bins: Map<string, number> } {
   const bins = new Map<string, number>();
   const records: FlowRecord[] = [];
   for (let i = 0; i < count; i++) {
@@ -59,7 +63,11 @@ async function runOverStandIns(minutes: readonly { minuteStartMs: number; record
   const h = makeHandler({ MIN_PACKETS_PER_BIN: '12000', REQUERY_MINUTES: '3' });
   const insights = new LogsInsightsStandIn({ now: () => h.clock.now });
   insights.createLogGroup(GROUP);
-  for (const m of minutes) insights.deliver(GROUP, m.records.map((r) => flowLogEvent(r, 1000)));
+  for (const m of minutes)
+    insights.deliver(
+      GROUP,
+      m.records.map((r) => flowLogEvent(r, 1000)),
+    );
   const store = await TimestreamStandIn.create({ now: () => h.clock.now, pageSize: 1000 });
   store.createTable('floodguard', 'packet_bins');
   mocks.logs.on(StartQueryCommand).callsFake(insights.startQuery);
@@ -79,7 +87,10 @@ describe('exact baseline beyond the 10,000-row cap', () => {
   it('25,000 sources in a minute: count, mean and sd over every bin; the floods found with their exact Z-scores', async () => {
     // Prepare: three minutes; 12:32 has 25,000 sources (capped), the others 3,000.
     const m31 = minuteOfTraffic(END - 3 * MINUTE_MS, 3_000, []);
-    const m32 = minuteOfTraffic(END - 2 * MINUTE_MS, 25_000, [['203.0.113.66', 90_000], ['2001:db8:ffff::9', 60_000]]);
+    const m32 = minuteOfTraffic(END - 2 * MINUTE_MS, 25_000, [
+      ['203.0.113.66', 90_000],
+      ['2001:db8:ffff::9', 60_000],
+    ]);
     const m33 = minuteOfTraffic(END - 1 * MINUTE_MS, 3_000, []);
     const allBins = [m31, m32, m33].flatMap((m) => [...m.bins.values()]);
     const expected = reference(allBins);
@@ -110,15 +121,34 @@ describe('Logs Insights stand-in: chained stats as documented', () => {
     const insights = new LogsInsightsStandIn({ now: () => now.ms });
     insights.createLogGroup(GROUP);
     const minute = END - MINUTE_MS;
-    insights.deliver(GROUP, [flow('198.51.100.1', 100, minute), flow('198.51.100.1', 50, minute), flow('198.51.100.2', 7, minute), flow('10.0.0.9', 1000, minute)].map((r) => flowLogEvent(r)));
+    insights.deliver(
+      GROUP,
+      [
+        flow('198.51.100.1', 100, minute),
+        flow('198.51.100.1', 50, minute),
+        flow('198.51.100.2', 7, minute),
+        flow('10.0.0.9', 1000, minute),
+      ].map((r) => flowLogEvent(r)),
+    );
 
     // Act
-    const { queryId } = await insights.startQuery({ logGroupName: GROUP, startTime: minute / 1000, endTime: minute / 1000 + 59, queryString: buildMinuteStatisticsQuery(h.config) });
+    const { queryId } = await insights.startQuery({
+      logGroupName: GROUP,
+      startTime: minute / 1000,
+      endTime: minute / 1000 + 59,
+      queryString: buildMinuteStatisticsQuery(h.config),
+    });
     let result = await insights.getQueryResults({ queryId });
     while (result.status !== 'Complete') result = await insights.getQueryResults({ queryId });
 
     // Assess: bins 150 and 7 (the VPC source excluded).
-    expect(result.results).toEqual([[{ field: 'binCount', value: '2' }, { field: 'packetSum', value: '157' }, { field: 'packetSquareSum', value: String(150 ** 2 + 7 ** 2) }]]);
+    expect(result.results).toEqual([
+      [
+        { field: 'binCount', value: '2' },
+        { field: 'packetSum', value: '157' },
+        { field: 'packetSquareSum', value: String(150 ** 2 + 7 ** 2) },
+      ],
+    ]);
   });
 
   it.each([

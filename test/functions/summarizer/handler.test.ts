@@ -9,7 +9,23 @@ import { buildAnomalyQuery, buildBaselineQuery } from '../../../core/zscore-quer
 import { SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
 import { TimestreamStandIn } from '../../../simulation/timestream';
 import { statisticsOfBins } from '../../../core/packet-bins';
-import { captureOutput, lambdaContext, M31, M32, M33, makeHandler, minute, mocks, NOW, resetMocks, runMetrics, scriptInsights, writtenRecords, type Captured, type Row } from './harness';
+import {
+  captureOutput,
+  lambdaContext,
+  M31,
+  M32,
+  M33,
+  makeHandler,
+  minute,
+  mocks,
+  NOW,
+  resetMocks,
+  runMetrics,
+  scriptInsights,
+  writtenRecords,
+  type Captured,
+  type Row,
+} from './harness';
 
 const WINDOW_START = minute(11, 34);
 const QUIET: Row[] = Array.from({ length: 30 }, (_, i) => [`198.51.100.${i}`, String(100 + ((i * 17) % 60)), '240000']);
@@ -38,7 +54,15 @@ const baselinePage = (binCount: string, mean: string | null, sd: string | null) 
     { Name: 'mean', Type: { ScalarType: 'DOUBLE' as const } },
     { Name: 'standard_deviation', Type: { ScalarType: 'DOUBLE' as const } },
   ],
-  Rows: [{ Data: [{ ScalarValue: binCount }, mean === null ? { NullValue: true } : { ScalarValue: mean }, sd === null ? { NullValue: true } : { ScalarValue: sd }] }],
+  Rows: [
+    {
+      Data: [
+        { ScalarValue: binCount },
+        mean === null ? { NullValue: true } : { ScalarValue: mean },
+        sd === null ? { NullValue: true } : { ScalarValue: sd },
+      ],
+    },
+  ],
 });
 
 const anomalyColumns = [
@@ -51,7 +75,14 @@ const anomalyColumns = [
 async function storeMinute(store: TimestreamStandIn, minuteMs: number, rows: readonly Row[], floor = 12_000): Promise<void> {
   const bins = rows.map(([ip, p]) => ({ sourceIp: ip, minuteStartMs: minuteMs, packets: Number(p) }));
   const stats = statisticsOfBins(bins);
-  const record = (source: string, measure: string, value: string) => ({ Dimensions: [{ Name: 'source_ip', Value: source }], MeasureName: measure, MeasureValueType: 'BIGINT' as const, MeasureValue: value, Time: String(minuteMs), Version: 1 });
+  const record = (source: string, measure: string, value: string) => ({
+    Dimensions: [{ Name: 'source_ip', Value: source }],
+    MeasureName: measure,
+    MeasureValueType: 'BIGINT' as const,
+    MeasureValue: value,
+    Time: String(minuteMs),
+    Version: 1,
+  });
   const records = [
     record('*', 'bin_count', String(stats.binCount)),
     record('*', 'packet_sum', String(stats.packetSum)),
@@ -64,9 +95,20 @@ async function storeMinute(store: TimestreamStandIn, minuteMs: number, rows: rea
 /** Timestream answers for runs whose store behaviour is not under test. */
 function quietStore(h: ReturnType<typeof makeHandler>): void {
   mocks.write.on(WriteRecordsCommand).resolves({ RecordsIngested: { Total: 1 } });
-  mocks.query.on(QueryCommand, { QueryString: buildBaselineQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START }) }).resolves(baselinePage('1800', '120.0', '15.0'));
   mocks.query
-    .on(QueryCommand, { QueryString: buildAnomalyQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START, minZScore: h.config.minZScore, minPacketsPerBin: h.config.minPacketsPerBin, maxAnomalies: h.config.maxAnomalies }) })
+    .on(QueryCommand, { QueryString: buildBaselineQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START }) })
+    .resolves(baselinePage('1800', '120.0', '15.0'));
+  mocks.query
+    .on(QueryCommand, {
+      QueryString: buildAnomalyQuery({
+        database: 'floodguard',
+        table: 'packet_bins',
+        windowStartMs: WINDOW_START,
+        minZScore: h.config.minZScore,
+        minPacketsPerBin: h.config.minPacketsPerBin,
+        maxAnomalies: h.config.maxAnomalies,
+      }),
+    })
     .resolves({ QueryId: 'a', ColumnInfo: anomalyColumns, Rows: [] });
 }
 
@@ -128,7 +170,13 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
 
     // Assess: the Insights queries
     expect(mocks.logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input)).toEqual(
-      [M31, M32, M33].map((m) => ({ logGroupName: '/flood-guard/flow-logs', startTime: m / 1000, endTime: m / 1000 + 59, queryString: buildBinQuery(h.config), limit: 10_000 })),
+      [M31, M32, M33].map((m) => ({
+        logGroupName: '/flood-guard/flow-logs',
+        startTime: m / 1000,
+        endTime: m / 1000 + 59,
+        queryString: buildBinQuery(h.config),
+        limit: 10_000,
+      })),
     );
     expect(mocks.logs.commandCalls(StopQueryCommand)).toHaveLength(0);
 
@@ -188,26 +236,33 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
 });
 
 describe('summarizer handler: Logs Insights', () => {
-  it.each(['Failed', 'Timeout', 'Cancelled', 'Unknown'])('a query that ends %s contributes no bins and makes the run incomplete', async (status) => {
-    // Prepare
-    const h = makeHandler();
-    quietStore(h);
-    mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { statuses: ['Running', status], rows: [['203.0.113.66', '90000']] }, [M33]: { rows: QUIET } });
+  it.each(['Failed', 'Timeout', 'Cancelled', 'Unknown'])(
+    'a query that ends %s contributes no bins and makes the run incomplete',
+    async (status) => {
+      // Prepare
+      const h = makeHandler();
+      quietStore(h);
+      mocks.sns.on(PublishCommand).resolves({});
+      scriptInsights({
+        [M31]: { rows: QUIET },
+        [M32]: { statuses: ['Running', status], rows: [['203.0.113.66', '90000']] },
+        [M33]: { rows: QUIET },
+      });
 
-    // Act
-    await h.handler({}, lambdaContext());
+      // Act
+      await h.handler({}, lambdaContext());
 
-    // Assess
-    const written = writtenRecords();
-    expect(written.map((r) => r.Time)).not.toContain(String(M32));
-    expect(written.map((r) => [r.MeasureName, r.Time])).toEqual(
-      [M31, M33].flatMap((m) => ['bin_count', 'packet_sum', 'packet_square_sum'].map((measure) => [measure, String(m)])),
-    );
-    expect(publishedMessage().complete).toBe(false);
-    expect(runMetrics(out).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
-    expect(out.logs().some((l) => l.message === 'Insights query did not complete' && l.status === status)).toBe(true);
-  });
+      // Assess
+      const written = writtenRecords();
+      expect(written.map((r) => r.Time)).not.toContain(String(M32));
+      expect(written.map((r) => [r.MeasureName, r.Time])).toEqual(
+        [M31, M33].flatMap((m) => ['bin_count', 'packet_sum', 'packet_square_sum'].map((measure) => [measure, String(m)])),
+      );
+      expect(publishedMessage().complete).toBe(false);
+      expect(runMetrics(out).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
+      expect(out.logs().some((l) => l.message === 'Insights query did not complete' && l.status === status)).toBe(true);
+    },
+  );
 
   it('stops queries still running at the deadline; their minutes are incomplete', async () => {
     // Prepare: 13 s left, 8 s of it reserved for writing, judging and publishing: 5 s for Insights.
@@ -221,7 +276,10 @@ describe('summarizer handler: Logs Insights', () => {
     await h.handler({}, lambdaContext(13_000));
 
     // Assess
-    expect(mocks.logs.commandCalls(StopQueryCommand).map((c) => c.args[0].input)).toEqual([{ queryId: `q-${M32 / 1000}` }, { queryId: `q-${M33 / 1000}` }]);
+    expect(mocks.logs.commandCalls(StopQueryCommand).map((c) => c.args[0].input)).toEqual([
+      { queryId: `q-${M32 / 1000}` },
+      { queryId: `q-${M33 / 1000}` },
+    ]);
     // Polls back off (500, 750, 1125 ms ...) and the last wait ends exactly at the deadline.
     expect(h.sleeps.slice(0, 3)).toEqual([500, 750, 1125]);
     expect(h.clock.now - NOW).toBe(5_000);
@@ -268,14 +326,21 @@ describe('summarizer handler: Logs Insights', () => {
     expect(runMetrics(out).values.InsightsQueriesIncomplete).toBe(0);
   });
 
-  it('a result at the 10,000-row cap: the minute\'s statistics come from the statistics query, its largest talkers are the candidates', async () => {
+  it("a result at the 10,000-row cap: the minute's statistics come from the statistics query, its largest talkers are the candidates", async () => {
     // Prepare: 25,000 sources at 12:32, of which Insights lists the 10,000 largest.
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    const capped: Row[] = Array.from({ length: 10_000 }, (_, i) => [`100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, String(100_000 - i)]);
+    const capped: Row[] = Array.from({ length: 10_000 }, (_, i) => [
+      `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`,
+      String(100_000 - i),
+    ]);
     const statistics = { binCount: '25000', packetSum: '1012345678', packetSquareSum: '987654321012345' };
-    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { rows: capped, statistics: { statuses: ['Running', 'Complete'], row: statistics, bytesScanned: 5000 } }, [M33]: { rows: QUIET } });
+    scriptInsights({
+      [M31]: { rows: QUIET },
+      [M32]: { rows: capped, statistics: { statuses: ['Running', 'Complete'], row: statistics, bytesScanned: 5000 } },
+      [M33]: { rows: QUIET },
+    });
 
     // Act
     await h.handler({}, lambdaContext());
@@ -283,7 +348,13 @@ describe('summarizer handler: Logs Insights', () => {
     // Assess: one statistics query, for the capped minute only, over the same time range.
     const starts = mocks.logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input);
     expect(starts.filter((i) => i.queryString === buildMinuteStatisticsQuery(h.config))).toEqual([
-      { logGroupName: '/flood-guard/flow-logs', startTime: M32 / 1000, endTime: M32 / 1000 + 59, queryString: buildMinuteStatisticsQuery(h.config), limit: 10_000 },
+      {
+        logGroupName: '/flood-guard/flow-logs',
+        startTime: M32 / 1000,
+        endTime: M32 / 1000 + 59,
+        queryString: buildMinuteStatisticsQuery(h.config),
+        limit: 10_000,
+      },
     ]);
     const atM32 = writtenRecords().filter((r) => r.Time === String(M32));
     expect(atM32.filter((r) => r.MeasureName !== 'packets').map((r) => [r.MeasureName, r.MeasureValue])).toEqual([
@@ -306,7 +377,10 @@ describe('summarizer handler: Logs Insights', () => {
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    const capped: Row[] = Array.from({ length: 10_000 }, (_, i) => [`100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, String(100_000 - i)]);
+    const capped: Row[] = Array.from({ length: 10_000 }, (_, i) => [
+      `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`,
+      String(100_000 - i),
+    ]);
     scriptInsights({ [M32]: { rows: capped, statistics } });
 
     // Act
@@ -326,14 +400,37 @@ describe('summarizer handler: Logs Insights', () => {
     mocks.sns.on(PublishCommand).resolves({});
     scriptInsights({ [M31]: { rows: [] }, [M33]: { rows: [] } });
     const id = `q-${M32 / 1000}`;
-    mocks.logs.on(GetQueryResultsCommand, { queryId: id }).resolves({ status: 'Complete', results: [[{ field: 'srcAddr', value: '192.0.2.1' }, { field: 'binPackets', value: '5' }]], nextToken: 'page-2', statistics: { bytesScanned: 10 } });
-    mocks.logs.on(GetQueryResultsCommand, { queryId: id, nextToken: 'page-2' }).resolves({ status: 'Complete', results: [[{ field: 'srcAddr', value: '192.0.2.2' }, { field: 'binPackets', value: '6' }]] });
+    mocks.logs.on(GetQueryResultsCommand, { queryId: id }).resolves({
+      status: 'Complete',
+      results: [
+        [
+          { field: 'srcAddr', value: '192.0.2.1' },
+          { field: 'binPackets', value: '5' },
+        ],
+      ],
+      nextToken: 'page-2',
+      statistics: { bytesScanned: 10 },
+    });
+    mocks.logs.on(GetQueryResultsCommand, { queryId: id, nextToken: 'page-2' }).resolves({
+      status: 'Complete',
+      results: [
+        [
+          { field: 'srcAddr', value: '192.0.2.2' },
+          { field: 'binPackets', value: '6' },
+        ],
+      ],
+    });
 
     // Act
     await h.handler({}, lambdaContext());
 
     // Assess
-    expect(mocks.logs.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input).filter((i) => i.queryId === id)).toEqual([{ queryId: id }, { queryId: id, nextToken: 'page-2' }]);
+    expect(
+      mocks.logs
+        .commandCalls(GetQueryResultsCommand)
+        .map((c) => c.args[0].input)
+        .filter((i) => i.queryId === id),
+    ).toEqual([{ queryId: id }, { queryId: id, nextToken: 'page-2' }]);
     expect(writtenRecords('packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.1', '192.0.2.2']);
   });
 
@@ -344,7 +441,14 @@ describe('summarizer handler: Logs Insights', () => {
     mocks.sns.on(PublishCommand).resolves({});
     scriptInsights({
       [M31]: { rows: QUIET },
-      [M32]: { rows: [['203.0.113.1', undefined], ['203.0.113.2', 'many'], ['999.1.2.3', '500'], ['203.0.113.3', '700']] },
+      [M32]: {
+        rows: [
+          ['203.0.113.1', undefined],
+          ['203.0.113.2', 'many'],
+          ['999.1.2.3', '500'],
+          ['203.0.113.3', '700'],
+        ],
+      },
       [M33]: { rows: QUIET },
     });
 
@@ -352,10 +456,18 @@ describe('summarizer handler: Logs Insights', () => {
     await h.handler({}, lambdaContext());
 
     // Assess
-    expect(writtenRecords('packets').filter((r) => r.Time === String(M32)).map((r) => [r.Dimensions?.[0]?.Value, r.MeasureValue])).toEqual([['203.0.113.3', '700']]);
+    expect(
+      writtenRecords('packets')
+        .filter((r) => r.Time === String(M32))
+        .map((r) => [r.Dimensions?.[0]?.Value, r.MeasureValue]),
+    ).toEqual([['203.0.113.3', '700']]);
     expect(runMetrics(out).values).toMatchObject({ InsightsRowsRejected: 3, IncompleteRuns: 1 });
     const log = out.logs().find((l) => l.message === 'Insights rows rejected');
-    expect(log).toMatchObject({ level: 'WARN', rejected: 3, byReason: { 'missing packets': 1, 'invalid packets': 1, 'invalid source address': 1 } });
+    expect(log).toMatchObject({
+      level: 'WARN',
+      rejected: 3,
+      byReason: { 'missing packets': 1, 'invalid packets': 1, 'invalid source address': 1 },
+    });
     expect(publishedMessage().complete).toBe(false);
   });
 
@@ -363,18 +475,30 @@ describe('summarizer handler: Logs Insights', () => {
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights({ [M31]: { rows: [['10.0.7.7', '90000'], ['2001:db8:1234:1aff::1', '90000'], ['192.0.2.9', '5']] } });
+    scriptInsights({
+      [M31]: {
+        rows: [
+          ['10.0.7.7', '90000'],
+          ['2001:db8:1234:1aff::1', '90000'],
+          ['192.0.2.9', '5'],
+        ],
+      },
+    });
 
     await h.handler({}, lambdaContext());
 
     expect(writtenRecords('packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.9']);
-    expect(writtenRecords('bin_count').filter((r) => r.Time === String(M31)).map((r) => r.MeasureValue)).toEqual(['1']);
+    expect(
+      writtenRecords('bin_count')
+        .filter((r) => r.Time === String(M31))
+        .map((r) => r.MeasureValue),
+    ).toEqual(['1']);
     expect(runMetrics(out).values).toMatchObject({ InsightsRowsRejected: 2, IncompleteRuns: 0 });
   });
 });
 
 describe('summarizer handler: writing bins to Timestream', () => {
-  it('writes each minute\'s statistics and its candidate bins as BIGINT records, versioned by run time, at most 100 per request', async () => {
+  it("writes each minute's statistics and its candidate bins as BIGINT records, versioned by run time, at most 100 per request", async () => {
     // Prepare: 250 sources in one minute, all above a floor of 0; the two other minutes are empty.
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
@@ -388,7 +512,12 @@ describe('summarizer handler: writing bins to Timestream', () => {
     // Assess
     const calls = mocks.write.commandCalls(WriteRecordsCommand).map((c) => c.args[0].input);
     expect(calls.map((c) => c.Records?.length)).toEqual([100, 100, 59]);
-    const statistic = (m: number, measure: string, value: string) => ({ Dimensions: [{ Name: 'source_ip', Value: '*' }], MeasureName: measure, MeasureValue: value, Time: String(m) });
+    const statistic = (m: number, measure: string, value: string) => ({
+      Dimensions: [{ Name: 'source_ip', Value: '*' }],
+      MeasureName: measure,
+      MeasureValue: value,
+      Time: String(m),
+    });
     const sum = rows.reduce((total, [, p]) => total + Number(p), 0);
     const squares = rows.reduce((total, [, p]) => total + BigInt(p as string) ** 2n, 0n);
     expect(calls[0]).toEqual({
@@ -396,11 +525,20 @@ describe('summarizer handler: writing bins to Timestream', () => {
       TableName: 'packet_bins',
       CommonAttributes: { MeasureValueType: 'BIGINT', TimeUnit: 'MILLISECONDS', Version: NOW },
       Records: [
-        ...[M31, M32].flatMap((m) => [statistic(m, 'bin_count', '0'), statistic(m, 'packet_sum', '0'), statistic(m, 'packet_square_sum', '0')]),
+        ...[M31, M32].flatMap((m) => [
+          statistic(m, 'bin_count', '0'),
+          statistic(m, 'packet_sum', '0'),
+          statistic(m, 'packet_square_sum', '0'),
+        ]),
         statistic(M33, 'bin_count', '250'),
         statistic(M33, 'packet_sum', String(sum)),
         statistic(M33, 'packet_square_sum', String(squares)),
-        ...rows.slice(0, 91).map(([ip, p]) => ({ Dimensions: [{ Name: 'source_ip', Value: ip }], MeasureName: 'packets', MeasureValue: p, Time: String(M33) })),
+        ...rows.slice(0, 91).map(([ip, p]) => ({
+          Dimensions: [{ Name: 'source_ip', Value: ip }],
+          MeasureName: 'packets',
+          MeasureValue: p,
+          Time: String(M33),
+        })),
       ],
     });
   });
@@ -434,7 +572,10 @@ describe('summarizer handler: writing bins to Timestream', () => {
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    mocks.write.on(WriteRecordsCommand).rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} })).resolves({});
+    mocks.write
+      .on(WriteRecordsCommand)
+      .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }))
+      .resolves({});
     scriptInsights({ [M31]: { rows: QUIET }, [M32]: { rows: QUIET } });
 
     // Act
@@ -451,7 +592,11 @@ describe('summarizer handler: writing bins to Timestream', () => {
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    const rows: Row[] = [['192.0.2.1', '10'], ['192.0.2.2', '20'], ['192.0.2.3', '30']];
+    const rows: Row[] = [
+      ['192.0.2.1', '10'],
+      ['192.0.2.2', '20'],
+      ['192.0.2.3', '30'],
+    ];
     scriptInsights({ [M33]: { rows } });
     mocks.write.on(WriteRecordsCommand).rejects(
       new RejectedRecordsException({
@@ -469,7 +614,12 @@ describe('summarizer handler: writing bins to Timestream', () => {
 
     // Assess
     expect(runMetrics(out).values).toMatchObject({ BinRecordsRejected: 1, BinWriteFailures: 0, IncompleteRuns: 1 });
-    expect(out.logs().find((l) => l.message === 'packet-bin record rejected')).toMatchObject({ measure: 'packets', sourceIp: '192.0.2.3', value: '30', reason: expect.stringMatching(/memory store/) });
+    expect(out.logs().find((l) => l.message === 'packet-bin record rejected')).toMatchObject({
+      measure: 'packets',
+      sourceIp: '192.0.2.3',
+      value: '30',
+      reason: expect.stringMatching(/memory store/),
+    });
   });
 
   it('only version losses: the run is still complete', async () => {
@@ -477,7 +627,13 @@ describe('summarizer handler: writing bins to Timestream', () => {
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     scriptInsights({ [M33]: { rows: [['192.0.2.1', '10']] } });
-    mocks.write.on(WriteRecordsCommand).rejects(new RejectedRecordsException({ message: 'rejected', $metadata: {}, RejectedRecords: [{ RecordIndex: 0, Reason: 'version', ExistingVersion: NOW }] }));
+    mocks.write.on(WriteRecordsCommand).rejects(
+      new RejectedRecordsException({
+        message: 'rejected',
+        $metadata: {},
+        RejectedRecords: [{ RecordIndex: 0, Reason: 'version', ExistingVersion: NOW }],
+      }),
+    );
 
     await h.handler({}, lambdaContext());
 
@@ -500,8 +656,17 @@ describe('summarizer handler: the Z-score query', () => {
     mocks.query
       .on(QueryCommand, { QueryString: anomalySql })
       .resolvesOnce({ QueryId: 'a', ColumnInfo: anomalyColumns, Rows: [], NextToken: 't1' })
-      .resolvesOnce({ QueryId: 'a', ColumnInfo: anomalyColumns, Rows: [{ Data: [{ ScalarValue: '203.0.113.66' }, { ScalarValue: '22.4625' }, { ScalarValue: '90000' }] }], NextToken: 't2' })
-      .resolvesOnce({ QueryId: 'a', ColumnInfo: anomalyColumns, Rows: [{ Data: [{ ScalarValue: '2001:db8::9' }, { ScalarValue: '14.9625' }, { ScalarValue: '60000' }] }] });
+      .resolvesOnce({
+        QueryId: 'a',
+        ColumnInfo: anomalyColumns,
+        Rows: [{ Data: [{ ScalarValue: '203.0.113.66' }, { ScalarValue: '22.4625' }, { ScalarValue: '90000' }] }],
+        NextToken: 't2',
+      })
+      .resolvesOnce({
+        QueryId: 'a',
+        ColumnInfo: anomalyColumns,
+        Rows: [{ Data: [{ ScalarValue: '2001:db8::9' }, { ScalarValue: '14.9625' }, { ScalarValue: '60000' }] }],
+      });
 
     // Act
     await h.handler({}, lambdaContext());
@@ -519,7 +684,9 @@ describe('summarizer handler: the Z-score query', () => {
       { sourceIp: '2001:db8::9', maxZScore: 14.9625, maxPackets: 60_000 },
     ]);
     expect(message.baseline).toEqual({ mean: 150, standardDeviation: 4000, binCount: 5000, anomalyThreshold: 12_150 });
-    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe('arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies');
+    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe(
+      'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
+    );
   });
 
   it('an empty store means "no anomalies": null baseline, zero metrics, no crash', async () => {
@@ -527,7 +694,9 @@ describe('summarizer handler: the Z-score query', () => {
     const h = makeHandler();
     mocks.sns.on(PublishCommand).resolves({});
     mocks.query.on(QueryCommand).resolves({ QueryId: 'x', ColumnInfo: [], Rows: [] });
-    mocks.query.on(QueryCommand, { QueryString: buildBaselineQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START }) }).resolves(baselinePage('0', null, null));
+    mocks.query
+      .on(QueryCommand, { QueryString: buildBaselineQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START }) })
+      .resolves(baselinePage('0', null, null));
     scriptInsights({});
 
     // Act
@@ -535,10 +704,27 @@ describe('summarizer handler: the Z-score query', () => {
 
     // Assess
     expect(result.anomalies).toBe(0);
-    expect(publishedMessage()).toMatchObject({ baseline: { mean: null, standardDeviation: null, binCount: 0, anomalyThreshold: null }, anomalies: [], complete: true });
+    expect(publishedMessage()).toMatchObject({
+      baseline: { mean: null, standardDeviation: null, binCount: 0, anomalyThreshold: null },
+      anomalies: [],
+      complete: true,
+    });
     // Three empty minutes: their statistics say so (nothing else to write).
-    expect(writtenRecords().map((r) => [r.MeasureName, r.MeasureValue])).toEqual([M31, M32, M33].flatMap(() => [['bin_count', '0'], ['packet_sum', '0'], ['packet_square_sum', '0']]));
-    expect(runMetrics(out).values).toMatchObject({ PacketBinAverage: 0, PacketBinStandardDeviation: 0, PacketBinAnomalyThreshold: 0, OutlierSourceIPs: 0, UniqueSourceIPs: 0, FlowLogDeliveryLag: 0 });
+    expect(writtenRecords().map((r) => [r.MeasureName, r.MeasureValue])).toEqual(
+      [M31, M32, M33].flatMap(() => [
+        ['bin_count', '0'],
+        ['packet_sum', '0'],
+        ['packet_square_sum', '0'],
+      ]),
+    );
+    expect(runMetrics(out).values).toMatchObject({
+      PacketBinAverage: 0,
+      PacketBinStandardDeviation: 0,
+      PacketBinAnomalyThreshold: 0,
+      OutlierSourceIPs: 0,
+      UniqueSourceIPs: 0,
+      FlowLogDeliveryLag: 0,
+    });
   });
 
   it('a failed Z-score query publishes nothing and fails the invocation after the metrics are written', async () => {
@@ -563,7 +749,11 @@ describe('summarizer handler: the Z-score query', () => {
   it('a result without the expected columns is a failed Z-score query, not a guess', async () => {
     const h = makeHandler();
     mocks.write.on(WriteRecordsCommand).resolves({});
-    mocks.query.on(QueryCommand).resolves({ QueryId: 'x', ColumnInfo: [{ Name: 'avg', Type: { ScalarType: 'DOUBLE' } }], Rows: [{ Data: [{ ScalarValue: '1.0' }] }] });
+    mocks.query.on(QueryCommand).resolves({
+      QueryId: 'x',
+      ColumnInfo: [{ Name: 'avg', Type: { ScalarType: 'DOUBLE' } }],
+      Rows: [{ Data: [{ ScalarValue: '1.0' }] }],
+    });
     scriptInsights({});
 
     await expect(h.handler({}, lambdaContext())).rejects.toThrow(/no column bin_count/);

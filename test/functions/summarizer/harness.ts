@@ -112,7 +112,11 @@ export function scriptInsights(script: Record<number, MinuteScript>): { maxRunni
     const forStatistics = input.queryId.startsWith('s-');
     const statisticsRow = minuteScript.statistics?.row;
     const entry = forStatistics
-      ? { statuses: minuteScript.statistics?.statuses, bytesScanned: minuteScript.statistics?.bytesScanned, results: statisticsRow ? [Object.entries(statisticsRow).map(([field, value]) => ({ field, value }))] : [] }
+      ? {
+          statuses: minuteScript.statistics?.statuses,
+          bytesScanned: minuteScript.statistics?.bytesScanned,
+          results: statisticsRow ? [Object.entries(statisticsRow).map(([field, value]) => ({ field, value }))] : [],
+        }
       : { ...minuteScript, results: (minuteScript.rows ?? []).map(insightsRow) };
     const statuses = entry.statuses ?? ['Complete'];
     const n = polls.get(input.queryId) ?? 0;
@@ -143,7 +147,10 @@ export function captureOutput(): Captured {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
   };
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(record), vi.spyOn(process.stderr, 'write').mockImplementation(record)];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(record),
+    vi.spyOn(process.stderr, 'write').mockImplementation(record),
+  ];
   const objects = () =>
     chunks
       .join('')
@@ -158,10 +165,17 @@ export function captureOutput(): Captured {
 }
 
 /** The one EMF document a run writes, as metric name -> value, with its namespace and dimensions. */
-export function runMetrics(captured: Captured): { namespace: unknown; dimensions: unknown; values: Record<string, number>; units: Record<string, string> } {
+export function runMetrics(captured: Captured): {
+  namespace: unknown;
+  dimensions: unknown;
+  values: Record<string, number>;
+  units: Record<string, string>;
+} {
   const docs = captured.emf();
   if (docs.length !== 1) throw new Error(`expected one EMF document, got ${docs.length}`);
-  const doc = docs[0] as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } };
+  const doc = docs[0] as Record<string, unknown> & {
+    _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  };
   const directive = doc._aws.CloudWatchMetrics[0];
   const values: Record<string, number> = {};
   const units: Record<string, string> = {};
@@ -173,7 +187,9 @@ export function runMetrics(captured: Captured): { namespace: unknown; dimensions
 }
 
 /** The records of WriteRecords calls, flattened, optionally only one measure. */
-export function writtenRecords(measure?: string): { MeasureName?: string; MeasureValue?: string; Time?: string; Dimensions?: { Name?: string; Value?: string }[] }[] {
+export function writtenRecords(
+  measure?: string,
+): { MeasureName?: string; MeasureValue?: string; Time?: string; Dimensions?: { Name?: string; Value?: string }[] }[] {
   const records = mocks.write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
   return measure === undefined ? records : records.filter((r) => r.MeasureName === measure);
 }

@@ -13,6 +13,8 @@ describe('summarizer Lambda entry', () => {
     process.env = { ...saved, ...VALID_ENV, LISTENER_PORT: 'https' };
 
     // Act / Assess
-    await expect(handler({}, { getRemainingTimeInMillis: () => 60_000 })).rejects.toThrow(/LISTENER_PORT \("https"\): expected a whole number/);
+    await expect(handler({}, { getRemainingTimeInMillis: () => 60_000 })).rejects.toThrow(
+      /LISTENER_PORT \("https"\): expected a whole number/,
+    );
   });
 });

@@ -3,8 +3,12 @@ import { parseBenchArgs, table } from '../../../tools/bench/bench';
 import { blogScenarioEc2, capacityShare, clusteredAttack, scatteredAttack } from '../../../tools/bench/measures';
 
 describe('bench command line', () => {
-  it('reads --json, --records and --sources, with the issue\'s defaults', () => {
-    expect(parseBenchArgs(['--json', 'out.json'])).toEqual({ json: 'out.json', records: 10_000_000, sources: [10_000, 100_000, 1_000_000] });
+  it("reads --json, --records and --sources, with the issue's defaults", () => {
+    expect(parseBenchArgs(['--json', 'out.json'])).toEqual({
+      json: 'out.json',
+      records: 10_000_000,
+      sources: [10_000, 100_000, 1_000_000],
+    });
     expect(parseBenchArgs(['--records', '5000', '--sources', '10,20'])).toEqual({ json: undefined, records: 5000, sources: [10, 20] });
   });
 
@@ -29,7 +33,10 @@ describe('capacity measure', () => {
   it('clustered attack: aggregation blocks every anomalous packet with 18 rules, the reference about an eighth; scattered: both the 18 strongest', () => {
     expect(capacityShare(clusteredAttack(), 'ours')).toEqual({ blockedShare: 1, rules: 18, allowListedCovered: 0 });
     expect(capacityShare(clusteredAttack(), 'reference').blockedShare).toBeLessThan(0.15);
-    expect(capacityShare(scatteredAttack(), 'ours').blockedShare).toBeCloseTo(capacityShare(scatteredAttack(), 'reference').blockedShare, 12);
+    expect(capacityShare(scatteredAttack(), 'ours').blockedShare).toBeCloseTo(
+      capacityShare(scatteredAttack(), 'reference').blockedShare,
+      12,
+    );
   });
 });
 

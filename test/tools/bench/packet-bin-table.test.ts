@@ -9,7 +9,11 @@ import { duckdbBinning, generateFlowLogFile, removeDir, replayBinning } from '..
 
 describe('packet bin table', () => {
   it('holds the same bins and totals as a map keyed by minute and source, whatever the order (property)', () => {
-    const add = fc.tuple(fc.integer({ min: 29_000_000, max: 29_000_020 }), fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 1_000_000 }));
+    const add = fc.tuple(
+      fc.integer({ min: 29_000_000, max: 29_000_020 }),
+      fc.integer({ min: 0, max: 5_000 }),
+      fc.integer({ min: 0, max: 1_000_000 }),
+    );
     fc.assert(
       fc.property(fc.array(add, { maxLength: 3_000 }), (adds) => {
         // Prepare
@@ -53,9 +57,22 @@ describe('replay binning beside DuckDB', () => {
     const dir = await mkdtemp(join(tmpdir(), 'bins-'));
     const file = join(dir, 'flows.log');
     const line = (src: string, start: number, extra: Partial<ScenarioRecord> = {}) =>
-      flowLogLine({ srcAddr: src, dstAddr: '10.0.1.10', srcPort: 40_000, dstPort: 443, protocol: 6, packets: 5, start, end: start + 30, action: 'ACCEPT', flowDirection: 'ingress', ...extra });
+      flowLogLine({
+        srcAddr: src,
+        dstAddr: '10.0.1.10',
+        srcPort: 40_000,
+        dstPort: 443,
+        protocol: 6,
+        packets: 5,
+        start,
+        end: start + 30,
+        action: 'ACCEPT',
+        flowDirection: 'ingress',
+        ...extra,
+      });
     const lines = [FLOW_LOG_HEADER];
-    for (const src of ['198.51.100.1', '198.51.100.2', '2001:db8::7']) for (const start of [1_700_000_000, 1_700_000_060]) for (let i = 0; i < 4; i++) lines.push(line(src, start + i));
+    for (const src of ['198.51.100.1', '198.51.100.2', '2001:db8::7'])
+      for (const start of [1_700_000_000, 1_700_000_060]) for (let i = 0; i < 4; i++) lines.push(line(src, start + i));
     lines.push(line('198.51.100.9', 1_700_000_000, { dstPort: 80 }), line('198.51.100.9', 1_700_000_000, { protocol: 17 }));
     lines.push(line('198.51.100.9', 1_700_000_000, { action: 'REJECT' }), line('198.51.100.9', 1_700_000_000, { flowDirection: 'egress' }));
     await writeFile(file, lines.join('\n') + '\n');

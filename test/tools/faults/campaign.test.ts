@@ -44,7 +44,8 @@ describe('fault campaign: the checks catch what they are meant to', () => {
         deployment.s3.putObject('flood-guard-allow-list', 'allow-list.txt', '');
         const active = deployment.activeAclId();
         const inbound = deployment.ec2.entriesOf(active).filter((e) => !e.Egress && (e.RuleNumber ?? 0) < 32767);
-        for (const entry of [inbound[0]!, inbound.at(-1)!]) void deployment.ec2.deleteNetworkAclEntry({ NetworkAclId: active, RuleNumber: entry.RuleNumber, Egress: false });
+        for (const entry of [inbound[0]!, inbound.at(-1)!])
+          void deployment.ec2.deleteNetworkAclEntry({ NetworkAclId: active, RuleNumber: entry.RuleNumber, Egress: false });
         deployment.ec2.setRuleLimit(3);
       },
     };

@@ -10,7 +10,7 @@ describe('README failure-handling table', () => {
     const start = readme.indexOf('## Failure handling');
     const next = readme.indexOf('\n## ', start + 1);
     const section = readme.slice(start, next === -1 ? undefined : next);
-    const rows = section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Fault') );
+    const rows = section.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Fault'));
 
     // Assess
     expect(rows.map((row) => row.split(' | ')[0]!.slice(2))).toEqual(FAULT_CASES.map((c) => c.name));

@@ -10,7 +10,12 @@ import type { ScenarioSpec } from '../../../scenarios/generator';
 
 function capture() {
   let text = '';
-  const stream = new Writable({ write(chunk, _enc, done) { text += String(chunk); done(); } }) as Writable & { isTTY?: boolean };
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk);
+      done();
+    },
+  }) as Writable & { isTTY?: boolean };
   return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
 }
 
@@ -30,20 +35,72 @@ describe('replay command line', () => {
 
     // Assess
     expect(options).toEqual({
-      flowLogs: 'x.log', listenerPort: 443, listenerProtocol: 6, vpcCidrs: ['10.0.0.0/16'], minZScore: 3, minPacketsPerBin: 12_000,
-      windowMinutes: 60, naclRuleLimit: 20, naclMask: 32, naclMaskIpv6: 128, allowList: undefined, json: undefined, report: undefined, progress: true,
+      flowLogs: 'x.log',
+      listenerPort: 443,
+      listenerProtocol: 6,
+      vpcCidrs: ['10.0.0.0/16'],
+      minZScore: 3,
+      minPacketsPerBin: 12_000,
+      windowMinutes: 60,
+      naclRuleLimit: 20,
+      naclMask: 32,
+      naclMaskIpv6: 128,
+      allowList: undefined,
+      json: undefined,
+      report: undefined,
+      progress: true,
     });
   });
 
   it('accepts repeated and comma-separated VPC CIDRs, UDP by number and every option', () => {
     // Act
-    const options = parseReplayArgs(['--flow-logs', 'd', '--port', '53', '--protocol', '17', '--vpc-cidr', '10.0.0.0/16,10.1.0.0/16', '--vpc-cidr', '2600:1f18::/56',
-      '--min-zscore', '2.5', '--min-packets-per-bin', '5000', '--window-minutes', '30', '--nacl-rule-limit', '40', '--nacl-mask', '24', '--nacl-mask-ipv6', '64',
-      '--allow-list', 'a.txt', '--json', 'o.json', '--report', 'o.html', '--no-progress']);
+    const options = parseReplayArgs([
+      '--flow-logs',
+      'd',
+      '--port',
+      '53',
+      '--protocol',
+      '17',
+      '--vpc-cidr',
+      '10.0.0.0/16,10.1.0.0/16',
+      '--vpc-cidr',
+      '2600:1f18::/56',
+      '--min-zscore',
+      '2.5',
+      '--min-packets-per-bin',
+      '5000',
+      '--window-minutes',
+      '30',
+      '--nacl-rule-limit',
+      '40',
+      '--nacl-mask',
+      '24',
+      '--nacl-mask-ipv6',
+      '64',
+      '--allow-list',
+      'a.txt',
+      '--json',
+      'o.json',
+      '--report',
+      'o.html',
+      '--no-progress',
+    ]);
 
     // Assess
-    expect(options).toMatchObject({ listenerProtocol: 17, vpcCidrs: ['10.0.0.0/16', '10.1.0.0/16', '2600:1f18::/56'], minZScore: 2.5, minPacketsPerBin: 5000,
-      windowMinutes: 30, naclRuleLimit: 40, naclMask: 24, naclMaskIpv6: 64, allowList: 'a.txt', json: 'o.json', report: 'o.html', progress: false });
+    expect(options).toMatchObject({
+      listenerProtocol: 17,
+      vpcCidrs: ['10.0.0.0/16', '10.1.0.0/16', '2600:1f18::/56'],
+      minZScore: 2.5,
+      minPacketsPerBin: 5000,
+      windowMinutes: 30,
+      naclRuleLimit: 40,
+      naclMask: 24,
+      naclMaskIpv6: 64,
+      allowList: 'a.txt',
+      json: 'o.json',
+      report: 'o.html',
+      progress: false,
+    });
   });
 
   it.each([
@@ -91,8 +148,18 @@ describe('replay of a generated flood', () => {
     // Prepare: 60 sources, a 10-minute window, quota 4 (IPv4: default deny + mirrored allow-all leave 2 deny rules)
     const dir = await mkdtemp(join(tmpdir(), 'replay-cli-'));
     const spec: ScenarioSpec = {
-      name: 't', description: 't', startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000, minutes: 20, seed: 3, steadySources: 60,
-      steadyPackets: [100, 2000], steadyPresence: 1, listenerPort: 443, listenerProtocol: 6, vpcCidrs: ['10.0.0.0/16'], endpoint: '10.0.1.10',
+      name: 't',
+      description: 't',
+      startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000,
+      minutes: 20,
+      seed: 3,
+      steadySources: 60,
+      steadyPackets: [100, 2000],
+      steadyPresence: 1,
+      listenerPort: 443,
+      listenerProtocol: 6,
+      vpcCidrs: ['10.0.0.0/16'],
+      endpoint: '10.0.1.10',
       waves: [{ sources: ['203.0.113.1', '203.0.113.2', '203.0.113.3'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
     };
     const logs = join(dir, 'flows.log.gz');
@@ -101,8 +168,26 @@ describe('replay of a generated flood', () => {
     await writeFile(allowList, '# none\n');
 
     // Act
-    const result = await cli(['--flow-logs', logs, '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '10.0.0.0/16', '--window-minutes', '10',
-      '--nacl-rule-limit', '4', '--allow-list', allowList, '--json', join(dir, 'out.json'), '--report', join(dir, 'out.html')]);
+    const result = await cli([
+      '--flow-logs',
+      logs,
+      '--port',
+      '443',
+      '--protocol',
+      'tcp',
+      '--vpc-cidr',
+      '10.0.0.0/16',
+      '--window-minutes',
+      '10',
+      '--nacl-rule-limit',
+      '4',
+      '--allow-list',
+      allowList,
+      '--json',
+      join(dir, 'out.json'),
+      '--report',
+      join(dir, 'out.html'),
+    ]);
 
     // Assess
     expect(result.stderr).toBe('');
@@ -122,7 +207,9 @@ describe('replay of a generated flood', () => {
     // The weakest gets a rule only once capacity frees: the blocked two lose their last anomalous
     // minute (13) to their own rules, so they leave the window a minute before it does.
     const blockedAt = (cidr: string) => json.runs.findIndex((r: { blocked: string[] }) => r.blocked.includes(cidr));
-    const strongLifted = json.runs.findIndex((r: { blocked: string[] }, i: number) => i > blockedAt('203.0.113.3/32') && !r.blocked.includes('203.0.113.3/32'));
+    const strongLifted = json.runs.findIndex(
+      (r: { blocked: string[] }, i: number) => i > blockedAt('203.0.113.3/32') && !r.blocked.includes('203.0.113.3/32'),
+    );
     expect(blockedAt('203.0.113.1/32')).toBe(strongLifted);
     expect(json.summary).toMatchObject({ anomalousSources: 3, blockedNetworks: 3, neverBlocked: [], maxConcurrentRules: 2 });
     expect(json.runs.at(-1)).toMatchObject({ anomalies: [], blocked: [], unblocked: [] });

@@ -1,11 +1,30 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { networkContains, parseAddress, parseNetwork } from '../../../core/addresses';
-import { DEFAULT_LAYOUT, DEFAULT_V2_FIELDS, FlowLineParser, layoutOf, type FieldLayout, type FlowRecord } from '../../../tools/replay/flow-log-parser';
+import {
+  DEFAULT_LAYOUT,
+  DEFAULT_V2_FIELDS,
+  FlowLineParser,
+  layoutOf,
+  type FieldLayout,
+  type FlowRecord,
+} from '../../../tools/replay/flow-log-parser';
 import { addressLike, anyText, FUZZ_RUNS } from '../../support/arbitraries';
 
 const VPC_CIDRS = ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'];
-const V5_FIELDS = ['version', 'srcaddr', 'dstaddr', 'dstport', 'protocol', 'packets', 'start', 'end', 'action', 'log-status', 'flow-direction'];
+const V5_FIELDS = [
+  'version',
+  'srcaddr',
+  'dstaddr',
+  'dstport',
+  'protocol',
+  'packets',
+  'start',
+  'end',
+  'action',
+  'log-status',
+  'flow-direction',
+];
 const V5_LAYOUT = layoutOf(V5_FIELDS);
 
 /** A token that is valid in some column, or nearly. */
@@ -13,7 +32,22 @@ const token = fc.oneof(
   addressLike,
   fc.nat().map(String),
   fc.integer({ min: -5, max: 70_000 }).map(String),
-  fc.constantFrom('ACCEPT', 'REJECT', 'accept', 'OK', 'NODATA', 'SKIPDATA', 'ingress', 'egress', '-', '2', '5', 'eni-0a1b2c3d', '123456789012', '99999999999999999'),
+  fc.constantFrom(
+    'ACCEPT',
+    'REJECT',
+    'accept',
+    'OK',
+    'NODATA',
+    'SKIPDATA',
+    'ingress',
+    'egress',
+    '-',
+    '2',
+    '5',
+    'eni-0a1b2c3d',
+    '123456789012',
+    '99999999999999999',
+  ),
   fc.string({ unit: fc.constantFrom('0', '1', '9', '.', ':', 'a', 'Z', '-'), minLength: 1, maxLength: 16 }),
 );
 const spacing = fc.constantFrom(' ', '  ', '\t', ' \t');
@@ -22,16 +56,26 @@ const spacing = fc.constantFrom(' ', '  ', '\t', ' \t');
 function validIn(field: string): fc.Arbitrary<string> {
   switch (field) {
     case 'srcaddr':
-    case 'dstaddr': return fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('10.0.1.10', '2600:1f18:4a3:6900::5'));
-    case 'dstport': return fc.integer({ min: 0, max: 65_535 }).map(String);
-    case 'protocol': return fc.constantFrom('6', '17', '1');
-    case 'packets': return fc.nat().map(String);
-    case 'start': return fc.constant('1772359200');
-    case 'end': return fc.constantFrom('1772359200', '1772359260');
-    case 'action': return fc.constantFrom('ACCEPT', 'REJECT');
-    case 'log-status': return fc.constantFrom('OK', 'OK', 'OK', 'NODATA', 'SKIPDATA');
-    case 'flow-direction': return fc.constantFrom('ingress', 'egress', '-');
-    default: return fc.constantFrom('2', '123456789012', 'eni-0a1b2c3d', '443', '1500');
+    case 'dstaddr':
+      return fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('10.0.1.10', '2600:1f18:4a3:6900::5'));
+    case 'dstport':
+      return fc.integer({ min: 0, max: 65_535 }).map(String);
+    case 'protocol':
+      return fc.constantFrom('6', '17', '1');
+    case 'packets':
+      return fc.nat().map(String);
+    case 'start':
+      return fc.constant('1772359200');
+    case 'end':
+      return fc.constantFrom('1772359200', '1772359260');
+    case 'action':
+      return fc.constantFrom('ACCEPT', 'REJECT');
+    case 'log-status':
+      return fc.constantFrom('OK', 'OK', 'OK', 'NODATA', 'SKIPDATA');
+    case 'flow-direction':
+      return fc.constantFrom('ingress', 'egress', '-');
+    default:
+      return fc.constantFrom('2', '123456789012', 'eni-0a1b2c3d', '443', '1500');
   }
 }
 
@@ -40,7 +84,9 @@ function lineFor(fields: readonly string[]): fc.Arbitrary<string> {
   const column = (field: string) => fc.oneof({ weight: 6, arbitrary: validIn(field) }, { weight: 1, arbitrary: token });
   return fc.oneof(
     fc.tuple(fc.tuple(...fields.map(column)), spacing).map(([tokens, sep]) => tokens.join(sep)),
-    fc.tuple(fc.array(token, { minLength: fields.length - 1, maxLength: fields.length + 1 }), spacing, fc.constantFrom('', '\r', ' ')).map(([tokens, sep, end]) => tokens.join(sep) + end),
+    fc
+      .tuple(fc.array(token, { minLength: fields.length - 1, maxLength: fields.length + 1 }), spacing, fc.constantFrom('', '\r', ' '))
+      .map(([tokens, sep, end]) => tokens.join(sep) + end),
     anyText,
     fc.array(token, { maxLength: 70 }).map((tokens) => tokens.join(' ')),
   );

@@ -39,8 +39,14 @@ describe('flow-log reader on real sample files', () => {
     // Assess
     expect(stats).toMatchObject({ records: 7, headers: 1, malformed: 0 });
     expect(records[0]).toEqual({
-      srcAddr: '172.31.33.188', dstPort: 5189, protocol: 6, packets: 3,
-      start: 1658916449, end: 1658916505, action: 'ACCEPT', flowDirection: 'egress',
+      srcAddr: '172.31.33.188',
+      dstPort: 5189,
+      protocol: 6,
+      packets: 3,
+      start: 1658916449,
+      end: 1658916505,
+      action: 'ACCEPT',
+      flowDirection: 'egress',
     });
     expect(records.some((r) => r.action === 'REJECT')).toBe(true);
   });
@@ -96,7 +102,9 @@ describe('flow-log reader on real sample files', () => {
     const read = readAll(join(SAMPLES, 'awsdocs-amazon-vpc-user-guide/nat-gateway.log'));
 
     // Assess
-    await expect(read).rejects.toThrow(/nat-gateway\.log:1: flow-log format lacks field\(s\) dstport, protocol, packets, start, end, action/);
+    await expect(read).rejects.toThrow(
+      /nat-gateway\.log:1: flow-log format lacks field\(s\) dstport, protocol, packets, start, end, action/,
+    );
   });
 });
 
@@ -122,8 +130,11 @@ describe('flow-log reader inputs', () => {
   it('loses no line at chunk boundaries, plain or gzip, whatever the line lengths', async () => {
     // Prepare: ~3 MB, so the plain file spans several 1 MB reads and gunzip yields many 16 KB chunks
     const dir = await tempDir();
-    const lines = Array.from({ length: 30_000 }, (_, i) =>
-      `2 123456789012 eni-${'a'.repeat(i % 97)} 198.51.${(i >> 8) & 255}.${i & 255} 10.0.0.5 4000 443 6 ${i} 800 1700000000 1700000050 ACCEPT OK`);
+    const lines = Array.from(
+      { length: 30_000 },
+      (_, i) =>
+        `2 123456789012 eni-${'a'.repeat(i % 97)} 198.51.${(i >> 8) & 255}.${i & 255} 10.0.0.5 4000 443 6 ${i} 800 1700000000 1700000050 ACCEPT OK`,
+    );
     const text = `${lines.join('\n')}\n`;
     await writeFile(join(dir, 'plain.log'), text);
     await writeFile(join(dir, 'packed.log.gz'), gzipSync(text));
@@ -160,8 +171,12 @@ describe('flow-log reader inputs', () => {
     // Prepare
     const dir = await tempDir();
     const path = join(dir, 'spellings.log');
-    const line = (src: string, packets: number, action = 'ACCEPT') => `2 123456789012 eni-1 ${src} 10.0.0.5 4000 443 6 ${packets} 800 1700000000 1700000050 ${action} OK`;
-    await writeFile(path, [line('2001:db8::1', 1), line('2001:DB8:0:0::1', 2, 'REJECT'), line('198.51.100.9', 3), line('10.0.3.4', 4)].join('\n'));
+    const line = (src: string, packets: number, action = 'ACCEPT') =>
+      `2 123456789012 eni-1 ${src} 10.0.0.5 4000 443 6 ${packets} 800 1700000000 1700000050 ${action} OK`;
+    await writeFile(
+      path,
+      [line('2001:db8::1', 1), line('2001:DB8:0:0::1', 2, 'REJECT'), line('198.51.100.9', 3), line('10.0.3.4', 4)].join('\n'),
+    );
     const reader = new FlowLogReader(await resolveFlowLogInput(path), { vpcCidrs: ['10.0.0.0/16'] });
 
     // Act
@@ -171,10 +186,46 @@ describe('flow-log reader inputs', () => {
     // Assess
     expect(batches.flatMap((b) => Array.from(b.source.subarray(0, b.length)))).toEqual([0, 0, 1, 2]);
     expect(batches.flatMap((b) => b.records())).toEqual([
-      { srcAddr: '2001:db8::1', dstPort: 443, protocol: 6, packets: 1, start: 1700000000, end: 1700000050, action: 'ACCEPT', flowDirection: 'ingress' },
-      { srcAddr: '2001:db8::1', dstPort: 443, protocol: 6, packets: 2, start: 1700000000, end: 1700000050, action: 'REJECT', flowDirection: 'ingress' },
-      { srcAddr: '198.51.100.9', dstPort: 443, protocol: 6, packets: 3, start: 1700000000, end: 1700000050, action: 'ACCEPT', flowDirection: 'ingress' },
-      { srcAddr: '10.0.3.4', dstPort: 443, protocol: 6, packets: 4, start: 1700000000, end: 1700000050, action: 'ACCEPT', flowDirection: 'egress' },
+      {
+        srcAddr: '2001:db8::1',
+        dstPort: 443,
+        protocol: 6,
+        packets: 1,
+        start: 1700000000,
+        end: 1700000050,
+        action: 'ACCEPT',
+        flowDirection: 'ingress',
+      },
+      {
+        srcAddr: '2001:db8::1',
+        dstPort: 443,
+        protocol: 6,
+        packets: 2,
+        start: 1700000000,
+        end: 1700000050,
+        action: 'REJECT',
+        flowDirection: 'ingress',
+      },
+      {
+        srcAddr: '198.51.100.9',
+        dstPort: 443,
+        protocol: 6,
+        packets: 3,
+        start: 1700000000,
+        end: 1700000050,
+        action: 'ACCEPT',
+        flowDirection: 'ingress',
+      },
+      {
+        srcAddr: '10.0.3.4',
+        dstPort: 443,
+        protocol: 6,
+        packets: 4,
+        start: 1700000000,
+        end: 1700000050,
+        action: 'ACCEPT',
+        flowDirection: 'egress',
+      },
     ]);
   });
 
@@ -198,7 +249,23 @@ describe('flow-log reader inputs', () => {
   });
 
   it('reads any field order back to the same records (property)', async () => {
-    const fields = ['version', 'account-id', 'interface-id', 'srcaddr', 'dstaddr', 'srcport', 'dstport', 'protocol', 'packets', 'bytes', 'start', 'end', 'action', 'log-status', 'flow-direction'];
+    const fields = [
+      'version',
+      'account-id',
+      'interface-id',
+      'srcaddr',
+      'dstaddr',
+      'srcport',
+      'dstport',
+      'protocol',
+      'packets',
+      'bytes',
+      'start',
+      'end',
+      'action',
+      'log-status',
+      'flow-direction',
+    ];
     const recordArb = fc.record({
       srcAddr: fc.oneof(fc.ipV4(), fc.constantFrom('2001:db8::1', '2600:1f18::abcd')),
       dstPort: fc.integer({ min: 0, max: 65535 }),
@@ -210,23 +277,42 @@ describe('flow-log reader inputs', () => {
       flowDirection: fc.constantFrom('ingress' as const, 'egress' as const),
     });
     await fc.assert(
-      fc.asyncProperty(fc.shuffledSubarray(fields, { minLength: fields.length }), fc.array(recordArb, { minLength: 1, maxLength: 20 }), async (order, recs) => {
-        // Prepare
-        const value = (r: (typeof recs)[number], f: string): string => ({
-          version: '5', 'account-id': '123456789012', 'interface-id': 'eni-1', srcaddr: r.srcAddr, dstaddr: '10.0.0.5',
-          srcport: '1234', dstport: String(r.dstPort), protocol: String(r.protocol), packets: String(r.packets), bytes: '1',
-          start: String(r.start), end: String(r.start + r.duration), action: r.action, 'log-status': 'OK', 'flow-direction': r.flowDirection,
-        })[f]!;
-        const dir = await tempDir();
-        const path = join(dir, 'x.log');
-        await writeFile(path, [order.join(' '), ...recs.map((r) => order.map((f) => value(r, f)).join(' '))].join('\n'));
+      fc.asyncProperty(
+        fc.shuffledSubarray(fields, { minLength: fields.length }),
+        fc.array(recordArb, { minLength: 1, maxLength: 20 }),
+        async (order, recs) => {
+          // Prepare
+          const value = (r: (typeof recs)[number], f: string): string =>
+            ({
+              version: '5',
+              'account-id': '123456789012',
+              'interface-id': 'eni-1',
+              srcaddr: r.srcAddr,
+              dstaddr: '10.0.0.5',
+              srcport: '1234',
+              dstport: String(r.dstPort),
+              protocol: String(r.protocol),
+              packets: String(r.packets),
+              bytes: '1',
+              start: String(r.start),
+              end: String(r.start + r.duration),
+              action: r.action,
+              'log-status': 'OK',
+              'flow-direction': r.flowDirection,
+            })[f]!;
+          const dir = await tempDir();
+          const path = join(dir, 'x.log');
+          await writeFile(path, [order.join(' '), ...recs.map((r) => order.map((f) => value(r, f)).join(' '))].join('\n'));
 
-        // Act
-        const { records } = await readAll(path, ['10.0.0.0/16']);
+          // Act
+          const { records } = await readAll(path, ['10.0.0.0/16']);
 
-        // Assess
-        expect(records).toEqual(recs.map(({ duration, ...r }) => ({ ...r, srcAddr: r.srcAddr.replace(/(^|\.)0+(\d)/g, '$1$2'), end: r.start + duration })));
-      }),
+          // Assess
+          expect(records).toEqual(
+            recs.map(({ duration, ...r }) => ({ ...r, srcAddr: r.srcAddr.replace(/(^|\.)0+(\d)/g, '$1$2'), end: r.start + duration })),
+          );
+        },
+      ),
       { numRuns: 30 },
     );
   });

@@ -12,7 +12,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 function run(minute: number, blocked: string[], unblocked: string[]): ReplayRun {
   return {
     at: new Date(Date.UTC(2026, 0, 15, 10, minute, 30)).toISOString(),
-    anomalies: [...blocked, ...unblocked].map((cidr, i) => ({ sourceIp: cidr.split('/')[0] as string, maxZScore: 9 - i, maxPackets: 30_000 - i })),
+    anomalies: [...blocked, ...unblocked].map((cidr, i) => ({
+      sourceIp: cidr.split('/')[0] as string,
+      maxZScore: 9 - i,
+      maxPackets: 30_000 - i,
+    })),
     blocked,
     unblocked,
     baseline: { mean: 1_500 + minute, standardDeviation: 800, anomalyThreshold: 3_900 + minute, binCount: 1_000 },
@@ -24,15 +28,41 @@ const RESULT: ReplayResult = {
   runs: [run(0, [], []), run(1, ['203.0.113.10/32'], ['203.0.113.11']), run(2, [], [])],
   traffic: [0, 1, 2].map((m) => ({
     minute: new Date(Date.UTC(2026, 0, 15, 10, m)).toISOString(),
-    acceptedPackets: 100_000 + m, rejectedPackets: 40, deniedBySimulation: m === 2 ? 30_000 : 0, uniqueSources: 300,
+    acceptedPackets: 100_000 + m,
+    rejectedPackets: 40,
+    deniedBySimulation: m === 2 ? 30_000 : 0,
+    uniqueSources: 300,
   })),
   timeline: [{ at: '2026-01-15T10:01:30.000Z', kind: 'blocked', text: 'blocked 203.0.113.10/32 <script>alert(1)</script>' }],
   warnings: [],
-  blockedEntries: [{ cidr: '203.0.113.10/32', firstBlocked: '2026-01-15T10:01:30.000Z', lastBlocked: '2026-01-15T10:01:30.000Z', maxZScore: 9, maxPackets: 30_000 }],
+  blockedEntries: [
+    {
+      cidr: '203.0.113.10/32',
+      firstBlocked: '2026-01-15T10:01:30.000Z',
+      lastBlocked: '2026-01-15T10:01:30.000Z',
+      maxZScore: 9,
+      maxPackets: 30_000,
+    },
+  ],
   summary: {
-    input: { files: 1, records: 900, skippedNoData: 0, skippedSkipData: 0, malformedLines: 0, firstRecord: '2026-01-15T10:00:00.000Z', lastRecord: '2026-01-15T10:02:59.000Z' },
-    runs: 3, firstRun: '2026-01-15T10:00:30.000Z', lastRun: '2026-01-15T10:02:30.000Z', anomalousSources: 2, blockedNetworks: 1,
-    neverBlocked: ['203.0.113.11'], maxConcurrentRules: 1, backOnOriginalAclAt: '2026-01-15T10:02:30.000Z', settings: { minPacketsPerBin: 12_000, port: 443 },
+    input: {
+      files: 1,
+      records: 900,
+      skippedNoData: 0,
+      skippedSkipData: 0,
+      malformedLines: 0,
+      firstRecord: '2026-01-15T10:00:00.000Z',
+      lastRecord: '2026-01-15T10:02:59.000Z',
+    },
+    runs: 3,
+    firstRun: '2026-01-15T10:00:30.000Z',
+    lastRun: '2026-01-15T10:02:30.000Z',
+    anomalousSources: 2,
+    blockedNetworks: 1,
+    neverBlocked: ['203.0.113.11'],
+    maxConcurrentRules: 1,
+    backOnOriginalAclAt: '2026-01-15T10:02:30.000Z',
+    settings: { minPacketsPerBin: 12_000, port: 443 },
   },
 };
 
@@ -46,8 +76,16 @@ describe('HTML report in headless Chromium', () => {
     browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
