@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { FlowLogReader, resolveFlowLogInput } from '../../../tools/replay/flow-log-files';
 import type { FlowRecord } from '../../../tools/replay/flow-log-parser';
 
-// Public sample files live beside the checkout (see ../shared/flowlogs-samples/README.md); never copied here.
-const SAMPLES = resolve(__dirname, '../../../../shared/flowlogs-samples');
+// Public sample files (copied where their license allows) and records written for these tests; see its README.md.
+const SAMPLES = resolve(__dirname, '../../fixtures/flow-logs');
 
 async function readAll(path: string, vpcCidrs: string[] = ['172.31.0.0/16']) {
   const reader = new FlowLogReader(await resolveFlowLogInput(path), { vpcCidrs });
@@ -26,7 +26,7 @@ describe('flow-log reader on real sample files', () => {
     // Act
     const { records, stats } = await readAll(join(SAMPLES, 'opensearch-project-opensearch-catalog/raw.log'));
 
-    // Assess: the README counts 404 NODATA and 371 ACCEPT OK records
+    // Assess: 404 NODATA and 371 ACCEPT OK records, as its NOTICE.md counts
     expect(stats).toMatchObject({ lines: 775, records: 371, noData: 404, malformed: 0, headers: 0 });
     expect(records).toHaveLength(371);
     expect(records.every((r) => r.action === 'ACCEPT' && r.end >= r.start)).toBe(true);
@@ -62,18 +62,18 @@ describe('flow-log reader on real sample files', () => {
     expect(inside.length).toBeGreaterThan(0);
   });
 
-  it('tolerates the double space of the AWS documentation example', async () => {
+  it('tolerates two spaces between fields, as in an example of the AWS documentation', async () => {
     // Act
-    const { records, stats } = await readAll(join(SAMPLES, 'awsdocs-amazon-vpc-user-guide/tcp-flag-sequence.log'));
+    const { records, stats } = await readAll(join(SAMPLES, 'written/v3-tcp-flags-double-space.log'));
 
-    // Assess
-    expect(stats).toMatchObject({ records: 8, malformed: 0 });
-    expect(records.at(-1)?.srcAddr).toBe('10.0.0.62');
+    // Assess: fields on both sides of the double space land where the header says
+    expect(stats).toMatchObject({ records: 8, headers: 1, malformed: 0 });
+    expect(records.at(-1)).toMatchObject({ srcAddr: '10.0.1.17', dstPort: 49154, packets: 15, action: 'ACCEPT' });
   });
 
   it('re-reads a header that recurs where two objects were concatenated, and counts SKIPDATA', async () => {
     // Act
-    const { stats } = await readAll(join(SAMPLES, 'elastic-beats/tcp-flag-sequence-skip-data.log'));
+    const { stats } = await readAll(join(SAMPLES, 'written/concatenated-objects-skip-data.log'));
 
     // Assess
     expect(stats).toMatchObject({ headers: 2, blank: 1, skipData: 1, noData: 1, records: 0, malformed: 0 });
@@ -81,7 +81,7 @@ describe('flow-log reader on real sample files', () => {
 
   it('counts a line with an extra token as malformed and names file and line', async () => {
     // Act
-    const path = join(SAMPLES, 'panther-labs-panther/vpc_flow_test-default.log');
+    const path = join(SAMPLES, 'written/v2-extra-token-and-nodata.log');
     const { stats } = await readAll(path);
 
     // Assess
@@ -91,19 +91,19 @@ describe('flow-log reader on real sample files', () => {
 
   it('canonicalises IPv6 source addresses', async () => {
     // Act
-    const { records } = await readAll(join(SAMPLES, 'awsdocs-amazon-vpc-user-guide/ipv6.log'));
+    const { records } = await readAll(join(SAMPLES, 'written/ipv6.log'));
 
-    // Assess
-    expect(records.map((r) => r.srcAddr)).toEqual(['2001:db8:1234:a100:8d6e:3477:df66:f105']);
+    // Assess: as AWS writes them, and zero-padded in capitals
+    expect(records.map((r) => r.srcAddr)).toEqual(['2001:db8:4a1c:100:6f2e:91b3:c0d4:7a15', '2001:db8:4a1c:100::e01']);
   });
 
   it('rejects a format without the fields detection needs, naming them', async () => {
     // Act
-    const read = readAll(join(SAMPLES, 'awsdocs-amazon-vpc-user-guide/nat-gateway.log'));
+    const read = readAll(join(SAMPLES, 'written/nat-gateway-custom.log'));
 
     // Assess
     await expect(read).rejects.toThrow(
-      /nat-gateway\.log:1: flow-log format lacks field\(s\) dstport, protocol, packets, start, end, action/,
+      /nat-gateway-custom\.log:1: flow-log format lacks field\(s\) dstport, protocol, packets, start, end, action/,
     );
   });
 });
