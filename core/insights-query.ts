@@ -38,7 +38,7 @@ function validate(options: BinQueryOptions): void {
   if (vpcNetworks.length === 0) throw new RangeError('at least one VPC CIDR is required to exclude VPC-internal sources');
 }
 
-/** parse + filters: the records that count (DESIGN.md section 3), shared by both queries. */
+/** parse + filters: the records that count (docs/architecture.md, Detection), shared by both queries. */
 function matchingRecords(options: BinQueryOptions): string[] {
   validate(options);
   const src = queryField('srcaddr');

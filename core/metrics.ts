@@ -18,7 +18,7 @@ export interface MetricDefinition {
   readonly name: string;
   readonly unit: MetricUnit;
   readonly source: MetricSource;
-  /** What one data point means: shown in the README and as the dashboard's label help. */
+  /** What one data point means: shown in docs/dashboard-and-alarms.md and as the dashboard's label help. */
   readonly description: string;
 }
 

@@ -24,7 +24,7 @@ export interface BinWriteOutcome {
 }
 
 /**
- * The packet-bin store port (DESIGN.md section 6): Timestream is its first adapter; the local
+ * The packet-bin store port (docs/architecture.md, Packet-bin store): Timestream is its first adapter; the local
  * replay and other stores implement the same three operations with the same semantics.
  */
 export interface PacketBinStore {

@@ -112,7 +112,7 @@ export interface MinuteStatistics {
 export interface MinuteSummary {
   readonly minuteStartMs: number;
   readonly statistics: MinuteStatistics;
-  /** Bins above MinPacketsPerBin: only these can be anomalous (DESIGN.md section 3). */
+  /** Bins above MinPacketsPerBin: only these can be anomalous (docs/architecture.md, Detection). */
   readonly candidates: readonly PacketBin[];
 }
 

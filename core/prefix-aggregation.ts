@@ -41,7 +41,7 @@ interface Group {
 }
 
 /**
- * Adaptive aggregation (issue 8, capability 3): when more sources need a rule than the ACL has
+ * Adaptive aggregation (opt-in; docs/architecture.md, Mitigation): when more sources need a rule than the ACL has
  * room for, merge them into covering prefixes, narrowest first, until they fit. Starting from one
  * host rule per source, each step widens by one prefix bit: at prefix p, sources sharing a /p
  * network merge into one rule, the groups that save the most rules first, stopping as soon as the

@@ -1,5 +1,5 @@
 /**
- * Time arithmetic of one summarizer run (DESIGN.md section 3), in epoch milliseconds.
+ * Time arithmetic of one summarizer run (docs/architecture.md, Detection), in epoch milliseconds.
  *
  * Bins are one minute wide. A run at `now` re-queries some of the last `requeryMinutes` COMPLETE
  * minutes, chosen by age (requeryAges; the current, still-filling minute is never queried), and judges the baseline over

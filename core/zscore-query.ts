@@ -1,5 +1,5 @@
 /**
- * The packet-bin store's queries (DESIGN.md section 3): the baseline (mean, population standard
+ * The packet-bin store's queries (docs/architecture.md, Detection): the baseline (mean, population standard
  * deviation and count of every bin in the window) and the anomalous sources. The SQL text is
  * what production sends to Timestream and what the tests run in DuckDB; the parsers read the
  * Timestream Query result shape by column name and check it.

@@ -137,7 +137,7 @@ function pipelineHealthHeader(): cloudwatch.TextWidget {
     markdown:
       '## Pipeline health\n' +
       'Detection runs twice a minute. Every graph below is flat at zero when all is well, except runs (2 per minute), ' +
-      'duration, delivery lag and bytes scanned. See the README section "Dashboard and alarms".',
+      'duration, delivery lag and bytes scanned. See docs/dashboard-and-alarms.md.',
     width: FULL,
     height: 2,
   });

@@ -54,7 +54,7 @@ export const EXAMPLE_COMMAND =
 
 export const REQUIRED_KEYS = ['vpcId', 'subnetIds', 'listenerPort', 'listenerProtocol'] as const;
 
-/** Every key this app reads, with its default: the README's configuration table mirrors this. */
+/** Every key this app reads, with its default: docs/configuration.md is generated from it. */
 export const DEFAULTS = {
   minZScore: 3.0,
   minPacketsPerBin: 12_000,

@@ -225,7 +225,7 @@ export class Detection extends Construct {
       acknowledge(
         resource,
         'CloudFormation-Validate::W3697',
-        'Timestream for LiveAnalytics is closed to new customers since 2025-06-20 (README, Limits): this stack serves accounts that already use it, and the packet-bin store sits behind a port so another store can replace it.',
+        'Timestream for LiveAnalytics is closed to new customers since 2025-06-20 (docs/limits.md): this stack serves accounts that already use it, and the packet-bin store sits behind a port so another store can replace it.',
       );
     }
     acknowledge(

@@ -62,7 +62,7 @@ const schema = z
     NACL_RULE_LIMIT: integer(2, 40).default(20),
     NACL_RULE_NETWORK_MASK: integer(0, 32).default(32),
     NACL_RULE_NETWORK_MASK_IPV6: integer(0, 128).default(128),
-    // Caps on what a (possibly spoofed) flood can make the stack block; see the README's threat model.
+    // Caps on what a (possibly spoofed) flood can make the stack block; see docs/threat-model.md.
     MAX_NEW_BLOCKS_PER_RUN: integer(1, 100).default(DEFAULT_MAX_NEW_BLOCKS_PER_RUN),
     MAX_BLOCKED_NETWORKS: integer(1, 100).default(DEFAULT_MAX_BLOCKED_NETWORKS),
     NACL_MAX_AGGREGATE_PREFIX: integer(1, 32).optional(),

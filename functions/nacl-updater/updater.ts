@@ -59,7 +59,7 @@ interface Enforcement {
 }
 
 /**
- * Applies anomaly verdicts to the protected subnets' network ACLs (DESIGN.md section 4). One
+ * Applies anomaly verdicts to the protected subnets' network ACLs (docs/architecture.md, Mitigation). One
  * instance lives per container: it keeps the allow-list cache, the last applied message time
  * and the rule quota learnt from NetworkAclEntryLimitExceeded.
  */

@@ -1,6 +1,6 @@
 /**
  * Summarizer Lambda: turns the last minutes of VPC flow logs into packet bins, judges the
- * baseline window and publishes the anomalous sources (DESIGN.md sections 2-3).
+ * baseline window and publishes the anomalous sources (docs/architecture.md, Detection).
  *
  * `handler` is the Lambda entry, built once at cold start from the validated environment.
  * `createHandler` builds the same handler from injected clients, clock and sleep, for tests and

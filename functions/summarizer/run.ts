@@ -161,7 +161,7 @@ function logRejections(logger: Logger, rejections: readonly RowRejection[]): voi
 const NO_WRITES: BinWriteOutcome = { accepted: 0, versionLosses: 0, rejected: [], failedBatches: 0, failedRecords: 0 };
 
 /**
- * One summarizer run (DESIGN.md sections 2-3): query the re-query span, upsert the bins, judge the
+ * One summarizer run (docs/architecture.md, Detection): query the re-query span, upsert the bins, judge the
  * window, publish the verdict. Never throws: failures are in the report, with the metrics so far.
  */
 export async function summarize(deps: RunDeps, remainingMs: number): Promise<RunReport> {

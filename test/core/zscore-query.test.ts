@@ -112,7 +112,7 @@ async function judge(opts: ZScoreQueryOptions) {
   return { baseline, anomalies };
 }
 
-// ---- Independent reference: DESIGN.md section 3 written out in plain TypeScript -------------------
+// ---- Independent reference: the detection rule of docs/architecture.md in plain TypeScript ----------
 
 function reference(bins: readonly Bin[], opts: ZScoreQueryOptions) {
   const inWindow = bins.filter((b) => WINDOW_START + b.minute * MINUTE >= opts.windowStartMs);

@@ -32,7 +32,7 @@ describe('operator alarms', () => {
   const fixture = buildMonitoring();
   const topicRef = { Ref: fixture.ids.operatorTopic };
 
-  it('creates exactly the six alarms of the issue, each notifying the operator topic when it fires and when it clears', () => {
+  it('creates exactly the six operator alarms, each notifying the operator topic when it fires and when it clears', () => {
     const alarms = Object.keys(fixture.template.findResources('AWS::CloudWatch::Alarm'));
 
     expect(Object.keys(fixture.monitoring.alarms).sort()).toEqual([...ALARM_NAMES].sort());

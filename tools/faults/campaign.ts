@@ -1,4 +1,4 @@
-/** Runs every fault case against the fault-free story and reports the invariants (issue 7). */
+/** Runs every fault case against the fault-free story and reports the invariants (docs/failure-handling.md). */
 import type { DeploymentSpec } from '../../simulation/deployment';
 import { evidenceSeen, FAULT_CASES, type FaultCase } from './cases';
 import { runWorld, type Invariant, type RunState, type Violation } from './world';

@@ -1,7 +1,7 @@
 /**
- * The faults of issue 7, each its own case: how it is injected into the simulated deployment and
+ * The faults of the campaign, each its own case: how it is injected into the simulated deployment and
  * how it must show (I4: a log line with the reason and a metric). "How it is handled" is the
- * README's failure-handling table.
+ * table in docs/failure-handling.md, generated from these cases.
  */
 import {
   GetQueryResultsCommand,
@@ -54,7 +54,7 @@ export interface Evidence {
 
 export interface FaultCase extends FaultHooks {
   readonly name: string;
-  /** How the product handles it (README table). */
+  /** How the product handles it (docs/failure-handling.md). */
   readonly handling: string;
   readonly evidence: Evidence;
   /** Addresses that must never be denied in this case, besides the VPC and the allow list (I1). */

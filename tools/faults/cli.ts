@@ -1,5 +1,5 @@
 /**
- * `npm run faults`: the fault campaign of issue 7 on the in-process deployment. Prints one row per
+ * `npm run faults`: the fault campaign (docs/failure-handling.md) on the in-process deployment. Prints one row per
  * fault (invariants checked, result) and `faults: N injected, M invariant violations`; exits 1 on
  * any violation. `npm run faults -- <text>` runs only the faults whose name contains the text.
  */

@@ -1,7 +1,7 @@
 /**
  * The fault campaign's world: a short hit-and-run story run on the in-process deployment (the
  * real summarizer and updater over the AWS stand-ins, simulated clock, two runs a minute), with
- * the invariants of issue 7 checked after every run and after every EC2 call that changes state.
+ * the invariants I1-I5 (docs/failure-handling.md) checked after every run and after every EC2 call that changes state.
  */
 import { cidrText, networkContains, parseNetwork, type Network } from '../../core/addresses';
 import { denyNetworksOf, type AclEntry } from '../../core/nacl-plan';

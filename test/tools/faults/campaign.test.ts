@@ -1,5 +1,5 @@
 /**
- * The fault campaign of issue 7 as a test group: each fault its own case on the in-process
+ * The fault campaign as a test group: each fault its own case on the in-process
  * deployment, invariants I1-I5 checked after every run (and I1, I2, I5 after every EC2 change).
  * `npm run faults` prints the same cases as a table.
  */
@@ -27,7 +27,7 @@ describe('fault campaign: every fault leaves I1-I5 intact', () => {
     expect(result.violations).toEqual([]);
   });
 
-  it('covers every fault of the issue and reports them in one line', () => {
+  it('covers every fault case once and reports them in one line', () => {
     expect(FAULT_CASES.length).toBeGreaterThanOrEqual(36);
     expect(new Set(FAULT_CASES.map((c) => c.name)).size).toBe(FAULT_CASES.length);
     expect(summaryLine(results)).toBe(`faults: ${FAULT_CASES.length} injected, 0 invariant violations`);
