@@ -3,7 +3,7 @@ import { parseBenchArgs, table } from '../../../tools/bench/bench';
 import { blogScenarioEc2, capacityShare, clusteredAttack, scatteredAttack } from '../../../tools/bench/measures';
 
 describe('bench command line', () => {
-  it("reads --json, --records and --sources, with the defaults docs/benchmark.md documents", () => {
+  it('reads --json, --records and --sources, with the defaults docs/benchmark.md documents', () => {
     expect(parseBenchArgs(['--json', 'out.json'])).toEqual({
       json: 'out.json',
       records: 10_000_000,
