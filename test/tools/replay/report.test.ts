@@ -6,8 +6,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../../tools/replay/report';
 import type { ReplayResult, ReplayRun } from '../../../tools/replay/result';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { chromiumForTests } from '../../support/chromium';
 
 function run(minute: number, blocked: string[], unblocked: string[]): ReplayRun {
   return {
@@ -72,9 +71,11 @@ describe('HTML report in headless Chromium', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'replay-report-'));
+    const { executablePath, env } = await chromiumForTests();
     // A fresh profile directory per run (Playwright passes it as --user-data-dir).
     browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
+      executablePath,
+      env,
       headless: true,
       args: [
         '--headless',
