@@ -78,7 +78,7 @@ function alarmSpecs(inputs: AlarmInputs): Record<AlarmName, AlarmSpec> {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       description:
         `Anomalous sources have been left unblocked for ${t.unblockedMinutes} minutes because the network ACL has no room for more deny rules. ` +
-        'Check the Blocked IPs widget and the audit log; widen NaclRuleNetworkMask, remove rules from the original ACL, or raise the "rules per network ACL" quota and naclRuleLimit.',
+        'Check the Blocked IPs widget and the audit log; widen naclRuleNetworkMask, remove rules from the original ACL, or raise the "rules per network ACL" quota and naclRuleLimit.',
     },
     detectionNotRunning: {
       metric: metrics.metric(Metrics.SummarizerRuns),
@@ -136,7 +136,7 @@ function alarmSpecs(inputs: AlarmInputs): Record<AlarmName, AlarmSpec> {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       description:
         `Flow-log records reached CloudWatch Logs more than ${t.maxDeliveryLagSeconds} s late for ${t.deliveryLagMinutes} minutes: records later than the re-query reach are never counted and detection is delayed. ` +
-        'If it persists, raise REQUERY_MINUTES (and this bound) or check the flow-log delivery status.',
+        'If it persists, raise requeryMinutes (and this bound) or check the flow-log delivery status.',
     },
   };
 }
