@@ -4,29 +4,12 @@
  * stand-ins for Logs Insights, Timestream (DuckDB), SNS, S3, CloudWatch Logs streams and EC2
  * network ACLs, on a simulated clock. The replay CLI and the end-to-end tests both run on it.
  */
-import {
-  CloudWatchLogsClient,
-  CreateLogStreamCommand,
-  GetQueryResultsCommand,
-  PutLogEventsCommand,
-  StartQueryCommand,
-  StopQueryCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
-import {
-  CreateNetworkAclEntryCommand,
-  CreateTagsCommand,
-  DeleteNetworkAclEntryCommand,
-  DescribeNetworkAclsCommand,
-  DescribeVpcsCommand,
-  EC2Client,
-  ReplaceNetworkAclAssociationCommand,
-  ReplaceNetworkAclEntryCommand,
-  type NetworkAclEntry,
-} from '@aws-sdk/client-ec2';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
-import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { SNSEvent } from 'aws-lambda';
 import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-message';
 import { DEFAULT_BLOCK_CAPS } from '../core/block-selection';
@@ -269,18 +252,10 @@ export class SimulatedDeployment {
     };
     return createSummarizer({
       config,
-      logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), [
-        [StartQueryCommand, this.insights.startQuery],
-        [GetQueryResultsCommand, this.insights.getQueryResults],
-        [StopQueryCommand, this.insights.stopQuery],
-      ]),
-      timestreamWrite: this.client(new TimestreamWriteClient({ region: REGION, credentials }), [
-        [WriteRecordsCommand, (input) => this.timestream.writeRecords(input)],
-      ]),
-      timestreamQuery: this.client(new TimestreamQueryClient({ region: REGION, credentials }), [
-        [QueryCommand, (input) => this.timestream.query(input)],
-      ]),
-      sns: this.client(new SNSClient({ region: REGION, credentials }), [[PublishCommand, this.sns.publish]]),
+      logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), this.insights.routes()),
+      timestreamWrite: this.client(new TimestreamWriteClient({ region: REGION, credentials }), this.timestream.routes()),
+      timestreamQuery: this.client(new TimestreamQueryClient({ region: REGION, credentials }), this.timestream.routes()),
+      sns: this.client(new SNSClient({ region: REGION, credentials }), this.sns.routes()),
       now: () => this.now(),
       sleep: this.sleep,
       logger: new CapturingLogger(config.serviceName, this.logs, () => this.now()),
@@ -290,23 +265,11 @@ export class SimulatedDeployment {
 
   private buildUpdater(): UpdaterHandler {
     const config = loadUpdaterConfig(this.updaterEnv);
-    const ec2 = this.ec2;
     return createUpdater({
       config,
-      ec2: this.client(new EC2Client({ region: REGION, credentials }), [
-        [DescribeNetworkAclsCommand, ec2.describeNetworkAcls],
-        [DescribeVpcsCommand, ec2.describeVpcs],
-        [CreateNetworkAclEntryCommand, ec2.createNetworkAclEntry],
-        [ReplaceNetworkAclEntryCommand, ec2.replaceNetworkAclEntry],
-        [DeleteNetworkAclEntryCommand, ec2.deleteNetworkAclEntry],
-        [ReplaceNetworkAclAssociationCommand, ec2.replaceNetworkAclAssociation],
-        [CreateTagsCommand, ec2.createTags],
-      ]),
-      s3: this.client(new S3Client({ region: REGION, credentials }), [[GetObjectCommand, this.s3.getObject]]),
-      logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), [
-        [CreateLogStreamCommand, this.logStreams.createLogStream],
-        [PutLogEventsCommand, this.logStreams.putLogEvents],
-      ]),
+      ec2: this.client(new EC2Client({ region: REGION, credentials }), this.ec2.routes()),
+      s3: this.client(new S3Client({ region: REGION, credentials }), this.s3.routes()),
+      logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), this.logStreams.routes()),
       now: () => this.now(),
       sleep: this.sleep,
       metrics: {

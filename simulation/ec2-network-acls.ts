@@ -10,9 +10,6 @@ import {
   type CreateNetworkAclEntryCommandInput,
   type CreateTagsCommandInput,
   type DeleteNetworkAclEntryCommandInput,
-  type EC2ClientResolvedConfig,
-  type ServiceInputTypes,
-  type ServiceOutputTypes,
   type DescribeNetworkAclsCommandInput,
   type DescribeNetworkAclsCommandOutput,
   type DescribeVpcsCommandInput,
@@ -23,8 +20,8 @@ import {
   type ReplaceNetworkAclAssociationCommandOutput,
   type ReplaceNetworkAclEntryCommandInput,
 } from '@aws-sdk/client-ec2';
-import type { AwsStub } from 'aws-sdk-client-mock';
 import { cidrText, parseNetwork, type AddressFamily } from '../core/addresses';
+import type { Route } from './sdk-routing';
 
 /**
  * A stateful, in-process stand-in for the EC2 network-ACL API, as strict as AWS where it matters
@@ -33,8 +30,7 @@ import { cidrText, parseNetwork, type AddressFamily } from '../core/addresses';
  * rules (32767 IPv4, 32768 IPv6), association ids that change on every replace, the documented
  * error codes, DescribeNetworkAcls filters and pagination, and tags.
  *
- * Plug it behind aws-sdk-client-mock: `standIn.attach(mockClient(EC2Client))`, or wire single
- * commands with `.on(Command).callsFake(standIn.createNetworkAclEntry)`.
+ * Plug it into an EC2Client with `routeCommands(client, standIn.routes())`.
  */
 
 export type Ec2Action =
@@ -372,15 +368,17 @@ export class Ec2NetworkAclStandIn {
     };
   };
 
-  /** Wires every command the updater uses into an aws-sdk-client-mock stub of EC2Client. */
-  attach(stub: Ec2Stub): void {
-    stub.on(DescribeNetworkAclsCommand).callsFake(this.describeNetworkAcls);
-    stub.on(DescribeVpcsCommand).callsFake(this.describeVpcs);
-    stub.on(CreateNetworkAclEntryCommand).callsFake(this.createNetworkAclEntry);
-    stub.on(ReplaceNetworkAclEntryCommand).callsFake(this.replaceNetworkAclEntry);
-    stub.on(DeleteNetworkAclEntryCommand).callsFake(this.deleteNetworkAclEntry);
-    stub.on(ReplaceNetworkAclAssociationCommand).callsFake(this.replaceNetworkAclAssociation);
-    stub.on(CreateTagsCommand).callsFake(this.createTags);
+  /** Every command the product sends to EC2, for `routeCommands` (simulation/sdk-routing.ts). */
+  routes(): Route[] {
+    return [
+      [DescribeNetworkAclsCommand, this.describeNetworkAcls],
+      [DescribeVpcsCommand, this.describeVpcs],
+      [CreateNetworkAclEntryCommand, this.createNetworkAclEntry],
+      [ReplaceNetworkAclEntryCommand, this.replaceNetworkAclEntry],
+      [DeleteNetworkAclEntryCommand, this.deleteNetworkAclEntry],
+      [ReplaceNetworkAclAssociationCommand, this.replaceNetworkAclAssociation],
+      [CreateTagsCommand, this.createTags],
+    ];
   }
 
   // ---- Internals ------------------------------------------------------------------------
@@ -484,8 +482,6 @@ export class Ec2NetworkAclStandIn {
     };
   }
 }
-
-type Ec2Stub = AwsStub<ServiceInputTypes, ServiceOutputTypes, EC2ClientResolvedConfig>;
 
 function familyOf(entry: Pick<Entry, 'ipv6CidrBlock'>): AddressFamily {
   return entry.ipv6CidrBlock !== undefined ? 'ipv6' : 'ipv4';

@@ -1,11 +1,14 @@
 import {
+  CreateLogStreamCommand,
   InvalidParameterException,
+  PutLogEventsCommand,
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
   type CreateLogStreamCommandInput,
   type PutLogEventsCommandInput,
   type PutLogEventsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
+import type { Route } from './sdk-routing';
 
 /** PutLogEvents limits: 10,000 events, 1,048,576 bytes (message bytes + 26 per event), one day span. */
 const MAX_EVENTS = 10_000;
@@ -27,6 +30,13 @@ export class LogStreamsStandIn {
 
   createLogGroup(name: string): void {
     if (!this.groups.has(name)) this.groups.set(name, new Map());
+  }
+
+  routes(): Route[] {
+    return [
+      [CreateLogStreamCommand, this.createLogStream],
+      [PutLogEventsCommand, this.putLogEvents],
+    ];
   }
 
   /** Every event written to a group, in write order. */

@@ -12,13 +12,16 @@
  * MalformedQueryException naming what it did not understand, so a query change cannot pass
  * here unnoticed while meaning something else on AWS.
  *
- * Plug it into an SDK client with `routeCommands` (simulation/sdk-routing.ts) or aws-sdk-client-mock.
+ * Plug it into a CloudWatchLogsClient with `routeCommands(client, standIn.routes())` (simulation/sdk-routing.ts).
  */
 import {
+  GetQueryResultsCommand,
   InvalidParameterException,
   LimitExceededException,
   MalformedQueryException,
   ResourceNotFoundException,
+  StartQueryCommand,
+  StopQueryCommand,
   type GetQueryResultsCommandInput,
   type GetQueryResultsCommandOutput,
   type QueryStatus,
@@ -29,6 +32,7 @@ import {
   type StopQueryCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { networkContains, parseAddress, parseNetwork, type Network } from '../core/addresses';
+import type { Route } from './sdk-routing';
 
 /** One log event as CloudWatch Logs stores it. */
 export interface LogEvent {
@@ -437,6 +441,14 @@ export class LogsInsightsStandIn {
 
   createLogGroup(name: string): void {
     if (!this.groups.has(name)) this.groups.set(name, []);
+  }
+
+  routes(): Route[] {
+    return [
+      [StartQueryCommand, this.startQuery],
+      [GetQueryResultsCommand, this.getQueryResults],
+      [StopQueryCommand, this.stopQuery],
+    ];
   }
 
   /** Delivers events (as flow logs do, not through PutLogEvents); they become visible at their ingestionTime. */

@@ -1,5 +1,13 @@
 import { Readable } from 'node:stream';
-import { NoSuchBucket, NoSuchKey, type GetObjectCommandInput, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  NoSuchBucket,
+  NoSuchKey,
+  S3ServiceException,
+  type GetObjectCommandInput,
+  type GetObjectCommandOutput,
+} from '@aws-sdk/client-s3';
+import type { Route } from './sdk-routing';
 
 interface StoredObject {
   readonly body: Buffer;
@@ -19,7 +27,10 @@ function streamingBody(body: Buffer): NonNullable<GetObjectCommandOutput['Body']
   }) as unknown as NonNullable<GetObjectCommandOutput['Body']>;
 }
 
-/** S3 stand-in for GetObject: buckets and objects set up by the simulation; NoSuchBucket / NoSuchKey as S3 answers. */
+/**
+ * S3 stand-in for GetObject: buckets and objects set up by the simulation; NoSuchBucket / NoSuchKey
+ * as S3 answers, and 304 Not Modified to a conditional GET whose If-None-Match is the object's ETag.
+ */
 export class S3StandIn {
   private readonly buckets = new Map<string, Map<string, StoredObject>>();
   private version = 0;
@@ -38,11 +49,21 @@ export class S3StandIn {
     this.buckets.get(bucket)?.delete(key);
   }
 
+  /** The ETag S3 reports for an object, quotes included. */
+  etagOf(bucket: string, key: string): string | undefined {
+    return this.buckets.get(bucket)?.get(key)?.etag;
+  }
+
+  routes(): Route[] {
+    return [[GetObjectCommand, this.getObject]];
+  }
+
   readonly getObject = async (input: GetObjectCommandInput): Promise<GetObjectCommandOutput> => {
     const objects = input.Bucket === undefined ? undefined : this.buckets.get(input.Bucket);
     if (!objects) throw new NoSuchBucket({ message: 'The specified bucket does not exist', ...notFound });
     const object = input.Key === undefined ? undefined : objects.get(input.Key);
     if (!object) throw new NoSuchKey({ message: 'The specified key does not exist.', ...notFound });
+    if (input.IfNoneMatch !== undefined && input.IfNoneMatch === object.etag) throw notModified();
     return {
       Body: streamingBody(object.body),
       ContentLength: object.body.length,
@@ -52,4 +73,9 @@ export class S3StandIn {
       $metadata: { httpStatusCode: 200 },
     };
   };
+}
+
+/** What SDK v3 raises for a 304 answer: it has no body, so no error code; only the status tells. */
+function notModified(): S3ServiceException {
+  return new S3ServiceException({ name: '304', $fault: 'client', $metadata: { httpStatusCode: 304 }, message: 'UnknownError' });
 }

@@ -1,4 +1,11 @@
-import { InvalidParameterException, NotFoundException, type PublishCommandInput, type PublishCommandOutput } from '@aws-sdk/client-sns';
+import {
+  InvalidParameterException,
+  NotFoundException,
+  PublishCommand,
+  type PublishCommandInput,
+  type PublishCommandOutput,
+} from '@aws-sdk/client-sns';
+import type { Route } from './sdk-routing';
 
 /** SNS Publish limit: 256 KB of message (UTF-8 bytes). */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
@@ -28,6 +35,10 @@ export class SnsStandIn {
 
   createTopic(arn: string): void {
     this.topics.add(arn);
+  }
+
+  routes(): Route[] {
+    return [[PublishCommand, this.publish]];
   }
 
   readonly publish = async (input: PublishCommandInput): Promise<PublishCommandOutput> => {

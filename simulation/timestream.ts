@@ -16,22 +16,22 @@
  * ScalarValue or NullValue) a few rows per page, with NextToken bound to the query string; only
  * the latest token of a query is valid, as the API documents.
  *
- * Plug it behind aws-sdk-client-mock:
- *   mockClient(TimestreamWriteClient).on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
- *   mockClient(TimestreamQueryClient).on(QueryCommand).callsFake((input) => store.query(input));
+ * Plug it into both Timestream clients with `routeCommands(client, store.routes())` (simulation/sdk-routing.ts).
  */
 import { DuckDBInstance, timestampValue, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import type { ColumnInfo, Datum, QueryCommandInput, QueryCommandOutput, Row, ScalarType } from '@aws-sdk/client-timestream-query';
-import { ValidationException as QueryValidationException } from '@aws-sdk/client-timestream-query';
+import { QueryCommand, ValidationException as QueryValidationException } from '@aws-sdk/client-timestream-query';
 import {
   RejectedRecordsException,
   ResourceNotFoundException,
   ValidationException,
+  WriteRecordsCommand,
   type _Record,
   type RejectedRecord,
   type WriteRecordsCommandInput,
   type WriteRecordsCommandOutput,
 } from '@aws-sdk/client-timestream-write';
+import type { Route } from './sdk-routing';
 
 export interface TimestreamStandInOptions {
   /** Clock for the memory-store retention check (epoch ms). @default Date.now */
@@ -156,6 +156,7 @@ export class TimestreamStandIn {
   private duckTail: Promise<unknown> = Promise.resolve();
 
   private constructor(
+    private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly options: Required<TimestreamStandInOptions>,
   ) {}
@@ -165,7 +166,7 @@ export class TimestreamStandIn {
     const connection = await instance.connect();
     // Timestream's from_milliseconds(bigint) -> timestamp.
     await connection.run('CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))');
-    return new TimestreamStandIn(connection, {
+    return new TimestreamStandIn(instance, connection, {
       now: options.now ?? Date.now,
       pageSize: options.pageSize ?? 2,
       memoryStoreRetentionHours: options.memoryStoreRetentionHours ?? 24,
@@ -186,8 +187,18 @@ export class TimestreamStandIn {
     return [...(this.tables.get(`${database}\u0000${table}`)?.records.values() ?? [])];
   }
 
+  /** WriteRecords and Query, for `routeCommands` on either Timestream client. */
+  routes(): Route[] {
+    return [
+      [WriteRecordsCommand, (input: WriteRecordsCommandInput) => this.writeRecords(input)],
+      [QueryCommand, (input: QueryCommandInput) => this.query(input)],
+    ];
+  }
+
+  /** Closes the DuckDB connection and database. */
   close(): void {
     this.connection.closeSync();
+    this.instance.closeSync();
   }
 
   // ---- WriteRecords ---------------------------------------------------------------------------

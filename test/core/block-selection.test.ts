@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrText, networkContains, networksOverlap, parseNetwork, type Network } from '../../core/addresses';
+import { cidrText, isRoutableSource, networkContains, networksOverlap, parseNetwork, type Network } from '../../core/addresses';
 import type { Anomaly } from '../../core/anomaly-message';
 import { selectBlocks, type SelectionInput } from '../../core/block-selection';
 
@@ -128,5 +128,33 @@ describe('selectBlocks', () => {
         },
       ),
     );
+  });
+});
+
+describe('selectBlocks never spends a rule on an address no internet packet comes from', () => {
+  it.each([
+    '0.0.0.0',
+    '0.1.2.3',
+    '255.255.255.255',
+    '224.0.0.251',
+    '239.255.255.250',
+    '169.254.169.254',
+    '127.0.0.1',
+    '::',
+    '::1',
+    'ff02::1',
+    'fe80::1',
+  ])('%s is skipped as not-routable', (sourceIp) => {
+    // Act
+    const selection = selectBlocks({ ...base, anomalies: [anomaly(sourceIp, 99, 1e6), anomaly('198.51.100.7', 9, 5e4)] });
+
+    // Assess
+    expect(selection.excluded).toEqual([{ sourceIp, reason: 'not-routable' }]);
+    expect(selection.blocked.map((r) => r.cidr)).toEqual(['198.51.100.7/32']);
+  });
+
+  it('keeps public, documentation, carrier-grade NAT and private sources blockable', () => {
+    for (const address of ['45.1.2.3', '198.51.100.7', '2001:db8::1', '100.64.0.1', '192.168.1.1', '2600::1'])
+      expect(isRoutableSource(address), address).toBe(true);
   });
 });

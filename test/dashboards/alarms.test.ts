@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import { ALARM_NAMES, type AlarmName } from '../../dashboards/alarms';
-import { buildMonitoring, logicalId, VPC_ID, type MonitoringFixture, type PropOverrides } from './fixture';
+import { VPC_ID } from '../support/builders';
+import { buildMonitoring, logicalId, type MonitoringFixture, type PropOverrides } from '../support/monitoring';
 
 interface AlarmProperties {
   Namespace: string;

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import { blockedIpsQueryLines } from '../../dashboards/audit-query';
-import { buildMonitoring, dashboardBody, logicalId, VPC_ID, widgetMetrics, type DashboardWidget, type MonitoringFixture } from './fixture';
+import { VPC_ID } from '../support/builders';
+import {
+  buildMonitoring,
+  dashboardBody,
+  logicalId,
+  widgetMetrics,
+  type DashboardWidget,
+  type MonitoringFixture,
+} from '../support/monitoring';
 
 const defaults = buildMonitoring();
 const widgets = dashboardBody(defaults.template).widgets;

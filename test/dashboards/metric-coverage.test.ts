@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE, Metrics, type MetricDefinition } from '../../core/metrics';
 import { METRICS_NOT_SHOWN } from '../../dashboards/metrics';
 import { FlowLogs } from '../../lib/flow-logs';
-import { buildMonitoring, dashboardBody, placeholder, VPC_ID, widgetMetrics, type MonitoringFixture } from './fixture';
+import { VPC_ID } from '../support/builders';
+import { buildMonitoring, dashboardBody, placeholder, widgetMetrics, type MonitoringFixture } from '../support/monitoring';
 
 interface MetricReference {
   readonly where: string;

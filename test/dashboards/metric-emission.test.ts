@@ -1,18 +1,24 @@
-import { CloudWatchLogsClient, GetQueryResultsCommand, PutLogEventsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CloudWatchLogsClient,
+  GetQueryResultsCommand,
+  PutLogEventsCommand,
+  ResourceNotFoundException,
+  StartQueryCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient, type QueryCommandOutput } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE, Metrics, type MetricDefinition, type MetricSource } from '../../core/metrics';
 import { BIN_QUERY_COLUMNS } from '../../core/insights-query';
 import { ANOMALY_COLUMNS, BASELINE_COLUMNS } from '../../core/zscore-query';
-import { createHandler as createUpdaterHandler } from '../../functions/nacl-updater/handler';
 import { loadConfig } from '../../functions/summarizer/config';
 import { createHandler as createSummarizerHandler } from '../../functions/summarizer/handler';
-import { AUDIT_STREAM, World, flooders, message } from '../functions/nacl-updater/fixture';
-import { captureEmf, type EmittedMetric } from './emf';
+import { anomalyMessage as message, flooders, summarizerEnv } from '../support/builders';
+import { metricsWrittenBy as captureEmf, type EmittedMetric } from '../support/output';
+import { mockSummarizerSdk } from '../support/summarizer';
+import { UpdaterWorld } from '../support/updater-world';
 
 const definitions = Object.values(Metrics) as MetricDefinition[];
 const namesOf = (source: MetricSource) =>
@@ -44,36 +50,26 @@ beforeEach(() => {
 });
 
 describe('the NACL updater emits its metrics as EMF', () => {
-  /** The updater of a World, with the production Powertools metrics instead of the recorder. */
-  function withEmf(world: World): World {
-    world.handler = createUpdaterHandler({
-      config: world.config,
-      ec2: world.ec2Client,
-      s3: world.s3Client,
-      logs: world.logsClient,
-      now: () => world.clock,
-      sleep: async (ms) => {
-        world.clock += ms;
-      },
-      logger: world.logger,
-      auditStreamName: AUDIT_STREAM,
-    });
-    return world;
+  /** An updater world whose handler has the production Powertools metrics instead of the recorder. */
+  async function withEmf(world: Promise<UpdaterWorld>): Promise<UpdaterWorld> {
+    const built = await world;
+    built.coldStart({ metrics: undefined });
+    return built;
   }
 
   // Each scenario is one the updater's own tests prove counted; here the EMF line is checked.
-  const scenarios: Array<[string, () => Promise<[World, EmittedMetric[]]>]> = [
+  const scenarios: Array<[string, () => Promise<[UpdaterWorld, EmittedMetric[]]>]> = [
     [
       'blocking 20 flooders with quota 20, one allow-listed and one invalid allow-list line',
       async () => {
-        const world = withEmf(new World({ ruleLimit: 20, allowList: '198.51.100.20\nnot-an-address\n' }));
+        const world = await withEmf(UpdaterWorld.create({ ruleLimit: 20, allowList: '198.51.100.20\nnot-an-address\n' }));
         return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(20))))];
       },
     ],
     [
       'a malformed message and an older one',
       async () => {
-        const world = withEmf(new World());
+        const world = await withEmf(UpdaterWorld.create());
         const older = message(world.vpcId, flooders(1));
         await captureEmf(() => world.deliver(message(world.vpcId, flooders(2))));
         return [world, await captureEmf(() => world.deliver('not json', older))];
@@ -82,28 +78,36 @@ describe('the NACL updater emits its metrics as EMF', () => {
     [
       'an allow list that cannot be read',
       async () => {
-        const world = withEmf(new World());
+        const world = await withEmf(UpdaterWorld.create());
         await captureEmf(() => world.deliver(message(world.vpcId, flooders(1))));
-        world.s3Mock
-          .on(GetObjectCommand)
-          .rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+        world.faults.fail(
+          GetObjectCommand,
+          () =>
+            new S3ServiceException({
+              name: 'AccessDenied',
+              $fault: 'client',
+              $metadata: { httpStatusCode: 403 },
+              message: 'Access Denied',
+            }),
+        );
         return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(2))))];
       },
     ],
     [
       'an account quota below the configured one',
       async () => {
-        const world = withEmf(new World({ ruleLimit: 20, accountRuleLimit: 8 }));
+        const world = await withEmf(UpdaterWorld.create({ ruleLimit: 20, accountRuleLimit: 8 }));
         return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(10))))];
       },
     ],
     [
       'an audit log that cannot be written',
       async () => {
-        const world = withEmf(new World());
-        world.logsMock
-          .on(PutLogEventsCommand)
-          .rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+        const world = await withEmf(UpdaterWorld.create());
+        world.faults.fail(
+          PutLogEventsCommand,
+          () => new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: { httpStatusCode: 400 } }),
+        );
         return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(1))))];
       },
     ],
@@ -139,6 +143,7 @@ describe('the NACL updater emits its metrics as EMF', () => {
 });
 
 describe('the summarizer emits its metrics as EMF', () => {
+  const { logs, write, query, sns } = mockSummarizerSdk();
   const VPC = 'vpc-0fedcba9876543210';
   const NOW = Date.UTC(2026, 10, 25, 12, 34, 56, 789);
 
@@ -154,10 +159,6 @@ describe('the summarizer emits its metrics as EMF', () => {
 
   /** One run of the real handler against client mocks: every minute Complete, one flooder judged anomalous. */
   async function representativeRun() {
-    const logs = mockClient(CloudWatchLogsClient);
-    const write = mockClient(TimestreamWriteClient);
-    const query = mockClient(TimestreamQueryClient);
-    const sns = mockClient(SNSClient);
     logs.on(StartQueryCommand).callsFake((input: { startTime: number }) => ({ queryId: `q-${input.startTime}` }));
     logs.on(GetQueryResultsCommand).resolves({
       status: 'Complete',
@@ -198,17 +199,7 @@ describe('the summarizer emits its metrics as EMF', () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const clock = { now: NOW };
     const handler = createSummarizerHandler({
-      config: loadConfig({
-        VPC_ID: VPC,
-        VPC_CIDRS: '10.0.0.0/16',
-        FLOW_LOG_GROUP_NAME: '/flood-guard/flow-logs',
-        LISTENER_PORT: '443',
-        LISTENER_PROTOCOL: '6',
-        REQUERY_MINUTES: '3',
-        TIMESTREAM_DATABASE: 'floodguard',
-        TIMESTREAM_TABLE: 'packet_bins',
-        ANOMALIES_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
-      }),
+      config: loadConfig(summarizerEnv({ VPC_ID: VPC, VPC_CIDRS: '10.0.0.0/16', REQUERY_MINUTES: '3' })),
       logs: new CloudWatchLogsClient({ region: 'eu-west-1' }),
       timestreamWrite: new TimestreamWriteClient({ region: 'eu-west-1' }),
       timestreamQuery: new TimestreamQueryClient({ region: 'eu-west-1' }),
@@ -219,9 +210,7 @@ describe('the summarizer emits its metrics as EMF', () => {
       },
     });
     const emitted = await captureEmf(() => handler({}, { getRemainingTimeInMillis: () => 60_000 }));
-    const published = sns.commandCalls(PublishCommand).length;
-    for (const mock of [logs, write, query, sns]) mock.restore();
-    return { emitted, published };
+    return { emitted, published: sns.commandCalls(PublishCommand).length };
   }
 
   it('emits every summarizer metric of core/metrics.ts in one run, each with the namespace and VpcId dimension', async () => {

@@ -7,7 +7,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { FloodGuardMonitoring } from '../../dashboards/monitoring';
-import { buildMonitoring, EXAMPLE_SETTINGS } from './fixture';
+import { MONITORING_SETTINGS } from '../support/builders';
+import { buildMonitoring } from '../support/monitoring';
 
 describe('operator topic', () => {
   const fixture = buildMonitoring();
@@ -85,7 +86,7 @@ describe('cdk-nag', () => {
     const app = new App();
     const stack = new Stack(app, 'MonitoringOnly', { env: { account: '111122223333', region: 'eu-west-1' } });
     new FloodGuardMonitoring(stack, 'Monitoring', {
-      ...EXAMPLE_SETTINGS,
+      ...MONITORING_SETTINGS,
       operatorEmail: 'oncall@example.com',
       auditLogGroup: logs.LogGroup.fromLogGroupName(stack, 'Audit', 'audit'),
       summarizer: lambda.Function.fromFunctionName(stack, 'Summarizer', 'summarizer'),

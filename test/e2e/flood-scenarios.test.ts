@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BLOG_FLOODERS, BLOG_STORY } from '../../scenarios/blog-story';
 import type { ScenarioSpec } from '../../scenarios/generator';
-import { runScenario, synthesizedMachine, type ScenarioRun, type SynthesizedMachine } from './harness';
+import { runScenario, synthesizedMachine, type ScenarioRun, type SynthesizedMachine } from '../support/scenario';
 import { planRun } from '../../core/run-window';
 
 let machine: SynthesizedMachine;
@@ -50,7 +50,6 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     // Assess
     expect(Object.keys(run.deployment.summarizerEnv).sort()).toEqual(machine.summarizerVariables);
     expect(Object.keys(run.deployment.updaterEnv).sort()).toEqual(machine.updaterVariables);
-    run.deployment.close();
   });
 
   it('tells the blog story: 18 of 20 flooders blocked, a second wave rejected at once, rules expire an hour later', async () => {
@@ -82,7 +81,6 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     );
     // Every run of the story completed and published a verdict
     expect(run.observations.filter((o) => o.error !== undefined)).toEqual([]);
-    run.deployment.close();
     // About 270 summarizer runs over a 60-minute baseline of 300 sources.
   }, 600_000);
 
@@ -107,7 +105,6 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     }
     expect(first.size).toBe(12);
     expect(run.observations.at(-1)?.onOriginalAcl).toBe(true);
-    run.deployment.close();
   });
 
   it('changes nothing in a quiet period', async () => {
@@ -120,7 +117,6 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     expect(run.observations.every((o) => o.onOriginalAcl && o.denied.length === 0)).toBe(true);
     const aclChanges = run.deployment.ec2.mutatingCalls().filter((c) => c.action !== 'CreateTags');
     expect(aclChanges).toEqual([]);
-    run.deployment.close();
   });
 
   it('never blocks an allow-listed flooder, and still blocks the other one', async () => {
@@ -136,7 +132,6 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     expect(anomalousEver(run).has('192.0.2.50')).toBe(true);
     expect(run.observations.some((o) => o.denied.some((c) => c.startsWith('192.0.2.')))).toBe(false);
     expect(firstBlocked(run).has('198.51.100.99/32')).toBe(true);
-    run.deployment.close();
   });
 
   it('blocks an IPv6 flooder with an IPv6 deny rule ahead of the mirrored IPv6 allow rule', async () => {
@@ -155,7 +150,6 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     expect(v6.find((e) => e.ruleAction === 'allow')).toMatchObject({ ipv6CidrBlock: '::/0' });
     expect(v6.findIndex((e) => e.ruleAction === 'allow')).toBeGreaterThan(0);
     expect(run.observations.at(-1)?.onOriginalAcl).toBe(true);
-    run.deployment.close();
   });
 
   it('keeps the rules while Logs Insights queries fail, and lifts them once a run sees complete data', async () => {
@@ -185,6 +179,5 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     expect(lifted?.onOriginalAcl).toBe(true);
     const withRule = run.observations.filter((o) => o.denied.length > 0);
     expect(withRule.every((o) => o.message === undefined || o.message.complete === false || o.message.anomalies.length > 0)).toBe(true);
-    run.deployment.close();
   });
 });

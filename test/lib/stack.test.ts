@@ -5,14 +5,15 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowLogFormat } from '../../core/flow-log-format';
 import { loadConfig as loadSummarizerConfig } from '../../functions/summarizer/config';
 import { loadConfig as loadUpdaterConfig } from '../../functions/nacl-updater/config';
 import { WATERMARK_TAG } from '../../functions/nacl-updater/updater';
 import { ORIGINAL_ACL_TAG } from '../../functions/network-facts/tags';
 import { memoryStoreHours } from '../../lib/detection';
-import { allStatements, asList, EXAMPLE_CONTEXT, logicalIdOf, resolveCfn, symbolic, synthesize, type Synthesized } from './synth';
+import { STACK_CONTEXT } from '../support/builders';
+import { allStatements, asList, logicalIdOf, resolveCfn, symbolic, synthesize, type Synthesized } from '../support/cdk';
 
 const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];
 const ARN = 'arn:{AWS::Partition}';
@@ -45,6 +46,8 @@ beforeAll(() => {
   id.database = logicalIdOf(template, 'AWS::Timestream::Database', 'DetectionDatabase');
   id.stateMachine = logicalIdOf(template, 'AWS::StepFunctions::StateMachine', 'DetectionSchedule');
 });
+
+afterAll(() => synthesized?.dispose());
 
 function resource(logicalId: string): { Type: string; Properties: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string } {
   return template.toJSON().Resources[logicalId];
@@ -654,7 +657,7 @@ describe('configuration reaches the template', () => {
 
   beforeAll(() => {
     other = synthesize({
-      ...EXAMPLE_CONTEXT,
+      ...STACK_CONTEXT,
       subnetIds: 'subnet-0aaaaaaaaaaaaaaaa',
       listenerPort: '53',
       listenerProtocol: 'UDP',
@@ -667,6 +670,8 @@ describe('configuration reaches the template', () => {
       alarmUnblockedMinutes: '9',
     });
   });
+
+  afterAll(() => other?.dispose());
 
   it('takes alarm thresholds from the context', () => {
     other.template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -1,10 +1,10 @@
-import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand, StopQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
-import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { parseAnomalyMessage } from '../../core/anomaly-message';
 import { loadConfig } from '../../functions/summarizer/config';
 import { createHandler } from '../../functions/summarizer/handler';
@@ -12,17 +12,17 @@ import { createMetrics } from '../../functions/summarizer/metrics';
 import { LAMBDA_SERVICE_ERRORS, SECOND_RUN_DELAY_SECONDS, SUMMARIZER_TIMEOUT } from '../../lib/detection';
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import { LogsInsightsStandIn } from '../../simulation/logs-insights';
-import { routeCommands } from '../../simulation/sdk-routing';
 import { SnsStandIn } from '../../simulation/sns';
 import { TimestreamStandIn } from '../../simulation/timestream';
-import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from './synth';
+import { flowRecord, TEST_CREDENTIALS as credentials } from '../support/builders';
+import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
+import { standInClient } from '../support/sdk';
 
 type Definition = ConstructorParameters<typeof StateMachine>[0];
 
 const NOW = Date.parse('2026-11-25T12:00:07Z');
 const SUMMARIZER_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:summarizer';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:anomalies';
-const credentials = { accessKeyId: 'TEST', secretAccessKey: 'TEST' };
 
 let synthesized: Synthesized;
 let definition: Definition;
@@ -53,7 +53,9 @@ beforeAll(() => {
   memoryStoreHours = Number(table.Properties.RetentionProperties.MemoryStoreRetentionPeriodInHours);
 });
 
-/** The real summarizer handler, built from the environment the stack sets, over in-process stand-ins. */
+afterAll(() => synthesized?.dispose());
+
+/** The real summarizer handler, built from the environment the stack sets, over in-process stand-ins (closed when the test ends). */
 async function realSummarizer() {
   const now = () => NOW;
   const config = loadConfig(summarizerEnv);
@@ -64,20 +66,12 @@ async function realSummarizer() {
   insights.deliver(
     config.flowLogGroupName,
     [1, 2, 3, 4, 5].map((minutesAgo) => {
-      const start = nowSeconds - (nowSeconds % 60) - minutesAgo * 60;
-      return flowLogEvent({
-        srcAddr: '198.51.100.7',
-        dstPort: 443,
-        protocol: 6,
-        packets: 120,
-        start,
-        end: start + 59,
-        action: 'ACCEPT',
-        flowDirection: 'ingress',
-      });
+      const minuteStart = nowSeconds - (nowSeconds % 60) - minutesAgo * 60;
+      return flowLogEvent(flowRecord(minuteStart, { srcAddr: '198.51.100.7', packets: 120, start: minuteStart, end: minuteStart + 59 }));
     }),
   );
   const timestream = await TimestreamStandIn.create({ now, pageSize: 100, memoryStoreRetentionHours: memoryStoreHours });
+  onTestFinished(() => timestream.close());
   timestream.createTable(config.timestreamDatabase, config.timestreamTable);
   const sns = new SnsStandIn(now);
   sns.createTopic(config.anomaliesTopicArn);
@@ -85,24 +79,16 @@ async function realSummarizer() {
   metrics.publishStoredMetrics = () => metrics;
   const handler = createHandler({
     config,
-    logs: routeCommands(new CloudWatchLogsClient({ region: 'eu-west-1', credentials }), [
-      [StartQueryCommand, insights.startQuery],
-      [GetQueryResultsCommand, insights.getQueryResults],
-      [StopQueryCommand, insights.stopQuery],
-    ]),
-    timestreamWrite: routeCommands(new TimestreamWriteClient({ region: 'eu-west-1', credentials }), [
-      [WriteRecordsCommand, (input) => timestream.writeRecords(input)],
-    ]),
-    timestreamQuery: routeCommands(new TimestreamQueryClient({ region: 'eu-west-1', credentials }), [
-      [QueryCommand, (input) => timestream.query(input)],
-    ]),
-    sns: routeCommands(new SNSClient({ region: 'eu-west-1', credentials }), [[PublishCommand, sns.publish]]),
+    logs: standInClient(new CloudWatchLogsClient({ region: 'eu-west-1', credentials }), insights.routes()),
+    timestreamWrite: standInClient(new TimestreamWriteClient({ region: 'eu-west-1', credentials }), timestream.routes()),
+    timestreamQuery: standInClient(new TimestreamQueryClient({ region: 'eu-west-1', credentials }), timestream.routes()),
+    sns: standInClient(new SNSClient({ region: 'eu-west-1', credentials }), sns.routes()),
     now,
     sleep: async () => undefined,
     logger: new Logger({ serviceName: config.serviceName, logLevel: 'SILENT' }),
     metrics,
   });
-  return { handler, sns, close: () => timestream.close() };
+  return { handler, sns };
 }
 
 function run(overrides: NonNullable<Parameters<StateMachine['run']>[1]>['overrides']) {
@@ -158,7 +144,6 @@ describe('synthesized detection state machine', () => {
     for (const verdict of verdicts) {
       expect(verdict).toMatchObject({ ok: true, message: { vpcId: 'vpc-0123456789abcdef0', complete: true, anomalies: [] } });
     }
-    summarizer.close();
   });
 
   it('invokes the summarizer twice, 30 s apart on the clock, when the wait is not overridden', async () => {

@@ -4,7 +4,7 @@
  */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { allStatements, asList, logicalIdOf, symbolic, synthesize, type Statement } from './synth';
+import { allStatements, asList, logicalIdOf, symbolic, synthesize, type Statement } from '../support/cdk';
 
 interface Resource {
   readonly Type: string;
@@ -15,7 +15,9 @@ let template: Template;
 let resources: Record<string, Resource>;
 
 beforeAll(() => {
-  ({ template } = synthesize());
+  const synthesized = synthesize();
+  synthesized.dispose();
+  template = synthesized.template;
   resources = template.toJSON().Resources as Record<string, Resource>;
 });
 

@@ -1,7 +1,8 @@
 import { CreateNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { Ec2NetworkAclStandIn } from '../../simulation/ec2-network-acls';
+import { TEST_CREDENTIALS } from '../support/builders';
+import { standInClient } from '../support/sdk';
 
 function setUp(options: { ipv6?: boolean; ruleLimit?: number } = {}) {
   const ec2 = new Ec2NetworkAclStandIn({ ruleLimit: options.ruleLimit ?? 20 });
@@ -166,11 +167,10 @@ describe('EC2 network-ACL stand-in', () => {
     });
   });
 
-  it('plugs into aws-sdk-client-mock and injects faults', async () => {
+  it('answers an EC2Client through its routes and fails calls on demand with EC2 errors', async () => {
     // Prepare
     const { ec2, aclId } = setUp();
-    const client = new EC2Client({ region: 'us-east-1' });
-    ec2.attach(mockClient(client));
+    const client = standInClient(new EC2Client({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), ec2.routes());
     ec2.failNext('CreateNetworkAclEntry', 'RequestLimitExceeded');
 
     // Act
@@ -180,7 +180,11 @@ describe('EC2 network-ACL stand-in', () => {
     await expect(throttled).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } });
     await client.send(new CreateNetworkAclEntryCommand(allow(aclId, 7)));
     const described = await client.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [aclId] }));
-    expect(described.NetworkAcls?.[0]?.Entries?.some((e) => e.RuleNumber === 7)).toBe(true);
+    expect(described.NetworkAcls?.[0]?.Entries?.filter((e) => !e.Egress)).toEqual([
+      { RuleNumber: 7, Egress: false, Protocol: '-1', RuleAction: 'allow', CidrBlock: '192.0.2.7/32' },
+      { RuleNumber: 32767, Egress: false, Protocol: '-1', RuleAction: 'deny', CidrBlock: '0.0.0.0/0' },
+    ]);
+    expect(ec2.calls.map((c) => c.action)).toEqual(['CreateNetworkAclEntry', 'CreateNetworkAclEntry', 'DescribeNetworkAcls']);
   });
 
   it('limits tags per resource', async () => {

@@ -1,17 +1,19 @@
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeNetworkAclsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuditLog } from '../../../functions/nacl-updater/audit-log';
 import { AclGateway } from '../../../functions/nacl-updater/ec2-acls';
 import { handler } from '../../../functions/nacl-updater/handler';
-import { snsEvent } from './fixture';
+import { snsEvent } from '../../support/builders';
+import { mockSdk } from '../../support/sdk';
+
+const ec2 = mockSdk(EC2Client);
+const logs = mockSdk(CloudWatchLogsClient);
 
 describe('AclGateway', () => {
   it('follows NextToken through every page of the association filter', async () => {
     // Prepare
     const client = new EC2Client({ region: 'us-east-1' });
-    const ec2 = mockClient(client);
     const filter = [{ Name: 'association.subnet-id', Values: ['subnet-0000000000000000a', 'subnet-0000000000000000b'] }];
     ec2.on(DescribeNetworkAclsCommand, { Filters: filter, MaxResults: 100, NextToken: undefined }).resolves({
       NetworkAcls: [
@@ -55,7 +57,7 @@ describe('AclGateway', () => {
   it('fails with the subnet named when a protected subnet has no association', async () => {
     // Prepare
     const client = new EC2Client({ region: 'us-east-1' });
-    mockClient(client).on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [] });
+    ec2.on(DescribeNetworkAclsCommand).resolves({ NetworkAcls: [] });
     const gateway = new AclGateway(
       client,
       async () => {},
@@ -71,7 +73,6 @@ describe('AuditLog', () => {
   it('splits lines into PutLogEvents calls within 10,000 events and 1 MiB, creating its stream once', async () => {
     // Prepare
     const client = new CloudWatchLogsClient({ region: 'us-east-1' });
-    const logs = mockClient(client);
     logs.on(CreateLogStreamCommand).rejects(Object.assign(new Error('exists'), { name: 'ResourceAlreadyExistsException' }));
     logs.on(PutLogEventsCommand).resolves({});
     const audit = new AuditLog(client, '/audit', 'stream');
@@ -91,16 +92,18 @@ describe('AuditLog', () => {
 });
 
 describe('handler (Lambda entry)', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it('fails at cold start with a message naming the bad variables', async () => {
     // Prepare
-    const saved = { ...process.env };
-    process.env.VPC_ID = 'not-a-vpc';
+    vi.stubEnv('VPC_ID', 'not-a-vpc');
 
     // Act
     const run = handler(snsEvent([]));
 
     // Assess
     await expect(run).rejects.toThrow(/VPC_ID \("not-a-vpc"\): expected a VPC id/);
-    process.env = saved;
   });
 });

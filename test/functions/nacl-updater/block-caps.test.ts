@@ -4,14 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrText, parseNetwork, type Network } from '../../../core/addresses';
+import { cidrText } from '../../../core/addresses';
 import type { Anomaly } from '../../../core/anomaly-message';
 import { DEFAULT_BLOCK_CAPS, selectBlocks, type SelectionInput } from '../../../core/block-selection';
 import { loadConfig } from '../../../functions/nacl-updater/config';
 import { ConfigError, parseConfig } from '../../../lib/config';
-import { flooders, message, World } from './fixture';
-
-const net = (cidr: string): Network => parseNetwork(cidr)!;
+import { anomalyMessage as message, contextReader, flooders, net, updaterEnv } from '../../support/builders';
+import { UpdaterWorld } from '../../support/updater-world';
 
 function input(anomalies: readonly Anomaly[], extra: Partial<SelectionInput> = {}): SelectionInput {
   return {
@@ -99,22 +98,12 @@ describe('block caps in the selection', () => {
 });
 
 describe('block caps in configuration', () => {
-  const env = {
-    VPC_ID: 'vpc-0123456789abcdef0',
-    VPC_CIDRS: '10.0.0.0/16',
-    SUBNET_IDS: 'subnet-0123456789abcdef0',
-    ORIGINAL_NACL_ID: 'acl-00000000000000001',
-    BLUE_NACL_ID: 'acl-00000000000000002',
-    GREEN_NACL_ID: 'acl-00000000000000003',
-    ALLOW_LIST_BUCKET: 'flood-guard-allow-list',
-    AUDIT_LOG_GROUP_NAME: '/audit',
-  };
-  const context = { vpcId: 'vpc-0123456789abcdef0', subnetIds: 'subnet-0123456789abcdef0', listenerPort: '443', listenerProtocol: 'TCP' };
+  const env = updaterEnv();
 
   it('defaults to 20 new and 40 in total, above the 18 rules of the default quota', () => {
     expect(DEFAULT_BLOCK_CAPS).toEqual({ newPerRun: 20, total: 40 });
     expect(loadConfig(env)).toMatchObject({ maxNewBlocksPerRun: 20, maxBlockedNetworks: 40 });
-    expect(parseConfig((key) => (context as Record<string, string>)[key])).toMatchObject({
+    expect(parseConfig(contextReader())).toMatchObject({
       maxNewBlocksPerRun: 20,
       maxBlockedNetworks: 40,
     });
@@ -125,23 +114,23 @@ describe('block caps in configuration', () => {
       maxNewBlocksPerRun: 5,
       maxBlockedNetworks: 12,
     });
-    const values: Record<string, string> = { ...context, maxNewBlocksPerRun: '5', maxBlockedNetworks: '12' };
-    expect(parseConfig((key) => values[key])).toMatchObject({ maxNewBlocksPerRun: 5, maxBlockedNetworks: 12 });
+    const context = contextReader({ maxNewBlocksPerRun: '5', maxBlockedNetworks: '12' });
+    expect(parseConfig(context)).toMatchObject({ maxNewBlocksPerRun: 5, maxBlockedNetworks: 12 });
   });
 
   it('rejects a cap of 0 or a non-number, naming the variable or key', () => {
     expect(() => loadConfig({ ...env, MAX_NEW_BLOCKS_PER_RUN: '0' })).toThrow(/MAX_NEW_BLOCKS_PER_RUN \("0"\): expected at least 1/);
     expect(() => loadConfig({ ...env, MAX_BLOCKED_NETWORKS: 'ten' })).toThrow(/MAX_BLOCKED_NETWORKS \("ten"\)/);
-    const values: Record<string, string> = { ...context, maxBlockedNetworks: '0' };
-    expect(() => parseConfig((key) => values[key])).toThrow(ConfigError);
-    expect(() => parseConfig((key) => values[key])).toThrow(/maxBlockedNetworks "0" must be a whole number from 1 to 100/);
+    const context = contextReader({ maxBlockedNetworks: '0' });
+    expect(() => parseConfig(context)).toThrow(ConfigError);
+    expect(() => parseConfig(context)).toThrow(/maxBlockedNetworks "0" must be a whole number from 1 to 100/);
   });
 });
 
 describe('block caps in the NACL updater', () => {
   it('blocks the capped rest on the next verdicts and counts them unblocked meanwhile', async () => {
     // Prepare: a raised quota (40) where the per-run cap binds
-    const world = new World({ ruleLimit: 40, maxNewBlocksPerRun: 10, maxBlockedNetworks: 30 });
+    const world = await UpdaterWorld.create({ ruleLimit: 40, maxNewBlocksPerRun: 10, maxBlockedNetworks: 30 });
     const sources = flooders(35);
 
     // Act / Assess: 10 per run, up to 30 in total

@@ -1,57 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, type AclEntry } from '../../../core/nacl-plan';
-import { World, flooders, message } from './fixture';
+import { aclEntryOf, anomalyMessage as message, flooders } from '../../support/builders';
+import { UpdaterWorld } from '../../support/updater-world';
 
-/** Guards the stand-in: every entry write must target an ACL no protected subnet uses, and never the original. */
-function watchWrites(world: World): string[] {
-  const violations: string[] = [];
-  for (const action of ['createNetworkAclEntry', 'replaceNetworkAclEntry', 'deleteNetworkAclEntry'] as const) {
-    const real = world.ec2[action];
-    (world.ec2 as unknown as Record<string, unknown>)[action] = async (input: { NetworkAclId?: string }) => {
-      const inUse = world.subnetIds.some((s) => world.ec2.aclOf(s) === input.NetworkAclId);
-      if (inUse || input.NetworkAclId === world.originalAclId) violations.push(`${action} on ${input.NetworkAclId}`);
-      return real(input as never);
-    };
-  }
-  world.ec2.attach(world.ec2Mock);
-  return violations;
-}
-
-function toEntries(world: World, aclId: string): AclEntry[] {
-  return world.ec2.entriesOf(aclId).map((e) => ({
-    ruleNumber: e.RuleNumber!,
-    egress: e.Egress!,
-    protocol: e.Protocol!,
-    ruleAction: e.RuleAction as 'allow' | 'deny',
-    ...(e.CidrBlock ? { cidrBlock: e.CidrBlock } : {}),
-    ...(e.Ipv6CidrBlock ? { ipv6CidrBlock: e.Ipv6CidrBlock } : {}),
-    ...(e.PortRange ? { portRange: { from: e.PortRange.From!, to: e.PortRange.To! } } : {}),
-  }));
-}
+const entriesOf = (world: UpdaterWorld, aclId: string): AclEntry[] => world.ec2.entriesOf(aclId).map(aclEntryOf);
 
 describe('NACL updater converges from any state', () => {
   it('consolidates subnets split between blue and green, never writing an ACL in use', async () => {
     // Prepare: subnet 0 on blue (holding .1), subnet 1 on green (holding .1 and .2), by an earlier interrupted swap.
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(1)));
     const first = world.activeAclId();
     await world.deliver(message(world.vpcId, flooders(2)));
     const second = world.activeAclId();
     await world.ec2.replaceNetworkAclAssociation({ AssociationId: world.ec2.associationIdOf(world.subnetIds[0]!), NetworkAclId: first });
-    const violations = watchWrites(world);
 
     // Act
     await world.deliver(message(world.vpcId, flooders(3)));
 
     // Assess
-    expect(violations).toEqual([]);
+    expect(world.writesToAclsInUse).toEqual([]);
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32', '198.51.100.3/32']);
     expect(new Set([first, second])).toContain(world.activeAclId());
   });
 
   it('moves split subnets onto the ACL that already enforces the verdict without writing', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(1)));
     const first = world.activeAclId();
     await world.deliver(message(world.vpcId, flooders(2)));
@@ -69,7 +44,7 @@ describe('NACL updater converges from any state', () => {
 
   it('completes a half-written inactive ACL', async () => {
     // Prepare: the inactive ACL holds a stray deny rule and half of the mirrored rules.
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.ec2.createNetworkAclEntry({
       NetworkAclId: world.blueAclId,
       RuleNumber: 1,
@@ -113,7 +88,7 @@ describe('NACL updater converges from any state', () => {
 
   it('moves a subnet still on its original ACL onto the stack ACL', async () => {
     // Prepare
-    const world = new World({ subnets: 3 });
+    const world = await UpdaterWorld.create({ subnets: 3 });
     await world.deliver(message(world.vpcId, flooders(2)));
     const active = world.activeAclId();
     await world.ec2.replaceNetworkAclAssociation({
@@ -132,19 +107,18 @@ describe('NACL updater converges from any state', () => {
 
   it('rewrites the inactive ACL when the active one was changed by hand', async () => {
     // Prepare: someone deleted the mirrored allow rule of the active ACL.
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(2)));
     const active = world.activeAclId();
     await world.ec2.deleteNetworkAclEntry({ NetworkAclId: active, Egress: false, RuleNumber: 1000 });
-    const violations = watchWrites(world);
 
     // Act
     await world.deliver(message(world.vpcId, flooders(2)));
 
     // Assess
-    expect(violations).toEqual([]);
+    expect(world.writesToAclsInUse).toEqual([]);
     expect(world.activeAclId()).not.toBe(active);
-    expect(evaluate(toEntries(world, world.activeAclId()), { egress: false, address: '192.0.2.1', protocol: 6, port: 443 })).toBe('allow');
+    expect(evaluate(entriesOf(world, world.activeAclId()), { egress: false, address: '192.0.2.1', protocol: 6, port: 443 })).toBe('allow');
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32']);
   });
 
@@ -156,13 +130,13 @@ describe('NACL updater converges from any state', () => {
       { ruleNumber: 200, egress: false, protocol: '6', ruleAction: 'allow', cidrBlock: '0.0.0.0/0', portRange: { from: 1024, to: 65535 } },
       { ruleNumber: 100, egress: true, protocol: '-1', ruleAction: 'allow', cidrBlock: '0.0.0.0/0' },
     ];
-    const world = new World({ originalEntries: original });
+    const world = await UpdaterWorld.create({ originalEntries: original });
 
     // Act
     await world.deliver(message(world.vpcId, flooders(1)));
 
     // Assess
-    const entries = toEntries(world, world.activeAclId());
+    const entries = entriesOf(world, world.activeAclId());
     expect(evaluate(entries, { egress: false, address: '198.51.100.1', protocol: 6, port: 443 })).toBe('deny');
     expect(evaluate(entries, { egress: false, address: '198.51.100.2', protocol: 6, port: 443 })).toBe('allow');
     expect(evaluate(entries, { egress: false, address: '198.51.100.2', protocol: 6, port: 22 })).toBe('deny');

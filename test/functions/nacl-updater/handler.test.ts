@@ -1,15 +1,16 @@
-import { CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeNetworkAclsCommand, ReplaceNetworkAclAssociationCommand } from '@aws-sdk/client-ec2';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { CreateLogStreamCommand, PutLogEventsCommand, ResourceNotFoundException } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeNetworkAclsCommand, EC2ServiceException, ReplaceNetworkAclAssociationCommand } from '@aws-sdk/client-ec2';
+import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { AclEntry } from '../../../core/nacl-plan';
 import { WATERMARK_TAG } from '../../../functions/nacl-updater/updater';
-import { AUDIT_GROUP, AUDIT_STREAM, BUCKET, KEY, World, flooders, message } from './fixture';
+import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, anomalyMessage as message, AUDIT_LOG_GROUP, flooders } from '../../support/builders';
+import { AUDIT_STREAM, UpdaterWorld } from '../../support/updater-world';
 
 describe('NACL updater: the reference scenario', () => {
   it('blocks the 18 highest Z-scores of 20 flooders with quota 20 and reports 2 unblocked', async () => {
     // Prepare: the VPC's default ACL (one IPv4 allow-all rule per direction) is the original.
-    const world = new World({ ruleLimit: 20 });
+    const world = await UpdaterWorld.create({ ruleLimit: 20 });
     const sources = flooders(20);
 
     // Act
@@ -45,7 +46,7 @@ describe('NACL updater: the reference scenario', () => {
 
   it('writes the other ACL with one Replace per changed deny rule when the blocked set changes', async () => {
     // Prepare: blue holds .1-.3 and is in use; green is written, then the set changes twice.
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(3)));
     await world.deliver(message(world.vpcId, flooders(2)));
     world.ec2.calls.length = 0;
@@ -65,7 +66,7 @@ describe('NACL updater: the reference scenario', () => {
 
   it('changes nothing when a second wave arrives while the same rules are in place', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(5)));
     const before = world.ec2.snapshot();
     world.ec2.calls.length = 0;
@@ -82,7 +83,7 @@ describe('NACL updater: the reference scenario', () => {
 
   it('moves the subnets back to the original ACL when the anomalies expire, writing no entry', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(3)));
     world.ec2.calls.length = 0;
 
@@ -101,7 +102,7 @@ describe('NACL updater: the reference scenario', () => {
 
   it('uses the NEW association id each swap returns', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(1)));
     const ids = world.subnetIds.map((s) => world.ec2.associationIdOf(s));
 
@@ -109,10 +110,10 @@ describe('NACL updater: the reference scenario', () => {
     await world.deliver(message(world.vpcId, []));
 
     // Assess: the second swap named the ids the first swap returned.
-    const named = world.ec2Mock
-      .commandCalls(ReplaceNetworkAclAssociationCommand)
+    const named = world
+      .inputsOf(ReplaceNetworkAclAssociationCommand)
       .slice(-2)
-      .map((c) => c.args[0].input.AssociationId);
+      .map((input) => (input as { AssociationId: string }).AssociationId);
     expect(named).toEqual(ids);
   });
 });
@@ -120,7 +121,7 @@ describe('NACL updater: the reference scenario', () => {
 describe('NACL updater: families, masks and the allow list', () => {
   it('blocks IPv4 and IPv6 sources on a dual-stack VPC, each within its own family capacity', async () => {
     // Prepare: default ACL of a dual-stack VPC: allow-all rules 100 (IPv4) and 101 (IPv6).
-    const world = new World({ dualStack: true, ruleLimit: 5 });
+    const world = await UpdaterWorld.create({ dualStack: true, ruleLimit: 5 });
     const v4 = flooders(4, { topZ: 40 });
     const v6 = Array.from({ length: 4 }, (_, i) => ({ sourceIp: `2001:db8::${i + 1}`, maxZScore: 30 - i, maxPackets: 20_000 }));
 
@@ -152,7 +153,7 @@ describe('NACL updater: families, masks and the allow list', () => {
 
   it('masks to /24 but never covers an allow-listed host inside the network', async () => {
     // Prepare
-    const world = new World({ ipv4Mask: 24, allowList: '\uFEFF# partners\r\n203.0.113.77  # monitoring probe\r\n\r\n' });
+    const world = await UpdaterWorld.create({ ipv4Mask: 24, allowList: '\uFEFF# partners\r\n203.0.113.77  # monitoring probe\r\n\r\n' });
 
     // Act
     await world.deliver(
@@ -172,7 +173,7 @@ describe('NACL updater: families, masks and the allow list', () => {
 
   it('never blocks VPC-internal sources', async () => {
     // Prepare
-    const world = new World({ ipv4Mask: 8 });
+    const world = await UpdaterWorld.create({ ipv4Mask: 8 });
 
     // Act
     await world.deliver(
@@ -188,7 +189,7 @@ describe('NACL updater: families, masks and the allow list', () => {
 
   it('skips invalid allow-list lines, logs them with their line number and counts them', async () => {
     // Prepare
-    const world = new World({ allowList: '198.51.100.1\nnot-an-ip\n\n300.1.2.3/8\n2001:db8::/32\n' });
+    const world = await UpdaterWorld.create({ allowList: '198.51.100.1\nnot-an-ip\n\n300.1.2.3/8\n2001:db8::/32\n' });
 
     // Act
     await world.deliver(message(world.vpcId, flooders(2)));
@@ -203,17 +204,16 @@ describe('NACL updater: families, masks and the allow list', () => {
 
   it('re-reads the allow list conditionally and keeps the cached list on 304', async () => {
     // Prepare
-    const world = new World({ allowList: '198.51.100.1\n' });
+    const world = await UpdaterWorld.create({ allowList: '198.51.100.1\n' });
     await world.deliver(message(world.vpcId, flooders(2)));
 
     // Act
     await world.deliver(message(world.vpcId, flooders(2)));
 
     // Assess
-    const inputs = world.s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input);
-    expect(inputs).toEqual([
-      { Bucket: BUCKET, Key: KEY, IfNoneMatch: undefined },
-      { Bucket: BUCKET, Key: KEY, IfNoneMatch: '"v1"' },
+    expect(world.inputsOf(GetObjectCommand)).toEqual([
+      { Bucket: ALLOW_LIST_BUCKET, Key: ALLOW_LIST_KEY, IfNoneMatch: undefined },
+      { Bucket: ALLOW_LIST_BUCKET, Key: ALLOW_LIST_KEY, IfNoneMatch: world.s3.etagOf(ALLOW_LIST_BUCKET, ALLOW_LIST_KEY) },
     ]);
     expect(world.deniedCidrs()).toEqual(['198.51.100.2/32']);
     expect(world.metrics.last().AllowListReadFailures).toBeUndefined();
@@ -221,11 +221,13 @@ describe('NACL updater: families, masks and the allow list', () => {
 
   it('uses the last good allow list when the object cannot be read', async () => {
     // Prepare
-    const world = new World({ allowList: '198.51.100.1\n' });
+    const world = await UpdaterWorld.create({ allowList: '198.51.100.1\n' });
     await world.deliver(message(world.vpcId, flooders(1)));
-    world.s3Mock
-      .on(GetObjectCommand)
-      .rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    world.faults.fail(
+      GetObjectCommand,
+      () =>
+        new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }),
+    );
 
     // Act
     await world.deliver(message(world.vpcId, flooders(3)));
@@ -236,11 +238,8 @@ describe('NACL updater: families, masks and the allow list', () => {
   });
 
   it('changes nothing when no allow list was ever read', async () => {
-    // Prepare
-    const world = new World();
-    world.s3Mock
-      .on(GetObjectCommand)
-      .rejects(Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }));
+    // Prepare: the allow-list object does not exist
+    const world = await UpdaterWorld.create({ allowList: null });
 
     // Act
     await world.deliver(message(world.vpcId, flooders(3)));
@@ -254,7 +253,7 @@ describe('NACL updater: families, masks and the allow list', () => {
 
   it('refuses an allow list larger than 1 MiB with a counted reason', async () => {
     // Prepare
-    const world = new World({ allowList: '# padding\n'.repeat(110_000) });
+    const world = await UpdaterWorld.create({ allowList: '# padding\n'.repeat(110_000) });
 
     // Act
     await world.deliver(message(world.vpcId, flooders(1)));
@@ -268,7 +267,7 @@ describe('NACL updater: families, masks and the allow list', () => {
 describe('NACL updater: messages', () => {
   it('rejects malformed, unknown-version and foreign-VPC messages without any call', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     const foreign = message('vpc-0aaaaaaaaaaaaaaaa', flooders(1));
 
     // Act
@@ -281,7 +280,7 @@ describe('NACL updater: messages', () => {
 
   it('ignores an older message and a duplicate, also after a cold start', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     const older = message(world.vpcId, flooders(1));
     const newer = message(world.vpcId, flooders(2));
     await world.deliver(newer);
@@ -301,7 +300,7 @@ describe('NACL updater: messages', () => {
 
   it('applies only the newest message of a batch', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     const older = message(world.vpcId, flooders(4));
     const newer = message(world.vpcId, flooders(1));
 
@@ -315,7 +314,7 @@ describe('NACL updater: messages', () => {
 
   it('lets an incomplete message add blocks but never remove one', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(2)));
 
     // Act
@@ -331,39 +330,35 @@ describe('NACL updater: messages', () => {
 
   it('writes one audit line per blocked source to a log stream of its own', async () => {
     // Prepare
-    const world = new World({ ipv4Mask: 24 });
+    const world = await UpdaterWorld.create({ ipv4Mask: 24 });
 
     // Act
     await world.deliver(message(world.vpcId, flooders(2)));
 
-    // Assess
-    expect(world.logsMock.commandCalls(CreateLogStreamCommand).map((c) => c.args[0].input)).toEqual([
-      { logGroupName: AUDIT_GROUP, logStreamName: AUDIT_STREAM },
-    ]);
-    expect(world.logsMock.commandCalls(PutLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+    // Assess: one stream, created once, and one write holding both lines
+    expect(world.inputsOf(CreateLogStreamCommand)).toEqual([{ logGroupName: AUDIT_LOG_GROUP, logStreamName: AUDIT_STREAM }]);
+    expect(world.inputsOf(PutLogEventsCommand)).toHaveLength(1);
+    expect(world.auditLines()).toEqual([
       {
-        logGroupName: AUDIT_GROUP,
+        timestamp: world.clock,
         logStreamName: AUDIT_STREAM,
-        logEvents: [
-          {
-            timestamp: world.clock,
-            message: JSON.stringify({ ip: '198.51.100.1', network: '198.51.100.0/24', z_score: 50, packets: 50_000 }),
-          },
-          {
-            timestamp: world.clock,
-            message: JSON.stringify({ ip: '198.51.100.2', network: '198.51.100.0/24', z_score: 49, packets: 49_900 }),
-          },
-        ],
+        line: { ip: '198.51.100.1', network: '198.51.100.0/24', z_score: 50, packets: 50_000 },
+      },
+      {
+        timestamp: world.clock,
+        logStreamName: AUDIT_STREAM,
+        line: { ip: '198.51.100.2', network: '198.51.100.0/24', z_score: 49, packets: 49_900 },
       },
     ]);
   });
 
   it('keeps the blocks when the audit log cannot be written, and counts the failure', async () => {
     // Prepare
-    const world = new World();
-    world.logsMock
-      .on(PutLogEventsCommand)
-      .rejects(Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' }));
+    const world = await UpdaterWorld.create();
+    world.faults.fail(
+      PutLogEventsCommand,
+      () => new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: { httpStatusCode: 400 } }),
+    );
 
     // Act
     await world.deliver(message(world.vpcId, flooders(1)));
@@ -375,13 +370,13 @@ describe('NACL updater: messages', () => {
 
   it("describes the subnets' ACLs with the association filter, paginated", async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
 
     // Act
     await world.deliver(message(world.vpcId, flooders(1)));
 
     // Assess
-    expect(world.ec2Mock.commandCalls(DescribeNetworkAclsCommand)[0]!.args[0].input).toEqual({
+    expect(world.inputsOf(DescribeNetworkAclsCommand)[0]).toEqual({
       Filters: [{ Name: 'association.subnet-id', Values: world.subnetIds }],
       MaxResults: 100,
       NextToken: undefined,
@@ -392,7 +387,7 @@ describe('NACL updater: messages', () => {
 describe('NACL updater: the account quota and failures', () => {
   it('reports the sources the real quota refused as unblocked, then learns the quota', async () => {
     // Prepare: configured 20, the account really allows 8 per family and direction.
-    const world = new World({ ruleLimit: 20, accountRuleLimit: 8 });
+    const world = await UpdaterWorld.create({ ruleLimit: 20, accountRuleLimit: 8 });
     const sources = flooders(10);
 
     // Act
@@ -422,7 +417,7 @@ describe('NACL updater: the account quota and failures', () => {
 
   it('keeps the subnets on the original ACL when the real quota refuses every deny rule', async () => {
     // Prepare: the default ACL's mirrored rule and the default rule fill a quota of 2.
-    const world = new World({ ruleLimit: 20, accountRuleLimit: 2 });
+    const world = await UpdaterWorld.create({ ruleLimit: 20, accountRuleLimit: 2 });
 
     // Act
     await world.deliver(message(world.vpcId, flooders(3)));
@@ -444,7 +439,7 @@ describe('NACL updater: the account quota and failures', () => {
       { ruleNumber: 110, egress: false, protocol: '6', ruleAction: 'allow', cidrBlock: '0.0.0.0/0', portRange: { from: 1024, to: 65535 } },
       { ruleNumber: 100, egress: true, protocol: '-1', ruleAction: 'allow', cidrBlock: '0.0.0.0/0' },
     ];
-    const world = new World({ originalEntries: original, accountRuleLimit: 2 });
+    const world = await UpdaterWorld.create({ originalEntries: original, accountRuleLimit: 2 });
 
     // Act
     const run = world.deliver(message(world.vpcId, flooders(1)));
@@ -456,7 +451,7 @@ describe('NACL updater: the account quota and failures', () => {
 
   it('retries throttled calls with backoff and counts the retries', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     world.ec2.failNext('CreateNetworkAclEntry', 'RequestLimitExceeded', 2);
 
     // Act
@@ -470,7 +465,7 @@ describe('NACL updater: the account quota and failures', () => {
 
   it('fails the run and leaves the subnets where they were when writing stays throttled', async () => {
     // Prepare
-    const world = new World();
+    const world = await UpdaterWorld.create();
     await world.deliver(message(world.vpcId, flooders(1)));
     const active = world.activeAclId();
     const activeEntries = world.ec2.entriesOf(active);
@@ -488,13 +483,13 @@ describe('NACL updater: the account quota and failures', () => {
 
   it('converges on the next message after a swap failed half-way', async () => {
     // Prepare
-    const world = new World({ subnets: 3 });
+    const world = await UpdaterWorld.create({ subnets: 3 });
     await world.deliver(message(world.vpcId, flooders(1)));
     let swaps = 0;
-    const original = world.ec2.replaceNetworkAclAssociation;
-    world.ec2Mock.on(ReplaceNetworkAclAssociationCommand).callsFake(async (input) => {
-      if (++swaps === 2) throw Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError' });
-      return original(input);
+    world.faults.on(ReplaceNetworkAclAssociationCommand, async (input, next) => {
+      if (++swaps === 2)
+        throw new EC2ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'internal' });
+      return next(input);
     });
 
     // Act

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { networksOverlap, parseNetwork, type Network } from '../../../core/addresses';
 import type { Anomaly } from '../../../core/anomaly-message';
-import { World, message } from './fixture';
+import { anomalyMessage as message } from '../../support/builders';
+import { UpdaterWorld } from '../../support/updater-world';
 
 // Sources from a small space, so masks merge them and allow-listed networks sit among them.
 const source = fc.oneof(
@@ -35,8 +36,8 @@ const scenario = fc.record({
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
-function worldFor(s: Scenario): World {
-  return new World({
+function worldFor(s: Scenario): Promise<UpdaterWorld> {
+  return UpdaterWorld.create({
     dualStack: s.dualStack,
     ruleLimit: s.ruleLimit,
     // The default ACL holds one mirrored rule per family: the account must fit it.
@@ -47,23 +48,7 @@ function worldFor(s: Scenario): World {
   });
 }
 
-/** Records every entry write made to an ACL a protected subnet was using at that moment. */
-function guardActiveAcls(world: World): string[] {
-  const violations: string[] = [];
-  for (const action of ['createNetworkAclEntry', 'replaceNetworkAclEntry', 'deleteNetworkAclEntry'] as const) {
-    const real = world.ec2[action];
-    (world.ec2 as unknown as Record<string, unknown>)[action] = async (input: { NetworkAclId?: string }) => {
-      if (world.subnetIds.some((s) => world.ec2.aclOf(s) === input.NetworkAclId))
-        violations.push(`${action} on ${input.NetworkAclId} while in use`);
-      if (input.NetworkAclId === world.originalAclId) violations.push(`${action} on the original ACL`);
-      return real(input as never);
-    };
-  }
-  world.ec2.attach(world.ec2Mock);
-  return violations;
-}
-
-function deniedNetworks(world: World): Network[] {
+function deniedNetworks(world: UpdaterWorld): Network[] {
   return world.deniedCidrs().map((c) => parseNetwork(c)!);
 }
 
@@ -72,8 +57,7 @@ describe('NACL updater properties', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         // Prepare
-        const world = worldFor(s);
-        const violations = guardActiveAcls(world);
+        const world = await worldFor(s);
         const protectedNets = [...s.allowList.map((a) => parseNetwork(a, { allowHostBits: true })!), ...world.config.vpcNetworks];
 
         for (const m of s.messages) {
@@ -97,7 +81,7 @@ describe('NACL updater properties', () => {
           }
           expect(world.metrics.last().BlockedSourceNetworks).toBe(denied.length);
         }
-        expect(violations).toEqual([]);
+        expect(world.writesToAclsInUse).toEqual([]);
       }),
       { numRuns: 60 },
     );
@@ -106,7 +90,7 @@ describe('NACL updater properties', () => {
   it('keeps a block through an incomplete run that also learns the account quota is lower than configured', async () => {
     // Prepare: configured quota 5, the account's real one 3: one deny rule fits beside the
     // default rule and the mirrored allow rule. The inactive ACL still holds an older rule.
-    const world = worldFor({
+    const world = await worldFor({
       dualStack: false,
       ruleLimit: 5,
       accountShortfall: 2,
@@ -132,16 +116,15 @@ describe('NACL updater properties', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         // Prepare
-        const world = worldFor(s);
+        const world = await worldFor(s);
         const first = message(world.vpcId, s.messages[0]!.anomalies);
         await world.deliver(first);
         world.ec2.calls.length = 0;
-        world.s3Mock.resetHistory();
-        world.logsMock.resetHistory();
+        world.sent.length = 0;
 
         // Act
         await world.deliver(first);
-        const callsForDuplicate = world.ec2.calls.length + world.s3Mock.calls().length + world.logsMock.calls().length;
+        const callsForDuplicate = world.sent.length;
         await world.deliver(message(world.vpcId, s.messages[0]!.anomalies));
 
         // Assess

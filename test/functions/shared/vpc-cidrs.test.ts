@@ -1,15 +1,18 @@
 import { DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { AclGateway } from '../../../functions/nacl-updater/ec2-acls';
-import { World, flooders, message } from '../nacl-updater/fixture';
+import { anomalyMessage as message, flooders } from '../../support/builders';
+import { mockSdk } from '../../support/sdk';
+import { UpdaterWorld } from '../../support/updater-world';
+
+const ec2 = mockSdk(EC2Client);
 
 const ADDED_LATER = '203.0.113.0/24';
 
 describe('NACL updater: CIDRs associated with the VPC after deploy', () => {
   it('never blocks an address of such a CIDR, and names the CIDR in one warning per container', async () => {
     // Prepare: deployed with 10.0.0.0/16 only; 203.0.113.0/24 associated afterwards
-    const world = new World();
+    const world = await UpdaterWorld.create();
     world.ec2.associateVpcCidr(world.vpcId, ADDED_LATER);
     const anomalies = [...flooders(2), ...flooders(1, { prefix: '203.0.113.' })];
 
@@ -25,7 +28,7 @@ describe('NACL updater: CIDRs associated with the VPC after deploy', () => {
 
   it('lifts a rule placed before the CIDR it covers joined the VPC, even when an incomplete run would keep it', async () => {
     // Prepare: 203.0.113.1 blocked while still outside the VPC
-    const world = new World();
+    const world = await UpdaterWorld.create();
     const anomalies = [...flooders(1), ...flooders(1, { prefix: '203.0.113.' })];
     await world.deliver(message(world.vpcId, anomalies));
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '203.0.113.1/32']);
@@ -42,21 +45,19 @@ describe('NACL updater: CIDRs associated with the VPC after deploy', () => {
   it('reads only blocks in the associated state', async () => {
     // Prepare
     const client = new EC2Client({ region: 'us-east-1' });
-    mockClient(client)
-      .on(DescribeVpcsCommand)
-      .resolves({
-        Vpcs: [
-          {
-            VpcId: 'vpc-1',
-            CidrBlockAssociationSet: [
-              { CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } },
-              { CidrBlock: '10.1.0.0/16', CidrBlockState: { State: 'disassociated' } },
-              { CidrBlock: '10.2.0.0/16', CidrBlockState: { State: 'associating' } },
-            ],
-            Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f18:abcd:1200::/56', Ipv6CidrBlockState: { State: 'associated' } }],
-          },
-        ],
-      });
+    ec2.on(DescribeVpcsCommand).resolves({
+      Vpcs: [
+        {
+          VpcId: 'vpc-1',
+          CidrBlockAssociationSet: [
+            { CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } },
+            { CidrBlock: '10.1.0.0/16', CidrBlockState: { State: 'disassociated' } },
+            { CidrBlock: '10.2.0.0/16', CidrBlockState: { State: 'associating' } },
+          ],
+          Ipv6CidrBlockAssociationSet: [{ Ipv6CidrBlock: '2600:1f18:abcd:1200::/56', Ipv6CidrBlockState: { State: 'associated' } }],
+        },
+      ],
+    });
     const gateway = new AclGateway(
       client,
       async () => {},

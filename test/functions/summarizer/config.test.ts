@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../functions/summarizer/config';
-import { VALID_ENV } from './harness';
+import { SUMMARIZER_ENV } from '../../support/builders';
 
 describe('summarizer configuration', () => {
   it('reads the environment with the documented defaults', () => {
-    expect(loadConfig(VALID_ENV)).toEqual({
+    expect(loadConfig(SUMMARIZER_ENV)).toEqual({
       vpcId: 'vpc-0123456789abcdef0',
       vpcNetworks: [
         { family: 'ipv4', address: '10.0.0.0', prefixLength: 16 },
@@ -28,7 +28,7 @@ describe('summarizer configuration', () => {
 
   it('takes explicit thresholds', () => {
     const config = loadConfig({
-      ...VALID_ENV,
+      ...SUMMARIZER_ENV,
       LISTENER_PROTOCOL: '17',
       MIN_ZSCORE: '2.5',
       MIN_PACKETS_PER_BIN: '500',
@@ -66,12 +66,12 @@ describe('summarizer configuration', () => {
     [{ ANOMALIES_TOPIC_ARN: 'topic' }, /ANOMALIES_TOPIC_ARN \("topic"\): expected an SNS topic ARN/],
     [{ FLOW_LOG_GROUP_NAME: 'bad name' }, /FLOW_LOG_GROUP_NAME/],
   ])('fails naming the bad variable: %o', (override, message) => {
-    const env = { ...VALID_ENV, ...override };
+    const env = { ...SUMMARIZER_ENV, ...override };
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
   });
 
   it('lists every bad variable at once', () => {
-    expect(() => loadConfig({ ...VALID_ENV, LISTENER_PORT: 'x', MAX_ANOMALIES: '0' })).toThrow(/LISTENER_PORT.*; MAX_ANOMALIES/);
+    expect(() => loadConfig({ ...SUMMARIZER_ENV, LISTENER_PORT: 'x', MAX_ANOMALIES: '0' })).toThrow(/LISTENER_PORT.*; MAX_ANOMALIES/);
   });
 });

@@ -4,10 +4,7 @@
  * stand-in (executing the SQL in DuckDB); the verdict must equal an independent computation over
  * EVERY bin, also when a minute has far more than 10,000 sources.
  */
-import { GetQueryResultsCommand, StartQueryCommand, StopQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { QueryCommand } from '@aws-sdk/client-timestream-query';
-import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../../core/anomaly-message';
 import { buildMinuteStatisticsQuery } from '../../../core/insights-query';
@@ -15,22 +12,22 @@ import { flowLogEvent } from '../../../simulation/flow-log-events';
 import { LogsInsightsStandIn, parseInsightsQuery } from '../../../simulation/logs-insights';
 import { TimestreamStandIn } from '../../../simulation/timestream';
 import type { FlowRecord } from '../../../tools/replay/flow-log-parser';
-import { captureOutput, lambdaContext, makeHandler, mocks, NOW, resetMocks, type Captured } from './harness';
+import { FLOW_LOG_GROUP as GROUP, flowRecord } from '../../support/builders';
+import { captureOutput } from '../../support/output';
+import { lambdaContext, makeHandler, mockSummarizerSdk, NOW } from '../../support/summarizer';
 
-const GROUP = '/flood-guard/flow-logs';
 const MINUTE_MS = 60_000;
 const END = NOW - (NOW % MINUTE_MS);
 
-let out: Captured;
+const { sns } = mockSummarizerSdk();
+let store: TimestreamStandIn | undefined;
 beforeEach(() => {
-  resetMocks();
-  out = captureOutput();
+  captureOutput();
 });
-afterEach(() => out.restore());
+afterEach(() => store?.close());
 
 function flow(srcAddr: string, packets: number, minuteStartMs: number): FlowRecord {
-  const start = minuteStartMs / 1000 + 5;
-  return { srcAddr, dstPort: 443, protocol: 6, packets, start, end: start + 30, action: 'ACCEPT', flowDirection: 'ingress' };
+  return flowRecord(minuteStartMs / 1000, { srcAddr, packets, end: minuteStartMs / 1000 + 35 });
 }
 
 /** `count` distinct sources in 100.64.0.0/10 with small, varied bins; two sources add a flood. */
@@ -60,25 +57,20 @@ function reference(allBins: readonly number[]): { mean: number; sd: number } {
 }
 
 async function runOverStandIns(minutes: readonly { minuteStartMs: number; records: FlowRecord[] }[]) {
-  const h = makeHandler({ MIN_PACKETS_PER_BIN: '12000', REQUERY_MINUTES: '3' });
-  const insights = new LogsInsightsStandIn({ now: () => h.clock.now });
+  const clock = { now: NOW };
+  const insights = new LogsInsightsStandIn({ now: () => clock.now });
   insights.createLogGroup(GROUP);
   for (const m of minutes)
     insights.deliver(
       GROUP,
       m.records.map((r) => flowLogEvent(r, 1000)),
     );
-  const store = await TimestreamStandIn.create({ now: () => h.clock.now, pageSize: 1000 });
+  store = await TimestreamStandIn.create({ now: () => clock.now, pageSize: 1000 });
   store.createTable('floodguard', 'packet_bins');
-  mocks.logs.on(StartQueryCommand).callsFake(insights.startQuery);
-  mocks.logs.on(GetQueryResultsCommand).callsFake(insights.getQueryResults);
-  mocks.logs.on(StopQueryCommand).callsFake(insights.stopQuery);
-  mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
-  mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
-  mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
+  const h = makeHandler({ MIN_PACKETS_PER_BIN: '12000', REQUERY_MINUTES: '3' }, { insights, timestream: store }, clock);
+  sns.on(PublishCommand).resolves({ MessageId: 'm' });
   await h.handler({}, lambdaContext());
-  store.close();
-  const published = parseAnomalyMessage(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.Message as string);
+  const published = parseAnomalyMessage(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message as string);
   if (!published.ok) throw new Error(published.reason);
   return { message: published.message as AnomalyMessage, insights, config: h.config };
 }

@@ -2,42 +2,39 @@ import { GetQueryResultsCommand, LimitExceededException, StartQueryCommand, Stop
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { QueryCommand, ThrottlingException as QueryThrottlingException } from '@aws-sdk/client-timestream-query';
 import { RejectedRecordsException, ThrottlingException, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../../core/anomaly-message';
 import { buildBinQuery, buildMinuteStatisticsQuery } from '../../../core/insights-query';
 import { buildAnomalyQuery, buildBaselineQuery } from '../../../core/zscore-query';
 import { SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
-import { TimestreamStandIn } from '../../../simulation/timestream';
+import type { TimestreamStandIn } from '../../../simulation/timestream';
 import { statisticsOfBins } from '../../../core/packet-bins';
+import { captureOutput, runMetrics, type CapturedOutput } from '../../support/output';
+import { FaultInjector } from '../../support/sdk';
 import {
-  captureOutput,
   lambdaContext,
   M31,
   M32,
   M33,
   makeHandler,
   minute,
-  mocks,
+  mockSummarizerSdk,
   NOW,
-  resetMocks,
-  runMetrics,
+  packetBinStore,
   scriptInsights,
   writtenRecords,
-  type Captured,
   type Row,
-} from './harness';
+} from '../../support/summarizer';
 
 const WINDOW_START = minute(11, 34);
 const QUIET: Row[] = Array.from({ length: 30 }, (_, i) => [`198.51.100.${i}`, String(100 + ((i * 17) % 60)), '240000']);
 
-let out: Captured;
+const mocks = mockSummarizerSdk();
+let out: CapturedOutput;
 
 beforeEach(() => {
-  resetMocks();
   out = captureOutput();
 });
-
-afterEach(() => out.restore());
 
 function publishedMessage(): AnomalyMessage {
   const calls = mocks.sns.commandCalls(PublishCommand);
@@ -115,14 +112,12 @@ function quietStore(h: ReturnType<typeof makeHandler>): void {
 describe('summarizer handler, end to end over the Timestream stand-in', () => {
   it('bins the re-queried minutes, upserts them, judges the window and publishes the verdict', async () => {
     // Prepare: 57 quiet minutes already stored, then three minutes of flow logs with two floods.
-    const h = makeHandler();
-    const store = await TimestreamStandIn.create({ now: () => h.clock.now, pageSize: 7 });
-    store.createTable('floodguard', 'packet_bins');
-    mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
-    mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
+    const clock = { now: NOW };
+    const store = await packetBinStore(clock, 7);
+    const h = makeHandler({}, { timestream: store }, clock);
     mocks.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     for (let m = minute(11, 34); m < M31; m += 60_000) await storeMinute(store, m, QUIET);
-    scriptInsights({
+    scriptInsights(mocks.logs, {
       [M31]: { statuses: ['Running', 'Complete'], rows: QUIET },
       [M32]: { statuses: ['Scheduled', 'Running', 'Complete'], rows: [['2001:db8:ffff::9', '60000', '301000'], ...QUIET] },
       [M33]: { rows: [['203.0.113.66', '90000', '280000'], ...QUIET] },
@@ -200,24 +195,18 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
     });
     expect(metrics.values.PacketBinAverage).toBeCloseTo(mean, 6);
     expect(metrics.units).toMatchObject({ FlowLogDeliveryLag: 'Seconds', InsightsBytesScanned: 'Bytes', UniqueSourceIPs: 'Count' });
-    store.close();
   });
 
   it('a later run re-writes a bin that grew with late records, with a newer version', async () => {
     // Prepare
-    const h = makeHandler({ MIN_PACKETS_PER_BIN: '1000' });
-    const store = await TimestreamStandIn.create({ now: () => h.clock.now });
-    store.createTable('floodguard', 'packet_bins');
-    mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
-    mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
+    const clock = { now: NOW };
+    const store = await packetBinStore(clock);
+    const h = makeHandler({ MIN_PACKETS_PER_BIN: '1000' }, { timestream: store }, clock);
     mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
-    scriptInsights({ [M33]: { rows: [['203.0.113.66', '5000']] } });
+    scriptInsights(mocks.logs, { [M33]: { rows: [['203.0.113.66', '5000']] } });
     await h.handler({}, lambdaContext());
-    resetMocks();
-    mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
-    mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
-    mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
-    scriptInsights({ [M33]: { rows: [['203.0.113.66', '7500']] } });
+    mocks.logs.reset();
+    scriptInsights(mocks.logs, { [M33]: { rows: [['203.0.113.66', '7500']] } });
 
     // Act: 30 s later, more of minute 12:33 has been delivered.
     h.clock.now = NOW + 30_000;
@@ -231,7 +220,6 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
       { dimensions: { source_ip: '*' }, measureName: 'packet_square_sum', timeMs: M33, value: 7500n ** 2n, version: NOW + 30_000 },
       { dimensions: { source_ip: '203.0.113.66' }, measureName: 'packets', timeMs: M33, value: 7500n, version: NOW + 30_000 },
     ]);
-    store.close();
   });
 });
 
@@ -243,7 +231,7 @@ describe('summarizer handler: Logs Insights', () => {
       const h = makeHandler();
       quietStore(h);
       mocks.sns.on(PublishCommand).resolves({});
-      scriptInsights({
+      scriptInsights(mocks.logs, {
         [M31]: { rows: QUIET },
         [M32]: { statuses: ['Running', status], rows: [['203.0.113.66', '90000']] },
         [M33]: { rows: QUIET },
@@ -253,7 +241,7 @@ describe('summarizer handler: Logs Insights', () => {
       await h.handler({}, lambdaContext());
 
       // Assess
-      const written = writtenRecords();
+      const written = writtenRecords(mocks.write);
       expect(written.map((r) => r.Time)).not.toContain(String(M32));
       expect(written.map((r) => [r.MeasureName, r.Time])).toEqual(
         [M31, M33].flatMap((m) => ['bin_count', 'packet_sum', 'packet_square_sum'].map((measure) => [measure, String(m)])),
@@ -270,7 +258,7 @@ describe('summarizer handler: Logs Insights', () => {
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     mocks.logs.on(StopQueryCommand).resolves({ success: true });
-    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { statuses: ['Running'] }, [M33]: { statuses: ['Scheduled'] } });
+    scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M32]: { statuses: ['Running'] }, [M33]: { statuses: ['Scheduled'] } });
 
     // Act
     await h.handler({}, lambdaContext(13_000));
@@ -292,7 +280,7 @@ describe('summarizer handler: Logs Insights', () => {
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights({ [M31]: { rows: QUIET }, [M33]: { rows: QUIET } });
+    scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M33]: { rows: QUIET } });
     mocks.logs
       .on(StartQueryCommand, { startTime: M32 / 1000 })
       .rejects(new LimitExceededException({ message: 'Account maximum query concurrency limit of [30] reached.', $metadata: {} }));
@@ -315,7 +303,7 @@ describe('summarizer handler: Logs Insights', () => {
     mocks.sns.on(PublishCommand).resolves({});
     const script: Record<number, { statuses: string[] }> = {};
     for (let i = 1; i <= 60; i++) script[minute(12, 34) - i * 60_000] = { statuses: ['Running', 'Complete'] };
-    const insights = scriptInsights(script);
+    const insights = scriptInsights(mocks.logs, script);
 
     // Act
     await h.handler({}, lambdaContext(120_000));
@@ -336,7 +324,7 @@ describe('summarizer handler: Logs Insights', () => {
       String(100_000 - i),
     ]);
     const statistics = { binCount: '25000', packetSum: '1012345678', packetSquareSum: '987654321012345' };
-    scriptInsights({
+    scriptInsights(mocks.logs, {
       [M31]: { rows: QUIET },
       [M32]: { rows: capped, statistics: { statuses: ['Running', 'Complete'], row: statistics, bytesScanned: 5000 } },
       [M33]: { rows: QUIET },
@@ -356,7 +344,7 @@ describe('summarizer handler: Logs Insights', () => {
         limit: 10_000,
       },
     ]);
-    const atM32 = writtenRecords().filter((r) => r.Time === String(M32));
+    const atM32 = writtenRecords(mocks.write).filter((r) => r.Time === String(M32));
     expect(atM32.filter((r) => r.MeasureName !== 'packets').map((r) => [r.MeasureName, r.MeasureValue])).toEqual([
       ['bin_count', '25000'],
       ['packet_sum', '1012345678'],
@@ -381,14 +369,14 @@ describe('summarizer handler: Logs Insights', () => {
       `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`,
       String(100_000 - i),
     ]);
-    scriptInsights({ [M32]: { rows: capped, statistics } });
+    scriptInsights(mocks.logs, { [M32]: { rows: capped, statistics } });
 
     // Act
     await h.handler({}, lambdaContext());
 
     // Assess
-    expect(writtenRecords().filter((r) => r.Time === String(M32))).toEqual([]);
-    expect(writtenRecords('bin_count').map((r) => r.Time)).toEqual([String(M31), String(M33)]);
+    expect(writtenRecords(mocks.write).filter((r) => r.Time === String(M32))).toEqual([]);
+    expect(writtenRecords(mocks.write, 'bin_count').map((r) => r.Time)).toEqual([String(M31), String(M33)]);
     expect(runMetrics(out).values).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 1 });
     expect(publishedMessage().complete).toBe(false);
   });
@@ -398,7 +386,7 @@ describe('summarizer handler: Logs Insights', () => {
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights({ [M31]: { rows: [] }, [M33]: { rows: [] } });
+    scriptInsights(mocks.logs, { [M31]: { rows: [] }, [M33]: { rows: [] } });
     const id = `q-${M32 / 1000}`;
     mocks.logs.on(GetQueryResultsCommand, { queryId: id }).resolves({
       status: 'Complete',
@@ -431,7 +419,7 @@ describe('summarizer handler: Logs Insights', () => {
         .map((c) => c.args[0].input)
         .filter((i) => i.queryId === id),
     ).toEqual([{ queryId: id }, { queryId: id, nextToken: 'page-2' }]);
-    expect(writtenRecords('packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.1', '192.0.2.2']);
+    expect(writtenRecords(mocks.write, 'packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.1', '192.0.2.2']);
   });
 
   it('rejects malformed rows (missing field, non-numeric packets, invalid address): logged, counted, run incomplete', async () => {
@@ -439,7 +427,7 @@ describe('summarizer handler: Logs Insights', () => {
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights({
+    scriptInsights(mocks.logs, {
       [M31]: { rows: QUIET },
       [M32]: {
         rows: [
@@ -457,7 +445,7 @@ describe('summarizer handler: Logs Insights', () => {
 
     // Assess
     expect(
-      writtenRecords('packets')
+      writtenRecords(mocks.write, 'packets')
         .filter((r) => r.Time === String(M32))
         .map((r) => [r.Dimensions?.[0]?.Value, r.MeasureValue]),
     ).toEqual([['203.0.113.3', '700']]);
@@ -475,7 +463,7 @@ describe('summarizer handler: Logs Insights', () => {
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights({
+    scriptInsights(mocks.logs, {
       [M31]: {
         rows: [
           ['10.0.7.7', '90000'],
@@ -487,9 +475,9 @@ describe('summarizer handler: Logs Insights', () => {
 
     await h.handler({}, lambdaContext());
 
-    expect(writtenRecords('packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.9']);
+    expect(writtenRecords(mocks.write, 'packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.9']);
     expect(
-      writtenRecords('bin_count')
+      writtenRecords(mocks.write, 'bin_count')
         .filter((r) => r.Time === String(M31))
         .map((r) => r.MeasureValue),
     ).toEqual(['1']);
@@ -504,7 +492,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     const rows: Row[] = Array.from({ length: 250 }, (_, i) => [`192.0.2.${i}`, String(1000 + i)]);
-    scriptInsights({ [M33]: { rows } });
+    scriptInsights(mocks.logs, { [M33]: { rows } });
 
     // Act
     await h.handler({}, lambdaContext());
@@ -557,7 +545,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
       inFlight--;
       return {};
     });
-    scriptInsights({ [M33]: { rows: Array.from({ length: 1991 }, (_, i): Row => [`100.64.${i >> 8}.${i & 255}`, '1']) } });
+    scriptInsights(mocks.logs, { [M33]: { rows: Array.from({ length: 1991 }, (_, i): Row => [`100.64.${i >> 8}.${i & 255}`, '1']) } });
 
     // Act
     await h.handler({}, lambdaContext());
@@ -576,7 +564,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
       .on(WriteRecordsCommand)
       .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }))
       .resolves({});
-    scriptInsights({ [M31]: { rows: QUIET }, [M32]: { rows: QUIET } });
+    scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M32]: { rows: QUIET } });
 
     // Act
     await h.handler({}, lambdaContext());
@@ -597,7 +585,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
       ['192.0.2.2', '20'],
       ['192.0.2.3', '30'],
     ];
-    scriptInsights({ [M33]: { rows } });
+    scriptInsights(mocks.logs, { [M33]: { rows } });
     mocks.write.on(WriteRecordsCommand).rejects(
       new RejectedRecordsException({
         message: 'One or more records have been rejected.',
@@ -626,7 +614,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights({ [M33]: { rows: [['192.0.2.1', '10']] } });
+    scriptInsights(mocks.logs, { [M33]: { rows: [['192.0.2.1', '10']] } });
     mocks.write.on(WriteRecordsCommand).rejects(
       new RejectedRecordsException({
         message: 'rejected',
@@ -648,7 +636,7 @@ describe('summarizer handler: the Z-score query', () => {
     const h = makeHandler();
     mocks.write.on(WriteRecordsCommand).resolves({});
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights({});
+    scriptInsights(mocks.logs, {});
     const opts = { database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START };
     const baselineSql = buildBaselineQuery(opts);
     const anomalySql = buildAnomalyQuery({ ...opts, minZScore: 3, minPacketsPerBin: 12_000, maxAnomalies: 100 });
@@ -697,7 +685,7 @@ describe('summarizer handler: the Z-score query', () => {
     mocks.query
       .on(QueryCommand, { QueryString: buildBaselineQuery({ database: 'floodguard', table: 'packet_bins', windowStartMs: WINDOW_START }) })
       .resolves(baselinePage('0', null, null));
-    scriptInsights({});
+    scriptInsights(mocks.logs, {});
 
     // Act
     const result = await h.handler({}, lambdaContext());
@@ -710,7 +698,7 @@ describe('summarizer handler: the Z-score query', () => {
       complete: true,
     });
     // Three empty minutes: their statistics say so (nothing else to write).
-    expect(writtenRecords().map((r) => [r.MeasureName, r.MeasureValue])).toEqual(
+    expect(writtenRecords(mocks.write).map((r) => [r.MeasureName, r.MeasureValue])).toEqual(
       [M31, M32, M33].flatMap(() => [
         ['bin_count', '0'],
         ['packet_sum', '0'],
@@ -732,7 +720,7 @@ describe('summarizer handler: the Z-score query', () => {
     const h = makeHandler();
     mocks.write.on(WriteRecordsCommand).resolves({});
     mocks.query.on(QueryCommand).rejects(new QueryThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
-    scriptInsights({ [M33]: { rows: QUIET } });
+    scriptInsights(mocks.logs, { [M33]: { rows: QUIET } });
 
     // Act
     const invocation = h.handler({}, lambdaContext());
@@ -754,7 +742,7 @@ describe('summarizer handler: the Z-score query', () => {
       ColumnInfo: [{ Name: 'avg', Type: { ScalarType: 'DOUBLE' } }],
       Rows: [{ Data: [{ ScalarValue: '1.0' }] }],
     });
-    scriptInsights({});
+    scriptInsights(mocks.logs, {});
 
     await expect(h.handler({}, lambdaContext())).rejects.toThrow(/no column bin_count/);
     expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
@@ -764,7 +752,7 @@ describe('summarizer handler: the Z-score query', () => {
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).rejects(new Error('SNS unavailable'));
-    scriptInsights({});
+    scriptInsights(mocks.logs, {});
 
     await expect(h.handler({}, lambdaContext())).rejects.toThrow('SNS unavailable');
     expect(runMetrics(out).values).toMatchObject({ SummarizerRuns: 0, OutlierSourceIPs: 0 });
@@ -772,21 +760,27 @@ describe('summarizer handler: the Z-score query', () => {
 });
 
 describe('summarizer handler: a brand-new Timestream table', () => {
-  async function freshStore(h: ReturnType<typeof makeHandler>) {
-    const store = await TimestreamStandIn.create({ now: () => h.clock.now });
-    store.createTable('floodguard', 'packet_bins');
-    mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
-    mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
+  /** The handler over a Timestream stand-in whose table has never received a record; WriteRecords calls counted. */
+  async function freshStore(): Promise<{
+    h: ReturnType<typeof makeHandler>;
+    store: TimestreamStandIn;
+    faults: FaultInjector;
+    writes: () => number;
+  }> {
+    const clock = { now: NOW };
+    const store = await packetBinStore(clock);
+    const faults = new FaultInjector();
+    let writes = 0;
+    faults.observe(() => writes++, WriteRecordsCommand);
     mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
-    return store;
+    return { h: makeHandler({}, { timestream: store, faults }, clock), store, faults, writes: () => writes };
   }
 
   it('before any bin was written, a run writes the schema record once and still publishes a verdict', async () => {
     // Prepare: a table that has never received a record, and Insights queries that all fail, so
     // the runs write no minute statistics that would create the columns.
-    const h = makeHandler();
-    const store = await freshStore(h);
-    scriptInsights(Object.fromEntries([M31, M32, M33, minute(12, 34)].map((m) => [m, { statuses: ['Failed'] }])));
+    const { h, store, writes } = await freshStore();
+    scriptInsights(mocks.logs, Object.fromEntries([M31, M32, M33, minute(12, 34)].map((m) => [m, { statuses: ['Failed'] }])));
 
     // Act: two runs of the same container.
     const first = await h.handler({}, lambdaContext());
@@ -798,24 +792,22 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     expect(store.storedRecords('floodguard', 'packet_bins')).toEqual([
       { dimensions: { source_ip: '0.0.0.0' }, measureName: 'schema', timeMs: minute(12, 34), value: 0n, version: 1 },
     ]);
-    expect(mocks.write.commandCalls(WriteRecordsCommand)).toHaveLength(1);
+    expect(writes()).toBe(1);
     const calls = mocks.sns.commandCalls(PublishCommand).map((c) => parseAnomalyMessage(c.args[0].input.Message as string));
     expect(calls.map((c) => c.ok && c.message.baseline)).toEqual([
       { mean: null, standardDeviation: null, binCount: 0, anomalyThreshold: null },
       { mean: null, standardDeviation: null, binCount: 0, anomalyThreshold: null },
     ]);
-    store.close();
   });
 
   it('the schema record is never counted as a bin', async () => {
     // Prepare: the schema record exists, then real bins arrive.
-    const h = makeHandler();
-    const store = await freshStore(h);
-    scriptInsights({});
+    const { h } = await freshStore();
+    scriptInsights(mocks.logs, {});
     await h.handler({}, lambdaContext());
-    resetMocks();
-    freshStoreMocks(store);
-    scriptInsights({ [M33]: { rows: QUIET } });
+    mocks.logs.reset();
+    mocks.sns.resetHistory();
+    scriptInsights(mocks.logs, { [M33]: { rows: QUIET } });
 
     // Act
     h.clock.now = NOW + 30_000;
@@ -823,15 +815,13 @@ describe('summarizer handler: a brand-new Timestream table', () => {
 
     // Assess
     expect(publishedMessage().baseline.binCount).toBe(QUIET.length);
-    store.close();
   });
 
   it('when the schema record cannot be written, the ValidationException fails the run and nothing is published', async () => {
     // Prepare
-    const h = makeHandler();
-    const store = await freshStore(h);
-    mocks.write.on(WriteRecordsCommand).rejects(new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} }));
-    scriptInsights({});
+    const { h, faults } = await freshStore();
+    faults.fail(WriteRecordsCommand, () => new ThrottlingException({ message: 'slow down', Message: 'slow down', $metadata: {} }));
+    scriptInsights(mocks.logs, {});
 
     // Act
     const invocation = h.handler({}, lambdaContext());
@@ -840,12 +830,5 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     await expect(invocation).rejects.toThrow(/Query failed/);
     expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
     expect(out.logs().some((l) => l.level === 'WARN' && l.message.startsWith('schema record write failed'))).toBe(true);
-    store.close();
   });
 });
-
-function freshStoreMocks(store: TimestreamStandIn): void {
-  mocks.write.on(WriteRecordsCommand).callsFake((input) => store.writeRecords(input));
-  mocks.query.on(QueryCommand).callsFake((input) => store.query(input));
-  mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
-}

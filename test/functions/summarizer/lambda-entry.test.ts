@@ -1,16 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../functions/summarizer/handler';
-import { VALID_ENV } from './harness';
+import { SUMMARIZER_ENV } from '../../support/builders';
 
 describe('summarizer Lambda entry', () => {
-  const saved = { ...process.env };
   afterEach(() => {
-    process.env = { ...saved };
+    vi.unstubAllEnvs();
   });
 
   it('fails at cold start with a message naming the bad variable', async () => {
     // Prepare
-    process.env = { ...saved, ...VALID_ENV, LISTENER_PORT: 'https' };
+    for (const [name, value] of Object.entries({ ...SUMMARIZER_ENV, LISTENER_PORT: 'https' })) vi.stubEnv(name, value);
 
     // Act / Assess
     await expect(handler({}, { getRemainingTimeInMillis: () => 60_000 })).rejects.toThrow(

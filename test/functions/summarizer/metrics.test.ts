@@ -1,12 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../core/metrics';
 import { createMetrics, publishRunMetrics, SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
-import { captureOutput, runMetrics } from './harness';
+import { captureOutput, runMetrics } from '../../support/output';
 
 describe('summarizer metrics', () => {
-  let out: ReturnType<typeof captureOutput> | undefined;
-  afterEach(() => out?.restore());
-
   it('are exactly the core metrics whose source is the summarizer', () => {
     const fromCore = Object.entries(Metrics)
       .filter(([, definition]) => definition.source === 'summarizer')
@@ -16,7 +13,7 @@ describe('summarizer metrics', () => {
 
   it('are written as one EMF document in the configured namespace with VpcId as the only dimension', () => {
     // Prepare
-    out = captureOutput();
+    const out = captureOutput();
     const metrics = createMetrics('Custom/Namespace', 'summarizer', 'vpc-0abc12345');
 
     // Act

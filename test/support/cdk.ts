@@ -1,3 +1,7 @@
+/**
+ * The real CDK app, synthesized for tests, and readers of its template: references resolved as
+ * CloudFormation would, policy statements of every kind, logical ids by prefix.
+ */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,31 +10,34 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../bin/app';
 import type { FloodGuardStack } from '../../lib/flood-guard-stack';
-
-export const EXAMPLE_CONTEXT = {
-  vpcId: 'vpc-0123456789abcdef0',
-  subnetIds: 'subnet-0123456789abcdef0,subnet-0fedcba9876543210',
-  listenerPort: '443',
-  listenerProtocol: 'TCP',
-} as const;
+import { STACK_CONTEXT } from './builders';
 
 export interface Synthesized {
   readonly app: App;
   readonly stack: FloodGuardStack;
   readonly template: Template;
+  /** The cloud assembly on disk (assets, reports): there until `dispose()`. */
   readonly assembly: CloudAssembly;
+  /** Removes the assembly directory: call it in the afterAll hook of the file that synthesized. */
+  readonly dispose: () => void;
 }
 
 /**
  * Synthesizes the real app (bin/app.ts: configuration, stack, cdk-nag plugins) into a fresh
  * directory. Bundles the three functions with esbuild: call once per test file.
  */
-export function synthesize(context: Record<string, unknown> = EXAMPLE_CONTEXT): Synthesized {
+export function synthesize(context: Record<string, unknown> = STACK_CONTEXT): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flood-guard-stack-'));
-  const app = new App({ outdir, context });
-  const { stack } = buildApp(app);
-  const assembly = app.synth();
-  return { app, stack, template: Template.fromStack(stack), assembly };
+  try {
+    const app = new App({ outdir, context });
+    const { stack } = buildApp(app);
+    const assembly = app.synth();
+    const dispose = () => fs.rmSync(outdir, { recursive: true, force: true });
+    return { app, stack, template: Template.fromStack(stack), assembly, dispose };
+  } catch (error) {
+    fs.rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** Values for the template's Refs and GetAtts, by `LogicalId` or `LogicalId.Attribute`. */

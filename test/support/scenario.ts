@@ -5,13 +5,14 @@
  * SNS's asynchronous delivery to the updater happens right after each summarizer run.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
+import { onTestFinished } from 'vitest';
 import { cidrText } from '../../core/addresses';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { denyNetworksOf } from '../../core/nacl-plan';
 import { scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
 import { SimulatedDeployment, type DeploymentSpec } from '../../simulation/deployment';
 import { deliverUntil, ReplayInput } from '../../tools/replay/engine';
-import { logicalIdOf, resolveCfn, synthesize } from '../lib/synth';
+import { logicalIdOf, resolveCfn, synthesize } from './cdk';
 
 export type Definition = ConstructorParameters<typeof StateMachine>[0];
 
@@ -44,7 +45,8 @@ const SUMMARIZER_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:summarize
 
 /** Synthesizes the real app once and extracts the state machine with its task ARNs resolved. */
 export function synthesizedMachine(): SynthesizedMachine {
-  const { template } = synthesize();
+  const { template, dispose } = synthesize();
+  dispose();
   const summarizer = logicalIdOf(template, 'AWS::Lambda::Function', 'DetectionSummarizerFunction');
   const updater = logicalIdOf(template, 'AWS::Lambda::Function', 'MitigationNaclUpdater');
   const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
@@ -88,7 +90,7 @@ export interface RunOptions {
   readonly beforeRun?: (deployment: SimulatedDeployment, minute: number) => void;
 }
 
-/** Runs the scenario minute by minute through the synthesized state machine. */
+/** Runs the scenario minute by minute through the synthesized state machine; the deployment is closed when the test ends. */
 export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpec, options: RunOptions = {}): Promise<ScenarioRun> {
   const windowMinutes = options.deployment?.windowMinutes ?? 60;
   const deployment = await SimulatedDeployment.create({
@@ -98,6 +100,7 @@ export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpe
     listenerProtocol: spec.listenerProtocol,
     ...options.deployment,
   });
+  onTestFinished(() => deployment.close());
   const input = new ReplayInput({ listenerPort: spec.listenerPort, listenerProtocol: spec.listenerProtocol });
   input.add([...scenarioRecords(spec)]);
   input.sort();

@@ -1,3 +1,7 @@
+/**
+ * The monitoring constructs (dashboard, alarms, operator topic) in a stack of their own, over real
+ * constructs for every resource they watch, and readers of the dashboard body.
+ */
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -5,25 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
-import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import { FloodGuardMonitoring } from '../../dashboards/monitoring';
 import type { FloodGuardMonitoringProps } from '../../dashboards/monitoring-props';
-
-export const VPC_ID = 'vpc-0123456789abcdef0';
-
-/** The deployment settings the dashboard tests watch: the product's defaults for a TCP:443 endpoint. */
-export const EXAMPLE_SETTINGS = {
-  vpcId: VPC_ID,
-  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
-  listenerPort: 443,
-  listenerProtocol: 'TCP',
-  minZScore: 3,
-  minPacketsPerBin: 12_000,
-  windowMinutes: 60,
-  naclRuleLimit: 20,
-  naclRuleNetworkMask: 32,
-  naclRuleNetworkMaskIpv6: 128,
-} as const satisfies Partial<FloodGuardMonitoringProps>;
+import { MONITORING_SETTINGS } from './builders';
 
 /** Real constructs for every resource the monitoring watches, so the dashboard names real logical ids. */
 export interface MonitoringFixture {
@@ -77,7 +65,7 @@ export function buildMonitoringStack(overrides: PropOverrides = {}, app = new Ap
     deadLetterQueue: new sqs.Queue(stack, 'UpdaterDlq', { enforceSSL: true }),
   };
   const monitoring = new FloodGuardMonitoring(stack, 'Monitoring', {
-    ...EXAMPLE_SETTINGS,
+    ...MONITORING_SETTINGS,
     auditLogGroup: resources.auditLogGroup,
     summarizer: resources.summarizer,
     naclUpdater: resources.naclUpdater,

@@ -1,0 +1,146 @@
+/**
+ * The summarizer handler under test: its environment, a simulated clock, its four SDK clients
+ * (stubbed with aws-sdk-client-mock, or routed to the simulation's stand-ins where a test says so),
+ * and a scripted Logs Insights for the stubbed case.
+ */
+import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
+import { onTestFinished } from 'vitest';
+import { loadConfig, type SummarizerConfig } from '../../functions/summarizer/config';
+import { createHandler, type SummarizerHandler } from '../../functions/summarizer/handler';
+import type { LogsInsightsStandIn } from '../../simulation/logs-insights';
+import type { Route } from '../../simulation/sdk-routing';
+import { TimestreamStandIn } from '../../simulation/timestream';
+import { insightsRow, SUMMARIZER_ENV, summarizerEnv, TEST_CREDENTIALS } from './builders';
+import { mockSdk, standInClient, type FaultInjector } from './sdk';
+
+/** 12:34:16.789 (a first-half run): re-queried minutes with REQUERY_MINUTES=3 are 12:31, 12:32, 12:33. */
+export const NOW = Date.UTC(2026, 10, 25, 12, 34, 16, 789);
+export const minute = (hh: number, mm: number): number => Date.UTC(2026, 10, 25, hh, mm);
+export const M31 = minute(12, 31);
+export const M32 = minute(12, 32);
+export const M33 = minute(12, 33);
+
+/** Stubs of the summarizer's four clients for the calling test file; reset after each test. */
+export function mockSummarizerSdk() {
+  return {
+    logs: mockSdk(CloudWatchLogsClient),
+    write: mockSdk(TimestreamWriteClient),
+    query: mockSdk(TimestreamQueryClient),
+    sns: mockSdk(SNSClient),
+  };
+}
+export type SummarizerSdk = ReturnType<typeof mockSummarizerSdk>;
+
+export interface Harness {
+  readonly config: SummarizerConfig;
+  readonly handler: SummarizerHandler;
+  readonly clock: { now: number };
+  readonly sleeps: number[];
+}
+
+/** Stand-ins to route clients to instead of the stubs, and the faults to inject into their calls. */
+export interface StandIns {
+  readonly timestream?: TimestreamStandIn;
+  readonly insights?: LogsInsightsStandIn;
+  readonly faults?: FaultInjector;
+}
+
+/** The handler with REQUERY_MINUTES=3 and `env` over the example environment, on `clock` (from NOW). */
+export function makeHandler(env: Record<string, string> = {}, standIns: StandIns = {}, clock = { now: NOW }): Harness {
+  const config = loadConfig(summarizerEnv({ REQUERY_MINUTES: '3', ...env }));
+  const sleeps: number[] = [];
+  const client = <C extends object>(instance: C, standIn?: { routes(): Route[] }): C =>
+    standIn ? standInClient(instance, standIn.routes(), standIns.faults) : instance;
+  const options = { region: 'eu-west-1', credentials: TEST_CREDENTIALS };
+  const handler = createHandler({
+    config,
+    logs: client(new CloudWatchLogsClient(options), standIns.insights),
+    timestreamWrite: client(new TimestreamWriteClient(options), standIns.timestream),
+    timestreamQuery: client(new TimestreamQueryClient(options), standIns.timestream),
+    sns: new SNSClient(options),
+    now: () => clock.now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.now += ms;
+    },
+  });
+  return { config, handler, clock, sleeps };
+}
+
+/** A Timestream stand-in holding the example packet_bins table, on `clock`; closed when the calling test ends. */
+export async function packetBinStore(clock: { now: number }, pageSize = 2): Promise<TimestreamStandIn> {
+  const store = await TimestreamStandIn.create({ now: () => clock.now, pageSize });
+  onTestFinished(() => store.close());
+  store.createTable(SUMMARIZER_ENV.TIMESTREAM_DATABASE, SUMMARIZER_ENV.TIMESTREAM_TABLE);
+  return store;
+}
+
+export const lambdaContext = (remainingMs = 25_000) => ({ getRemainingTimeInMillis: () => remainingMs });
+
+// ---- Scripted Logs Insights ------------------------------------------------------------------------
+
+export type Row = [source: string, packets: string | undefined, lagMs?: string];
+
+export interface MinuteScript {
+  /** Statuses returned by successive GetQueryResults polls; the last one repeats. */
+  readonly statuses?: readonly string[];
+  readonly rows?: readonly Row[];
+  readonly bytesScanned?: number;
+  /** The minute-statistics query's answer (run only for a capped minute). */
+  readonly statistics?: { readonly statuses?: readonly string[]; readonly row?: Record<string, string>; readonly bytesScanned?: number };
+}
+
+/** Whether a StartQuery input is the minute-statistics query (two chained stats) rather than the bin query. */
+const isStatisticsQuery = (queryString: string): boolean => queryString.includes('packetSquareSum');
+
+/**
+ * Answers StartQuery with `q-<startTime>` and GetQueryResults from the script of that minute.
+ * Returns the largest number of queries seen running at once (started and not yet ended).
+ */
+export function scriptInsights(logs: SummarizerSdk['logs'], script: Record<number, MinuteScript>): { maxRunning: () => number } {
+  const polls = new Map<string, number>();
+  const running = new Set<string>();
+  let maxRunning = 0;
+  logs.on(StartQueryCommand).callsFake((input: { startTime: number; queryString: string }) => {
+    const queryId = `${isStatisticsQuery(input.queryString) ? 's' : 'q'}-${input.startTime}`;
+    running.add(queryId);
+    maxRunning = Math.max(maxRunning, running.size);
+    return { queryId };
+  });
+  logs.on(GetQueryResultsCommand).callsFake((input: { queryId: string }) => {
+    const minuteMs = Number(input.queryId.slice(2)) * 1000;
+    const minuteScript = script[minuteMs] ?? {};
+    const forStatistics = input.queryId.startsWith('s-');
+    const statisticsRow = minuteScript.statistics?.row;
+    const entry = forStatistics
+      ? {
+          statuses: minuteScript.statistics?.statuses,
+          bytesScanned: minuteScript.statistics?.bytesScanned,
+          results: statisticsRow ? [Object.entries(statisticsRow).map(([field, value]) => ({ field, value }))] : [],
+        }
+      : { ...minuteScript, results: (minuteScript.rows ?? []).map(([source, packets, lag]) => insightsRow(source, packets, lag)) };
+    const statuses = entry.statuses ?? ['Complete'];
+    const n = polls.get(input.queryId) ?? 0;
+    polls.set(input.queryId, n + 1);
+    const status = statuses[Math.min(n, statuses.length - 1)] as string;
+    if (status !== 'Running' && status !== 'Scheduled') running.delete(input.queryId);
+    return {
+      status,
+      results: status === 'Complete' ? entry.results : [],
+      statistics: { bytesScanned: entry.bytesScanned ?? 1000, recordsMatched: entry.results.length, recordsScanned: 10 },
+    };
+  });
+  return { maxRunning: () => maxRunning };
+}
+
+/** The records of the stubbed WriteRecords calls, flattened, optionally only one measure. */
+export function writtenRecords(
+  write: SummarizerSdk['write'],
+  measure?: string,
+): { MeasureName?: string; MeasureValue?: string; Time?: string; Dimensions?: { Name?: string; Value?: string }[] }[] {
+  const records = write.commandCalls(WriteRecordsCommand).flatMap((c) => c.args[0].input.Records ?? []);
+  return measure === undefined ? records : records.filter((r) => r.MeasureName === measure);
+}

@@ -1,0 +1,260 @@
+/**
+ * The NACL updater in a world of its own: the real handler, built from the environment the stack
+ * would set, over the simulation's stand-ins for EC2 network ACLs, S3 (the allow list) and
+ * CloudWatch Logs (the audit log), on a simulated clock, with recorders for its metrics and logs.
+ */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, EC2Client, ReplaceNetworkAclEntryCommand } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { AnomalyMessage } from '../../core/anomaly-message';
+import type { MetricName } from '../../core/metrics';
+import type { AclEntry } from '../../core/nacl-plan';
+import { loadConfig, type UpdaterConfig } from '../../functions/nacl-updater/config';
+import { createHandler, type HandlerDeps, type UpdaterHandler } from '../../functions/nacl-updater/handler';
+import type { UpdaterLogger, UpdaterMetrics } from '../../functions/nacl-updater/telemetry';
+import { Ec2NetworkAclStandIn } from '../../simulation/ec2-network-acls';
+import { LogStreamsStandIn } from '../../simulation/log-streams';
+import { S3StandIn } from '../../simulation/s3';
+import type { Route } from '../../simulation/sdk-routing';
+import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, AUDIT_LOG_GROUP, snsEvent, START, TEST_CREDENTIALS } from './builders';
+import { FaultInjector, standInClient } from './sdk';
+
+export const AUDIT_STREAM = 'nacl-updater/test';
+
+/** Metric values of each flush (one flush per invocation). */
+export class MetricsRecorder implements UpdaterMetrics {
+  readonly flushes: Partial<Record<MetricName, number>>[] = [];
+  private current: Partial<Record<MetricName, number>> = {};
+  count(name: MetricName, value: number): void {
+    this.current[name] = (this.current[name] ?? 0) + value;
+  }
+  flush(): void {
+    this.flushes.push(this.current);
+    this.current = {};
+  }
+  last(): Partial<Record<MetricName, number>> {
+    return this.flushes.at(-1) ?? {};
+  }
+}
+
+export class LogRecorder implements UpdaterLogger {
+  readonly lines: { level: string; message: string; attributes?: Record<string, unknown> }[] = [];
+  info(message: string, attributes?: Record<string, unknown>) {
+    this.lines.push({ level: 'info', message, attributes });
+  }
+  warn(message: string, attributes?: Record<string, unknown>) {
+    this.lines.push({ level: 'warn', message, attributes });
+  }
+  error(message: string, attributes?: Record<string, unknown>) {
+    this.lines.push({ level: 'error', message, attributes });
+  }
+}
+
+export interface UpdaterWorldOptions {
+  /** Add an IPv6 CIDR to the VPC (its ACLs then carry the IPv6 default rules). */
+  readonly dualStack?: boolean;
+  /** NACL_RULE_LIMIT. @default 20 */
+  readonly ruleLimit?: number;
+  /** The account's real quota. @default ruleLimit */
+  readonly accountRuleLimit?: number;
+  readonly ipv4Mask?: number;
+  readonly ipv6Mask?: number;
+  readonly maxNewBlocksPerRun?: number;
+  readonly maxBlockedNetworks?: number;
+  /** NACL_MAX_AGGREGATE_PREFIX: turns adaptive aggregation on. */
+  readonly maxAggregatePrefix?: number;
+  /** Protected subnets. @default 2 */
+  readonly subnets?: number;
+  /** Use a custom original ACL with these entries instead of the VPC's default ACL. */
+  readonly originalEntries?: readonly AclEntry[];
+  /** The allow-list object's text; null: there is no object. @default a comment line */
+  readonly allowList?: string | null;
+}
+
+/** One SDK call the handler sent, whatever its outcome. */
+export interface SentCall {
+  readonly command: string;
+  readonly input: unknown;
+}
+
+export class UpdaterWorld {
+  readonly ec2: Ec2NetworkAclStandIn;
+  readonly s3 = new S3StandIn();
+  readonly logStreams = new LogStreamsStandIn();
+  /** Faults injected into (and observers of) the calls the handler sends. */
+  readonly faults = new FaultInjector();
+  /** Every call the handler sent, to any service, in order. */
+  readonly sent: SentCall[] = [];
+  /** Entry writes the handler made to an ACL a protected subnet was on, or to the original ACL: must stay empty. */
+  readonly writesToAclsInUse: string[] = [];
+  readonly metrics = new MetricsRecorder();
+  readonly logger = new LogRecorder();
+  readonly sleeps: number[] = [];
+  readonly env: Record<string, string>;
+  readonly config: UpdaterConfig;
+  clock = START;
+  handler: UpdaterHandler;
+
+  private constructor(
+    readonly vpcId: string,
+    readonly subnetIds: readonly string[],
+    readonly originalAclId: string,
+    readonly blueAclId: string,
+    readonly greenAclId: string,
+    ec2: Ec2NetworkAclStandIn,
+    options: UpdaterWorldOptions,
+    cidrs: readonly string[],
+  ) {
+    this.ec2 = ec2;
+    this.s3.createBucket(ALLOW_LIST_BUCKET);
+    if (options.allowList !== null) this.s3.putObject(ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, options.allowList ?? '# nothing allowed\n');
+    this.logStreams.createLogGroup(AUDIT_LOG_GROUP);
+    this.env = environment(options, { vpcId, cidrs, subnetIds, originalAclId, blueAclId, greenAclId });
+    this.config = loadConfig(this.env);
+    this.handler = this.coldStart();
+    for (const command of [CreateNetworkAclEntryCommand, ReplaceNetworkAclEntryCommand, DeleteNetworkAclEntryCommand])
+      this.faults.observe((name, input) => this.checkWrite(name, (input as { NetworkAclId?: string }).NetworkAclId), command);
+  }
+
+  // An entry write leaves associations as they were: checking right after the write is checking at the write.
+  private checkWrite(command: string, aclId: string | undefined): void {
+    const inUse = this.subnetIds.some((s) => this.ec2.aclOf(s) === aclId);
+    if (inUse || aclId === this.originalAclId) this.writesToAclsInUse.push(`${command} on ${aclId}${inUse ? ' (in use)' : ' (original)'}`);
+  }
+
+  /** A VPC with two (or `subnets`) protected subnets, its original ACL and the stack's blue and green ACLs. */
+  static async create(options: UpdaterWorldOptions = {}): Promise<UpdaterWorld> {
+    const ruleLimit = options.ruleLimit ?? 20;
+    const ec2 = new Ec2NetworkAclStandIn({ ruleLimit: Math.max(ruleLimit, options.accountRuleLimit ?? ruleLimit) });
+    const cidrs = options.dualStack ? ['10.0.0.0/16', '2600:1f18:abcd:1200::/56'] : ['10.0.0.0/16'];
+    const vpcId = ec2.createVpc({ cidrs });
+    const subnetIds = Array.from({ length: options.subnets ?? 2 }, () => ec2.createSubnet(vpcId));
+    let originalAclId = ec2.defaultNetworkAclId(vpcId);
+    if (options.originalEntries) {
+      originalAclId = ec2.createNetworkAcl(vpcId);
+      for (const entry of options.originalEntries) await ec2.createNetworkAclEntry(entryInput(originalAclId, entry));
+      for (const subnet of subnetIds)
+        await ec2.replaceNetworkAclAssociation({ AssociationId: ec2.associationIdOf(subnet), NetworkAclId: originalAclId });
+    }
+    const blueAclId = ec2.createNetworkAcl(vpcId, { Name: 'blue' });
+    const greenAclId = ec2.createNetworkAcl(vpcId, { Name: 'green' });
+    ec2.setRuleLimit(options.accountRuleLimit ?? ruleLimit);
+    ec2.calls.length = 0;
+    return new UpdaterWorld(vpcId, subnetIds, originalAclId, blueAclId, greenAclId, ec2, options, cidrs);
+  }
+
+  /** A new container: fresh caches and memory, same AWS state; `overrides` replace the world's dependencies. */
+  coldStart(overrides: Partial<HandlerDeps> = {}): UpdaterHandler {
+    this.handler = createHandler({
+      config: this.config,
+      ec2: this.client(new EC2Client({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), this.ec2.routes()),
+      s3: this.client(new S3Client({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), this.s3.routes()),
+      logs: this.client(new CloudWatchLogsClient({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), this.logStreams.routes()),
+      now: () => this.clock,
+      sleep: async (ms) => {
+        this.sleeps.push(ms);
+        this.clock += ms;
+      },
+      metrics: this.metrics,
+      logger: this.logger,
+      auditStreamName: AUDIT_STREAM,
+      ...overrides,
+    });
+    return this.handler;
+  }
+
+  /** Delivers messages as one SNS event, advancing the clock. */
+  async deliver(...messages: (AnomalyMessage | string)[]): Promise<void> {
+    this.clock += 1000;
+    await this.handler(snsEvent(messages.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)))));
+  }
+
+  /** Inputs of the calls of one command the handler sent (e.g. 'GetObjectCommand'). */
+  inputsOf(command: { name: string }): unknown[] {
+    return this.sent.filter((c) => c.command === command.name).map((c) => c.input);
+  }
+
+  /** The ACL the protected subnets use (all must be on the same one). */
+  activeAclId(): string {
+    const acls = new Set(this.subnetIds.map((s) => this.ec2.aclOf(s)));
+    if (acls.size !== 1) throw new Error(`subnets split over ${[...acls].join(', ')}`);
+    return [...acls][0]!;
+  }
+
+  /** CIDRs of the deny rules of the ACL in use, sorted. */
+  deniedCidrs(): string[] {
+    return this.ec2
+      .entriesOf(this.activeAclId())
+      .filter((e) => e.RuleAction === 'deny' && (e.RuleNumber ?? 0) < 32767)
+      .map((e) => e.CidrBlock ?? e.Ipv6CidrBlock!)
+      .sort();
+  }
+
+  /** The audit lines written so far, parsed. */
+  auditLines(): { timestamp: number; logStreamName: string; line: unknown }[] {
+    return this.logStreams
+      .events(AUDIT_LOG_GROUP)
+      .map((e) => ({ timestamp: e.timestamp, logStreamName: e.logStreamName, line: JSON.parse(e.message) as unknown }));
+  }
+
+  private client<C extends object>(client: C, routes: readonly Route[]): C {
+    const recorded = routes.map(
+      ([command, answer]) =>
+        [
+          command,
+          (input: never) => {
+            this.sent.push({ command: command.name, input: structuredClone(input) });
+            return (answer as (i: never) => unknown)(input);
+          },
+        ] as Route,
+    );
+    return standInClient(client, this.faults.wrap(recorded));
+  }
+}
+
+function environment(
+  options: UpdaterWorldOptions,
+  ids: {
+    vpcId: string;
+    cidrs: readonly string[];
+    subnetIds: readonly string[];
+    originalAclId: string;
+    blueAclId: string;
+    greenAclId: string;
+  },
+): Record<string, string> {
+  const optional: Record<string, number | undefined> = {
+    NACL_RULE_LIMIT: options.ruleLimit,
+    NACL_RULE_NETWORK_MASK: options.ipv4Mask,
+    NACL_RULE_NETWORK_MASK_IPV6: options.ipv6Mask,
+    MAX_NEW_BLOCKS_PER_RUN: options.maxNewBlocksPerRun,
+    MAX_BLOCKED_NETWORKS: options.maxBlockedNetworks,
+    NACL_MAX_AGGREGATE_PREFIX: options.maxAggregatePrefix,
+  };
+  return {
+    VPC_ID: ids.vpcId,
+    VPC_CIDRS: ids.cidrs.join(','),
+    SUBNET_IDS: ids.subnetIds.join(','),
+    ORIGINAL_NACL_ID: ids.originalAclId,
+    BLUE_NACL_ID: ids.blueAclId,
+    GREEN_NACL_ID: ids.greenAclId,
+    ALLOW_LIST_BUCKET,
+    ALLOW_LIST_KEY,
+    AUDIT_LOG_GROUP_NAME: AUDIT_LOG_GROUP,
+    ...Object.fromEntries(Object.entries(optional).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]]))),
+  };
+}
+
+function entryInput(aclId: string, entry: AclEntry) {
+  return {
+    NetworkAclId: aclId,
+    RuleNumber: entry.ruleNumber,
+    Egress: entry.egress,
+    Protocol: entry.protocol,
+    RuleAction: entry.ruleAction,
+    CidrBlock: entry.cidrBlock,
+    Ipv6CidrBlock: entry.ipv6CidrBlock,
+    PortRange: entry.portRange ? { From: entry.portRange.from, To: entry.portRange.to } : undefined,
+    IcmpTypeCode: entry.icmpTypeCode ? { Type: entry.icmpTypeCode.type, Code: entry.icmpTypeCode.code } : undefined,
+  };
+}
