@@ -2,20 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { measureBaseline, minuteBins } from '../../../tools/bench/baseline';
 
 describe('baseline measurement (benchmark building block)', () => {
-  it('under the cap both agree with the truth; above it ours stays exact with full recall and the reference drifts', async () => {
+  it('ours matches the truth below and above the 10,000-row cap, and finds every anomalous source', async () => {
     // Act
     const small = await measureBaseline(3_000, 30);
     const large = await measureBaseline(30_000, 1_000);
 
-    // Assess
-    expect(small.ours.relativeError.mean).toBeLessThan(1e-9);
-    expect(small.reference.relativeError.sd).toBeLessThan(1e-9);
-    expect(large.truth.anomalous).toBe(1_000);
-    expect(large.ours).toEqual({ relativeError: { mean: expect.any(Number), sd: expect.any(Number) }, recall: 1 });
-    expect(large.ours.relativeError.mean).toBeLessThan(1e-9);
-    expect(large.ours.relativeError.sd).toBeLessThan(1e-9);
-    expect(large.reference.relativeError.mean).toBeGreaterThan(0.5);
-    expect(large.reference.recall).toBeLessThan(1);
+    // Assess: errors within the 1e-12 scale of the exact moments
+    for (const [measured, anomalous] of [
+      [small, 30],
+      [large, 1_000],
+    ] as const) {
+      expect(measured.truth.anomalous).toBe(anomalous);
+      expect(measured.ours.recall).toBe(1);
+      expect(measured.ours.relativeError.mean).toBeLessThan(1e-9);
+      expect(measured.ours.relativeError.sd).toBeLessThan(1e-9);
+    }
   });
 
   it('generates distinct sources with floods first', () => {
