@@ -3,6 +3,7 @@ import {
   CreateTagsCommand,
   DeleteNetworkAclEntryCommand,
   DescribeNetworkAclsCommand,
+  DescribeSubnetsCommand,
   DescribeVpcsCommand,
   EC2ServiceException,
   ReplaceNetworkAclAssociationCommand,
@@ -12,6 +13,8 @@ import {
   type DeleteNetworkAclEntryCommandInput,
   type DescribeNetworkAclsCommandInput,
   type DescribeNetworkAclsCommandOutput,
+  type DescribeSubnetsCommandInput,
+  type DescribeSubnetsCommandOutput,
   type DescribeVpcsCommandInput,
   type DescribeVpcsCommandOutput,
   type NetworkAcl,
@@ -35,6 +38,7 @@ import type { Route } from './sdk-routing';
 
 export type Ec2Action =
   | 'DescribeNetworkAcls'
+  | 'DescribeSubnets'
   | 'DescribeVpcs'
   | 'CreateNetworkAclEntry'
   | 'ReplaceNetworkAclEntry'
@@ -234,30 +238,29 @@ export class Ec2NetworkAclStandIn {
 
   readonly describeNetworkAcls = async (input: DescribeNetworkAclsCommandInput): Promise<DescribeNetworkAclsCommandOutput> => {
     this.begin('DescribeNetworkAcls', input);
-    if (input.MaxResults !== undefined && (input.MaxResults < PAGE_MIN || input.MaxResults > PAGE_MAX)) {
-      throw ec2Error('InvalidParameterValue', `MaxResults must be between ${PAGE_MIN} and ${PAGE_MAX}`);
-    }
     for (const id of input.NetworkAclIds ?? []) {
       if (!this.acls.has(id)) throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${id}' does not exist`);
     }
     const matching = [...this.acls.values()].filter(
       (acl) => (input.NetworkAclIds?.length ? input.NetworkAclIds.includes(acl.id) : true) && this.matchesFilters(acl, input.Filters ?? []),
     );
-    const key = JSON.stringify({ ids: input.NetworkAclIds ?? [], filters: input.Filters ?? [], max: input.MaxResults ?? null });
-    let offset = 0;
-    if (input.NextToken !== undefined) {
-      const token = this.pageTokens.get(input.NextToken);
-      if (!token || token.key !== key) throw ec2Error('InvalidNextToken', 'The specified NextToken is not valid');
-      offset = token.offset;
-    }
-    const size = input.MaxResults ?? matching.length;
-    const page = matching.slice(offset, offset + size);
-    let NextToken: string | undefined;
-    if (offset + size < matching.length) {
-      NextToken = this.nextId('token');
-      this.pageTokens.set(NextToken, { key, offset: offset + size });
-    }
+    const { page, NextToken } = this.paged(matching, input, { ids: input.NetworkAclIds ?? [] });
     return { NetworkAcls: page.map((acl) => this.toSdkAcl(acl)), NextToken, $metadata: { httpStatusCode: 200 } };
+  };
+
+  /** DescribeSubnets by the `subnet-id` and `vpc-id` filters, paginated; a filter matching nothing is an empty page, as on AWS. */
+  readonly describeSubnets = async (input: DescribeSubnetsCommandInput): Promise<DescribeSubnetsCommandOutput> => {
+    this.begin('DescribeSubnets', input);
+    if (input.SubnetIds?.length) throw new Error('stand-in: DescribeSubnets is modelled for filters only');
+    const matching = [...this.subnets.values()].filter((subnet) =>
+      (input.Filters ?? []).every((filter) => {
+        if (filter.Name === 'subnet-id') return (filter.Values ?? []).includes(subnet.id);
+        if (filter.Name === 'vpc-id') return (filter.Values ?? []).includes(subnet.vpcId);
+        throw ec2Error('InvalidParameterValue', `The filter '${filter.Name}' is invalid`);
+      }),
+    );
+    const { page, NextToken } = this.paged(matching, input, {});
+    return { Subnets: page.map((subnet) => ({ SubnetId: subnet.id, VpcId: subnet.vpcId })), NextToken, $metadata: { httpStatusCode: 200 } };
   };
 
   readonly createNetworkAclEntry = async (input: CreateNetworkAclEntryCommandInput) => {
@@ -368,10 +371,11 @@ export class Ec2NetworkAclStandIn {
     };
   };
 
-  /** Every command the product sends to EC2, for `routeCommands` (simulation/sdk-routing.ts). */
+  /** Every command the product sends to EC2 (updater and deploy-time facts), for `routeCommands` (simulation/sdk-routing.ts). */
   routes(): Route[] {
     return [
       [DescribeNetworkAclsCommand, this.describeNetworkAcls],
+      [DescribeSubnetsCommand, this.describeSubnets],
       [DescribeVpcsCommand, this.describeVpcs],
       [CreateNetworkAclEntryCommand, this.createNetworkAclEntry],
       [ReplaceNetworkAclEntryCommand, this.replaceNetworkAclEntry],
@@ -440,6 +444,31 @@ export class Ec2NetworkAclStandIn {
         `The maximum number of entries (${this.ruleLimit}) for this network ACL has been reached for ${family} ${entry.egress ? 'egress' : 'ingress'} rules.`,
       );
     }
+  }
+
+  /** One page of `items` for a Describe call: MaxResults 5-1000, NextToken bound to the same request. */
+  private paged<T>(
+    items: readonly T[],
+    input: { Filters?: unknown; MaxResults?: number; NextToken?: string },
+    request: Record<string, unknown>,
+  ): { page: T[]; NextToken?: string } {
+    if (input.MaxResults !== undefined && (input.MaxResults < PAGE_MIN || input.MaxResults > PAGE_MAX)) {
+      throw ec2Error('InvalidParameterValue', `MaxResults must be between ${PAGE_MIN} and ${PAGE_MAX}`);
+    }
+    const key = JSON.stringify({ ...request, filters: input.Filters ?? [], max: input.MaxResults ?? null });
+    let offset = 0;
+    if (input.NextToken !== undefined) {
+      const token = this.pageTokens.get(input.NextToken);
+      if (!token || token.key !== key) throw ec2Error('InvalidNextToken', 'The specified NextToken is not valid');
+      offset = token.offset;
+    }
+    const size = input.MaxResults ?? items.length;
+    let NextToken: string | undefined;
+    if (offset + size < items.length) {
+      NextToken = this.nextId('token');
+      this.pageTokens.set(NextToken, { key, offset: offset + size });
+    }
+    return { page: items.slice(offset, offset + size), NextToken };
   }
 
   private matchesFilters(acl: Acl, filters: NonNullable<DescribeNetworkAclsCommandInput['Filters']>): boolean {

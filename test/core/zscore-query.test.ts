@@ -27,10 +27,11 @@ interface Bin {
 
 // ---- DuckDB running the exact SQL text ---------------------------------------------------------
 
+let instance: DuckDBInstance;
 let connection: DuckDBConnection;
 
 beforeAll(async () => {
-  const instance = await DuckDBInstance.create(':memory:');
+  instance = await DuckDBInstance.create(':memory:');
   connection = await instance.connect();
   await connection.run(`CREATE SCHEMA "${DB}"`);
   await connection.run('CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))');
@@ -39,7 +40,10 @@ beforeAll(async () => {
   await connection.run(`CREATE TABLE "${DB}"."${TABLE}" (source_ip VARCHAR, measure_name VARCHAR, time TIMESTAMP, measure_value VARCHAR)`);
 });
 
-afterAll(() => connection.closeSync());
+afterAll(() => {
+  connection?.closeSync();
+  instance?.closeSync();
+});
 
 beforeEach(async () => {
   await connection.run(`DELETE FROM "${DB}"."${TABLE}"`);

@@ -9,15 +9,16 @@ import {
 } from '@aws-sdk/client-ec2';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ALLOW_LIST_TEMPLATE } from '../../../functions/network-facts/allow-list-seed';
 import { ALLOW_LIST_SEED_TYPE, createHandler, FAILED_CREATE_ID, physicalIdOf } from '../../../functions/network-facts/handler';
 import { parseAllowList } from '../../../core/allow-list';
 import { ORIGINAL_ACL_TAG } from '../../../functions/network-facts/tags';
 import { NetworkFactsError, sharedOriginalAcl } from '../../../functions/network-facts/network-facts';
 import { Ec2NetworkAclStandIn, ec2Error } from '../../../simulation/ec2-network-acls';
+import { TEST_CREDENTIALS } from '../../support/builders';
+import { mockSdk, standInClient } from '../../support/sdk';
 
 const VPC = 'vpc-0123456789abcdef0';
 const SUBNET_A = 'subnet-0123456789abcdef0';
@@ -27,18 +28,21 @@ const GREEN = 'acl-06ee0000000000002';
 const ORIGINAL = 'acl-0419000000000000a';
 const RESPONSE_URL = 'https://cloudformation-custom-resource-response.s3.amazonaws.com/presigned';
 
-const ec2 = mockClient(EC2Client);
+const ec2 = mockSdk(EC2Client);
 
 interface Sent {
   url: string;
   body: Record<string, unknown>;
 }
 
-function harness() {
+/** The handler with EC2 stubbed (the file's `ec2` stub), or routed to a stand-in when one is given (its call log restarts here). */
+function harness(standIn?: Ec2NetworkAclStandIn) {
+  if (standIn) standIn.calls.length = 0;
   const sent: Sent[] = [];
   const logs: Record<string, unknown>[] = [];
+  const client = new EC2Client({ region: 'eu-west-1', credentials: TEST_CREDENTIALS });
   const handler = createHandler({
-    ec2: new EC2Client({ region: 'eu-west-1' }),
+    ec2: standIn ? standInClient(client, standIn.routes()) : client,
     s3: new S3Client({ region: 'eu-west-1' }),
     respond: async (url, body) => {
       sent.push({ url, body: JSON.parse(body) as Record<string, unknown> });
@@ -99,10 +103,6 @@ function aclWith(aclId: string, ...subnetIds: string[]) {
     Associations: subnetIds.map((s, i) => ({ SubnetId: s, NetworkAclId: aclId, NetworkAclAssociationId: `aclassoc-${aclId}-${i}` })),
   };
 }
-
-beforeEach(() => {
-  ec2.reset();
-});
 
 describe('network facts on Create', () => {
   it('records the shared original ACL and every associated VPC CIDR, with the exact EC2 calls', async () => {
@@ -265,7 +265,7 @@ describe('network facts on Create', () => {
 });
 
 /** A VPC in the stateful EC2 stand-in, with the stack's ACLs and two protected subnets on their original ACL. */
-function statefulNetwork() {
+async function statefulNetwork() {
   const standIn = new Ec2NetworkAclStandIn();
   const vpcId = standIn.createVpc({ cidrs: ['10.0.0.0/16'] });
   const original = standIn.createNetworkAcl(vpcId);
@@ -275,13 +275,8 @@ function statefulNetwork() {
   const b = standIn.createSubnet(vpcId);
   const bystander = standIn.createSubnet(vpcId);
   for (const subnet of [a, b]) {
-    void standIn.replaceNetworkAclAssociation({ AssociationId: standIn.associationIdOf(subnet), NetworkAclId: original });
+    await standIn.replaceNetworkAclAssociation({ AssociationId: standIn.associationIdOf(subnet), NetworkAclId: original });
   }
-  ec2.on(DescribeNetworkAclsCommand).callsFake(standIn.describeNetworkAcls);
-  ec2.on(ReplaceNetworkAclAssociationCommand).callsFake(standIn.replaceNetworkAclAssociation);
-  ec2.on(CreateTagsCommand).callsFake(standIn.createTags);
-  ec2.on(DescribeSubnetsCommand).resolves({ Subnets: [a, b, bystander].map((SubnetId) => ({ SubnetId, VpcId: vpcId })) });
-  ec2.on(DescribeVpcsCommand).resolves({ Vpcs: [vpc({ VpcId: vpcId })] });
   const props = (subnets = [a, b]) => ({ ...properties(subnets, blue, green), VpcId: vpcId });
   const moveTo = async (subnet: string, acl: string) =>
     standIn.replaceNetworkAclAssociation({ AssociationId: standIn.associationIdOf(subnet), NetworkAclId: acl });
@@ -291,11 +286,11 @@ function statefulNetwork() {
 describe('network facts on Delete (stateful EC2 stand-in)', () => {
   it('moves every subnet on blue or green back to the recorded original ACL, so both can be deleted', async () => {
     // Prepare
-    const net = statefulNetwork();
+    const net = await statefulNetwork();
     await net.moveTo(net.a, net.blue);
     await net.moveTo(net.b, net.blue);
     const oldAssociation = net.standIn.associationIdOf(net.a);
-    const { handler, sent } = harness();
+    const { handler, sent } = harness(net.standIn);
 
     // Act
     await handler(deleteEvent(net.physicalId, net.props()));
@@ -304,30 +299,30 @@ describe('network facts on Delete (stateful EC2 stand-in)', () => {
     expect(net.standIn.aclOf(net.a)).toBe(net.original);
     expect(net.standIn.aclOf(net.b)).toBe(net.original);
     expect(net.standIn.associationIdOf(net.a)).not.toBe(oldAssociation);
-    expect(ec2.commandCalls(DescribeNetworkAclsCommand)[0]?.args[0].input).toEqual({
+    expect(net.standIn.calls.find((c) => c.action === 'DescribeNetworkAcls')?.input).toEqual({
       Filters: [{ Name: 'network-acl-id', Values: [net.blue, net.green] }],
       MaxResults: 100,
       NextToken: undefined,
     });
-    expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand).map((c) => c.args[0].input.NetworkAclId)).toEqual([
-      net.original,
-      net.original,
+    expect(net.standIn.mutatingCalls().map((c) => [c.action, (c.input as { NetworkAclId?: string }).NetworkAclId])).toEqual([
+      ['ReplaceNetworkAclAssociation', net.original],
+      ['ReplaceNetworkAclAssociation', net.original],
     ]);
     expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: net.physicalId });
   });
 
   it('changes nothing when no subnet is on a stack ACL', async () => {
     // Prepare
-    const net = statefulNetwork();
+    const net = await statefulNetwork();
     const before = net.standIn.snapshot();
-    const { handler, sent } = harness();
+    const { handler, sent } = harness(net.standIn);
 
     // Act
     await handler(deleteEvent(net.physicalId, net.props()));
 
     // Assess
     expect(net.standIn.snapshot()).toBe(before);
-    expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand)).toHaveLength(0);
+    expect(net.standIn.mutatingCalls()).toEqual([]);
     expect(sent[0]?.body.Status).toBe('SUCCESS');
   });
 
@@ -345,11 +340,11 @@ describe('network facts on Delete (stateful EC2 stand-in)', () => {
 
   it('fails with the manual fix when the original ACL no longer exists', async () => {
     // Prepare
-    const net = statefulNetwork();
+    const net = await statefulNetwork();
     await net.standIn.createTags({ Resources: [net.blue, net.green], Tags: [{ Key: ORIGINAL_ACL_TAG, Value: 'acl-0dead00000000dead' }] });
     await net.moveTo(net.a, net.green);
     const association = net.standIn.associationIdOf(net.a);
-    const { handler, sent } = harness();
+    const { handler, sent } = harness(net.standIn);
 
     // Act
     await handler(deleteEvent(net.physicalId, net.props()));
@@ -376,8 +371,7 @@ describe('network facts on Delete without a recorded original', () => {
     const green = standIn.createNetworkAcl(vpcId);
     const subnet = standIn.createSubnet(vpcId);
     await standIn.replaceNetworkAclAssociation({ AssociationId: standIn.associationIdOf(subnet), NetworkAclId: blue });
-    ec2.on(DescribeNetworkAclsCommand).callsFake(standIn.describeNetworkAcls);
-    const { handler, sent } = harness();
+    const { handler, sent } = harness(standIn);
 
     // Act
     await handler(deleteEvent(physicalIdOf(vpcId), { ...properties([subnet], blue, green), VpcId: vpcId }));
@@ -394,10 +388,10 @@ describe('network facts on Delete without a recorded original', () => {
 describe('network facts on Update (stateful EC2 stand-in)', () => {
   it('keeps the original ACL while subnets are mid-mitigation on a stack ACL', async () => {
     // Prepare
-    const net = statefulNetwork();
+    const net = await statefulNetwork();
     await net.moveTo(net.a, net.green);
     await net.moveTo(net.b, net.green);
-    const { handler, sent } = harness();
+    const { handler, sent } = harness(net.standIn);
 
     // Act
     await handler(updateEvent(net.physicalId, net.props(), net.props()));
@@ -409,16 +403,15 @@ describe('network facts on Update (stateful EC2 stand-in)', () => {
       Data: { OriginalNetworkAclId: net.original },
     });
     expect(net.standIn.aclOf(net.a)).toBe(net.green);
-    expect(ec2.commandCalls(ReplaceNetworkAclAssociationCommand)).toHaveLength(0);
-    expect(ec2.commandCalls(CreateTagsCommand)).toHaveLength(0);
+    expect(net.standIn.mutatingCalls()).toEqual([]);
   });
 
   it('moves a subnet dropped from protection back to the original ACL, and only that one', async () => {
     // Prepare
-    const net = statefulNetwork();
+    const net = await statefulNetwork();
     await net.moveTo(net.a, net.blue);
     await net.moveTo(net.b, net.blue);
-    const { handler, sent } = harness();
+    const { handler, sent } = harness(net.standIn);
 
     // Act
     await handler(updateEvent(net.physicalId, net.props([net.a]), net.props([net.a, net.b])));
@@ -433,11 +426,11 @@ describe('network facts on Update (stateful EC2 stand-in)', () => {
 describe('network facts across an update that changes the original ACL (stateful EC2 stand-in)', () => {
   it('records the new original, keeps the physical id, and teardown then restores the new one', async () => {
     // Prepare: the operator moved both subnets to another ACL of their own
-    const net = statefulNetwork();
+    const net = await statefulNetwork();
     const replacement = net.standIn.createNetworkAcl(net.vpcId);
     await net.moveTo(net.a, replacement);
     await net.moveTo(net.b, replacement);
-    const { handler, sent } = harness();
+    const { handler, sent } = harness(net.standIn);
 
     // Act
     await handler(updateEvent(net.physicalId, net.props(), net.props()));
@@ -475,7 +468,7 @@ describe('sharedOriginalAcl', () => {
 });
 
 describe('allow-list seed', () => {
-  const s3 = mockClient(S3Client);
+  const s3 = mockSdk(S3Client);
   const BUCKET = 'naclfloodguard-allowlist-1a2b3c';
   const KEY = 'allow-list.txt';
 
@@ -505,11 +498,6 @@ describe('allow-list seed', () => {
       message: 'At least one of the pre-conditions you specified did not hold',
     });
   }
-
-  beforeEach(() => {
-    s3.reset();
-    ec2.reset();
-  });
 
   it('writes a commented, empty allow list only if none exists', async () => {
     // Prepare

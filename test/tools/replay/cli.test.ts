@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { parseReplayArgs, UsageError } from '../../../tools/replay/args';
 import { runCli } from '../../../tools/replay/cli';
 import { writeScenario } from '../../../tools/replay/demo';
 import type { ScenarioSpec } from '../../../scenarios/generator';
+import { scratchDir } from '../../support/files';
 
 function capture() {
   let text = '';
@@ -146,7 +146,7 @@ describe('replay command line', () => {
 describe('replay of a generated flood', () => {
   it('blocks the flooders, reports the one without capacity, lifts every rule one window later, and writes JSON and HTML', async () => {
     // Prepare: 60 sources, a 10-minute window, quota 4 (IPv4: default deny + mirrored allow-all leave 2 deny rules)
-    const dir = await mkdtemp(join(tmpdir(), 'replay-cli-'));
+    const dir = await scratchDir('replay-cli');
     const spec: ScenarioSpec = {
       name: 't',
       description: 't',

@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlowLogReader, resolveFlowLogInput } from '../../../tools/replay/flow-log-files';
 import type { FlowRecord } from '../../../tools/replay/flow-log-parser';
+import { scratchDir } from '../../support/files';
 
 // Public sample files (copied where their license allows) and records written for these tests; see its README.md.
 const SAMPLES = resolve(__dirname, '../../fixtures/flow-logs');
@@ -17,8 +17,9 @@ async function readAll(path: string, vpcCidrs: string[] = ['172.31.0.0/16']) {
   return { records, stats: reader.stats };
 }
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'flow-logs-'));
+/** Removed when the test ends. */
+function tempDir(): Promise<string> {
+  return scratchDir('flow-logs');
 }
 
 describe('flow-log reader on real sample files', () => {

@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlowLogReader, resolveFlowLogInput } from '../../../tools/replay/flow-log-files';
+import { scratchDir } from '../../support/files';
 
 const V5 =
   'version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status flow-direction';
@@ -25,7 +25,7 @@ async function readBothWays(path: string, threads: number) {
 }
 
 async function tempFile(text: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'parallel-read-')), 'flows.log');
+  const path = join(await scratchDir('parallel-read'), 'flows.log');
   await writeFile(path, text);
   return path;
 }
