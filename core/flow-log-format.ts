@@ -1,7 +1,8 @@
 /**
  * The flow-log fields this product reads: the single source of truth for the FlowLog
  * `LogFormat` (stack), the Logs Insights `parse` of `@message` and the field names the
- * detection query uses (summarizer), the metric filters (stack) and the replay's header check.
+ * detection query uses (summarizer), the metric filters (stack), the replay's header check and
+ * the records the simulation and the scenarios deliver.
  *
  * Only what detection needs is logged: a smaller format is cheaper to ingest and to scan.
  */
@@ -26,6 +27,20 @@ export const FLOW_LOG_FIELDS = [
   { awsName: 'flow-direction', queryName: 'flowDirection', sinceVersion: 5 },
 ] as const satisfies readonly FlowLogField[];
 
+/** One flow record reduced to what detection reads: what replays parse, scenarios generate and the simulation delivers. */
+export interface FlowRecord {
+  /** Canonical source address. */
+  readonly srcAddr: string;
+  readonly dstPort: number;
+  readonly protocol: number;
+  readonly packets: number;
+  /** Unix seconds. */
+  readonly start: number;
+  readonly end: number;
+  readonly action: 'ACCEPT' | 'REJECT';
+  readonly flowDirection: 'ingress' | 'egress';
+}
+
 export type FlowLogFieldName = (typeof FLOW_LOG_FIELDS)[number]['awsName'];
 export type FlowLogQueryName = (typeof FLOW_LOG_FIELDS)[number]['queryName'];
 
@@ -49,4 +64,23 @@ export function insightsParseCommand(): string {
   const globs = FLOW_LOG_FIELDS.map(() => '*').join(' ');
   const names = FLOW_LOG_FIELDS.map((f) => f.queryName).join(', ');
   return `parse @message "${globs}" as ${names}`;
+}
+
+/**
+ * A record as the stack's flow log writes it: the fields of `flowLogFormat()` in order, separated by
+ * spaces. Records exist only for data the interface logged, so the log status is always `OK`.
+ */
+export function flowLogMessage(record: FlowRecord): string {
+  const values: Record<FlowLogFieldName, string> = {
+    srcaddr: record.srcAddr,
+    dstport: String(record.dstPort),
+    protocol: String(record.protocol),
+    packets: String(record.packets),
+    start: String(record.start),
+    end: String(record.end),
+    action: record.action,
+    'log-status': 'OK',
+    'flow-direction': record.flowDirection,
+  };
+  return FLOW_LOG_FIELDS.map((field) => values[field.awsName]).join(' ');
 }

@@ -2,7 +2,7 @@
  * Deterministic flow-log traffic for demos and end-to-end tests: steady background sources plus
  * flood waves. Same spec, same records, on every machine (seeded PRNG, fixed epoch).
  */
-import type { FlowRecord } from '../tools/replay/flow-log-parser';
+import type { FlowRecord } from '../core/flow-log-format';
 
 export interface FloodWave {
   /** Flooding source addresses (IPv4 or IPv6, canonical). */

@@ -1,5 +1,4 @@
-import { FLOW_LOG_FIELDS, type FlowLogFieldName } from '../core/flow-log-format';
-import type { FlowRecord } from '../tools/replay/flow-log-parser';
+import { flowLogMessage, type FlowRecord } from '../core/flow-log-format';
 import type { LogEvent } from './logs-insights';
 
 /**
@@ -8,19 +7,8 @@ import type { LogEvent } from './logs-insights';
  * ingestion once the aggregation interval has ended plus a delivery lag.
  */
 export function flowLogEvent(record: FlowRecord, deliveryLagMs = 0): LogEvent {
-  const values: Record<FlowLogFieldName, string> = {
-    srcaddr: record.srcAddr,
-    dstport: String(record.dstPort),
-    protocol: String(record.protocol),
-    packets: String(record.packets),
-    start: String(record.start),
-    end: String(record.end),
-    action: record.action,
-    'log-status': 'OK',
-    'flow-direction': record.flowDirection,
-  };
   return {
-    message: FLOW_LOG_FIELDS.map((field) => values[field.awsName]).join(' '),
+    message: flowLogMessage(record),
     timestamp: record.start * 1000,
     ingestionTime: record.end * 1000 + deliveryLagMs,
   };

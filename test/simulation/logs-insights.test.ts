@@ -4,7 +4,7 @@ import { parseNetwork, type Network } from '../../core/addresses';
 import { buildBinQuery } from '../../core/insights-query';
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import { LogsInsightsStandIn } from '../../simulation/logs-insights';
-import type { FlowRecord } from '../../tools/replay/flow-log-parser';
+import type { FlowRecord } from '../../core/flow-log-format';
 
 const GROUP = '/flood-guard/flow-logs';
 const MINUTE = 1_768_467_600; // 2026-01-15T09:00:00Z

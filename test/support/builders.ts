@@ -12,7 +12,7 @@ import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import type { AclEntry } from '../../core/nacl-plan';
 import type { InsightsRow } from '../../core/packet-bins';
 import type { FloodGuardMonitoringProps } from '../../dashboards/monitoring-props';
-import type { FlowRecord } from '../../tools/replay/flow-log-parser';
+import type { FlowRecord } from '../../core/flow-log-format';
 
 export { addressLike, anyText, FUZZ_RUNS } from './arbitraries';
 

@@ -1,7 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { FlowLineParser, type FlowRecord, type ParseStats, type RecordColumns } from './flow-log-parser';
+import type { FlowRecord } from '../../core/flow-log-format';
+import { FlowLineParser, type ParseStats, type RecordColumns } from './flow-log-parser';
 import { isGzip, openBytes, readLines, startState } from './line-reader';
 import { readInParallel } from './parallel-read';
 

@@ -1,18 +1,5 @@
 import { parseAddress, parseNetwork, networkContains, type Network } from '../../core/addresses';
-
-/** One flow record reduced to what detection reads. */
-export interface FlowRecord {
-  /** Canonical source address. */
-  readonly srcAddr: string;
-  readonly dstPort: number;
-  readonly protocol: number;
-  readonly packets: number;
-  /** Unix seconds. */
-  readonly start: number;
-  readonly end: number;
-  readonly action: 'ACCEPT' | 'REJECT';
-  readonly flowDirection: 'ingress' | 'egress';
-}
+import type { FlowRecord } from '../../core/flow-log-format';
 
 /** A distinct source: its canonical address text, and whether it lies inside the VPC. */
 export interface SourceInfo {

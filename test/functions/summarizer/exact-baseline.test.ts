@@ -11,7 +11,7 @@ import { buildMinuteStatisticsQuery } from '../../../core/insights-query';
 import { flowLogEvent } from '../../../simulation/flow-log-events';
 import { LogsInsightsStandIn, parseInsightsQuery } from '../../../simulation/logs-insights';
 import { TimestreamStandIn } from '../../../simulation/timestream';
-import type { FlowRecord } from '../../../tools/replay/flow-log-parser';
+import type { FlowRecord } from '../../../core/flow-log-format';
 import { FLOW_LOG_GROUP as GROUP, flowRecord } from '../../support/builders';
 import { captureOutput } from '../../support/output';
 import { lambdaContext, makeHandler, mockSummarizerSdk, NOW } from '../../support/summarizer';

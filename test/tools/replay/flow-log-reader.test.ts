@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlowLogReader, resolveFlowLogInput } from '../../../tools/replay/flow-log-files';
-import type { FlowRecord } from '../../../tools/replay/flow-log-parser';
+import type { FlowRecord } from '../../../core/flow-log-format';
 import { scratchDir } from '../../support/files';
 
 // Public sample files (copied where their license allows) and records written for these tests; see its README.md.
