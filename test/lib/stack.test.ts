@@ -24,7 +24,8 @@ let template: Template;
 const id: Record<string, string> = {};
 
 beforeAll(() => {
-  synthesized = synthesize();
+  // The one synthesis that bundles: the bundles themselves are checked below.
+  synthesized = synthesize(STACK_CONTEXT, { bundle: true });
   template = synthesized.template;
   id.key = logicalIdOf(template, 'AWS::KMS::Key', 'Key');
   id.flowLogGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', 'FlowLogsLogGroup');
