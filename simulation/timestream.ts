@@ -66,12 +66,15 @@ interface Table {
   readonly dimensionNames: Set<string>;
   /** Records changed since DuckDB's copy was last brought up to date. */
   readonly pending: Map<string, StoredRecord>;
+  /** Whether a pending record replaces one stored before (whose row must go), or all are new. */
+  replacing: boolean;
   /** Dimension columns of DuckDB's copy; undefined when it must be rebuilt (new table or new dimension). */
   builtDimensions: string[] | undefined;
 }
 
 /** Where the stand-in stages changed records; outside every Timestream database's schema. */
-const STAGING = '"__timestream_stand_in"."pending"';
+const STAGING_SCHEMA = '"__timestream_stand_in"';
+const STAGING = `${STAGING_SCHEMA}."pending"`;
 
 interface OpenQuery {
   readonly queryString: string;
@@ -162,10 +165,13 @@ export class TimestreamStandIn {
   ) {}
 
   static async create(options: TimestreamStandInOptions = {}): Promise<TimestreamStandIn> {
-    const instance = await DuckDBInstance.create(':memory:');
+    // The tables are small and queries come one at a time: one thread spares the cost of starting
+    // others for every statement, and the cores other tests run on.
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
     // Timestream's from_milliseconds(bigint) -> timestamp.
     await connection.run('CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))');
+    await connection.run(`CREATE SCHEMA ${STAGING_SCHEMA}`);
     return new TimestreamStandIn(instance, connection, {
       now: options.now ?? Date.now,
       pageSize: options.pageSize ?? 2,
@@ -179,7 +185,13 @@ export class TimestreamStandIn {
     if (!NAME.test(database) || !NAME.test(table)) throw new Error(`invalid Timestream names ${database}.${table}`);
     const key = `${database}\u0000${table}`;
     if (!this.tables.has(key))
-      this.tables.set(key, { records: new Map(), dimensionNames: new Set(), pending: new Map(), builtDimensions: undefined });
+      this.tables.set(key, {
+        records: new Map(),
+        dimensionNames: new Set(),
+        pending: new Map(),
+        replacing: false,
+        builtDimensions: undefined,
+      });
   }
 
   /** Every stored record of a table, for assertions. */
@@ -257,6 +269,7 @@ export class TimestreamStandIn {
     // A table's first record creates its measure_value::bigint column: DuckDB's copy is rebuilt.
     if (table.records.size === 0) table.builtDimensions = undefined;
     const stored = { ...record };
+    if (existing) table.replacing = true;
     table.records.set(key, stored);
     table.pending.set(key, stored);
     for (const name of Object.keys(record.dimensions)) {
@@ -345,7 +358,8 @@ export class TimestreamStandIn {
 
   /**
    * Brings DuckDB's copy of every table up to date with the records (the records are the truth):
-   * a full rebuild when the columns changed, otherwise the changed records replace their rows.
+   * a full rebuild when the columns changed, otherwise new records are appended and changed
+   * records replace their rows.
    */
   private async syncTables(): Promise<void> {
     for (const [key, table] of this.tables) {
@@ -361,15 +375,17 @@ export class TimestreamStandIn {
         await this.connection.run(`CREATE OR REPLACE TABLE ${qualified} (${columns.join(', ')})`);
         await this.append(database, name, dimensions, table.records.values());
         table.builtDimensions = dimensions;
-      } else if (table.pending.size > 0) {
+      } else if (table.replacing) {
         await this.replaceRows(qualified, table.builtDimensions, table.pending.values());
+      } else if (table.pending.size > 0) {
+        await this.append(database, name, table.builtDimensions, table.pending.values());
       }
       table.pending.clear();
+      table.replacing = false;
     }
   }
 
   private async replaceRows(qualified: string, dimensions: readonly string[], records: Iterable<StoredRecord>): Promise<void> {
-    await this.connection.run('CREATE SCHEMA IF NOT EXISTS "__timestream_stand_in"');
     await this.connection.run(`CREATE OR REPLACE TABLE ${STAGING} AS SELECT * FROM ${qualified} LIMIT 0`);
     await this.append('__timestream_stand_in', 'pending', dimensions, records);
     const sameKey = [

@@ -219,6 +219,43 @@ describe('Timestream stand-in: Query', () => {
     expect(afterNewDimension).toEqual(['5', '106']);
   });
 
+  it('queries after writes of new records see them added, and after a write that also replaces one, each row once', async () => {
+    // Prepare: a first query builds DuckDB's copy.
+    const rows = `SELECT source_ip, measure_value::bigint AS packets FROM "${DB}"."${TABLE}" ORDER BY source_ip, time`;
+    const read = async () => {
+      const found: string[] = [];
+      let page = await store.query({ QueryString: rows });
+      for (;;) {
+        found.push(...(page.Rows ?? []).map((r) => r.Data?.map((d) => d.ScalarValue).join('=') ?? ''));
+        if (!page.NextToken) return found;
+        page = await store.query({ QueryString: rows, NextToken: page.NextToken });
+      }
+    };
+    expect(await read()).toEqual(['192.0.2.1=10', '192.0.2.2=20', '192.0.2.3=30', '192.0.2.4=40']);
+
+    // Act
+    await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.5', NOW, 50), record('192.0.2.6', NOW, 60)] });
+    const afterNew = await read();
+    await store.writeRecords({
+      DatabaseName: DB,
+      TableName: TABLE,
+      Records: [record('192.0.2.7', NOW, 70), record('192.0.2.2', NOW - 60_000, 25, 2)],
+    });
+    const afterNewAndReplaced = await read();
+
+    // Assess
+    expect(afterNew).toEqual(['192.0.2.1=10', '192.0.2.2=20', '192.0.2.3=30', '192.0.2.4=40', '192.0.2.5=50', '192.0.2.6=60']);
+    expect(afterNewAndReplaced).toEqual([
+      '192.0.2.1=10',
+      '192.0.2.2=25',
+      '192.0.2.3=30',
+      '192.0.2.4=40',
+      '192.0.2.5=50',
+      '192.0.2.6=60',
+      '192.0.2.7=70',
+    ]);
+  });
+
   it('reports SQL errors as a ValidationException', async () => {
     await expect(store.query({ QueryString: 'SELECT nope FROM nowhere' })).rejects.toBeInstanceOf(QueryValidationException);
   });
