@@ -12,7 +12,7 @@ import type { FlowRecord } from '../../core/flow-log-format';
 import { evaluate, denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import type { LogEvent } from '../../simulation/logs-insights';
-import type { RecordColumns } from './flow-log-parser';
+import type { RecordColumns } from './record-columns';
 import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
 
 /** What the replay needs from the simulated deployment (simulation/pipeline.ts provides it). */

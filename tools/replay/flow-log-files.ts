@@ -2,7 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FlowRecord } from '../../core/flow-log-format';
-import { FlowLineParser, type ParseStats, type RecordColumns } from './flow-log-parser';
+import { FlowLineParser, type ParseStats } from './flow-log-parser';
+import type { RecordColumns } from './record-columns';
 import { isGzip, openBytes, readLines, startState } from './line-reader';
 import { readInParallel } from './parallel-read';
 

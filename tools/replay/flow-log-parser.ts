@@ -1,179 +1,9 @@
-import { parseAddress, parseNetwork, networkContains, type Network } from '../../core/addresses';
 import type { FlowRecord } from '../../core/flow-log-format';
+import type { FieldLayout } from './field-layout';
+import { ACCEPTED, INGRESS_FLAG, RecordColumns, type SourceInfo } from './record-columns';
+import { SourceTable, textOf } from './source-table';
 
-/** A distinct source: its canonical address text, and whether it lies inside the VPC. */
-export interface SourceInfo {
-  readonly address: string;
-  readonly internal: boolean;
-}
-
-const ACCEPTED = 1;
-const INGRESS_FLAG = 2;
-
-/** The columns of RecordColumns as plain typed arrays. */
-export interface ColumnArrays {
-  readonly length: number;
-  readonly source: Int32Array;
-  readonly dstPort: Uint16Array;
-  readonly protocol: Uint8Array;
-  readonly packets: Float64Array;
-  readonly start: Float64Array;
-  readonly end: Float64Array;
-  readonly flags: Uint8Array;
-}
-
-/**
- * Parsed records in columns, one typed array per field, the source as an id into the parser's
- * table of distinct sources: a reader going through millions of records allocates no object per
- * record. `record(i)` gives the object form when one is wanted.
- */
-export class RecordColumns {
-  length = 0;
-  source: Int32Array;
-  dstPort: Uint16Array;
-  protocol: Uint8Array;
-  packets: Float64Array;
-  start: Float64Array;
-  end: Float64Array;
-  /** Bit 0: ACCEPT; bit 1: ingress. */
-  flags: Uint8Array;
-
-  constructor(
-    readonly sources: readonly SourceInfo[],
-    capacity = 1024,
-  ) {
-    this.source = new Int32Array(capacity);
-    this.dstPort = new Uint16Array(capacity);
-    this.protocol = new Uint8Array(capacity);
-    this.packets = new Float64Array(capacity);
-    this.start = new Float64Array(capacity);
-    this.end = new Float64Array(capacity);
-    this.flags = new Uint8Array(capacity);
-  }
-
-  /** Columns over arrays filled elsewhere (e.g. by a worker thread), their sources resolved through `sources`. */
-  static over(sources: readonly SourceInfo[], arrays: ColumnArrays): RecordColumns {
-    const columns = new RecordColumns(sources, 0);
-    const { length, source, dstPort, protocol, packets, start, end, flags } = arrays;
-    Object.assign(columns, { length, source, dstPort, protocol, packets, start, end, flags });
-    return columns;
-  }
-
-  accepted(i: number): boolean {
-    return (this.flags[i]! & ACCEPTED) !== 0;
-  }
-
-  ingress(i: number): boolean {
-    return (this.flags[i]! & INGRESS_FLAG) !== 0;
-  }
-
-  record(i: number): FlowRecord {
-    return {
-      srcAddr: this.sources[this.source[i]!]!.address,
-      dstPort: this.dstPort[i]!,
-      protocol: this.protocol[i]!,
-      packets: this.packets[i]!,
-      start: this.start[i]!,
-      end: this.end[i]!,
-      action: this.accepted(i) ? 'ACCEPT' : 'REJECT',
-      flowDirection: this.ingress(i) ? 'ingress' : 'egress',
-    };
-  }
-
-  records(): FlowRecord[] {
-    const out = new Array<FlowRecord>(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = this.record(i);
-    return out;
-  }
-
-  /** Appends the record the parser just read (see FlowLineParser.parseInto). */
-  push(source: number, dstPort: number, protocol: number, packets: number, start: number, end: number, flags: number): void {
-    if (this.length === this.source.length) this.grow();
-    const i = this.length++;
-    this.source[i] = source;
-    this.dstPort[i] = dstPort;
-    this.protocol[i] = protocol;
-    this.packets[i] = packets;
-    this.start[i] = start;
-    this.end[i] = end;
-    this.flags[i] = flags;
-  }
-
-  private grow(): void {
-    const size = Math.max(64, this.source.length * 2);
-    const grown = <T extends Int32Array | Uint16Array | Uint8Array | Float64Array>(array: T, make: (n: number) => T): T => {
-      const next = make(size);
-      next.set(array);
-      return next;
-    };
-    this.source = grown(this.source, (n) => new Int32Array(n));
-    this.dstPort = grown(this.dstPort, (n) => new Uint16Array(n));
-    this.protocol = grown(this.protocol, (n) => new Uint8Array(n));
-    this.packets = grown(this.packets, (n) => new Float64Array(n));
-    this.start = grown(this.start, (n) => new Float64Array(n));
-    this.end = grown(this.end, (n) => new Float64Array(n));
-    this.flags = grown(this.flags, (n) => new Uint8Array(n));
-  }
-}
-
-/** The default version 2 field order, used when a file has no header line. */
-export const DEFAULT_V2_FIELDS = [
-  'version',
-  'account-id',
-  'interface-id',
-  'srcaddr',
-  'dstaddr',
-  'srcport',
-  'dstport',
-  'protocol',
-  'packets',
-  'bytes',
-  'start',
-  'end',
-  'action',
-  'log-status',
-] as const;
-
-const REQUIRED_FIELDS = ['srcaddr', 'dstport', 'protocol', 'packets', 'start', 'end', 'action'] as const;
-
-/** Where each field this reader needs sits in a line; -1 when the format lacks it. */
-export interface FieldLayout {
-  readonly fieldCount: number;
-  readonly srcAddr: number;
-  readonly dstPort: number;
-  readonly protocol: number;
-  readonly packets: number;
-  readonly start: number;
-  readonly end: number;
-  readonly action: number;
-  readonly logStatus: number;
-  readonly flowDirection: number;
-}
-
-/** Builds the layout of a header; throws naming the missing fields when detection cannot work with it. */
-export function layoutOf(fields: readonly string[]): FieldLayout {
-  const missing = REQUIRED_FIELDS.filter((name) => !fields.includes(name));
-  if (missing.length > 0) {
-    throw new Error(`flow-log format lacks field(s) ${missing.join(', ')} (header: "${fields.join(' ')}")`);
-  }
-  const duplicate = fields.find((name, i) => fields.indexOf(name) !== i);
-  if (duplicate) throw new Error(`flow-log header names field "${duplicate}" twice`);
-  return {
-    fieldCount: fields.length,
-    srcAddr: fields.indexOf('srcaddr'),
-    dstPort: fields.indexOf('dstport'),
-    protocol: fields.indexOf('protocol'),
-    packets: fields.indexOf('packets'),
-    start: fields.indexOf('start'),
-    end: fields.indexOf('end'),
-    action: fields.indexOf('action'),
-    logStatus: fields.indexOf('log-status'),
-    flowDirection: fields.indexOf('flow-direction'),
-  };
-}
-
-export const DEFAULT_LAYOUT = layoutOf(DEFAULT_V2_FIELDS);
-
+/** What a reader met: lines by kind, and the first problems it skipped. */
 export interface ParseStats {
   lines: number;
   records: number;
@@ -195,17 +25,6 @@ const MAX_TOKENS = 64;
 const SPACE = 32;
 const TAB = 9;
 const CR = 13;
-
-/** A header names fields and never holds an address: it starts with a letter and has a srcaddr token. */
-export function isHeaderLine(text: string, from = 0, to = text.length): boolean {
-  const first = text.charCodeAt(from);
-  if (first < 97 || first > 122) return false;
-  return text
-    .slice(from, to)
-    .trim()
-    .split(/[ \t]+/)
-    .includes('srcaddr');
-}
 
 /** Parses a run of decimal digits; -1 when empty, not all digits, or too long to be exact. */
 function parseUint(bytes: Uint8Array, from: number, to: number): number {
@@ -245,30 +64,16 @@ export class FlowLineParser {
   readonly stats: ParseStats = emptyStats();
   private readonly starts = new Int32Array(MAX_TOKENS);
   private readonly ends = new Int32Array(MAX_TOKENS);
-  private readonly vpcNetworks: readonly Network[];
-  /** Distinct source texts: an open-addressing table over their bytes (entry index + 1, 0 = free). */
-  private table = new Int32Array(1 << 12);
-  private keyBytes = new Uint8Array(1 << 16);
-  private keyBytesUsed = 0;
-  private keyOffsets: number[] = [];
-  private keyLengths: number[] = [];
-  /** Per distinct text: its source id, -1 when it is not an address. */
-  private ids: number[] = [];
-  /** Per source id: the canonical address (several texts may share one). */
-  private readonly infos: SourceInfo[] = [];
-  private readonly idByAddress = new Map<string, number>();
+  private readonly sourceTable: SourceTable;
   /** Where parseBytes reads its one record. */
-  private readonly single = new RecordColumns(this.infos, 1);
+  private readonly single: RecordColumns;
   /** The string `parse` was given, so that texts are cut from it rather than decoded from bytes. */
   private line: string | undefined;
   private scratch = new Uint8Array(256);
 
   constructor(vpcCidrs: readonly string[]) {
-    this.vpcNetworks = vpcCidrs.map((cidr) => {
-      const network = parseNetwork(cidr);
-      if (!network) throw new Error(`invalid VPC CIDR "${cidr}"`);
-      return network;
-    });
+    this.sourceTable = new SourceTable(vpcCidrs);
+    this.single = new RecordColumns(this.sourceTable.infos, 1);
   }
 
   /**
@@ -332,18 +137,21 @@ export class FlowLineParser {
 
   /** What each source id stands for. */
   sources(): readonly SourceInfo[] {
-    return this.infos;
+    return this.sourceTable.infos;
   }
 
   /** Columns to parse into: they resolve source ids through this parser's table. */
   newColumns(capacity?: number): RecordColumns {
-    return new RecordColumns(this.infos, capacity);
+    return new RecordColumns(this.sourceTable.infos, capacity);
+  }
+
+  /** The id of a canonical address, added to the table when new (for joining other parsers' sources). */
+  sourceId(address: string): number {
+    return this.sourceTable.idOfAddress(address);
   }
 
   private text(bytes: Uint8Array, from: number, to: number): string {
-    return this.line !== undefined
-      ? this.line.slice(from, to)
-      : Buffer.from(bytes.buffer, bytes.byteOffset + from, to - from).toString('latin1');
+    return textOf(bytes, from, to, this.line);
   }
 
   private fields(bytes: Uint8Array, layout: FieldLayout, where: () => string, into: RecordColumns): boolean {
@@ -361,9 +169,9 @@ export class FlowLineParser {
     const ae = ends[layout.action]!;
     const accepted = tokenIs(bytes, as, ae, ACCEPT);
     if (!accepted && !tokenIs(bytes, as, ae, REJECT)) return this.reject(where, `unknown action "${this.text(bytes, as, ae)}"`);
-    const source = this.source(bytes, starts[layout.srcAddr]!, ends[layout.srcAddr]!);
+    const source = this.sourceTable.idOf(bytes, starts[layout.srcAddr]!, ends[layout.srcAddr]!, this.line);
     if (source < 0) return this.reject(where, 'srcaddr is not an IP address');
-    const ingress = this.ingress(bytes, layout, this.infos[source]!);
+    const ingress = this.ingress(bytes, layout, this.sourceTable.infos[source]!);
     if (ingress === undefined) return this.reject(where, 'unknown flow-direction');
     this.stats.records++;
     into.push(source, dstPort, protocol, packets, start, end, (accepted ? ACCEPTED : 0) | (ingress ? INGRESS_FLAG : 0));
@@ -380,81 +188,6 @@ export class FlowLineParser {
       if (e - s !== 1 || bytes[s] !== DASH) return undefined;
     }
     return !source.internal;
-  }
-
-  /**
-   * The id of the canonical source of the address text `bytes[from, to)`, parsed once per distinct
-   * text; -1 when not an address. Spellings of one address share its id.
-   */
-  private source(bytes: Uint8Array, from: number, to: number): number {
-    const length = to - from;
-    let hash = 0x811c9dc5;
-    for (let i = from; i < to; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-    const { table, keyBytes, keyOffsets, keyLengths } = this;
-    const mask = table.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = table[slot]! - 1;
-      if (entry < 0) break;
-      if (keyLengths[entry] !== length) continue;
-      const offset = keyOffsets[entry]!;
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (keyBytes[offset + i] !== bytes[from + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.ids[entry]!;
-    }
-    const parsed = parseAddress(this.text(bytes, from, to));
-    this.remember(bytes, from, to, hash, parsed ? this.sourceId(parsed.address) : -1);
-    return this.ids[this.ids.length - 1]!;
-  }
-
-  /** The id of a canonical address, added to the table when new (for joining other parsers' sources). */
-  sourceId(address: string): number {
-    let id = this.idByAddress.get(address);
-    if (id === undefined) {
-      id = this.infos.length;
-      this.infos.push({ address, internal: this.vpcNetworks.some((n) => networkContains(n, address)) });
-      this.idByAddress.set(address, id);
-    }
-    return id;
-  }
-
-  private remember(bytes: Uint8Array, from: number, to: number, hash: number, id: number): void {
-    const length = to - from;
-    if (this.keyBytesUsed + length > this.keyBytes.length) {
-      const grown = new Uint8Array(Math.max(this.keyBytes.length * 2, this.keyBytesUsed + length));
-      grown.set(this.keyBytes.subarray(0, this.keyBytesUsed));
-      this.keyBytes = grown;
-    }
-    this.keyBytes.set(bytes.subarray(from, to), this.keyBytesUsed);
-    this.keyOffsets.push(this.keyBytesUsed);
-    this.keyLengths.push(length);
-    this.keyBytesUsed += length;
-    this.ids.push(id);
-    const entry = this.ids.length - 1;
-    if (this.ids.length * 2 > this.table.length) this.rehash();
-    else this.insert(this.table, hash, entry);
-  }
-
-  private insert(table: Int32Array, hash: number, entry: number): void {
-    const mask = table.length - 1;
-    let slot = hash & mask;
-    while (table[slot] !== 0) slot = (slot + 1) & mask;
-    table[slot] = entry + 1;
-  }
-
-  private rehash(): void {
-    const table = new Int32Array(this.table.length * 2);
-    for (let entry = 0; entry < this.ids.length; entry++) {
-      const offset = this.keyOffsets[entry]!;
-      let hash = 0x811c9dc5;
-      for (let i = offset; i < offset + this.keyLengths[entry]!; i++) hash = Math.imul(hash ^ this.keyBytes[i]!, 0x01000193);
-      this.insert(table, hash, entry);
-    }
-    this.table = table;
   }
 
   /** Splits on runs of spaces or tabs (AWS's own examples hold a double space); returns the token count. */

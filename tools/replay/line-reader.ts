@@ -6,7 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { DEFAULT_LAYOUT, isHeaderLine, layoutOf, type FieldLayout, type FlowLineParser, type RecordColumns } from './flow-log-parser';
+import { DEFAULT_LAYOUT, isHeaderLine, layoutOf, type FieldLayout } from './field-layout';
+import type { FlowLineParser } from './flow-log-parser';
+import type { RecordColumns } from './record-columns';
 
 /** Bytes per read; also the longest line taken (no flow-log line comes near it). */
 export const CHUNK_BYTES = 1 << 20;
@@ -115,18 +117,7 @@ export async function* readLines(
   batchFor: (bytes: number) => RecordColumns = (bytes) => parser.newColumns(Math.max(64, bytes >> 6)),
 ): AsyncGenerator<RecordColumns> {
   const here = () => where(state.lineNumber);
-  const handleLine = (bytes: Buffer, from: number, to: number, out: RecordColumns) => {
-    state.lineNumber++;
-    const first = bytes[from]!;
-    if (first >= 97 && first <= 122) {
-      const text = bytes.toString('latin1', from, to);
-      if (isHeaderLine(text)) {
-        state.layout = headerLayout(text, parser, state, here);
-        return;
-      }
-    }
-    parser.parseInto(bytes, from, to, state.layout, here, out);
-  };
+  const handleLine = (bytes: Buffer, from: number, to: number, out: RecordColumns) => readLine(bytes, from, to, out, parser, state, here);
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   let carried = 0;
   let skipping = false;
@@ -169,6 +160,29 @@ export async function* readLines(
     handleLine(buffer, 0, carried, last);
     if (last.length > before) yield last;
   }
+}
+
+/** One line `bytes[from, to)`: a header sets the layout of the lines after it; any other line is parsed into `out`. */
+function readLine(
+  bytes: Buffer,
+  from: number,
+  to: number,
+  out: RecordColumns,
+  parser: FlowLineParser,
+  state: LineState,
+  here: () => string,
+) {
+  state.lineNumber++;
+  // Only a line starting with a lower-case letter can be a header: decode nothing for data lines.
+  const first = bytes[from]!;
+  if (first >= 97 && first <= 122) {
+    const text = bytes.toString('latin1', from, to);
+    if (isHeaderLine(text)) {
+      state.layout = headerLayout(text, parser, state, here);
+      return;
+    }
+  }
+  parser.parseInto(bytes, from, to, state.layout, here, out);
 }
 
 /** A header line that lacks what detection needs, or names a field twice. */

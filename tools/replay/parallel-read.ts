@@ -13,7 +13,9 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import { isHeaderLine, MAX_WARNINGS, RecordColumns, type ColumnArrays, type FlowLineParser } from './flow-log-parser';
+import { isHeaderLine } from './field-layout';
+import { MAX_WARNINGS, type FlowLineParser } from './flow-log-parser';
+import { RecordColumns, type ColumnArrays } from './record-columns';
 import { CHUNK_BYTES, headerFields } from './line-reader';
 import type { RangeJob, RangeResult, WorkerMessage } from './parse-worker';
 

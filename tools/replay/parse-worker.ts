@@ -4,7 +4,9 @@
  * line numbers counted within the range) and the sources its ids stand for.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { FlowLineParser, layoutOf, DEFAULT_LAYOUT, type ColumnArrays, type ParseStats, type SourceInfo } from './flow-log-parser';
+import { DEFAULT_LAYOUT, layoutOf } from './field-layout';
+import { FlowLineParser, type ParseStats } from './flow-log-parser';
+import type { ColumnArrays, SourceInfo } from './record-columns';
 import { HeaderError, openRange, readLines, startState } from './line-reader';
 
 export interface RangeJob {

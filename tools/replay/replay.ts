@@ -5,8 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { SimulatedDeployment } from '../../simulation/deployment';
 import type { ReplayOptions } from './args';
-import { ReplayInput, runReplay } from './engine';
+import { ReplayInput, runReplay, type EngineOutput } from './engine';
 import { FlowLogReader, resolveFlowLogInput } from './flow-log-files';
+import type { ParseStats } from './flow-log-parser';
 import type { ReplayResult, ReplaySummary } from './result';
 
 /** Minutes the summarizer re-queries (the stack's default REQUERY_MINUTES). */
@@ -28,6 +29,47 @@ async function readAllowList(path: string | undefined): Promise<string> {
 
 export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks = {}): Promise<ReplayResult> {
   const allowList = await readAllowList(options.allowList);
+  const read = await readFlowLogs(options, hooks);
+  const { input } = read;
+  const requeryMinutes = Math.min(REPLAY_REQUERY_MINUTES, options.windowMinutes);
+  const startMs = input.records.length > 0 ? Math.floor((input.records[0]?.start ?? 0) / 60) * 60_000 : 0;
+  const deployment = await SimulatedDeployment.create({
+    startMs,
+    vpcCidrs: options.vpcCidrs,
+    listenerPort: options.listenerPort,
+    listenerProtocol: options.listenerProtocol,
+    minZScore: options.minZScore,
+    minPacketsPerBin: options.minPacketsPerBin,
+    windowMinutes: options.windowMinutes,
+    requeryMinutes,
+    naclRuleLimit: options.naclRuleLimit,
+    naclMask: options.naclMask,
+    naclMaskIpv6: options.naclMaskIpv6,
+    allowList,
+  });
+  try {
+    const { listenerPort, listenerProtocol, windowMinutes } = options;
+    const engine = await runReplay(input, deployment, { listenerPort, listenerProtocol, windowMinutes, requeryMinutes }, (done, total) =>
+      hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)),
+    );
+    const { runs, traffic, timeline, blockedEntries } = engine;
+    return { runs, summary: summarize(options, read, engine), traffic, timeline, blockedEntries, warnings: read.stats.warnings };
+  } finally {
+    deployment.close();
+  }
+}
+
+/** What reading the flow logs gave: the records sorted for the replay, and what the reader met. */
+interface FlowLogsRead {
+  readonly input: ReplayInput;
+  readonly files: number;
+  readonly stats: ParseStats;
+  /** Unix seconds of the earliest record start and the latest record end; ±Infinity without records. */
+  readonly firstStart: number;
+  readonly lastEnd: number;
+}
+
+async function readFlowLogs(options: ReplayOptions, hooks: ReplayHooks): Promise<FlowLogsRead> {
   const files = await resolveFlowLogInput(options.flowLogs);
   const reader = new FlowLogReader(files, {
     vpcCidrs: options.vpcCidrs,
@@ -44,82 +86,47 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     input.addColumns(columns);
   }
   input.sort();
-  const startMs = input.records.length > 0 ? Math.floor((input.records[0]?.start ?? 0) / 60) * 60_000 : 0;
-  const deployment = await SimulatedDeployment.create({
-    startMs,
-    vpcCidrs: options.vpcCidrs,
-    listenerPort: options.listenerPort,
-    listenerProtocol: options.listenerProtocol,
-    minZScore: options.minZScore,
-    minPacketsPerBin: options.minPacketsPerBin,
-    windowMinutes: options.windowMinutes,
-    requeryMinutes: Math.min(REPLAY_REQUERY_MINUTES, options.windowMinutes),
-    naclRuleLimit: options.naclRuleLimit,
-    naclMask: options.naclMask,
-    naclMaskIpv6: options.naclMaskIpv6,
-    allowList,
-  });
-  try {
-    const engine = await runReplay(
-      input,
-      deployment,
-      {
-        listenerPort: options.listenerPort,
-        listenerProtocol: options.listenerProtocol,
-        windowMinutes: options.windowMinutes,
-        requeryMinutes: Math.min(REPLAY_REQUERY_MINUTES, options.windowMinutes),
-      },
-      (done, total) => hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)),
-    );
-    const stats = reader.stats;
-    const anomalous = new Set(engine.runs.flatMap((r) => r.anomalies.map((a) => a.sourceIp)));
-    const everBlocked = engine.blockedEntries;
-    const summary: ReplaySummary = {
-      input: {
-        files: files.files.length,
-        records: stats.records,
-        skippedNoData: stats.noData,
-        skippedSkipData: stats.skipData,
-        malformedLines: stats.malformed,
-        firstRecord: Number.isFinite(firstStart) ? new Date(firstStart * 1000).toISOString() : null,
-        lastRecord: Number.isFinite(lastEnd) ? new Date(lastEnd * 1000).toISOString() : null,
-      },
-      runs: engine.runs.length,
-      firstRun: engine.runs[0]?.at ?? null,
-      lastRun: engine.runs.at(-1)?.at ?? null,
-      anomalousSources: anomalous.size,
-      blockedNetworks: everBlocked.length,
-      neverBlocked: [...anomalous]
-        .filter((ip) => !engine.runs.some((r) => r.anomalies.some((a) => a.sourceIp === ip) && !r.unblocked.includes(ip)))
-        .sort(),
-      maxConcurrentRules: engine.maxConcurrentRules,
-      backOnOriginalAclAt: engine.backOnOriginalAclAt,
-      settings: {
-        flowLogs: options.flowLogs,
-        listenerPort: options.listenerPort,
-        listenerProtocol: options.listenerProtocol,
-        vpcCidrs: options.vpcCidrs,
-        minZScore: options.minZScore,
-        minPacketsPerBin: options.minPacketsPerBin,
-        windowMinutes: options.windowMinutes,
-        requeryMinutes: Math.min(REPLAY_REQUERY_MINUTES, options.windowMinutes),
-        naclRuleLimit: options.naclRuleLimit,
-        naclMask: options.naclMask,
-        naclMaskIpv6: options.naclMaskIpv6,
-        allowList: options.allowList ?? '(none)',
-      },
-    };
-    return {
-      runs: engine.runs,
-      summary,
-      traffic: engine.traffic,
-      timeline: engine.timeline,
-      blockedEntries: engine.blockedEntries,
-      warnings: stats.warnings,
-    };
-  } finally {
-    deployment.close();
-  }
+  return { input, files: files.files.length, stats: reader.stats, firstStart, lastEnd };
+}
+
+function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOutput): ReplaySummary {
+  const { stats } = read;
+  const anomalous = new Set(engine.runs.flatMap((r) => r.anomalies.map((a) => a.sourceIp)));
+  return {
+    input: {
+      files: read.files,
+      records: stats.records,
+      skippedNoData: stats.noData,
+      skippedSkipData: stats.skipData,
+      malformedLines: stats.malformed,
+      firstRecord: Number.isFinite(read.firstStart) ? new Date(read.firstStart * 1000).toISOString() : null,
+      lastRecord: Number.isFinite(read.lastEnd) ? new Date(read.lastEnd * 1000).toISOString() : null,
+    },
+    runs: engine.runs.length,
+    firstRun: engine.runs[0]?.at ?? null,
+    lastRun: engine.runs.at(-1)?.at ?? null,
+    anomalousSources: anomalous.size,
+    blockedNetworks: engine.blockedEntries.length,
+    neverBlocked: [...anomalous]
+      .filter((ip) => !engine.runs.some((r) => r.anomalies.some((a) => a.sourceIp === ip) && !r.unblocked.includes(ip)))
+      .sort(),
+    maxConcurrentRules: engine.maxConcurrentRules,
+    backOnOriginalAclAt: engine.backOnOriginalAclAt,
+    settings: {
+      flowLogs: options.flowLogs,
+      listenerPort: options.listenerPort,
+      listenerProtocol: options.listenerProtocol,
+      vpcCidrs: options.vpcCidrs,
+      minZScore: options.minZScore,
+      minPacketsPerBin: options.minPacketsPerBin,
+      windowMinutes: options.windowMinutes,
+      requeryMinutes: Math.min(REPLAY_REQUERY_MINUTES, options.windowMinutes),
+      naclRuleLimit: options.naclRuleLimit,
+      naclMask: options.naclMask,
+      naclMaskIpv6: options.naclMaskIpv6,
+      allowList: options.allowList ?? '(none)',
+    },
+  };
 }
 
 /** The human-readable timeline printed on stdout. */

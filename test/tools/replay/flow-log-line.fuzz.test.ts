@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { networkContains, parseAddress, parseNetwork } from '../../../core/addresses';
 import type { FlowRecord } from '../../../core/flow-log-format';
-import { DEFAULT_LAYOUT, DEFAULT_V2_FIELDS, FlowLineParser, layoutOf, type FieldLayout } from '../../../tools/replay/flow-log-parser';
+import { DEFAULT_LAYOUT, DEFAULT_V2_FIELDS, layoutOf, type FieldLayout } from '../../../tools/replay/field-layout';
+import { FlowLineParser } from '../../../tools/replay/flow-log-parser';
 import { addressLike, anyText, FUZZ_RUNS } from '../../support/arbitraries';
 
 const VPC_CIDRS = ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'];
