@@ -47,16 +47,36 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
 
 const FLOODS = 1_000;
 
+type Log = (text: string) => void;
+
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
-  const log = (text: string) => process.stderr.write(`${text}\n`);
+  const log: Log = (text) => process.stderr.write(`${text}\n`);
+  // The order of the keys is the order of the printed table and of the JSON.
   const result: Record<string, unknown> = {};
+  result.baseline = await baselineMeasures(args.sources, log);
+  result.lateRecords = lateRecordMeasures(log);
+  result.ec2 = await ec2Measures(log);
+  result.capacity = capacityMeasures();
+  log('core timings...');
+  const core = summarizerCoreTiming();
+  const planning = updaterPlanningTiming();
+  result.summarizer = { coreMsFor50000Rows: core.ms, heapMbFor50000Rows: core.peakHeapMb };
+  result.updater = { planningMsFor10000Anomalies: planning.ms, aggregationMsFor10000Anomalies: planning.aggregationMs };
+  result.replay = await replayMeasures(args.records, log);
+  log('bundles...');
+  result.bundleBytes = await bundleSizes();
 
+  process.stdout.write(table(result) + '\n');
+  if (args.json) await writeFile(args.json, JSON.stringify(result, null, 2) + '\n');
+}
+
+async function baselineMeasures(sourceCounts: readonly number[], log: Log) {
   const relativeError: Record<string, unknown> = {};
   const recall: Record<string, number> = {};
   const referenceError: Record<string, unknown> = {};
   const referenceRecall: Record<string, number> = {};
-  for (const sources of args.sources) {
+  for (const sources of sourceCounts) {
     log(`baseline: ${sources} sources a minute (${FLOODS} flooders) through the Insights stand-in...`);
     const m = await measureBaseline(sources, FLOODS);
     relativeError[String(sources)] = m.ours.relativeError;
@@ -64,8 +84,10 @@ async function main(): Promise<void> {
     referenceError[String(sources)] = m.reference.relativeError;
     referenceRecall[String(sources)] = m.reference.recall;
   }
-  result.baseline = { relativeError, recall, flooders: FLOODS, reference: { relativeError: referenceError, recall: referenceRecall } };
+  return { relativeError, recall, flooders: FLOODS, reference: { relativeError: referenceError, recall: referenceRecall } };
+}
 
+function lateRecordMeasures(log: Log) {
   log('late records: lags 1-9 minutes, 2 runs a minute, 2 hours...');
   const lateOptions = { minutes: 120, recordsPerMinute: 500, lagMs: [60_000, 540_000] as const, seed: 7 };
   const ours = simulateLateRecords({ ...lateOptions, requeryMinutes: 10, schedule: 'by-age' });
@@ -74,7 +96,7 @@ async function main(): Promise<void> {
   const onTime = { ...lateOptions, lagMs: [0, 60_000] as const };
   const oursOnTime = simulateLateRecords({ ...onTime, requeryMinutes: 10, schedule: 'by-age' });
   const referenceOnTime = simulateLateRecords({ ...onTime, requeryMinutes: 5, schedule: 'every-run' });
-  result.lateRecords = {
+  return {
     countedShare: ours.countedShare,
     scanAmplification: ours.scanAmplification,
     scansPerCountedByte: ours.scansPerCountedByte,
@@ -88,20 +110,24 @@ async function main(): Promise<void> {
       queriesPerMinute: reference.queries / lateOptions.minutes,
     },
   };
+}
 
+async function ec2Measures(log: Log) {
   log('EC2 calls: the blog scenario through the simulated deployment...');
   const ec2 = await blogScenarioEc2();
-  result.ec2 = {
+  return {
     mutatingCallsPerHour: ec2.oursPerHour,
     mutatingCallsWhileNothingChanges: ec2.callsInUnchangedRuns,
     runsThatChangedNothing: ec2.unchangedRuns,
     hours: ec2.hours,
     reference: { mutatingCallsPerHour: ec2.referencePerHour, mutatingCallsWhileNothingChanges: ec2.referenceCallsInUnchangedRuns },
   };
+}
 
+function capacityMeasures() {
   const clustered = capacityShare(clusteredAttack(), 'ours');
   const scattered = capacityShare(scatteredAttack(), 'ours');
-  result.capacity = {
+  return {
     clusteredBlockedShare: clustered.blockedShare,
     scatteredBlockedShare: scattered.blockedShare,
     clusteredRules: clustered.rules,
@@ -111,15 +137,11 @@ async function main(): Promise<void> {
       scatteredBlockedShare: capacityShare(scatteredAttack(), 'reference').blockedShare,
     },
   };
+}
 
-  log('core timings...');
-  const core = summarizerCoreTiming();
-  const planning = updaterPlanningTiming();
-  result.summarizer = { coreMsFor50000Rows: core.ms, heapMbFor50000Rows: core.peakHeapMb };
-  result.updater = { planningMsFor10000Anomalies: planning.ms, aggregationMsFor10000Anomalies: planning.aggregationMs };
-
-  log(`replay throughput: generating ${args.records} records...`);
-  const file = await generateFlowLogFile(args.records);
+async function replayMeasures(records: number, log: Log) {
+  log(`replay throughput: generating ${records} records...`);
+  const file = await generateFlowLogFile(records);
   try {
     // Best of two runs each, alternating, so neither reader is timed alone on a cold cache or heap.
     let replay = { records: 0, recordsPerSecond: 0, bins: 0 };
@@ -133,7 +155,7 @@ async function main(): Promise<void> {
       if (theirs.recordsPerSecond > duck.recordsPerSecond) duck = theirs;
       if (theirs.bins !== ours.bins) throw new Error(`DuckDB found ${theirs.bins} bins, the replay ${ours.bins}`);
     }
-    result.replay = {
+    return {
       records: replay.records,
       fileBytes: file.bytes,
       recordsPerSecond: replay.recordsPerSecond,
@@ -142,12 +164,6 @@ async function main(): Promise<void> {
   } finally {
     await removeDir(file.dir);
   }
-
-  log('bundles...');
-  result.bundleBytes = await bundleSizes();
-
-  process.stdout.write(table(result) + '\n');
-  if (args.json) await writeFile(args.json, JSON.stringify(result, null, 2) + '\n');
 }
 
 function fmt(value: unknown): string {
