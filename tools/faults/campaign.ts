@@ -1,6 +1,7 @@
 /** Runs every fault case against the fault-free story and reports the invariants (docs/failure-handling.md). */
 import type { DeploymentSpec } from '../../simulation/deployment';
-import { evidenceSeen, FAULT_CASES, type FaultCase } from './cases';
+import { FAULT_CASES } from './cases';
+import { evidenceSeen, type FaultCase } from './evidence';
 import { runWorld, type Invariant, type RunState, type Violation } from './world';
 
 export const INVARIANTS: readonly Invariant[] = ['I1', 'I2', 'I3', 'I4', 'I5'];

@@ -115,32 +115,14 @@ export async function runWorld(
   input.add([...scenarioRecords(SCENARIO)]);
   input.sort();
   const platformErrors: PlatformError[] = [];
-  const ctx: FaultContext = {
-    deployment,
-    platformErrors,
-    invokeUpdater: async (message, container = deployment.updater as (event: never) => Promise<void>) => {
-      try {
-        await container(snsEvent(message) as never);
-      } catch (error) {
-        platformErrors.push({ at: deployment.now(), fn: 'nacl-updater', message: String((error as Error).message) });
-      }
-    },
-  };
+  const ctx = faultContext(deployment, platformErrors);
   const checker = new InvariantChecker(deployment, reference, extraProtected);
   deployment.faults.observe((command) => checker.afterCall(command));
   const states: RunState[] = [];
   let next = 0;
   let armed = false;
   for (let at = minuteMs(1); at <= minuteMs(LAST_RUN); at += 30_000) {
-    if (!armed && hooks && at >= minuteMs(FAULT_FROM) && at < minuteMs(FAULT_UNTIL)) {
-      armed = true;
-      await hooks.arm(ctx);
-    }
-    if (armed && at >= minuteMs(FAULT_UNTIL)) {
-      armed = false;
-      deployment.faults.clear();
-      await hooks?.disarm?.(ctx);
-    }
+    armed = await armForRun(hooks, ctx, armed, at);
     next = deliverUntil(input, deployment, deployment.activeAclEntries(), next, at);
     deployment.advanceTo(at);
     checker.beginRun(states.length, at);
@@ -163,6 +145,35 @@ export async function runWorld(
     armedAt: minuteMs(FAULT_FROM),
     disarmedAt: minuteMs(FAULT_UNTIL),
   };
+}
+
+/** What a fault's hooks act through; the updater's errors are recorded as Lambda would report them, not thrown. */
+function faultContext(deployment: SimulatedDeployment, platformErrors: PlatformError[]): FaultContext {
+  return {
+    deployment,
+    platformErrors,
+    invokeUpdater: async (message, container = deployment.updater as (event: never) => Promise<void>) => {
+      try {
+        await container(snsEvent(message) as never);
+      } catch (error) {
+        platformErrors.push({ at: deployment.now(), fn: 'nacl-updater', message: String((error as Error).message) });
+      }
+    },
+  };
+}
+
+/** Arms the fault at the first run in [FAULT_FROM, FAULT_UNTIL) and disarms it at the first run after; returns whether it is armed. */
+async function armForRun(hooks: FaultHooks | undefined, ctx: FaultContext, armed: boolean, at: number): Promise<boolean> {
+  if (!armed && hooks && at >= minuteMs(FAULT_FROM) && at < minuteMs(FAULT_UNTIL)) {
+    await hooks.arm(ctx);
+    return true;
+  }
+  if (armed && at >= minuteMs(FAULT_UNTIL)) {
+    ctx.deployment.faults.clear();
+    await hooks?.disarm?.(ctx);
+    return false;
+  }
+  return armed;
 }
 
 /** Checks I1, I2 and I5 after every state-changing EC2 call and every run, and I3 after every run. */

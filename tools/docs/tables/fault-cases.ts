@@ -1,7 +1,8 @@
-import { FAULT_CASES, type Evidence } from '../../faults/cases';
+import { FAULT_CASES } from '../../faults/cases';
+import type { Evidence } from '../../faults/evidence';
 import type { Table } from '../markdown';
 
-/** Every case of the fault campaign (tools/faults/cases.ts): how it is handled and how it shows. */
+/** Every case of the fault campaign (tools/faults/cases/): how it is handled and how it shows. */
 export function faultCasesTable(): Table {
   return {
     header: ['Fault', 'How it is handled', 'Visible as (log; metric)'],

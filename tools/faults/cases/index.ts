@@ -1,0 +1,14 @@
+/**
+ * The faults of the campaign, each its own case: how it is injected into the simulated deployment
+ * and how it must show (I4: a log line with the reason and a metric, see ../evidence.ts), grouped
+ * by the service that fails. "How it is handled" is the table in docs/failure-handling.md,
+ * generated from these cases.
+ */
+import type { FaultCase } from '../evidence';
+import { allowListCases } from './allow-list';
+import { ec2Cases } from './ec2';
+import { messageCases } from './messages';
+import { summarizerCases } from './summarizer';
+
+/** Every case, in the order the campaign runs them and the docs list them. */
+export const FAULT_CASES: readonly FaultCase[] = [...summarizerCases, ...allowListCases, ...ec2Cases, ...messageCases];
