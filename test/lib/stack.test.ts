@@ -24,8 +24,8 @@ let template: Template;
 const id: Record<string, string> = {};
 
 beforeAll(() => {
-  // The one synthesis that bundles: the bundles themselves are checked below.
-  synthesized = synthesize(STACK_CONTEXT, { bundle: true });
+  // The one synthesis that bundles, and one that validates: the bundles and the report are checked below.
+  synthesized = synthesize(STACK_CONTEXT, { bundle: true, validate: true });
   template = synthesized.template;
   id.key = logicalIdOf(template, 'AWS::KMS::Key', 'Key');
   id.flowLogGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', 'FlowLogsLogGroup');
@@ -622,6 +622,7 @@ describe('validation: cdk-nag and the CloudFormation validation report', () => {
     const report = JSON.parse(fs.readFileSync(path.join(synthesized.assembly.directory, 'validation-report.json'), 'utf8')) as {
       pluginReports: { pluginName: string; conclusion: string; violations: unknown[] }[];
     };
+    expect(report.pluginReports.map((p) => p.pluginName)).toContain('CloudFormation Validate');
     for (const plugin of report.pluginReports) {
       expect(plugin).toMatchObject({ conclusion: 'success', violations: [] });
     }
@@ -657,19 +658,22 @@ describe('configuration reaches the template', () => {
   let other: Synthesized;
 
   beforeAll(() => {
-    other = synthesize({
-      ...STACK_CONTEXT,
-      subnetIds: 'subnet-0aaaaaaaaaaaaaaaa',
-      listenerPort: '53',
-      listenerProtocol: 'UDP',
-      logRetentionDays: '7',
-      windowMinutes: '180',
-      allowListKey: 'lists/allow.txt',
-      operatorEmail: 'ops@example.com',
-      metricsNamespace: 'Edge/Floods',
-      naclMaxAggregatePrefix: '20',
-      alarmUnblockedMinutes: '9',
-    });
+    other = synthesize(
+      {
+        ...STACK_CONTEXT,
+        subnetIds: 'subnet-0aaaaaaaaaaaaaaaa',
+        listenerPort: '53',
+        listenerProtocol: 'UDP',
+        logRetentionDays: '7',
+        windowMinutes: '180',
+        allowListKey: 'lists/allow.txt',
+        operatorEmail: 'ops@example.com',
+        metricsNamespace: 'Edge/Floods',
+        naclMaxAggregatePrefix: '20',
+        alarmUnblockedMinutes: '9',
+      },
+      { validate: true },
+    );
   });
 
   afterAll(() => other?.dispose());
