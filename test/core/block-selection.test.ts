@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrText, isRoutableSource, networkContains, networksOverlap, parseNetwork, type Network } from '../../core/addresses';
+import { cidrText, isRoutableSource, networkContains, networksOverlap, parseNetwork } from '../../core/addresses';
 import type { Anomaly } from '../../core/anomaly-message';
 import { selectBlocks, type SelectionInput } from '../../core/block-selection';
+import { net } from '../support/builders';
 
-const net = (text: string): Network => parseNetwork(text)!;
 const anomaly = (sourceIp: string, maxZScore: number, maxPackets = 20_000): Anomaly => ({ sourceIp, maxZScore, maxPackets });
 const base: SelectionInput = {
   anomalies: [],

@@ -2,14 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseNetwork } from '../../core/addresses';
 import { planBlueGreen, type BlueGreenState, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
 import { desiredEntries, type AclEntry } from '../../core/nacl-plan';
+import { allowAllEntries } from '../support/builders';
 
-const original: AclEntry[] = [false, true].map((egress) => ({
-  ruleNumber: 100,
-  egress,
-  protocol: '-1',
-  ruleAction: 'allow',
-  cidrBlock: '0.0.0.0/0',
-}));
+const original = allowAllEntries();
 const blocking =
   (...cidrs: string[]): DesiredFor =>
   (current) =>

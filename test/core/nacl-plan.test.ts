@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { networkContains, parseNetwork, type Network } from '../../core/addresses';
+import { networkContains, parseNetwork } from '../../core/addresses';
 import {
   DEFAULT_RULE_NUMBER_IPV4,
   DEFAULT_RULE_NUMBER_IPV6,
@@ -15,19 +15,13 @@ import {
   type AclOperation,
   type Packet,
 } from '../../core/nacl-plan';
+import { allowAllEntries, net } from '../support/builders';
 
-const net = (text: string): Network => parseNetwork(text)!;
 const defaults: AclEntry[] = [false, true].flatMap((egress) => [
   { ruleNumber: DEFAULT_RULE_NUMBER_IPV4, egress, protocol: '-1', ruleAction: 'deny' as const, cidrBlock: '0.0.0.0/0' },
   { ruleNumber: DEFAULT_RULE_NUMBER_IPV6, egress, protocol: '-1', ruleAction: 'deny' as const, ipv6CidrBlock: '::/0' },
 ]);
-const allowAll: AclEntry[] = [false, true].map((egress) => ({
-  ruleNumber: 100,
-  egress,
-  protocol: '-1',
-  ruleAction: 'allow',
-  cidrBlock: '0.0.0.0/0',
-}));
+const allowAll = allowAllEntries();
 
 /** Applies operations the way EC2 does, failing on anything EC2 would refuse. */
 function applyOperations(current: readonly AclEntry[], operations: readonly AclOperation[]): AclEntry[] {

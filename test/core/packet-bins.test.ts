@@ -9,17 +9,12 @@ import {
   summarizeMinute,
   type InsightsRow,
 } from '../../core/packet-bins';
+import { insightsRow } from '../support/builders';
 
 const MINUTE = Date.UTC(2026, 10, 25, 12, 0);
 const VPC: Network[] = [parseNetwork('10.0.0.0/16') as Network, parseNetwork('2001:db8:1234:1a00::/56') as Network];
 
-function row(src: string | undefined, packets: string | undefined, lag?: string): InsightsRow {
-  return [
-    ...(src === undefined ? [] : [{ field: 'srcAddr', value: src }]),
-    ...(packets === undefined ? [] : [{ field: 'binPackets', value: packets }]),
-    ...(lag === undefined ? [] : [{ field: 'maxLagMs', value: lag }]),
-  ];
-}
+const row = insightsRow;
 
 describe('parseMinuteRows', () => {
   it('turns rows into bins of the minute, with the largest lag', () => {

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { networkContains, networksOverlap, parseNetwork, type Network } from '../../core/addresses';
 import { aggregateSources, DEFAULT_MAX_AGGREGATE_PREFIX, type WeightedSource } from '../../core/prefix-aggregation';
+import { net } from '../support/builders';
 
-const net = (cidr: string) => parseNetwork(cidr) as Network;
 const v4 = (capacity: number, protectedNetworks: Network[] = [], maxPrefixLength = DEFAULT_MAX_AGGREGATE_PREFIX.ipv4) => ({
   family: 'ipv4' as const,
   capacity,
@@ -34,23 +34,36 @@ describe('aggregateSources', () => {
     // Act
     const result = aggregateSources(clustered(), v4(18));
 
-    // Assess
+    // Assess: each cluster's .10-.29 in one /27, or a /28 and a /29 where rules are left to split
+    const split = [102, 103, 104, 105, 106, 107, 108, 109];
+    expect(result.rules.map((r) => [r.cidr, r.sources.length])).toEqual([
+      ['198.51.100.0/27', 20],
+      ['198.51.101.0/27', 20],
+      ...split.map((c) => [`198.51.${c}.16/28`, 14]),
+      ...split.map((c) => [`198.51.${c}.8/29`, 6]),
+    ]);
     expect(result.unblocked).toEqual([]);
-    expect(result.rules.length).toBeLessThanOrEqual(18);
-    for (const rule of result.rules) expect(rule.network.prefixLength).toBeGreaterThanOrEqual(24);
-    expect(result.rules.reduce((n, r) => n + r.sources.length, 0)).toBe(200);
   });
 
-  it('never forms a rule overlapping an allow-listed network: the cluster around it is covered in narrower pieces or left unblocked', () => {
-    // Prepare: an allow-listed partner inside one of the clusters.
-    const partner = net('198.51.103.200/32');
+  it('never forms a rule overlapping an allow-listed network: the cluster around it is covered in narrower pieces', () => {
+    // Prepare: an allow-listed partner inside the /27 that would cover cluster 100's .10-.29.
+    const partner = net('198.51.100.30/32');
 
     // Act
     const result = aggregateSources(clustered(), v4(18, [partner]));
 
-    // Assess
+    // Assess: cluster 100 in four pieces that leave .30 out, the others in a /27 or a /28 and a /29
+    expect(result.rules.map((r) => [r.cidr, r.sources.length])).toEqual([
+      ...[101, 102, 103, 104].map((c) => [`198.51.${c}.0/27`, 20]),
+      ...[105, 106, 107, 108, 109].map((c) => [`198.51.${c}.16/28`, 14]),
+      ['198.51.100.16/29', 8],
+      ['198.51.100.8/29', 6],
+      ...[105, 106, 107, 108, 109].map((c) => [`198.51.${c}.8/29`, 6]),
+      ['198.51.100.24/30', 4],
+      ['198.51.100.28/31', 2],
+    ]);
+    expect(result.unblocked).toEqual([]);
     for (const rule of result.rules) expect(networksOverlap(rule.network, partner)).toBe(false);
-    expect(result.rules.length).toBeLessThanOrEqual(18);
   });
 
   it('scattered attack (sources in distinct /16s): nothing can merge, the sources with the most packets get the rules', () => {
@@ -61,16 +74,29 @@ describe('aggregateSources', () => {
     expect(result.unblocked).toHaveLength(182);
   });
 
-  it('IPv6 merges up to /48 by default, no wider', () => {
-    const sources = Array.from({ length: 30 }, (_, i) => ({ sourceIp: `2001:db8:${i}::1`, packets: 10 }));
-    const result = aggregateSources(sources, {
-      family: 'ipv6',
-      capacity: 5,
+  it('IPv6 merges within a /48 by default, never across two', () => {
+    // Prepare: ten sources in each of two /48s, the first sending more
+    const inFirst = Array.from({ length: 10 }, (_, i) => ({ sourceIp: `2001:db8:0:${i}::1`, packets: 100 }));
+    const inSecond = Array.from({ length: 10 }, (_, i) => ({ sourceIp: `2001:db8:1:${i}::1`, packets: 10 }));
+    const v6 = (capacity: number) => ({
+      family: 'ipv6' as const,
+      capacity,
       maxPrefixLength: DEFAULT_MAX_AGGREGATE_PREFIX.ipv6,
       protectedNetworks: [],
     });
-    for (const rule of result.rules) expect(rule.network.prefixLength).toBeGreaterThanOrEqual(48);
-    expect(result.rules).toHaveLength(5);
+
+    // Act
+    const one = aggregateSources([...inFirst, ...inSecond], v6(1));
+    const two = aggregateSources([...inFirst, ...inSecond], v6(2));
+
+    // Assess
+    expect(one.rules.map((r) => [r.cidr, r.sources.length])).toEqual([['2001:db8::/60', 10]]);
+    expect(one.unblocked).toEqual(inSecond);
+    expect(two.rules.map((r) => [r.cidr, r.sources.length])).toEqual([
+      ['2001:db8::/60', 10],
+      ['2001:db8:1::/60', 10],
+    ]);
+    expect(two.unblocked).toEqual([]);
   });
 
   it('refuses a source of the other family and an impossible prefix limit', () => {

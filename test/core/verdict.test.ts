@@ -57,10 +57,12 @@ describe('buildVerdict', () => {
     );
     fc.assert(
       fc.property(fc.array(anomaly, { maxLength: 20 }), baseline, fc.boolean(), (anomalies, b, complete) => {
-        const { message } = buildVerdict({ ...INPUT, anomalies, baseline: b, sawCompleteData: complete });
+        const { message, invalidSources } = buildVerdict({ ...INPUT, anomalies, baseline: b, sawCompleteData: complete });
         const parsed = parseAnomalyMessage(JSON.stringify(message));
         expect(parsed).toEqual({ ok: true, message: JSON.parse(JSON.stringify(message)) });
-        if (!complete) expect(message.complete).toBe(false);
+        // Complete only when the data was and every source could be kept
+        expect(message.complete).toBe(complete && invalidSources.length === 0);
+        expect(message.anomalies.length + invalidSources.length).toBe(anomalies.length);
       }),
     );
   });

@@ -1,23 +1,12 @@
-import { RejectedRecordsException, ResourceNotFoundException, ValidationException, type _Record } from '@aws-sdk/client-timestream-write';
+import { RejectedRecordsException, ResourceNotFoundException, ValidationException } from '@aws-sdk/client-timestream-write';
 import { ValidationException as QueryValidationException } from '@aws-sdk/client-timestream-query';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TimestreamStandIn } from '../../simulation/timestream';
+import { packetsRecord as record } from '../support/builders';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0);
 const DB = 'floodguard';
 const TABLE = 'bins';
-
-function record(source: string, timeMs: number, value: number, version?: number): _Record {
-  return {
-    Dimensions: [{ Name: 'source_ip', Value: source }],
-    MeasureName: 'packets',
-    MeasureValueType: 'BIGINT',
-    MeasureValue: String(value),
-    Time: String(timeMs),
-    TimeUnit: 'MILLISECONDS',
-    ...(version === undefined ? {} : { Version: version }),
-  };
-}
 
 let store: TimestreamStandIn;
 
@@ -81,10 +70,20 @@ describe('Timestream stand-in: WriteRecords', () => {
   });
 
   it('treats an identical retry as a no-op, not a rejection', async () => {
-    await store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 10, 5)] });
-    await expect(
-      store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 10, 5)] }),
-    ).resolves.toBeDefined();
+    // Prepare
+    const write = () => store.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW - 60_000, 10, 5)] });
+    await write();
+    const count = `SELECT COUNT(*) AS n, SUM(measure_value::bigint) AS total FROM "${DB}"."${TABLE}"`;
+
+    // Act
+    const retry = await write();
+
+    // Assess: accepted, and the table holds the one record as it was, in storage and to queries
+    expect(retry.RecordsIngested).toEqual({ Total: 1, MemoryStore: 1, MagneticStore: 0 });
+    expect(store.storedRecords(DB, TABLE)).toEqual([
+      { dimensions: { source_ip: '192.0.2.1' }, measureName: 'packets', timeMs: NOW - 60_000, value: 10n, version: 5 },
+    ]);
+    expect((await store.query({ QueryString: count })).Rows).toEqual([{ Data: [{ ScalarValue: '1' }, { ScalarValue: '10' }] }]);
   });
 
   it('applies CommonAttributes, with record fields taking precedence', async () => {
@@ -159,7 +158,7 @@ describe('Timestream stand-in: Query', () => {
       { Data: [{ ScalarValue: '192.0.2.1' }, { ScalarValue: '10' }, { ScalarValue: '2026-11-25 11:59:00.000000000' }] },
       { Data: [{ ScalarValue: '192.0.2.2' }, { ScalarValue: '20' }, { ScalarValue: '2026-11-25 11:59:00.000000000' }] },
     ]);
-    expect(first.NextToken).toBeDefined();
+    expect(first.NextToken).toEqual(expect.any(String));
     expect(second.Rows?.map((r) => r.Data?.[0]?.ScalarValue)).toEqual(['192.0.2.3']);
     expect(second.NextToken).toBeUndefined();
   });

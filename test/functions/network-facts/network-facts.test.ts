@@ -229,7 +229,15 @@ describe('network facts on Create', () => {
       Reason: 'Unexpected error: Request limit exceeded.',
       PhysicalResourceId: FAILED_CREATE_ID,
     });
-    expect(logs.some((l) => l.level === 'ERROR')).toBe(true);
+    expect(logs.filter((l) => l.level === 'ERROR')).toEqual([
+      {
+        level: 'ERROR',
+        message: 'custom resource failed',
+        requestType: 'Create',
+        reason: 'Unexpected error: Request limit exceeded.',
+        error: expect.stringContaining('Request limit exceeded.'),
+      },
+    ]);
   });
 
   it('rejects missing resource properties without calling EC2', async () => {
@@ -257,9 +265,11 @@ describe('network facts on Create', () => {
     await handler(createEvent(properties(many)));
 
     // Assess
+    // Assess: the first 1,500 characters of the reason, then where to read the rest; the whole response under 4,096 bytes
     const reason = String(sent[0]?.body.Reason);
-    expect(reason.length).toBeLessThanOrEqual(1500 + '... (see the function log)'.length);
-    expect(reason.endsWith('(see the function log)')).toBe(true);
+    expect(reason).toHaveLength(1500 + '... (see the function log)'.length);
+    expect(reason).toContain(`${many[0]} was not found in this account and region`);
+    expect(reason.endsWith('... (see the function log)')).toBe(true);
     expect(JSON.stringify(sent[0]?.body).length).toBeLessThan(4096);
   });
 });

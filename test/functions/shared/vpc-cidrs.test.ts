@@ -39,7 +39,13 @@ describe('NACL updater: CIDRs associated with the VPC after deploy', () => {
 
     // Assess
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32']);
-    expect(world.logger.lines.some((l) => l.level === 'warn' && l.message.startsWith('blocked networks released'))).toBe(true);
+    expect(world.logger.lines.filter((l) => l.message.startsWith('blocked networks released'))).toEqual([
+      {
+        level: 'warn',
+        message: 'blocked networks released: they cover allow-listed or VPC addresses',
+        attributes: { networks: ['203.0.113.1/32'] },
+      },
+    ]);
   });
 
   it('reads only blocks in the associated state', async () => {

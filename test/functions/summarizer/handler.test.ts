@@ -248,7 +248,9 @@ describe('summarizer handler: Logs Insights', () => {
       );
       expect(publishedMessage().complete).toBe(false);
       expect(runMetrics(out).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
-      expect(out.logs().some((l) => l.message === 'Insights query did not complete' && l.status === status)).toBe(true);
+      expect(out.logs().filter((l) => l.message === 'Insights query did not complete')).toEqual([
+        expect.objectContaining({ level: 'WARN', queryId: `q-${M32 / 1000}`, minuteStart: new Date(M32).toISOString(), status }),
+      ]);
     },
   );
 
@@ -571,7 +573,13 @@ describe('summarizer handler: writing bins to Timestream', () => {
 
     // Assess
     expect(runMetrics(out).values).toMatchObject({ BinWriteFailures: 1, BinRecordsRejected: 0, IncompleteRuns: 1, SummarizerRuns: 1 });
-    expect(out.logs().some((l) => l.level === 'ERROR' && l.message === 'packet-bin write failed')).toBe(true);
+    expect(out.logs().filter((l) => l.level === 'ERROR')).toEqual([
+      expect.objectContaining({
+        message: 'packet-bin write failed',
+        records: 9,
+        error: expect.objectContaining({ name: 'ThrottlingException' }),
+      }),
+    ]);
     expect(publishedMessage().complete).toBe(false);
   });
 
@@ -731,7 +739,12 @@ describe('summarizer handler: the Z-score query', () => {
     const metrics = runMetrics(out).values;
     expect(metrics).toMatchObject({ SummarizerRuns: 0, IncompleteRuns: 1, UniqueSourceIPs: 30 });
     expect(metrics).not.toHaveProperty('PacketBinAverage');
-    expect(out.logs().some((l) => l.level === 'ERROR' && l.message === 'Z-score query failed; no verdict published')).toBe(true);
+    expect(out.logs().filter((l) => l.level === 'ERROR')).toEqual([
+      expect.objectContaining({
+        message: 'Z-score query failed; no verdict published',
+        error: expect.objectContaining({ name: 'ThrottlingException', message: 'Rate exceeded' }),
+      }),
+    ]);
   });
 
   it('a result without the expected columns is a failed Z-score query, not a guess', async () => {
@@ -829,6 +842,8 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     // Assess
     await expect(invocation).rejects.toThrow(/Query failed/);
     expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
-    expect(out.logs().some((l) => l.level === 'WARN' && l.message.startsWith('schema record write failed'))).toBe(true);
+    expect(out.logs().filter((l) => l.message.startsWith('schema record write failed'))).toEqual([
+      expect.objectContaining({ level: 'WARN', error: expect.objectContaining({ name: 'ThrottlingException', message: 'slow down' }) }),
+    ]);
   });
 });

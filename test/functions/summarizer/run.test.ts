@@ -1,5 +1,6 @@
 import { LimitExceededException, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { planRun } from '../../../core/run-window';
 import { SimulatedDeployment } from '../../../simulation/deployment';
 
 describe('summarizer re-queries the minutes an outage made it miss', () => {
@@ -20,16 +21,22 @@ describe('summarizer re-queries the minutes an outage made it miss', () => {
     const queried: number[] = [];
     deployment.faults.observe((_command, input) => queried.push((input as { startTime: number }).startTime * 1000), StartQueryCommand);
     deployment.faults.fail(StartQueryCommand, () => new LimitExceededException({ message: 'limit', $metadata: {} }));
+    const failedRun = planRun(start + 60_000, { windowMinutes: 20, requeryMinutes: 10 }).minuteStartsMs;
     deployment.advanceTo(start + 60_000);
     await deployment.invokeSummarizer();
     deployment.faults.clear();
 
-    // Act: a second-half run (08:02:30) schedules ages 1 and 10 only; 08:00 is age 2
-    deployment.advanceTo(start + 150_000);
+    // Act: a second-half run (08:02:30), whose schedule by age skips 08:00 (age 2)
+    const at = start + 150_000;
+    const byAge = planRun(at, { windowMinutes: 20, requeryMinutes: 10 }).minuteStartsMs;
+    deployment.advanceTo(at);
     await deployment.invokeSummarizer();
 
-    // Assess
-    expect(queried).toContain(start);
-    expect(queried).toContain(start + 60_000);
+    // Assess: the first run started nothing; the second queried its schedule by age and every minute the
+    // first missed that is still within the 10 re-queried minutes (08:02 back to 07:52)
+    const missed = failedRun.filter((m) => m >= start + 120_000 - 10 * 60_000);
+    expect(missed).toContain(start);
+    expect(byAge).not.toContain(start);
+    expect([...queried].sort((x, y) => x - y)).toEqual([...new Set([...byAge, ...missed])].sort((x, y) => x - y));
   });
 });

@@ -49,18 +49,20 @@ describe('flow-log reader on real sample files', () => {
       action: 'ACCEPT',
       flowDirection: 'egress',
     });
-    expect(records.some((r) => r.action === 'REJECT')).toBe(true);
+    expect(records.map((r) => r.action)).toEqual(['ACCEPT', 'ACCEPT', 'ACCEPT', 'ACCEPT', 'ACCEPT', 'REJECT', 'ACCEPT']);
   });
 
   it('infers ingress from the VPC CIDRs when flow-direction is absent', async () => {
     // Act
     const { records } = await readAll(join(SAMPLES, 'optionalg-cloudfwd/cloudwatchlogs_vpcflowlog_lambdaprocessed.sample'));
 
-    // Assess
-    const inside = records.filter((r) => r.srcAddr.startsWith('172.31.') || r.srcAddr.startsWith('172.16.'));
-    expect(records.filter((r) => r.srcAddr.startsWith('172.31.')).every((r) => r.flowDirection === 'egress')).toBe(true);
-    expect(records.filter((r) => !r.srcAddr.startsWith('172.')).every((r) => r.flowDirection === 'ingress')).toBe(true);
-    expect(inside.length).toBeGreaterThan(0);
+    // Assess: the 168 records from the VPC (172.31.0.0/16) are egress, the 192 from anywhere else (172.16.x.x too) ingress
+    const counts: Record<string, number> = {};
+    for (const r of records) {
+      const key = `${r.srcAddr.startsWith('172.31.') ? 'from the VPC' : 'from outside'}, ${r.flowDirection}`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    }
+    expect(counts).toEqual({ 'from the VPC, egress': 168, 'from outside, ingress': 192 });
   });
 
   it('tolerates two spaces between fields, as in an example of the AWS documentation', async () => {
