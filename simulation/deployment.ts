@@ -20,7 +20,7 @@ import { createHandler as createUpdater, type UpdaterHandler } from '../function
 import { loadConfig as loadSummarizerConfig } from '../functions/summarizer/config';
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
 import { createMetrics } from '../functions/summarizer/metrics';
-import { Ec2NetworkAclStandIn } from './ec2-network-acls';
+import { Ec2NetworkAclStandIn } from './ec2/stand-in';
 import { FaultInjector } from './faults';
 import { CapturingLogger, capturingUpdaterLogger, type CapturedLog } from './log-capture';
 import { LogStreamsStandIn } from './log-streams';

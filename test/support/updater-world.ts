@@ -12,7 +12,7 @@ import type { AclEntry } from '../../core/nacl-plan';
 import { loadConfig, type UpdaterConfig } from '../../functions/nacl-updater/config';
 import { createHandler, type HandlerDeps, type UpdaterHandler } from '../../functions/nacl-updater/handler';
 import type { UpdaterLogger, UpdaterMetrics } from '../../functions/nacl-updater/telemetry';
-import { Ec2NetworkAclStandIn } from '../../simulation/ec2-network-acls';
+import { Ec2NetworkAclStandIn } from '../../simulation/ec2/stand-in';
 import { LogStreamsStandIn } from '../../simulation/log-streams';
 import { S3StandIn } from '../../simulation/s3';
 import type { Route } from '../../simulation/sdk-routing';

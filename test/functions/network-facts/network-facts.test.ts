@@ -16,7 +16,8 @@ import { ALLOW_LIST_SEED_TYPE, createHandler, FAILED_CREATE_ID, physicalIdOf } f
 import { parseAllowList } from '../../../core/allow-list';
 import { ORIGINAL_ACL_TAG } from '../../../functions/network-facts/tags';
 import { NetworkFactsError, sharedOriginalAcl } from '../../../functions/network-facts/network-facts';
-import { Ec2NetworkAclStandIn, ec2Error } from '../../../simulation/ec2-network-acls';
+import { ec2Error } from '../../../simulation/ec2/errors';
+import { Ec2NetworkAclStandIn } from '../../../simulation/ec2/stand-in';
 import { TEST_CREDENTIALS } from '../../support/builders';
 import { mockSdk, standInClient } from '../../support/sdk';
 

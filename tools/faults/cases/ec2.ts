@@ -10,7 +10,7 @@ import {
   type CreateNetworkAclEntryCommandInput,
   type ReplaceNetworkAclAssociationCommandInput,
 } from '@aws-sdk/client-ec2';
-import { ec2Error } from '../../../simulation/ec2-network-acls';
+import { ec2Error } from '../../../simulation/ec2/errors';
 import { logged, metric, type FaultCase } from '../evidence';
 
 const throttled = () => ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);

@@ -1,8 +1,8 @@
 import { CreateNetworkAclEntryCommand, DescribeNetworkAclsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { Ec2NetworkAclStandIn } from '../../simulation/ec2-network-acls';
-import { TEST_CREDENTIALS } from '../support/builders';
-import { standInClient } from '../support/sdk';
+import { Ec2NetworkAclStandIn } from '../../../simulation/ec2/stand-in';
+import { TEST_CREDENTIALS } from '../../support/builders';
+import { standInClient } from '../../support/sdk';
 
 function setUp(options: { ipv6?: boolean; ruleLimit?: number } = {}) {
   const ec2 = new Ec2NetworkAclStandIn({ ruleLimit: options.ruleLimit ?? 20 });

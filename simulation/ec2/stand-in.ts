@@ -5,7 +5,6 @@ import {
   DescribeNetworkAclsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
-  EC2ServiceException,
   ReplaceNetworkAclAssociationCommand,
   ReplaceNetworkAclEntryCommand,
   type CreateNetworkAclEntryCommandInput,
@@ -17,14 +16,17 @@ import {
   type DescribeSubnetsCommandOutput,
   type DescribeVpcsCommandInput,
   type DescribeVpcsCommandOutput,
-  type NetworkAcl,
   type NetworkAclEntry,
   type ReplaceNetworkAclAssociationCommandInput,
   type ReplaceNetworkAclAssociationCommandOutput,
   type ReplaceNetworkAclEntryCommandInput,
 } from '@aws-sdk/client-ec2';
-import { cidrText, parseNetwork, type AddressFamily } from '../core/addresses';
-import type { Route } from './sdk-routing';
+import { cidrText, parseNetwork } from '../../core/addresses';
+import type { Route } from '../sdk-routing';
+import { defaultDenyEntries, familyOf, sortedEntries, toSdkEntry, validEntry, validRuleNumber, type Entry } from './acl-entries';
+import { ec2Error } from './errors';
+import { DescribePages } from './pagination';
+import { aclMatchesFilters, checkNewTags, toSdkAcl, toSdkVpc, type Acl, type Subnet, type Vpc } from './resources';
 
 /**
  * A stateful, in-process stand-in for the EC2 network-ACL API, as strict as AWS where it matters
@@ -64,61 +66,10 @@ export interface RecordedCall {
   readonly input: unknown;
 }
 
-interface Entry {
-  ruleNumber: number;
-  egress: boolean;
-  protocol: string;
-  ruleAction: 'allow' | 'deny';
-  cidrBlock?: string;
-  ipv6CidrBlock?: string;
-  portRange?: { from: number; to: number };
-  icmpTypeCode?: { type: number; code: number };
-}
-
-interface Acl {
-  id: string;
-  vpcId: string;
-  isDefault: boolean;
-  entries: Entry[];
-  tags: Map<string, string>;
-}
-
-interface Vpc {
-  id: string;
-  hasIpv6: boolean;
-  defaultAclId: string;
-  /** CIDR blocks in association order; the first IPv4 one is the primary. */
-  cidrs: { cidr: string; family: AddressFamily; associationId: string }[];
-}
-
-interface Subnet {
-  id: string;
-  vpcId: string;
-  aclId: string;
-  associationId: string;
-}
-
 interface Fault {
   readonly action: Ec2Action;
   readonly error: () => Error;
   remaining: number;
-}
-
-const MIN_RULE_NUMBER = 1;
-const MAX_RULE_NUMBER = 32766;
-const DEFAULT_RULE = { ipv4: 32767, ipv6: 32768 } as const;
-const MAX_TAGS_PER_RESOURCE = 50;
-const PAGE_MIN = 5;
-const PAGE_MAX = 1000;
-
-/** An EC2 error as the SDK raises it: `name` is the EC2 error code. */
-export function ec2Error(code: string, message: string, status = 400): EC2ServiceException {
-  return new EC2ServiceException({
-    name: code,
-    $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status, attempts: 1, totalRetryDelay: 0 },
-    message,
-  });
 }
 
 export class Ec2NetworkAclStandIn {
@@ -130,7 +81,7 @@ export class Ec2NetworkAclStandIn {
   private readonly acls = new Map<string, Acl>();
   private readonly subnets = new Map<string, Subnet>();
   private readonly faults: Fault[] = [];
-  private readonly pageTokens = new Map<string, { key: string; offset: number }>();
+  private readonly pages = new DescribePages(() => this.nextId('token'));
   private sequence = 0;
 
   constructor(options: StandInOptions = {}) {
@@ -242,10 +193,16 @@ export class Ec2NetworkAclStandIn {
       if (!this.acls.has(id)) throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${id}' does not exist`);
     }
     const matching = [...this.acls.values()].filter(
-      (acl) => (input.NetworkAclIds?.length ? input.NetworkAclIds.includes(acl.id) : true) && this.matchesFilters(acl, input.Filters ?? []),
+      (acl) =>
+        (input.NetworkAclIds?.length ? input.NetworkAclIds.includes(acl.id) : true) &&
+        aclMatchesFilters(acl, this.subnets.values(), input.Filters ?? []),
     );
-    const { page, NextToken } = this.paged(matching, input, { ids: input.NetworkAclIds ?? [] });
-    return { NetworkAcls: page.map((acl) => this.toSdkAcl(acl)), NextToken, $metadata: { httpStatusCode: 200 } };
+    const { page, NextToken } = this.pages.page(matching, input, { ids: input.NetworkAclIds ?? [] });
+    return {
+      NetworkAcls: page.map((acl) => toSdkAcl(acl, this.subnets.values(), this.ownerId)),
+      NextToken,
+      $metadata: { httpStatusCode: 200 },
+    };
   };
 
   /** DescribeSubnets by the `subnet-id` and `vpc-id` filters, paginated; a filter matching nothing is an empty page, as on AWS. */
@@ -259,7 +216,7 @@ export class Ec2NetworkAclStandIn {
         throw ec2Error('InvalidParameterValue', `The filter '${filter.Name}' is invalid`);
       }),
     );
-    const { page, NextToken } = this.paged(matching, input, {});
+    const { page, NextToken } = this.pages.page(matching, input, {});
     return { Subnets: page.map((subnet) => ({ SubnetId: subnet.id, VpcId: subnet.vpcId })), NextToken, $metadata: { httpStatusCode: 200 } };
   };
 
@@ -323,17 +280,7 @@ export class Ec2NetworkAclStandIn {
       if (!acl) throw ec2Error('InvalidID', `The ID '${id}' is not valid`);
       return acl;
     });
-    for (const tag of input.Tags ?? []) {
-      if (!tag.Key || tag.Key.length > 128 || tag.Key.startsWith('aws:'))
-        throw ec2Error('InvalidParameterValue', `Tag key '${tag.Key}' is not valid`);
-      if ((tag.Value ?? '').length > 256) throw ec2Error('InvalidParameterValue', 'Tag value exceeds 256 characters');
-    }
-    for (const acl of targets) {
-      const next = new Map(acl.tags);
-      for (const tag of input.Tags ?? []) next.set(tag.Key!, tag.Value ?? '');
-      if (next.size > MAX_TAGS_PER_RESOURCE)
-        throw ec2Error('TagLimitExceeded', `The maximum number of tags per resource (${MAX_TAGS_PER_RESOURCE}) would be exceeded`);
-    }
+    checkNewTags(targets, input.Tags ?? []);
     for (const acl of targets) for (const tag of input.Tags ?? []) acl.tags.set(tag.Key!, tag.Value ?? '');
     return { $metadata: { httpStatusCode: 200 } };
   };
@@ -346,29 +293,7 @@ export class Ec2NetworkAclStandIn {
     this.begin('DescribeVpcs', input);
     if (input.Filters?.length || input.MaxResults !== undefined) throw new Error('stand-in: DescribeVpcs is modelled for VpcIds only');
     const vpcs = (input.VpcIds ?? [...this.vpcs.keys()]).map((id) => this.requireVpc(id));
-    return {
-      $metadata: { httpStatusCode: 200 },
-      Vpcs: vpcs.map((vpc) => {
-        const ipv4 = vpc.cidrs.filter((c) => c.family === 'ipv4');
-        const ipv6 = vpc.cidrs.filter((c) => c.family === 'ipv6');
-        return {
-          VpcId: vpc.id,
-          OwnerId: this.ownerId,
-          State: 'available',
-          CidrBlock: ipv4[0]?.cidr,
-          CidrBlockAssociationSet: ipv4.map((c) => ({
-            AssociationId: c.associationId,
-            CidrBlock: c.cidr,
-            CidrBlockState: { State: 'associated' },
-          })),
-          Ipv6CidrBlockAssociationSet: ipv6.map((c) => ({
-            AssociationId: c.associationId,
-            Ipv6CidrBlock: c.cidr,
-            Ipv6CidrBlockState: { State: 'associated' },
-          })),
-        };
-      }),
-    };
+    return { $metadata: { httpStatusCode: 200 }, Vpcs: vpcs.map((vpc) => toSdkVpc(vpc, this.ownerId)) };
   };
 
   /** Every command the product sends to EC2 (updater and deploy-time facts), for `routeCommands` (simulation/sdk-routing.ts). */
@@ -402,11 +327,7 @@ export class Ec2NetworkAclStandIn {
   }
 
   private newAcl(vpcId: string, isDefault: boolean, hasIpv6: boolean): Acl {
-    const acl: Acl = { id: this.nextId('acl'), vpcId, isDefault, entries: [], tags: new Map() };
-    for (const egress of [false, true]) {
-      acl.entries.push({ ruleNumber: DEFAULT_RULE.ipv4, egress, protocol: '-1', ruleAction: 'deny', cidrBlock: '0.0.0.0/0' });
-      if (hasIpv6) acl.entries.push({ ruleNumber: DEFAULT_RULE.ipv6, egress, protocol: '-1', ruleAction: 'deny', ipv6CidrBlock: '::/0' });
-    }
+    const acl: Acl = { id: this.nextId('acl'), vpcId, isDefault, entries: defaultDenyEntries(hasIpv6), tags: new Map() };
     this.acls.set(acl.id, acl);
     return acl;
   }
@@ -445,145 +366,4 @@ export class Ec2NetworkAclStandIn {
       );
     }
   }
-
-  /** One page of `items` for a Describe call: MaxResults 5-1000, NextToken bound to the same request. */
-  private paged<T>(
-    items: readonly T[],
-    input: { Filters?: unknown; MaxResults?: number; NextToken?: string },
-    request: Record<string, unknown>,
-  ): { page: T[]; NextToken?: string } {
-    if (input.MaxResults !== undefined && (input.MaxResults < PAGE_MIN || input.MaxResults > PAGE_MAX)) {
-      throw ec2Error('InvalidParameterValue', `MaxResults must be between ${PAGE_MIN} and ${PAGE_MAX}`);
-    }
-    const key = JSON.stringify({ ...request, filters: input.Filters ?? [], max: input.MaxResults ?? null });
-    let offset = 0;
-    if (input.NextToken !== undefined) {
-      const token = this.pageTokens.get(input.NextToken);
-      if (!token || token.key !== key) throw ec2Error('InvalidNextToken', 'The specified NextToken is not valid');
-      offset = token.offset;
-    }
-    const size = input.MaxResults ?? items.length;
-    let NextToken: string | undefined;
-    if (offset + size < items.length) {
-      NextToken = this.nextId('token');
-      this.pageTokens.set(NextToken, { key, offset: offset + size });
-    }
-    return { page: items.slice(offset, offset + size), NextToken };
-  }
-
-  private matchesFilters(acl: Acl, filters: NonNullable<DescribeNetworkAclsCommandInput['Filters']>): boolean {
-    return filters.every((filter) => {
-      const values = filter.Values ?? [];
-      const name = filter.Name ?? '';
-      const associations = [...this.subnets.values()].filter((s) => s.aclId === acl.id);
-      if (name.startsWith('tag:')) return values.includes(acl.tags.get(name.slice(4)) ?? '\u0000');
-      switch (name) {
-        case 'association.subnet-id':
-          return associations.some((s) => values.includes(s.id));
-        case 'association.association-id':
-          return associations.some((s) => values.includes(s.associationId));
-        case 'association.network-acl-id':
-        case 'network-acl-id':
-          return values.includes(acl.id);
-        case 'vpc-id':
-          return values.includes(acl.vpcId);
-        case 'default':
-          return values.includes(String(acl.isDefault));
-        case 'tag-key':
-          return values.some((v) => acl.tags.has(v));
-        default:
-          throw ec2Error('InvalidParameterValue', `The filter '${name}' is invalid`);
-      }
-    });
-  }
-
-  private toSdkAcl(acl: Acl): NetworkAcl {
-    return {
-      NetworkAclId: acl.id,
-      VpcId: acl.vpcId,
-      IsDefault: acl.isDefault,
-      OwnerId: this.ownerId,
-      Entries: sortedEntries(acl.entries).map(toSdkEntry),
-      Associations: [...this.subnets.values()]
-        .filter((s) => s.aclId === acl.id)
-        .map((s) => ({ NetworkAclAssociationId: s.associationId, NetworkAclId: acl.id, SubnetId: s.id })),
-      Tags: [...acl.tags].map(([Key, Value]) => ({ Key, Value })),
-    };
-  }
-}
-
-function familyOf(entry: Pick<Entry, 'ipv6CidrBlock'>): AddressFamily {
-  return entry.ipv6CidrBlock !== undefined ? 'ipv6' : 'ipv4';
-}
-
-function sortedEntries(entries: readonly Entry[]): Entry[] {
-  return [...entries].sort((a, b) => Number(a.egress) - Number(b.egress) || a.ruleNumber - b.ruleNumber);
-}
-
-function toSdkEntry(entry: Entry): NetworkAclEntry {
-  return {
-    RuleNumber: entry.ruleNumber,
-    Egress: entry.egress,
-    Protocol: entry.protocol,
-    RuleAction: entry.ruleAction,
-    ...(entry.cidrBlock !== undefined ? { CidrBlock: entry.cidrBlock } : {}),
-    ...(entry.ipv6CidrBlock !== undefined ? { Ipv6CidrBlock: entry.ipv6CidrBlock } : {}),
-    ...(entry.portRange ? { PortRange: { From: entry.portRange.from, To: entry.portRange.to } } : {}),
-    ...(entry.icmpTypeCode ? { IcmpTypeCode: { Type: entry.icmpTypeCode.type, Code: entry.icmpTypeCode.code } } : {}),
-  };
-}
-
-function validRuleNumber(ruleNumber: number | undefined): number {
-  if (ruleNumber === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter ruleNumber');
-  if (!Number.isInteger(ruleNumber) || ruleNumber < MIN_RULE_NUMBER || ruleNumber > MAX_RULE_NUMBER) {
-    throw ec2Error(
-      'InvalidParameterValue',
-      `Value (${ruleNumber}) for parameter ruleNumber is invalid. Rule number must be between ${MIN_RULE_NUMBER} and ${MAX_RULE_NUMBER}.`,
-    );
-  }
-  return ruleNumber;
-}
-
-/** Validates a Create/Replace input as EC2 does and returns the entry in canonical form. */
-function validEntry(input: CreateNetworkAclEntryCommandInput): Entry {
-  const ruleNumber = validRuleNumber(input.RuleNumber);
-  if (input.Egress === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter egress');
-  if (input.RuleAction !== 'allow' && input.RuleAction !== 'deny')
-    throw ec2Error('InvalidParameterValue', `Invalid value '${input.RuleAction}' for ruleAction`);
-  const protocol = validProtocol(input.Protocol);
-  const hasV4 = input.CidrBlock !== undefined;
-  const hasV6 = input.Ipv6CidrBlock !== undefined;
-  if (hasV4 === hasV6)
-    throw ec2Error(hasV4 ? 'InvalidParameterCombination' : 'MissingParameter', 'Specify exactly one of cidrBlock and ipv6CidrBlock');
-  const family: AddressFamily = hasV4 ? 'ipv4' : 'ipv6';
-  const network = parseNetwork((hasV4 ? input.CidrBlock : input.Ipv6CidrBlock)!, { allowHostBits: true });
-  if (!network || network.family !== family)
-    throw ec2Error('InvalidParameterValue', `Invalid ${family} CIDR '${input.CidrBlock ?? input.Ipv6CidrBlock}'`);
-  const entry: Entry = { ruleNumber, egress: input.Egress, protocol, ruleAction: input.RuleAction };
-  if (family === 'ipv4') entry.cidrBlock = cidrText(network);
-  else entry.ipv6CidrBlock = cidrText(network);
-  if (protocol === '6' || protocol === '17') {
-    const range = input.PortRange;
-    if (range?.From === undefined || range.To === undefined)
-      throw ec2Error('MissingParameter', 'The request must contain the parameter portRange for TCP and UDP rules');
-    if (range.From < 0 || range.To > 65535 || range.From > range.To)
-      throw ec2Error('InvalidParameterValue', `Invalid port range ${range.From}-${range.To}`);
-    entry.portRange = { from: range.From, to: range.To };
-  }
-  if (protocol === '1' || (protocol === '58' && family === 'ipv6')) {
-    const icmp = input.IcmpTypeCode;
-    if (icmp?.Type === undefined || icmp.Code === undefined)
-      throw ec2Error('MissingParameter', 'The request must contain the parameter icmpTypeCode for ICMP rules');
-    entry.icmpTypeCode = { type: icmp.Type, code: icmp.Code };
-  }
-  return entry;
-}
-
-function validProtocol(protocol: string | undefined): string {
-  if (protocol === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter protocol');
-  if (protocol === '-1' || protocol === 'all') return '-1';
-  const named: Record<string, string> = { tcp: '6', udp: '17', icmp: '1', icmpv6: '58' };
-  const value = named[protocol.toLowerCase()] ?? protocol;
-  if (!/^\d{1,3}$/.test(value) || Number(value) > 255) throw ec2Error('InvalidParameterValue', `Invalid value '${protocol}' for protocol`);
-  return String(Number(value));
 }
