@@ -1,5 +1,5 @@
 import { flowLogMessage, type FlowRecord } from '../core/flow-log-format';
-import type { LogEvent } from './logs-insights';
+import type { LogEvent } from './logs-insights/log-groups';
 
 /**
  * A flow record as the stack's flow log delivers it to CloudWatch Logs: the message in the

@@ -11,7 +11,7 @@ import { createHandler } from '../../functions/summarizer/handler';
 import { createMetrics } from '../../functions/summarizer/metrics';
 import { LAMBDA_SERVICE_ERRORS, SECOND_RUN_DELAY_SECONDS, SUMMARIZER_TIMEOUT } from '../../lib/detection';
 import { flowLogEvent } from '../../simulation/flow-log-events';
-import { LogsInsightsStandIn } from '../../simulation/logs-insights';
+import { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import { SnsStandIn } from '../../simulation/sns';
 import { TimestreamStandIn } from '../../simulation/timestream';
 import { flowRecord, TEST_CREDENTIALS as credentials } from '../support/builders';

@@ -10,7 +10,7 @@ import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-time
 import { onTestFinished } from 'vitest';
 import { loadConfig, type SummarizerConfig } from '../../functions/summarizer/config';
 import { createHandler, type SummarizerHandler } from '../../functions/summarizer/handler';
-import type { LogsInsightsStandIn } from '../../simulation/logs-insights';
+import type { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import type { Route } from '../../simulation/sdk-routing';
 import { TimestreamStandIn } from '../../simulation/timestream';
 import { insightsRow, SUMMARIZER_ENV, summarizerEnv, TEST_CREDENTIALS } from './builders';

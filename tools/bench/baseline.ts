@@ -3,7 +3,7 @@ import { parseNetwork, type Network } from '../../core/addresses';
 import { buildBinQuery, buildMinuteStatisticsQuery, INSIGHTS_RESULT_LIMIT } from '../../core/insights-query';
 import { parseMinuteRows, parseStatisticsRows, statisticsOfBins, type InsightsRow, type MinuteStatistics } from '../../core/packet-bins';
 import { flowLogEvent } from '../../simulation/flow-log-events';
-import { LogsInsightsStandIn } from '../../simulation/logs-insights';
+import { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 
 /**
  * Baseline accuracy at a given number of sources in one minute, through the Logs Insights

@@ -11,7 +11,7 @@ import type { AnomalyMessage } from '../../core/anomaly-message';
 import type { FlowRecord } from '../../core/flow-log-format';
 import { evaluate, denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
 import { flowLogEvent } from '../../simulation/flow-log-events';
-import type { LogEvent } from '../../simulation/logs-insights';
+import type { LogEvent } from '../../simulation/logs-insights/log-groups';
 import type { RecordColumns } from './record-columns';
 import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
 

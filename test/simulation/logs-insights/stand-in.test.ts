@@ -1,10 +1,10 @@
 import { InvalidParameterException, LimitExceededException, MalformedQueryException } from '@aws-sdk/client-cloudwatch-logs';
 import { describe, expect, it } from 'vitest';
-import { buildBinQuery } from '../../core/insights-query';
-import { flowLogEvent } from '../../simulation/flow-log-events';
-import { LogsInsightsStandIn } from '../../simulation/logs-insights';
-import type { FlowRecord } from '../../core/flow-log-format';
-import { flowRecord, net } from '../support/builders';
+import { buildBinQuery } from '../../../core/insights-query';
+import { flowLogEvent } from '../../../simulation/flow-log-events';
+import { LogsInsightsStandIn } from '../../../simulation/logs-insights/stand-in';
+import type { FlowRecord } from '../../../core/flow-log-format';
+import { flowRecord, net } from '../../support/builders';
 
 const GROUP = '/flood-guard/flow-logs';
 const MINUTE = 1_768_467_600; // 2026-01-15T09:00:00Z
