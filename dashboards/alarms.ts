@@ -67,7 +67,16 @@ function createAlarm(scope: Construct, name: AlarmName, spec: AlarmSpec, action:
 }
 
 function alarmSpecs(inputs: AlarmInputs): Record<AlarmName, AlarmSpec> {
-  const { metrics, thresholds: t } = inputs;
+  return { ...productMetricAlarmSpecs(inputs.metrics, inputs.thresholds), ...updaterAlarmSpecs(inputs) };
+}
+
+type UpdaterAlarmName = 'updaterErrors' | 'updaterDeadLetters';
+
+/** Alarms on the metrics the product emits itself: what detection and mitigation report. */
+function productMetricAlarmSpecs(
+  metrics: ProductMetrics,
+  t: ResolvedAlarmThresholds,
+): Record<Exclude<AlarmName, UpdaterAlarmName>, AlarmSpec> {
   return {
     unblockedSources: {
       metric: metrics.metric(Metrics.UnblockedSourceIPs),
@@ -102,6 +111,24 @@ function alarmSpecs(inputs: AlarmInputs): Record<AlarmName, AlarmSpec> {
         `Summarizer runs could not see complete data for ${t.incompleteMinutes} minutes: blocks can be added but none is lifted. ` +
         'Look at the detection data quality widget (failed or capped Insights queries, failed bin writes) and the summarizer logs.',
     },
+    deliveryLag: {
+      metric: metrics.metric(Metrics.FlowLogDeliveryLag),
+      threshold: t.maxDeliveryLagSeconds,
+      comparisonOperator: GREATER_THAN_THRESHOLD,
+      minutes: t.deliveryLagMinutes,
+      // Lag is only measured by runs that saw records; silence is covered elsewhere.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        `Flow-log records reached CloudWatch Logs more than ${t.maxDeliveryLagSeconds} s late for ${t.deliveryLagMinutes} minutes: records later than the re-query reach are never counted and detection is delayed. ` +
+        'If it persists, raise requeryMinutes (and this bound) or check the flow-log delivery status.',
+    },
+  };
+}
+
+/** Alarms on what AWS reports about the NACL updater: Lambda's Errors and its dead-letter queue. */
+function updaterAlarmSpecs(inputs: AlarmInputs): Record<UpdaterAlarmName, AlarmSpec> {
+  const { thresholds: t } = inputs;
+  return {
     updaterErrors: {
       metric: inputs.naclUpdater.metricErrors({ period: METRIC_PERIOD, statistic: cloudwatch.Stats.SUM }),
       threshold: t.updaterErrors,
@@ -126,17 +153,6 @@ function alarmSpecs(inputs: AlarmInputs): Record<AlarmName, AlarmSpec> {
       description:
         'An anomaly message failed every NACL updater attempt and landed on the dead-letter queue. ' +
         'Read the message and the updater logs, fix the cause, then purge the queue (a newer message supersedes it; this alarm clears once the queue is empty).',
-    },
-    deliveryLag: {
-      metric: metrics.metric(Metrics.FlowLogDeliveryLag),
-      threshold: t.maxDeliveryLagSeconds,
-      comparisonOperator: GREATER_THAN_THRESHOLD,
-      minutes: t.deliveryLagMinutes,
-      // Lag is only measured by runs that saw records; silence is covered elsewhere.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      description:
-        `Flow-log records reached CloudWatch Logs more than ${t.maxDeliveryLagSeconds} s late for ${t.deliveryLagMinutes} minutes: records later than the re-query reach are never counted and detection is delayed. ` +
-        'If it persists, raise requeryMinutes (and this bound) or check the flow-log delivery status.',
     },
   };
 }
