@@ -29,7 +29,7 @@ import { LogsInsightsStandIn } from './logs-insights/stand-in';
 import { S3StandIn } from './s3';
 import { routeCommands } from './sdk-routing';
 import { SnsStandIn, snsEvent } from './sns';
-import { TimestreamStandIn } from './timestream';
+import { TimestreamStandIn } from './timestream/stand-in';
 
 export interface DeploymentSpec {
   /** Simulated clock start, epoch ms. */

@@ -13,7 +13,7 @@ import { LAMBDA_SERVICE_ERRORS, SECOND_RUN_DELAY_SECONDS, SUMMARIZER_TIMEOUT } f
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import { SnsStandIn } from '../../simulation/sns';
-import { TimestreamStandIn } from '../../simulation/timestream';
+import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
 import { flowRecord, TEST_CREDENTIALS as credentials } from '../support/builders';
 import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
 import { standInClient } from '../support/sdk';

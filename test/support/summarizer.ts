@@ -12,7 +12,7 @@ import { loadConfig, type SummarizerConfig } from '../../functions/summarizer/co
 import { createHandler, type SummarizerHandler } from '../../functions/summarizer/handler';
 import type { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import type { Route } from '../../simulation/sdk-routing';
-import { TimestreamStandIn } from '../../simulation/timestream';
+import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
 import { insightsRow, SUMMARIZER_ENV, summarizerEnv, TEST_CREDENTIALS } from './builders';
 import { mockSdk, standInClient, type FaultInjector } from './sdk';
 

@@ -11,7 +11,7 @@ import { buildMinuteStatisticsQuery } from '../../../core/insights-query';
 import { flowLogEvent } from '../../../simulation/flow-log-events';
 import { parseInsightsQuery } from '../../../simulation/logs-insights/query-language';
 import { LogsInsightsStandIn } from '../../../simulation/logs-insights/stand-in';
-import { TimestreamStandIn } from '../../../simulation/timestream';
+import { TimestreamStandIn } from '../../../simulation/timestream/stand-in';
 import type { FlowRecord } from '../../../core/flow-log-format';
 import { FLOW_LOG_GROUP as GROUP, flowRecord } from '../../support/builders';
 import { captureOutput } from '../../support/output';

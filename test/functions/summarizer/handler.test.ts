@@ -7,7 +7,7 @@ import { parseAnomalyMessage, type AnomalyMessage } from '../../../core/anomaly-
 import { buildBinQuery, buildMinuteStatisticsQuery } from '../../../core/insights-query';
 import { buildAnomalyQuery, buildBaselineQuery } from '../../../core/zscore-query';
 import { SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
-import type { TimestreamStandIn } from '../../../simulation/timestream';
+import type { TimestreamStandIn } from '../../../simulation/timestream/stand-in';
 import { statisticsOfBins } from '../../../core/packet-bins';
 import { captureOutput, runMetrics, type CapturedOutput } from '../../support/output';
 import { FaultInjector } from '../../support/sdk';

@@ -7,31 +7,32 @@
  * whose value differs is rejected (RejectedRecordsException with RecordIndex, Reason and
  * ExistingVersion) while the rest of the request is ingested; an identical retry is a no-op;
  * timestamps outside the memory store retention (or more than 15 minutes ahead) are rejected;
- * writing to a table that does not exist is ResourceNotFoundException.
+ * writing to a table that does not exist is ResourceNotFoundException. Records are validated as
+ * the API does (records.ts).
  *
  * Queries: the SQL text runs in DuckDB over a table per Timestream table (schema = database),
  * with a `from_milliseconds` macro; `measure_value::bigint` is a cast of the `measure_value`
  * column there. As in Timestream, a table that has never received a record has no dimension or
- * measure_value columns yet: a query naming them fails with a ValidationException. Results come back in the Query API shape (ColumnInfo, Rows of Data with
- * ScalarValue or NullValue) a few rows per page, with NextToken bound to the query string; only
- * the latest token of a query is valid, as the API documents.
+ * measure_value columns yet: a query naming them fails with a ValidationException. Results come
+ * back in the Query API shape (results.ts) a few rows per page, with NextToken bound to the query
+ * string; only the latest token of a query is valid, as the API documents.
  *
  * Plug it into both Timestream clients with `routeCommands(client, store.routes())` (simulation/sdk-routing.ts).
  */
-import { DuckDBInstance, timestampValue, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
-import type { ColumnInfo, Datum, QueryCommandInput, QueryCommandOutput, Row, ScalarType } from '@aws-sdk/client-timestream-query';
-import { QueryCommand, ValidationException as QueryValidationException } from '@aws-sdk/client-timestream-query';
+import { DuckDBInstance, timestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { ColumnInfo, QueryCommandInput, QueryCommandOutput, Row } from '@aws-sdk/client-timestream-query';
+import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import {
   RejectedRecordsException,
   ResourceNotFoundException,
-  ValidationException,
   WriteRecordsCommand,
-  type _Record,
   type RejectedRecord,
   type WriteRecordsCommandInput,
   type WriteRecordsCommandOutput,
 } from '@aws-sdk/client-timestream-write';
-import type { Route } from './sdk-routing';
+import type { Route } from '../sdk-routing';
+import { checkRecord, invalid, recordKey, withCommonAttributes, type CheckedRecord, type StoredRecord } from './records';
+import { columnInfoOf, queryInvalid, rowsOf } from './results';
 
 export interface TimestreamStandInOptions {
   /** Clock for the memory-store retention check (epoch ms). @default Date.now */
@@ -44,22 +45,9 @@ export interface TimestreamStandInOptions {
   readonly emptyPagesBeforeRows?: number;
 }
 
-/** One stored record, as a test may inspect it. */
-export interface StoredRecord {
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly measureName: string;
-  readonly timeMs: number;
-  readonly value: bigint;
-  readonly version: number;
-}
-
 const MAX_RECORDS_PER_WRITE = 100;
 const MAX_FUTURE_MS = 15 * 60_000;
-const RESERVED_COLUMNS = new Set(['time', 'measure_name', 'measure_value']);
 const NAME = /^[A-Za-z0-9_.-]{3,256}$/;
-const TIME_UNIT_MS: Record<string, number> = { MILLISECONDS: 1, SECONDS: 1000, MICROSECONDS: 0.001, NANOSECONDS: 0.000001 };
-const BIGINT_MIN = -(2n ** 63n);
-const BIGINT_MAX = 2n ** 63n - 1n;
 
 interface Table {
   readonly records: Map<string, StoredRecord>;
@@ -88,67 +76,8 @@ interface OpenQuery {
 
 const metadata = { httpStatusCode: 400 };
 
-function invalid(message: string): ValidationException {
-  return new ValidationException({ message, Message: message, $metadata: metadata });
-}
-
-function queryInvalid(message: string): QueryValidationException {
-  return new QueryValidationException({ message, Message: message, $metadata: metadata });
-}
-
-function recordKey(dimensions: Record<string, string>, measureName: string, timeMs: number): string {
-  const dims = Object.keys(dimensions)
-    .sort()
-    .map((name) => [name, dimensions[name]]);
-  return JSON.stringify([dims, measureName, timeMs]);
-}
-
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
-}
-
-/** Merges CommonAttributes into a record the way WriteRecords does: record fields win, dimensions add up. */
-function withCommonAttributes(record: _Record, common: _Record | undefined): _Record {
-  if (!common) return record;
-  return { ...common, ...record, Dimensions: [...(common.Dimensions ?? []), ...(record.Dimensions ?? [])] };
-}
-
-interface CheckedRecord {
-  readonly dimensions: Record<string, string>;
-  readonly measureName: string;
-  readonly timeMs: number;
-  readonly value: bigint;
-  readonly version: number;
-}
-
-/** Request-level validation: a malformed record fails the whole request, as the API's input validation does. */
-function checkRecord(record: _Record, index: number): CheckedRecord {
-  const where = `Records[${index}]`;
-  if (record.MeasureValues !== undefined || record.MeasureValueType === 'MULTI')
-    throw invalid(`${where}: this stand-in stores single BIGINT measures only`);
-  if ((record.MeasureValueType ?? 'DOUBLE') !== 'BIGINT')
-    throw invalid(`${where}: MeasureValueType ${record.MeasureValueType ?? 'DOUBLE (default)'} is not BIGINT`);
-  if (!record.MeasureName) throw invalid(`${where}: MeasureName is required`);
-  if (record.MeasureValue === undefined || !/^-?\d+$/.test(record.MeasureValue))
-    throw invalid(`${where}: MeasureValue ${JSON.stringify(record.MeasureValue)} is not a BIGINT`);
-  const value = BigInt(record.MeasureValue);
-  if (value < BIGINT_MIN || value > BIGINT_MAX) throw invalid(`${where}: MeasureValue is out of the BIGINT range`);
-  if (record.Time === undefined || !/^\d+$/.test(record.Time))
-    throw invalid(`${where}: Time ${JSON.stringify(record.Time)} is not an integer timestamp`);
-  const unit = TIME_UNIT_MS[record.TimeUnit ?? 'MILLISECONDS'];
-  if (unit === undefined) throw invalid(`${where}: TimeUnit ${record.TimeUnit} is not valid`);
-  const timeMs = Math.floor(Number(record.Time) * unit);
-  const version = record.Version ?? 1;
-  if (!Number.isSafeInteger(version) || version < 1) throw invalid(`${where}: Version must be a positive 64-bit integer`);
-  const dimensions: Record<string, string> = {};
-  for (const dimension of record.Dimensions ?? []) {
-    if (!dimension.Name || RESERVED_COLUMNS.has(dimension.Name))
-      throw invalid(`${where}: dimension name ${JSON.stringify(dimension.Name)} is not allowed`);
-    if (!dimension.Value) throw invalid(`${where}: dimension ${dimension.Name} has an empty value`);
-    if (dimension.Name in dimensions) throw invalid(`${where}: dimension ${dimension.Name} appears twice`);
-    dimensions[dimension.Name] = dimension.Value;
-  }
-  return { dimensions, measureName: record.MeasureName, timeMs, value, version };
 }
 
 export class TimestreamStandIn {
@@ -412,39 +341,4 @@ export class TimestreamStandIn {
     }
     appender.closeSync();
   }
-}
-
-// ---- DuckDB result -> Timestream result shape ----------------------------------------------------
-
-function scalarTypeOf(duckType: string): ScalarType {
-  if (/^(BIGINT|HUGEINT|UBIGINT)$/.test(duckType)) return 'BIGINT';
-  if (/^(INTEGER|SMALLINT|TINYINT|UINTEGER|USMALLINT|UTINYINT)$/.test(duckType)) return 'INTEGER';
-  if (/^(DOUBLE|FLOAT|DECIMAL.*)$/.test(duckType)) return 'DOUBLE';
-  if (duckType === 'BOOLEAN') return 'BOOLEAN';
-  if (duckType === 'TIMESTAMP') return 'TIMESTAMP';
-  if (duckType === 'DATE') return 'DATE';
-  if (duckType === 'VARCHAR') return 'VARCHAR';
-  throw queryInvalid(`unsupported result type ${duckType}`);
-}
-
-function columnInfoOf(reader: DuckDBResultReader): ColumnInfo[] {
-  return reader.columnNames().map((name, i) => ({ Name: name, Type: { ScalarType: scalarTypeOf(reader.columnType(i).toString()) } }));
-}
-
-/** Timestream prints doubles with a decimal point (`3.0`) and timestamps with nanoseconds. */
-function scalarText(value: unknown, type: ScalarType | undefined): string {
-  if (type === 'DOUBLE') {
-    const n = Number(value);
-    return Number.isInteger(n) ? n.toFixed(1) : String(n);
-  }
-  if (type === 'TIMESTAMP')
-    return `${String(value).replace('T', ' ').slice(0, 19)}.${String(value).split('.')[1]?.padEnd(9, '0') ?? '000000000'}`;
-  return String(value);
-}
-
-function rowsOf(reader: DuckDBResultReader): Row[] {
-  const types = columnInfoOf(reader).map((column) => column.Type?.ScalarType);
-  return reader.getRows().map((values) => ({
-    Data: values.map((value, i): Datum => (value === null ? { NullValue: true } : { ScalarValue: scalarText(value, types[i]) })),
-  }));
 }

@@ -1,8 +1,8 @@
 import { RejectedRecordsException, ResourceNotFoundException, ValidationException } from '@aws-sdk/client-timestream-write';
 import { ValidationException as QueryValidationException } from '@aws-sdk/client-timestream-query';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TimestreamStandIn } from '../../simulation/timestream';
-import { packetsRecord as record } from '../support/builders';
+import { TimestreamStandIn } from '../../../simulation/timestream/stand-in';
+import { packetsRecord as record } from '../../support/builders';
 
 const NOW = Date.UTC(2026, 10, 25, 12, 0);
 const DB = 'floodguard';
