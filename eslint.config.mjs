@@ -92,6 +92,29 @@ function layerBlocks() {
   );
 }
 
+/** Product code, where size limits apply; tests may hold long tables of cases. */
+const PRODUCT = ['core', 'functions', 'lib', 'dashboards', 'simulation', 'scenarios', 'tools', 'bin'].map((folder) => `${folder}/**/*.ts`);
+
+/**
+ * Short functions and files: about a screen per function, a few hundred lines per module. Blank
+ * lines and comments do not count, so explaining why never costs room.
+ */
+const sizeLimits = (maxFunction, maxFile) => ({
+  'max-lines-per-function': ['error', { max: maxFunction, skipBlankLines: true, skipComments: true }],
+  'max-lines': ['error', { max: maxFile, skipBlankLines: true, skipComments: true }],
+});
+
+/**
+ * Modules still over the limits while their function settings move into contract modules: each
+ * may not grow past its size today. Remove an entry once its module is split.
+ */
+const NOT_YET_SPLIT = {
+  'functions/nacl-updater/updater.ts': sizeLimits(60, 338),
+  'lib/flood-guard-stack.ts': sizeLimits(61, 300),
+  'lib/mitigation.ts': sizeLimits(69, 300),
+  'simulation/deployment.ts': sizeLimits(63, 300),
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'cdk.out/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
@@ -102,5 +125,7 @@ export default tseslint.config(
     },
   },
   ...layerBlocks(),
+  { files: PRODUCT, rules: sizeLimits(60, 300) },
+  ...Object.entries(NOT_YET_SPLIT).map(([file, rules]) => ({ files: [file], rules })),
   prettier,
 );
