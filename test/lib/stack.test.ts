@@ -12,10 +12,10 @@ import { loadConfig as loadUpdaterConfig } from '../../functions/nacl-updater/co
 import { WATERMARK_TAG } from '../../functions/nacl-updater/updater';
 import { ORIGINAL_ACL_TAG } from '../../functions/network-facts/tags';
 import { memoryStoreHours } from '../../lib/detection';
-import { STACK_CONTEXT } from '../support/builders';
+import { STACK_CONTEXT, SUBNET_IDS, VPC_ID } from '../support/builders';
 import { allStatements, asList, logicalIdOf, resolveCfn, symbolic, synthesize, type Synthesized } from '../support/cdk';
 
-const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];
+const SUBNETS = SUBNET_IDS;
 const ARN = 'arn:{AWS::Partition}';
 const ACCOUNT = '{AWS::Region}:{AWS::AccountId}';
 
@@ -227,7 +227,7 @@ describe('3. functions', () => {
 
   it('sets exactly the summarizer variables, from construct attributes', () => {
     expect(symbolic(environmentOf(id.summarizer))).toEqual({
-      VPC_ID: 'vpc-0123456789abcdef0',
+      VPC_ID,
       VPC_CIDRS: `{${id.factsResource}.VpcCidrs}`,
       FLOW_LOG_GROUP_NAME: `{${id.flowLogGroup}}`,
       LISTENER_PORT: '443',
@@ -248,7 +248,7 @@ describe('3. functions', () => {
 
   it('sets exactly the updater variables, from construct attributes', () => {
     expect(symbolic(environmentOf(id.updater))).toEqual({
-      VPC_ID: 'vpc-0123456789abcdef0',
+      VPC_ID,
       VPC_CIDRS: `{${id.factsResource}.VpcCidrs}`,
       SUBNET_IDS: SUBNETS.join(','),
       ORIGINAL_NACL_ID: `{${id.factsResource}.OriginalNetworkAclId}`,
@@ -423,13 +423,13 @@ describe('6. allow-list bucket', () => {
 describe('7. blue/green ACLs and network facts', () => {
   it('owns two network ACLs in the protected VPC', () => {
     template.resourceCountIs('AWS::EC2::NetworkAcl', 2);
-    for (const acl of [id.blue, id.green]) expect(resource(acl).Properties.VpcId).toBe('vpc-0123456789abcdef0');
+    for (const acl of [id.blue, id.green]) expect(resource(acl).Properties.VpcId).toBe(VPC_ID);
   });
 
   it('discovers the original ACL and VPC CIDRs at deploy time from the protected subnets and both stack ACLs', () => {
     expect(resource(id.factsResource).Properties).toEqual({
       ServiceToken: { 'Fn::GetAtt': [id.facts, 'Arn'] },
-      VpcId: 'vpc-0123456789abcdef0',
+      VpcId: VPC_ID,
       SubnetIds: SUBNETS,
       BlueNetworkAclId: { 'Fn::GetAtt': [id.blue, 'Id'] },
       GreenNetworkAclId: { 'Fn::GetAtt': [id.green, 'Id'] },
