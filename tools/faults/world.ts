@@ -121,22 +121,26 @@ export async function runWorld(
   const states: RunState[] = [];
   let next = 0;
   let armed = false;
-  for (let at = minuteMs(1); at <= minuteMs(LAST_RUN); at += 30_000) {
-    armed = await armForRun(hooks, ctx, armed, at);
-    next = deliverUntil(input, deployment, deployment.activeAclEntries(), next, at);
-    deployment.advanceTo(at);
-    checker.beginRun(states.length, at);
-    try {
-      await deployment.invokeSummarizer();
-    } catch (error) {
-      platformErrors.push({ at, fn: 'summarizer', message: String((error as Error).message) });
+  // The deployment's DuckDB database is closed however the story ends.
+  try {
+    for (let at = minuteMs(1); at <= minuteMs(LAST_RUN); at += 30_000) {
+      armed = await armForRun(hooks, ctx, armed, at);
+      next = deliverUntil(input, deployment, deployment.activeAclEntries(), next, at);
+      deployment.advanceTo(at);
+      checker.beginRun(states.length, at);
+      try {
+        await deployment.invokeSummarizer();
+      } catch (error) {
+        platformErrors.push({ at, fn: 'summarizer', message: String((error as Error).message) });
+      }
+      const messages = deployment.sns.drain();
+      if (armed && hooks?.deliver) await hooks.deliver(ctx, messages);
+      else for (const message of messages) await ctx.invokeUpdater(message);
+      states.push(checker.endRun(at));
     }
-    const messages = deployment.sns.drain();
-    if (armed && hooks?.deliver) await hooks.deliver(ctx, messages);
-    else for (const message of messages) await ctx.invokeUpdater(message);
-    states.push(checker.endRun(at));
+  } finally {
+    deployment.close();
   }
-  deployment.close();
   return {
     states,
     violations: checker.violations,

@@ -1,6 +1,6 @@
 import { RejectedRecordsException, ResourceNotFoundException, ValidationException } from '@aws-sdk/client-timestream-write';
 import { ValidationException as QueryValidationException } from '@aws-sdk/client-timestream-query';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { TimestreamStandIn } from '../../../simulation/timestream/stand-in';
 import { packetsRecord as record } from '../../support/builders';
 
@@ -181,12 +181,12 @@ describe('Timestream stand-in: Query', () => {
 
   it('can serve empty pages before the rows, as a running query may', async () => {
     const slow = await TimestreamStandIn.create({ now: () => NOW, pageSize: 10, emptyPagesBeforeRows: 2 });
+    onTestFinished(() => slow.close());
     slow.createTable(DB, TABLE);
     await slow.writeRecords({ DatabaseName: DB, TableName: TABLE, Records: [record('192.0.2.1', NOW, 1)] });
     const pages = [await slow.query({ QueryString: SQL })];
     while (pages.at(-1)?.NextToken) pages.push(await slow.query({ QueryString: SQL, NextToken: pages.at(-1)?.NextToken }));
     expect(pages.map((p) => p.Rows?.length)).toEqual([0, 0, 1]);
-    slow.close();
   });
 
   it('queries after an upsert see the new value in place of the old row, also when a new dimension appears', async () => {

@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PacketBinTable } from '../../../tools/bench/packet-bin-table';
 import { FLOW_LOG_HEADER, flowLogLine, type ScenarioRecord } from '../../../scenarios/generator';
 import { duckdbBinning, generateFlowLogFile, removeDir, replayBinning } from '../../../tools/bench/measures';
+import { scratchDir } from '../../support/files';
 
 describe('packet bin table', () => {
   it('holds the same bins and totals as a map keyed by minute and source, whatever the order (property)', () => {
@@ -54,7 +54,7 @@ describe('packet bin table', () => {
 describe('replay binning beside DuckDB', () => {
   it('merges records of one source and minute, and leaves out what is not ingress ACCEPT to the listener, as DuckDB does', async () => {
     // Prepare: 3 sources x 2 minutes x 4 records, plus records neither may count
-    const dir = await mkdtemp(join(tmpdir(), 'bins-'));
+    const dir = await scratchDir('bins');
     const file = join(dir, 'flows.log');
     const line = (src: string, start: number, extra: Partial<ScenarioRecord> = {}) =>
       flowLogLine({
@@ -76,18 +76,15 @@ describe('replay binning beside DuckDB', () => {
     lines.push(line('198.51.100.9', 1_700_000_000, { dstPort: 80 }), line('198.51.100.9', 1_700_000_000, { protocol: 17 }));
     lines.push(line('198.51.100.9', 1_700_000_000, { action: 'REJECT' }), line('198.51.100.9', 1_700_000_000, { flowDirection: 'egress' }));
     await writeFile(file, lines.join('\n') + '\n');
-    try {
-      // Act
-      const ours = await replayBinning(file);
-      const duck = await duckdbBinning(file);
 
-      // Assess
-      expect(ours.records).toBe(28);
-      expect(ours.bins).toBe(6);
-      expect(duck.bins).toBe(6);
-    } finally {
-      await removeDir(dir);
-    }
+    // Act
+    const ours = await replayBinning(file);
+    const duck = await duckdbBinning(file);
+
+    // Assess
+    expect(ours.records).toBe(28);
+    expect(ours.bins).toBe(6);
+    expect(duck.bins).toBe(6);
   });
 
   it('finds the bins DuckDB finds in the generated file, and reads every record', async () => {
