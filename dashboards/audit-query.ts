@@ -1,4 +1,4 @@
-import type { AuditLine } from '../functions/nacl-updater/audit-log';
+import type { AuditLine } from '../core/audit-line';
 
 /**
  * The audit log the NACL updater writes: one JSON line per blocked source, whose @timestamp is

@@ -1,12 +1,5 @@
 import { CreateLogStreamCommand, PutLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-
-/** One audit line per blocked source: the fields the dashboard's Blocked IPs table reads. */
-export interface AuditLine {
-  readonly ip: string;
-  readonly network: string;
-  readonly z_score: number;
-  readonly packets: number;
-}
+import type { AuditLine } from '../../core/audit-line';
 
 // PutLogEvents limits: 10,000 events and 1,048,576 bytes per call, each event counted as its
 // UTF-8 size plus 26 bytes.

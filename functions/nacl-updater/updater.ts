@@ -2,6 +2,7 @@ import type { AddressFamily, Network } from '../../core/addresses';
 import { cidrText, parseNetwork } from '../../core/addresses';
 import type { AllowList } from '../../core/allow-list';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
+import type { AuditLine } from '../../core/audit-line';
 import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
 import { selectBlocks, type BlockRule, type Selection } from '../../core/block-selection';
 import {
@@ -17,7 +18,7 @@ import {
   type AclEntry,
 } from '../../core/nacl-plan';
 import type { AllowListSource } from './allow-list-source';
-import type { AuditLine, AuditLog } from './audit-log';
+import type { AuditLog } from './audit-log';
 import type { UpdaterConfig } from './config';
 import { errorCode, type AclGateway, type DescribedAcl } from './ec2-acls';
 import type { UpdaterLogger, UpdaterMetrics } from './telemetry';

@@ -1,0 +1,10 @@
+/**
+ * One line of the audit log per blocked source: the NACL updater writes it as JSON, the
+ * dashboard's Blocked IPs table queries its fields by name. The one definition both sides use.
+ */
+export interface AuditLine {
+  readonly ip: string;
+  readonly network: string;
+  readonly z_score: number;
+  readonly packets: number;
+}
