@@ -44,7 +44,7 @@ describe('SNS stand-in', () => {
     // Prepare
     const sns = new SnsStandIn(() => Date.UTC(2026, 0, 1));
     sns.createTopic(TOPIC);
-    const client = routeCommands(new SNSClient({ region: 'us-east-1', credentials }), [[PublishCommand, sns.publish]]);
+    const client = routeCommands(new SNSClient({ region: 'us-east-1', credentials }), sns.routes());
 
     // Act
     const { MessageId } = await client.send(new PublishCommand({ TopicArn: TOPIC, Message: '{"a":1}' }));
@@ -79,7 +79,7 @@ describe('S3 stand-in', () => {
     const s3 = new S3StandIn();
     s3.createBucket('allow');
     s3.putObject('allow', 'allow-list.txt', '192.0.2.0/24\n');
-    const client = routeCommands(new S3Client({ region: 'us-east-1', credentials }), [[GetObjectCommand, s3.getObject]]);
+    const client = routeCommands(new S3Client({ region: 'us-east-1', credentials }), s3.routes());
 
     // Act
     const object = await client.send(new GetObjectCommand({ Bucket: 'allow', Key: 'allow-list.txt' }));
@@ -89,6 +89,27 @@ describe('S3 stand-in', () => {
     expect(object.ContentLength).toBe(13);
     await expect(client.send(new GetObjectCommand({ Bucket: 'allow', Key: 'missing' }))).rejects.toBeInstanceOf(NoSuchKey);
     await expect(client.send(new GetObjectCommand({ Bucket: 'nope', Key: 'k' }))).rejects.toBeInstanceOf(NoSuchBucket);
+  });
+
+  it('answers a conditional GET with 304 while the ETag matches, and with the new body once the object changed', async () => {
+    // Prepare
+    const s3 = new S3StandIn();
+    s3.createBucket('allow');
+    s3.putObject('allow', 'allow-list.txt', 'v1\n');
+    const client = routeCommands(new S3Client({ region: 'us-east-1', credentials }), s3.routes());
+    const get = (IfNoneMatch?: string) => client.send(new GetObjectCommand({ Bucket: 'allow', Key: 'allow-list.txt', IfNoneMatch }));
+    const first = await get();
+
+    // Act
+    const unchanged = get(first.ETag);
+    s3.putObject('allow', 'allow-list.txt', 'v2\n');
+    const changed = await get(first.ETag);
+
+    // Assess
+    await expect(unchanged).rejects.toMatchObject({ $metadata: { httpStatusCode: 304 } });
+    await expect(changed.Body?.transformToString()).resolves.toBe('v2\n');
+    expect(changed.ETag).toBe(s3.etagOf('allow', 'allow-list.txt'));
+    expect(changed.ETag).not.toBe(first.ETag);
   });
 });
 

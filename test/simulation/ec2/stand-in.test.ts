@@ -167,6 +167,32 @@ describe('EC2 network-ACL stand-in', () => {
     });
   });
 
+  it('describes subnets by the subnet-id and vpc-id filters, paginated, refusing other filters', async () => {
+    // Prepare
+    const { ec2, vpcId } = setUp();
+    const other = ec2.createVpc({ cidrs: ['10.1.0.0/16'] });
+    const subnets = Array.from({ length: 6 }, () => ec2.createSubnet(vpcId));
+    const elsewhere = ec2.createSubnet(other);
+
+    // Act
+    const byVpc = await ec2.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], MaxResults: 5 });
+    const rest = await ec2.describeSubnets({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }], MaxResults: 5, NextToken: byVpc.NextToken });
+    const byId = await ec2.describeSubnets({
+      Filters: [{ Name: 'subnet-id', Values: [subnets[0]!, elsewhere, 'subnet-00000000000000000'] }],
+    });
+
+    // Assess: an id that does not exist is no error for a filter, as on AWS
+    expect([...byVpc.Subnets!, ...rest.Subnets!]).toEqual(subnets.map((SubnetId) => ({ SubnetId, VpcId: vpcId })));
+    expect([byVpc.Subnets?.length, rest.NextToken]).toEqual([5, undefined]);
+    expect(byId.Subnets).toEqual([
+      { SubnetId: subnets[0], VpcId: vpcId },
+      { SubnetId: elsewhere, VpcId: other },
+    ]);
+    await expect(ec2.describeSubnets({ Filters: [{ Name: 'cidr-block', Values: ['10.0.0.0/24'] }] })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+  });
+
   it('answers an EC2Client through its routes and fails calls on demand with EC2 errors', async () => {
     // Prepare
     const { ec2, aclId } = setUp();
