@@ -11,8 +11,9 @@
  *   simulated deployment uses (simulation/sdk-routing.ts, simulation/faults.ts). Inject failures
  *   with `faults.fail(Command, ...)`, watch calls with `faults.observe(...)`.
  *
- * No hand-written fakes of `send`, no stand-in behind a mock, and never a stub in place of the code
- * under test: a stub answers for AWS, and only for AWS.
+ * A test may route some clients to stand-ins and stub the others (the summarizer over the Timestream
+ * stand-in with SNS stubbed); one client is never both. No hand-written fakes of `send`, no stand-in
+ * behind a mock, and never a stub in place of the code under test: a stub answers for AWS, and only for AWS.
  */
 import type { Client, MetadataBearer } from '@smithy/types';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
