@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The stack test bundles the functions with esbuild, which the CDK starts with the test's stderr as
@@ -8,6 +9,9 @@ const BUNDLING = ['test/lib/stack.test.ts'];
 export default defineConfig({
   test: {
     setupFiles: ['test/support/setup.ts'],
+    // One test file per core. Vitest's default keeps a core for itself, which on 2 cores means
+    // one file at a time; its own process mostly waits for the workers.
+    maxWorkers: availableParallelism(),
     // The stack test's synthesis bundles the functions: give it room.
     testTimeout: 120_000,
     hookTimeout: 120_000,
