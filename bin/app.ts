@@ -6,7 +6,8 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { CONFIG_KEYS, ConfigError, parseConfig } from '../lib/config';
+import { ConfigError } from '../core/config-error';
+import { CONFIG_KEYS, parseConfig } from '../lib/config';
 import { FloodGuardStack } from '../lib/flood-guard-stack';
 
 export function buildApp(app: App = new App()): { app: App; stack: FloodGuardStack } {

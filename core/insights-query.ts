@@ -18,7 +18,10 @@ export const BIN_QUERY_COLUMNS = {
   maxLagMs: 'maxLagMs',
 } as const;
 
+/** The listener's protocol as the operator names it, and as flow logs and NACL rules number it (IANA). */
+export type ListenerProtocol = 'TCP' | 'UDP';
 export type ListenerProtocolNumber = 6 | 17;
+export const PROTOCOL_NUMBERS: Readonly<Record<ListenerProtocol, ListenerProtocolNumber>> = { TCP: 6, UDP: 17 };
 
 export interface BinQueryOptions {
   readonly listenerPort: number;

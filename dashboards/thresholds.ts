@@ -1,60 +1,71 @@
 import { Token } from 'aws-cdk-lib';
+import { ConfigError } from '../core/config-error';
+import { UPDATER_BOUNDS } from '../functions/nacl-updater/contract';
+import type { IntegerBounds, PositiveBounds } from '../functions/shared/contract';
+import { SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS } from '../functions/summarizer/contract';
 import type { FloodGuardAlarmThresholds, FloodGuardMonitoringProps } from './monitoring-props';
 
-import { DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from './alarm-defaults';
+import { ALARM_THRESHOLD_BOUNDS, DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from './alarm-defaults';
 
 export { DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds };
 
-export const DEFAULT_REQUERY_MINUTES = 10;
-
-/** CloudWatch evaluates at most one day of one-minute periods. */
-const MAX_EVALUATION_MINUTES = 1440;
+/** The summarizer's default re-query reach (its contract), shown when the props leave it out. */
+export const DEFAULT_REQUERY_MINUTES = SUMMARIZER_DEFAULTS.requeryMinutes;
 
 /** Applies defaults and rejects values CloudWatch would refuse or that could never fire. */
 export function resolveAlarmThresholds(input: FloodGuardAlarmThresholds = {}): ResolvedAlarmThresholds {
   const resolved = { ...DEFAULT_ALARM_THRESHOLDS, ...withoutUndefined(input) };
-  for (const key of ['unblockedMinutes', 'deliveryLagMinutes', 'detectionStalledMinutes', 'incompleteMinutes'] as const) {
-    requireInteger(`alarms.${key}`, resolved[key], 1, MAX_EVALUATION_MINUTES, 'minutes');
-  }
-  requireInteger('alarms.maxDeliveryLagSeconds', resolved.maxDeliveryLagSeconds, 1, 86_400, 'seconds');
-  requireInteger('alarms.updaterErrors', resolved.updaterErrors, 1, 1_000_000, 'errors per minute');
+  const units: Record<keyof ResolvedAlarmThresholds, string> = {
+    unblockedMinutes: 'minutes',
+    deliveryLagMinutes: 'minutes',
+    detectionStalledMinutes: 'minutes',
+    incompleteMinutes: 'minutes',
+    maxDeliveryLagSeconds: 'seconds',
+    updaterErrors: 'errors per minute',
+  };
+  const problems = Object.entries(units).flatMap(([key, unit]) => {
+    const name = key as keyof ResolvedAlarmThresholds;
+    return integerProblems(`alarms.${name}`, resolved[name], ALARM_THRESHOLD_BOUNDS[name], unit);
+  });
+  if (problems.length > 0) throw new ConfigError(problems, 'nacl-flood-guard monitoring props');
   return resolved;
 }
 
-/** Checks the props the dashboard turns into titles and annotations, naming the bad value and the fix. */
+/**
+ * Checks the props the dashboard turns into titles and annotations, naming the bad value and the
+ * fix. The bounds are the functions' (their contracts): the dashboard shows what they run with.
+ */
 export function validateMonitoringProps(props: FloodGuardMonitoringProps): void {
-  requireInteger('listenerPort', props.listenerPort, 0, 65_535, 'port');
-  requireFinite('minZScore', props.minZScore);
-  requireInteger('minPacketsPerBin', props.minPacketsPerBin, 0, Number.MAX_SAFE_INTEGER, 'packets');
-  requireInteger('windowMinutes', props.windowMinutes, 1, MAX_EVALUATION_MINUTES, 'minutes');
-  // One rule of each family is the default deny: a limit below 2 leaves no room for a deny rule.
-  requireInteger('naclRuleLimit', props.naclRuleLimit, 2, 40, 'rules');
-  requireInteger('naclRuleNetworkMask', props.naclRuleNetworkMask, 0, 32, 'prefix length');
-  requireInteger('naclRuleNetworkMaskIpv6', props.naclRuleNetworkMaskIpv6, 0, 128, 'prefix length');
-  requireInteger('requeryMinutes', props.requeryMinutes ?? DEFAULT_REQUERY_MINUTES, 1, MAX_EVALUATION_MINUTES, 'minutes');
+  const problems = [
+    ...integerProblems('listenerPort', props.listenerPort, SUMMARIZER_BOUNDS.listenerPort, 'port'),
+    ...numberProblems('minZScore', props.minZScore, SUMMARIZER_BOUNDS.minZScore),
+    ...integerProblems('minPacketsPerBin', props.minPacketsPerBin, SUMMARIZER_BOUNDS.minPacketsPerBin, 'packets'),
+    ...integerProblems('windowMinutes', props.windowMinutes, SUMMARIZER_BOUNDS.windowMinutes, 'minutes'),
+    ...integerProblems('requeryMinutes', props.requeryMinutes ?? DEFAULT_REQUERY_MINUTES, SUMMARIZER_BOUNDS.requeryMinutes, 'minutes'),
+    ...integerProblems('naclRuleLimit', props.naclRuleLimit, UPDATER_BOUNDS.naclRuleLimit, 'rules'),
+    ...integerProblems('naclRuleNetworkMask', props.naclRuleNetworkMask, UPDATER_BOUNDS.naclRuleNetworkMask, 'prefix length'),
+    ...integerProblems('naclRuleNetworkMaskIpv6', props.naclRuleNetworkMaskIpv6, UPDATER_BOUNDS.naclRuleNetworkMaskIpv6, 'prefix length'),
+  ];
   if (
     props.operatorEmail !== undefined &&
     !Token.isUnresolved(props.operatorEmail) &&
     !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.operatorEmail)
   ) {
-    throw new Error(
+    problems.push(
       `operatorEmail ${JSON.stringify(props.operatorEmail)} is not an e-mail address: pass one like ops@example.com, or leave it out`,
     );
   }
+  if (problems.length > 0) throw new ConfigError(problems, 'nacl-flood-guard monitoring props');
 }
 
-function requireInteger(name: string, value: number, min: number, max: number, unit: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number of ${unit} from ${min} to ${max} (got ${value})`);
-  }
+function integerProblems(name: string, value: number, { min, max }: IntegerBounds, unit: string): string[] {
+  if (Token.isUnresolved(value) || (Number.isInteger(value) && value >= min && value <= max)) return [];
+  return [`${name} must be a whole number of ${unit} from ${min} to ${max} (got ${value})`];
 }
 
-function requireFinite(name: string, value: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`${name} must be a positive number (got ${value})`);
-  }
+function numberProblems(name: string, value: number, { above, max }: PositiveBounds): string[] {
+  if (Token.isUnresolved(value) || (Number.isFinite(value) && value > above && value <= max)) return [];
+  return [`${name} must be a number greater than ${above} and at most ${max} (got ${value})`];
 }
 
 function withoutUndefined<T extends object>(input: T): Partial<T> {

@@ -4,13 +4,24 @@
  * Pure module (no CDK import) so every rule is tested without synthesizing. Errors name the key,
  * the bad value and the fix; all problems are reported at once so one `cdk synth` shows them all.
  */
-import { DEFAULT_BLOCK_CAPS } from '../core/block-selection';
+import { ConfigError } from '../core/config-error';
+import type { ListenerProtocol } from '../core/insights-query';
 import { DEFAULT_METRICS_NAMESPACE } from '../core/metrics';
-import { DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from '../dashboards/alarm-defaults';
+import { ALARM_THRESHOLD_BOUNDS, DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from '../dashboards/alarm-defaults';
+import { isUsableObjectKey, UPDATER_BOUNDS, UPDATER_DEFAULTS, type UpdaterSettings } from '../functions/nacl-updater/contract';
+import {
+  isCustomNamespace,
+  SUBNET_ID_PATTERN,
+  VPC_ID_PATTERN,
+  type IntegerBounds,
+  type PositiveBounds,
+} from '../functions/shared/contract';
+import { requeryFitsWindow, SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS, type SummarizerSettings } from '../functions/summarizer/contract';
 
-export type ListenerProtocol = 'TCP' | 'UDP';
+export type { ListenerProtocol };
 
-export interface FloodGuardConfig {
+/** The validated deployment configuration; its keys that reach a function are named as in that function's contract. */
+export interface FloodGuardConfig extends SummarizerSettings, UpdaterSettings {
   readonly vpcId: string;
   readonly subnetIds: readonly string[];
   readonly listenerPort: number;
@@ -41,9 +52,6 @@ export interface FloodGuardConfig {
   readonly naclMaxAggregatePrefixIpv6?: number;
 }
 
-/** IANA protocol number of the listener protocol, as flow logs and NACL rules spell it. */
-export const PROTOCOL_NUMBERS: Record<ListenerProtocol, number> = { TCP: 6, UDP: 17 };
-
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -54,21 +62,24 @@ export const EXAMPLE_COMMAND =
 
 export const REQUIRED_KEYS = ['vpcId', 'subnetIds', 'listenerPort', 'listenerProtocol'] as const;
 
-/** Every key this app reads, with its default: docs/configuration.md is generated from it. */
+/**
+ * Every key this app reads, with its default: docs/configuration.md is generated from it. Keys
+ * that reach a function take their default from that function's contract.
+ */
 export const DEFAULTS = {
-  minZScore: 3.0,
-  minPacketsPerBin: 12_000,
-  windowMinutes: 60,
-  requeryMinutes: 10,
-  naclRuleLimit: 20,
-  naclRuleNetworkMask: 32,
-  naclRuleNetworkMaskIpv6: 128,
-  maxNewBlocksPerRun: DEFAULT_BLOCK_CAPS.newPerRun,
-  maxBlockedNetworks: DEFAULT_BLOCK_CAPS.total,
-  allowListKey: 'allow-list.txt',
+  minZScore: SUMMARIZER_DEFAULTS.minZScore,
+  minPacketsPerBin: SUMMARIZER_DEFAULTS.minPacketsPerBin,
+  windowMinutes: SUMMARIZER_DEFAULTS.windowMinutes,
+  requeryMinutes: SUMMARIZER_DEFAULTS.requeryMinutes,
+  naclRuleLimit: UPDATER_DEFAULTS.naclRuleLimit,
+  naclRuleNetworkMask: UPDATER_DEFAULTS.naclRuleNetworkMask,
+  naclRuleNetworkMaskIpv6: UPDATER_DEFAULTS.naclRuleNetworkMaskIpv6,
+  maxNewBlocksPerRun: UPDATER_DEFAULTS.maxNewBlocksPerRun,
+  maxBlockedNetworks: UPDATER_DEFAULTS.maxBlockedNetworks,
+  allowListKey: UPDATER_DEFAULTS.allowListKey,
   logRetentionDays: 1,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
-  maxAnomalies: 100,
+  maxAnomalies: SUMMARIZER_DEFAULTS.maxAnomalies,
   alarmUnblockedMinutes: DEFAULT_ALARM_THRESHOLDS.unblockedMinutes,
   alarmDetectionStalledMinutes: DEFAULT_ALARM_THRESHOLDS.detectionStalledMinutes,
   alarmIncompleteMinutes: DEFAULT_ALARM_THRESHOLDS.incompleteMinutes,
@@ -82,20 +93,39 @@ export const OPTIONAL_KEYS = ['operatorEmail', 'naclMaxAggregatePrefix', 'naclMa
 
 export const CONFIG_KEYS = [...REQUIRED_KEYS, ...Object.keys(DEFAULTS), ...OPTIONAL_KEYS] as const;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid nacl-flood-guard configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+/**
+ * Bounds of every numeric key, from the contract of the function it reaches (alarm thresholds:
+ * from the dashboard's alarm defaults). The functions' environment schemas use the same values.
+ */
+export const CONTEXT_BOUNDS = {
+  listenerPort: SUMMARIZER_BOUNDS.listenerPort,
+  minZScore: SUMMARIZER_BOUNDS.minZScore,
+  minPacketsPerBin: SUMMARIZER_BOUNDS.minPacketsPerBin,
+  windowMinutes: SUMMARIZER_BOUNDS.windowMinutes,
+  requeryMinutes: SUMMARIZER_BOUNDS.requeryMinutes,
+  maxAnomalies: SUMMARIZER_BOUNDS.maxAnomalies,
+  naclRuleLimit: UPDATER_BOUNDS.naclRuleLimit,
+  naclRuleNetworkMask: UPDATER_BOUNDS.naclRuleNetworkMask,
+  naclRuleNetworkMaskIpv6: UPDATER_BOUNDS.naclRuleNetworkMaskIpv6,
+  maxNewBlocksPerRun: UPDATER_BOUNDS.maxNewBlocksPerRun,
+  maxBlockedNetworks: UPDATER_BOUNDS.maxBlockedNetworks,
+  naclMaxAggregatePrefix: UPDATER_BOUNDS.naclMaxAggregatePrefix,
+  naclMaxAggregatePrefixIpv6: UPDATER_BOUNDS.naclMaxAggregatePrefixIpv6,
+  alarmUnblockedMinutes: ALARM_THRESHOLD_BOUNDS.unblockedMinutes,
+  alarmDetectionStalledMinutes: ALARM_THRESHOLD_BOUNDS.detectionStalledMinutes,
+  alarmIncompleteMinutes: ALARM_THRESHOLD_BOUNDS.incompleteMinutes,
+  alarmDeliveryLagMinutes: ALARM_THRESHOLD_BOUNDS.deliveryLagMinutes,
+  alarmUpdaterErrors: ALARM_THRESHOLD_BOUNDS.updaterErrors,
+  alarmMaxDeliveryLagSeconds: ALARM_THRESHOLD_BOUNDS.maxDeliveryLagSeconds,
+} as const satisfies Record<string, IntegerBounds | PositiveBounds>;
+
+type IntegerKey = {
+  [K in keyof typeof CONTEXT_BOUNDS]: (typeof CONTEXT_BOUNDS)[K] extends IntegerBounds ? K : never;
+}[keyof typeof CONTEXT_BOUNDS];
 
 /** Reads one context value; `undefined` when the key is not set. */
 export type ContextReader = (key: string) => unknown;
 
-const VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-const SUBNET_ID = /^subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-// CloudWatch namespaces: printable ASCII without ':' at the start; 'AWS/' is reserved for AWS services.
-const NAMESPACE = /^[A-Za-z0-9.\-_/#: ]{1,255}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -118,33 +148,33 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
   };
 
   const config: FloodGuardConfig = {
-    vpcId: check(() => matching(read, 'vpcId', VPC_ID, 'a VPC id like vpc-0123456789abcdef0')),
+    vpcId: check(() => matching(read, 'vpcId', VPC_ID_PATTERN, 'a VPC id like vpc-0123456789abcdef0')),
     subnetIds: check(() => subnetIds(read)),
-    listenerPort: check(() => integer(read, 'listenerPort', undefined, 1, 65_535)),
+    listenerPort: check(() => integer(read, 'listenerPort', undefined)),
     listenerProtocol: check(() => protocol(read)),
     minZScore: check(() => positiveNumber(read, 'minZScore', DEFAULTS.minZScore)),
-    minPacketsPerBin: check(() => integer(read, 'minPacketsPerBin', DEFAULTS.minPacketsPerBin, 0, 1_000_000_000)),
-    windowMinutes: check(() => integer(read, 'windowMinutes', DEFAULTS.windowMinutes, 5, 1_440)),
-    requeryMinutes: check(() => integer(read, 'requeryMinutes', DEFAULTS.requeryMinutes, 5, 60)),
-    naclRuleLimit: check(() => integer(read, 'naclRuleLimit', DEFAULTS.naclRuleLimit, 20, 40)),
-    naclRuleNetworkMask: check(() => integer(read, 'naclRuleNetworkMask', DEFAULTS.naclRuleNetworkMask, 0, 32)),
-    naclRuleNetworkMaskIpv6: check(() => integer(read, 'naclRuleNetworkMaskIpv6', DEFAULTS.naclRuleNetworkMaskIpv6, 0, 128)),
-    maxNewBlocksPerRun: check(() => integer(read, 'maxNewBlocksPerRun', DEFAULTS.maxNewBlocksPerRun, 1, 100)),
-    maxBlockedNetworks: check(() => integer(read, 'maxBlockedNetworks', DEFAULTS.maxBlockedNetworks, 1, 100)),
+    minPacketsPerBin: check(() => integer(read, 'minPacketsPerBin', DEFAULTS.minPacketsPerBin)),
+    windowMinutes: check(() => integer(read, 'windowMinutes', DEFAULTS.windowMinutes)),
+    requeryMinutes: check(() => integer(read, 'requeryMinutes', DEFAULTS.requeryMinutes)),
+    naclRuleLimit: check(() => integer(read, 'naclRuleLimit', DEFAULTS.naclRuleLimit)),
+    naclRuleNetworkMask: check(() => integer(read, 'naclRuleNetworkMask', DEFAULTS.naclRuleNetworkMask)),
+    naclRuleNetworkMaskIpv6: check(() => integer(read, 'naclRuleNetworkMaskIpv6', DEFAULTS.naclRuleNetworkMaskIpv6)),
+    maxNewBlocksPerRun: check(() => integer(read, 'maxNewBlocksPerRun', DEFAULTS.maxNewBlocksPerRun)),
+    maxBlockedNetworks: check(() => integer(read, 'maxBlockedNetworks', DEFAULTS.maxBlockedNetworks)),
     allowListKey: check(() => objectKey(read)),
     logRetentionDays: check(() => retention(read)),
     metricsNamespace: check(() => namespace(read)),
     operatorEmail: check(() => email(read)),
-    maxAnomalies: check(() => integer(read, 'maxAnomalies', DEFAULTS.maxAnomalies, 1, 1_000)),
+    maxAnomalies: check(() => integer(read, 'maxAnomalies', DEFAULTS.maxAnomalies)),
     alarms: alarmThresholds(read, check),
-    naclMaxAggregatePrefix: check(() => optionalInteger(read, 'naclMaxAggregatePrefix', 8, 32)),
-    naclMaxAggregatePrefixIpv6: check(() => optionalInteger(read, 'naclMaxAggregatePrefixIpv6', 16, 128)),
+    naclMaxAggregatePrefix: check(() => optionalInteger(read, 'naclMaxAggregatePrefix')),
+    naclMaxAggregatePrefixIpv6: check(() => optionalInteger(read, 'naclMaxAggregatePrefixIpv6')),
   };
   problems.push(...aggregationProblems(config));
-  if (problems.length === 0 && config.requeryMinutes >= config.windowMinutes) {
+  if (problems.length === 0 && !requeryFitsWindow(config.requeryMinutes, config.windowMinutes)) {
     problems.push(
-      `requeryMinutes (${config.requeryMinutes}) must be smaller than windowMinutes (${config.windowMinutes}): ` +
-        'the re-queried minutes are part of the baseline window. Lower requeryMinutes or raise windowMinutes.',
+      `requeryMinutes (${config.requeryMinutes}) must not exceed windowMinutes (${config.windowMinutes}): ` +
+        'every re-queried minute is part of the baseline window. Lower requeryMinutes or raise windowMinutes.',
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -153,18 +183,15 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
 
 class KeyProblem extends Error {}
 
-/** CloudWatch evaluates at most one day of one-minute periods. */
-const MAX_ALARM_MINUTES = 1_440;
-
 function alarmThresholds(read: ContextReader, check: <T>(fn: () => T) => T): ResolvedAlarmThresholds {
-  const minutes = (key: keyof typeof DEFAULTS) => check(() => integer(read, key, DEFAULTS[key] as number, 1, MAX_ALARM_MINUTES));
+  const threshold = (key: IntegerKey & keyof typeof DEFAULTS) => check(() => integer(read, key, DEFAULTS[key]));
   return {
-    unblockedMinutes: minutes('alarmUnblockedMinutes'),
-    detectionStalledMinutes: minutes('alarmDetectionStalledMinutes'),
-    incompleteMinutes: minutes('alarmIncompleteMinutes'),
-    deliveryLagMinutes: minutes('alarmDeliveryLagMinutes'),
-    updaterErrors: check(() => integer(read, 'alarmUpdaterErrors', DEFAULTS.alarmUpdaterErrors, 1, 1_000_000)),
-    maxDeliveryLagSeconds: check(() => integer(read, 'alarmMaxDeliveryLagSeconds', DEFAULTS.alarmMaxDeliveryLagSeconds, 60, 86_400)),
+    unblockedMinutes: threshold('alarmUnblockedMinutes'),
+    detectionStalledMinutes: threshold('alarmDetectionStalledMinutes'),
+    incompleteMinutes: threshold('alarmIncompleteMinutes'),
+    deliveryLagMinutes: threshold('alarmDeliveryLagMinutes'),
+    updaterErrors: threshold('alarmUpdaterErrors'),
+    maxDeliveryLagSeconds: threshold('alarmMaxDeliveryLagSeconds'),
   };
 }
 
@@ -207,7 +234,7 @@ function subnetIds(read: ContextReader): string[] {
   const raw = read('subnetIds');
   const items = Array.isArray(raw) ? raw.map(String) : text(read, 'subnetIds').split(',');
   const ids = items.map((s) => s.trim());
-  const bad = ids.filter((id) => !SUBNET_ID.test(id));
+  const bad = ids.filter((id) => !SUBNET_ID_PATTERN.test(id));
   if (bad.length > 0) {
     throw new KeyProblem(
       `subnetIds has ${bad.map(show).join(', ')}, not a subnet id like subnet-0123456789abcdef0. ` +
@@ -230,7 +257,8 @@ function numberOf(read: ContextReader, key: string, fallback: number | undefined
   return parsed;
 }
 
-function integer(read: ContextReader, key: string, fallback: number | undefined, min: number, max: number): number {
+function integer(read: ContextReader, key: IntegerKey, fallback: number | undefined): number {
+  const { min, max } = CONTEXT_BOUNDS[key];
   const value = numberOf(read, key, fallback);
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new KeyProblem(`${key} ${show(read(key))} must be a whole number from ${min} to ${max}. Fix: -c ${key}=<${min}-${max}>.`);
@@ -238,10 +266,10 @@ function integer(read: ContextReader, key: string, fallback: number | undefined,
   return value;
 }
 
-function optionalInteger(read: ContextReader, key: string, min: number, max: number): number | undefined {
+function optionalInteger(read: ContextReader, key: IntegerKey): number | undefined {
   if (isUnset(read(key))) return undefined;
   try {
-    return integer(read, key, undefined, min, max);
+    return integer(read, key, undefined);
   } catch (error) {
     if (!(error instanceof KeyProblem)) throw error;
     throw new KeyProblem(`${error.message.replace(/\.$/, '')}, or leave it out (aggregation off).`);
@@ -255,8 +283,20 @@ function optionalInteger(read: ContextReader, key: string, min: number, max: num
  */
 function aggregationProblems(config: FloodGuardConfig): string[] {
   const pairs = [
-    ['naclMaxAggregatePrefix', config.naclMaxAggregatePrefix, 8, 'naclRuleNetworkMask', config.naclRuleNetworkMask],
-    ['naclMaxAggregatePrefixIpv6', config.naclMaxAggregatePrefixIpv6, 16, 'naclRuleNetworkMaskIpv6', config.naclRuleNetworkMaskIpv6],
+    [
+      'naclMaxAggregatePrefix',
+      config.naclMaxAggregatePrefix,
+      UPDATER_BOUNDS.naclMaxAggregatePrefix.min,
+      'naclRuleNetworkMask',
+      config.naclRuleNetworkMask,
+    ],
+    [
+      'naclMaxAggregatePrefixIpv6',
+      config.naclMaxAggregatePrefixIpv6,
+      UPDATER_BOUNDS.naclMaxAggregatePrefixIpv6.min,
+      'naclRuleNetworkMaskIpv6',
+      config.naclRuleNetworkMaskIpv6,
+    ],
   ] as const;
   return pairs.flatMap(([key, limit, min, maskKey, mask]) => {
     if (limit === undefined || mask === undefined || limit <= mask) return [];
@@ -268,10 +308,13 @@ function aggregationProblems(config: FloodGuardConfig): string[] {
   });
 }
 
-function positiveNumber(read: ContextReader, key: string, fallback: number): number {
+function positiveNumber(read: ContextReader, key: 'minZScore', fallback: number): number {
+  const { above, max } = CONTEXT_BOUNDS[key];
   const value = numberOf(read, key, fallback);
-  if (!(value > 0) || value > 1_000) {
-    throw new KeyProblem(`${key} ${show(read(key))} must be greater than 0 (and at most 1000). Fix: -c ${key}=3.0 (the default).`);
+  if (!(value > above) || value > max) {
+    throw new KeyProblem(
+      `${key} ${show(read(key))} must be greater than ${above} (and at most ${max}). Fix: -c ${key}=${fallback} (the default).`,
+    );
   }
   return value;
 }
@@ -288,17 +331,13 @@ function protocol(read: ContextReader): ListenerProtocol {
 
 function objectKey(read: ContextReader): string {
   const value = text(read, 'allowListKey', DEFAULTS.allowListKey);
-  if (Buffer.byteLength(value, 'utf8') > 1024 || value.startsWith('/') || hasControlCharacter(value)) {
+  if (!isUsableObjectKey(value)) {
     throw new KeyProblem(
       `allowListKey ${show(value)} is not a usable S3 object key (at most 1024 bytes, no leading "/", no control characters). ` +
         'Fix: -c allowListKey=allow-list.txt.',
     );
   }
   return value;
-}
-
-function hasControlCharacter(value: string): boolean {
-  return [...value].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 }
 
 function retention(read: ContextReader): number {
@@ -314,7 +353,7 @@ function retention(read: ContextReader): number {
 
 function namespace(read: ContextReader): string {
   const value = text(read, 'metricsNamespace', DEFAULTS.metricsNamespace);
-  if (!NAMESPACE.test(value) || value.startsWith(':') || value.startsWith('AWS/')) {
+  if (!isCustomNamespace(value)) {
     throw new KeyProblem(
       `metricsNamespace ${show(value)} is not a valid custom CloudWatch namespace (1-255 letters, digits, . - _ / # : or spaces; ` +
         `not starting with "AWS/" or ":"). Fix: -c metricsNamespace=${DEFAULT_METRICS_NAMESPACE}.`,

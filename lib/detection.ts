@@ -9,16 +9,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
-import { PROTOCOL_NUMBERS, type FloodGuardConfig } from './config';
+import { PACKET_BINS_TABLE, SUMMARIZER_DEPLOYMENT, toEnvironment, type SummarizerResources } from '../functions/summarizer/contract';
+import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
 
-/** Table of packet bins (one record per source per minute). */
-export const PACKET_BINS_TABLE = 'packet-bins';
 /** Seconds between the two summarizer runs of one execution: detection runs twice a minute. */
 export const SECOND_RUN_DELAY_SECONDS = 30;
-/** Summarizer timeout: both runs and the wait finish well inside the minute between executions. */
-export const SUMMARIZER_TIMEOUT = Duration.seconds(25);
+/** Summarizer timeout (its contract): both runs and the wait finish well inside the minute between executions. */
+export const SUMMARIZER_TIMEOUT = Duration.seconds(SUMMARIZER_DEPLOYMENT.timeoutSeconds);
 /** Lambda service errors worth one quick retry; a failed run is superseded 30 s later anyway. */
 export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ServiceException',
@@ -45,6 +44,8 @@ export class Detection extends Construct {
   readonly table: timestream.CfnTable;
   readonly topic: sns.Topic;
   readonly summarizer: FloodGuardFunction;
+  /** What the summarizer's environment names of the deployed resources (CloudFormation references). */
+  readonly summarizerResources: SummarizerResources;
   readonly stateMachine: sfn.StateMachine;
   readonly schedule: events.Rule;
 
@@ -69,28 +70,18 @@ export class Detection extends Construct {
       enforceSSL: true,
     });
 
+    this.summarizerResources = {
+      vpcCidrs: props.vpcCidrs,
+      flowLogGroupName: props.flowLogGroup.logGroupName,
+      timestreamDatabase: this.database.ref,
+      timestreamTable: this.table.attrName,
+      anomaliesTopicArn: this.topic.topicArn,
+    };
     this.summarizer = new FloodGuardFunction(this, 'Summarizer', {
       entry: 'functions/summarizer/handler.ts',
       description: 'nacl-flood-guard summarizer: flow logs to packet bins, Z-score verdict to the anomalies topic',
-      memorySize: 1024,
-      timeout: SUMMARIZER_TIMEOUT,
-      environment: {
-        VPC_ID: config.vpcId,
-        VPC_CIDRS: props.vpcCidrs,
-        FLOW_LOG_GROUP_NAME: props.flowLogGroup.logGroupName,
-        LISTENER_PORT: String(config.listenerPort),
-        LISTENER_PROTOCOL: String(PROTOCOL_NUMBERS[config.listenerProtocol]),
-        MIN_ZSCORE: String(config.minZScore),
-        MIN_PACKETS_PER_BIN: String(config.minPacketsPerBin),
-        WINDOW_MINUTES: String(config.windowMinutes),
-        REQUERY_MINUTES: String(config.requeryMinutes),
-        MAX_ANOMALIES: String(config.maxAnomalies),
-        TIMESTREAM_DATABASE: this.database.ref,
-        TIMESTREAM_TABLE: this.table.attrName,
-        ANOMALIES_TOPIC_ARN: this.topic.topicArn,
-        POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
-        POWERTOOLS_SERVICE_NAME: 'summarizer',
-      },
+      deployment: SUMMARIZER_DEPLOYMENT,
+      environment: toEnvironment(config, this.summarizerResources),
       logRetention: props.operationalLogRetention,
       encryptionKey: props.encryptionKey,
     });

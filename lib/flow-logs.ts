@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FLOW_LOG_FIELDS, flowLogFormat, type FlowLogFieldName } from '../core/flow-log-format';
 import { Metrics } from '../core/metrics';
-import { PROTOCOL_NUMBERS, type ListenerProtocol } from './config';
+import { PROTOCOL_NUMBERS, type ListenerProtocol } from '../core/insights-query';
 
 export interface FlowLogsProps {
   readonly subnetIds: readonly string[];

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FunctionDeployment } from '../functions/shared/contract';
 
 /** Runtime of every function: the newest Node.js this aws-cdk-lib knows. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -14,13 +15,12 @@ export interface FloodGuardFunctionProps {
   /** Handler module, relative to the repository root, exporting `handler`. */
   readonly entry: string;
   readonly description: string;
-  readonly memorySize: number;
-  readonly timeout: Duration;
+  /** Timeout, memory and reserved concurrency: the function's contract holds them, for the stack and the simulation. */
+  readonly deployment: FunctionDeployment;
+  /** The function's environment, as its contract's toEnvironment writes it. */
   readonly environment: Record<string, string>;
   readonly logRetention: logs.RetentionDays;
   readonly encryptionKey: kms.IKey;
-  /** @default - unreserved */
-  readonly reservedConcurrentExecutions?: number;
 }
 
 const REPOSITORY_ROOT = path.join(__dirname, '..');
@@ -58,14 +58,14 @@ export class FloodGuardFunction extends Construct {
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
+      memorySize: props.deployment.memoryMiB,
+      timeout: Duration.seconds(props.deployment.timeoutSeconds),
       // Source maps only help when Node applies them to stack traces.
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      reservedConcurrentExecutions: props.deployment.reservedConcurrency,
       depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
       projectRoot: REPOSITORY_ROOT,
       bundling: {

@@ -9,8 +9,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALLOW_LIST_SEED_TYPE } from '../functions/network-facts/handler';
-import { WATERMARK_TAG } from '../functions/nacl-updater/updater';
+import { toEnvironment, UPDATER_DEPLOYMENT, WATERMARK_TAG, type UpdaterResources } from '../functions/nacl-updater/contract';
+import { ALLOW_LIST_SEED_TYPE, type AllowListSeedProperties } from '../functions/network-facts/contract';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
@@ -29,17 +29,6 @@ export interface MitigationProps {
 }
 
 /**
- * Adaptive aggregation variables, only when the operator opted in. The updater turns aggregation
- * on for both families as soon as either variable is set (the unset one defaulting to /16 or
- * /48), so a family left unset here gets its host prefix (/32, /128): no merging, as configured.
- */
-export function aggregationEnvironment(config: FloodGuardConfig): Record<string, string> {
-  const { naclMaxAggregatePrefix: ipv4, naclMaxAggregatePrefixIpv6: ipv6 } = config;
-  if (ipv4 === undefined && ipv6 === undefined) return {};
-  return { NACL_MAX_AGGREGATE_PREFIX: String(ipv4 ?? 32), NACL_MAX_AGGREGATE_PREFIX_IPV6: String(ipv6 ?? 128) };
-}
-
-/**
  * The mitigation path: the allow-list bucket, the audit log, the NACL updater subscribed to the
  * anomalies topic (one at a time, async retries, failures to an encrypted dead-letter queue).
  */
@@ -49,6 +38,8 @@ export class Mitigation extends Construct {
   readonly auditLogGroup: logs.LogGroup;
   readonly deadLetterQueue: sqs.Queue;
   readonly updater: FloodGuardFunction;
+  /** What the updater's environment names of the deployed resources (CloudFormation references). */
+  readonly updaterResources: UpdaterResources;
 
   constructor(scope: Construct, id: string, props: MitigationProps) {
     super(scope, id);
@@ -79,33 +70,19 @@ export class Mitigation extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
+    this.updaterResources = {
+      vpcCidrs: props.vpcCidrs,
+      originalNaclId: props.originalNetworkAclId,
+      blueNaclId: props.blueAcl.attrId,
+      greenNaclId: props.greenAcl.attrId,
+      allowListBucket: this.allowListBucket.bucketName,
+      auditLogGroupName: this.auditLogGroup.logGroupName,
+    };
     this.updater = new FloodGuardFunction(this, 'NaclUpdater', {
       entry: 'functions/nacl-updater/handler.ts',
       description: 'nacl-flood-guard NACL updater: anomalies to deny rules on the inactive blue/green ACL, then swap',
-      memorySize: 512,
-      // EC2 calls for up to 2 x 40 rules plus one swap per subnet, with throttling backoff.
-      timeout: Duration.minutes(2),
-      // One writer: two concurrent updaters could both pick the same inactive ACL.
-      reservedConcurrentExecutions: 1,
-      environment: {
-        VPC_ID: config.vpcId,
-        VPC_CIDRS: props.vpcCidrs,
-        SUBNET_IDS: config.subnetIds.join(','),
-        ORIGINAL_NACL_ID: props.originalNetworkAclId,
-        BLUE_NACL_ID: props.blueAcl.attrId,
-        GREEN_NACL_ID: props.greenAcl.attrId,
-        NACL_RULE_LIMIT: String(config.naclRuleLimit),
-        NACL_RULE_NETWORK_MASK: String(config.naclRuleNetworkMask),
-        NACL_RULE_NETWORK_MASK_IPV6: String(config.naclRuleNetworkMaskIpv6),
-        MAX_NEW_BLOCKS_PER_RUN: String(config.maxNewBlocksPerRun),
-        MAX_BLOCKED_NETWORKS: String(config.maxBlockedNetworks),
-        ...aggregationEnvironment(config),
-        ALLOW_LIST_BUCKET: this.allowListBucket.bucketName,
-        ALLOW_LIST_KEY: config.allowListKey,
-        AUDIT_LOG_GROUP_NAME: this.auditLogGroup.logGroupName,
-        POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
-        POWERTOOLS_SERVICE_NAME: 'nacl-updater',
-      },
+      deployment: UPDATER_DEPLOYMENT,
+      environment: toEnvironment(config, this.updaterResources),
       logRetention: props.operationalLogRetention,
       encryptionKey: props.encryptionKey,
     });
@@ -140,7 +117,7 @@ export class Mitigation extends Construct {
     const seed = new CustomResource(this, 'AllowListSeed', {
       serviceToken: props.deployTimeFunction.function.functionArn,
       resourceType: ALLOW_LIST_SEED_TYPE,
-      properties: { Bucket: this.allowListBucket.bucketName, Key: key },
+      properties: { Bucket: this.allowListBucket.bucketName, Key: key } satisfies AllowListSeedProperties,
     });
     if (grant.policyDependable) seed.node.addDependency(grant.policyDependable);
   }

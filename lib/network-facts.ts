@@ -1,10 +1,17 @@
-import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
+import { CustomResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ORIGINAL_ACL_TAG } from '../functions/network-facts/tags';
+import {
+  NETWORK_FACTS_ATTRIBUTES,
+  NETWORK_FACTS_DEPLOYMENT,
+  NETWORK_FACTS_TYPE,
+  ORIGINAL_ACL_TAG,
+  toEnvironment,
+  type NetworkFactsProperties,
+} from '../functions/network-facts/contract';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
 
@@ -36,10 +43,8 @@ export class StackNetworkAcls extends Construct {
     this.factsFunction = new FloodGuardFunction(this, 'FactsFunction', {
       entry: 'functions/network-facts/handler.ts',
       description: 'nacl-flood-guard deploy-time network facts: original ACL, VPC CIDRs, ACL teardown',
-      memorySize: 256,
-      // CloudFormation waits for the response; EC2 retries with backoff fit well inside this.
-      timeout: Duration.minutes(5),
-      environment: {},
+      deployment: NETWORK_FACTS_DEPLOYMENT,
+      environment: toEnvironment(),
       logRetention: props.logRetention,
       encryptionKey: props.encryptionKey,
     });
@@ -47,13 +52,13 @@ export class StackNetworkAcls extends Construct {
 
     this.facts = new CustomResource(this, 'Facts', {
       serviceToken: this.factsFunction.function.functionArn,
-      resourceType: 'Custom::NetworkFacts',
+      resourceType: NETWORK_FACTS_TYPE,
       properties: {
         VpcId: props.vpcId,
         SubnetIds: [...props.subnetIds],
         BlueNetworkAclId: this.blue.attrId,
         GreenNetworkAclId: this.green.attrId,
-      },
+      } satisfies NetworkFactsProperties,
     });
     // The role's policy must exist before CloudFormation invokes the function, and outlive its Delete.
     this.facts.node.addDependency(this.factsFunction.role);
@@ -61,12 +66,12 @@ export class StackNetworkAcls extends Construct {
   }
 
   get originalNetworkAclId(): string {
-    return this.facts.getAttString('OriginalNetworkAclId');
+    return this.facts.getAttString(NETWORK_FACTS_ATTRIBUTES.originalNetworkAclId);
   }
 
   /** Comma-joined IPv4 and IPv6 CIDRs of the VPC. */
   get vpcCidrs(): string {
-    return this.facts.getAttString('VpcCidrs');
+    return this.facts.getAttString(NETWORK_FACTS_ATTRIBUTES.vpcCidrs);
   }
 
   private networkAcl(color: 'Blue' | 'Green', vpcId: string): ec2.CfnNetworkAcl {

@@ -1,8 +1,13 @@
 /**
- * The whole product deployed in-process: the REAL summarizer and NACL updater handlers (built
- * with their createHandler factories from the same validated environment the stack sets), over
+ * The whole product deployed in-process: the REAL summarizer and NACL updater handlers, over
  * stand-ins for Logs Insights, Timestream (DuckDB), SNS, S3, CloudWatch Logs streams and EC2
  * network ACLs, on a simulated clock. The replay CLI and the end-to-end tests both run on it.
+ *
+ * Each function gets what the stack gives it: its environment written by its contract's
+ * toEnvironment from the same settings (the stack's context keys, with the contracts' defaults)
+ * and read back by the contract's loadConfig, and its contract's timeout, enforced as Lambda
+ * does: the remaining time the handler sees counts down from it, and an invocation still running
+ * at the timeout is stopped there and fails.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
@@ -12,12 +17,13 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { SNSEvent } from 'aws-lambda';
 import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-message';
-import { DEFAULT_BLOCK_CAPS } from '../core/block-selection';
+import { PROTOCOL_NUMBERS, type ListenerProtocol, type ListenerProtocolNumber } from '../core/insights-query';
 import type { MetricName } from '../core/metrics';
 import type { AclEntry } from '../core/nacl-plan';
-import { loadConfig as loadUpdaterConfig } from '../functions/nacl-updater/config';
+import * as updaterContract from '../functions/nacl-updater/contract';
 import { createHandler as createUpdater, type UpdaterHandler } from '../functions/nacl-updater/handler';
-import { loadConfig as loadSummarizerConfig } from '../functions/summarizer/config';
+import type { FunctionDeployment } from '../functions/shared/contract';
+import * as summarizerContract from '../functions/summarizer/contract';
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
 import { createMetrics } from '../functions/summarizer/metrics';
 import { Ec2NetworkAclStandIn } from './ec2/stand-in';
@@ -31,34 +37,36 @@ import { routeCommands } from './sdk-routing';
 import { SnsStandIn, snsEvent } from './sns';
 import { TimestreamStandIn } from './timestream/stand-in';
 
-export interface DeploymentSpec {
+/** The settings the stack's context keys give the functions (lib/config.ts validates the same, with the same bounds). */
+export type FunctionSettings = summarizerContract.SummarizerSettings & updaterContract.UpdaterSettings;
+
+/** The deployed resources the functions' environments name. */
+export type DeployedResources = summarizerContract.SummarizerResources & updaterContract.UpdaterResources;
+
+/** Operator settings the simulation takes as given (the others come from the simulated network). */
+type ChosenSettings = Omit<FunctionSettings, 'vpcId' | 'subnetIds' | 'listenerPort' | 'listenerProtocol'>;
+
+export interface DeploymentSpec extends Partial<ChosenSettings> {
   /** Simulated clock start, epoch ms. */
   readonly startMs: number;
   readonly vpcCidrs: readonly string[];
   readonly listenerPort: number;
-  readonly listenerProtocol: 6 | 17;
-  readonly minZScore?: number;
-  readonly minPacketsPerBin?: number;
-  readonly windowMinutes?: number;
-  readonly requeryMinutes?: number;
-  readonly maxAnomalies?: number;
-  /** Configured quota (NACL_RULE_LIMIT). @default 20 */
-  readonly naclRuleLimit?: number;
+  /** As flow logs number it: 6 (TCP) or 17 (UDP). */
+  readonly listenerProtocol: ListenerProtocolNumber;
   /** The account's real quota in the EC2 stand-in. @default naclRuleLimit */
   readonly accountRuleLimit?: number;
-  readonly naclMask?: number;
-  readonly naclMaskIpv6?: number;
-  /** Block caps (MAX_NEW_BLOCKS_PER_RUN, MAX_BLOCKED_NETWORKS). @default the stack's defaults */
-  readonly maxNewBlocksPerRun?: number;
-  readonly maxBlockedNetworks?: number;
   /** Allow-list object text. @default '' (the stack deploys an empty list); null: the object is missing */
   readonly allowList?: string | null;
   /** Protected subnets. @default 2 */
   readonly subnetCount?: number;
 }
 
-/** Lambda's timeout for the summarizer, as the stack sets it. */
-const SUMMARIZER_TIMEOUT_MS = 60_000;
+/** How the simulation deploys one function: what its handler runs with. */
+export interface SimulatedFunction {
+  readonly environment: Readonly<Record<string, string>>;
+  readonly deployment: FunctionDeployment;
+}
+
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const credentials = { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' };
@@ -83,8 +91,13 @@ export class SimulatedDeployment {
   readonly vpcId: string;
   readonly subnetIds: readonly string[];
   readonly originalAclId: string;
-  readonly summarizerEnv: Record<string, string>;
-  readonly updaterEnv: Record<string, string>;
+  /** The operator's settings, defaults applied, as the stack would hold them after validation. */
+  readonly settings: FunctionSettings;
+  /** Names of the simulated resources the functions' environments refer to. */
+  readonly resources: DeployedResources;
+  readonly functions: { readonly summarizer: SimulatedFunction; readonly naclUpdater: SimulatedFunction };
+  readonly summarizerEnv: Readonly<Record<string, string>>;
+  readonly updaterEnv: Readonly<Record<string, string>>;
   readonly summarizer: SummarizerHandler;
   readonly updater: UpdaterHandler;
   /** Messages the updater has been handed, parsed. */
@@ -100,57 +113,43 @@ export class SimulatedDeployment {
     const now = () => this.clockMs;
     this.insights = new LogsInsightsStandIn({ now });
     this.sns = new SnsStandIn(now);
-    const ruleLimit = spec.naclRuleLimit ?? 20;
-    this.ec2 = new Ec2NetworkAclStandIn({ ruleLimit: spec.accountRuleLimit ?? ruleLimit, ownerId: ACCOUNT });
+    const settings = settingsOf(spec);
+    this.ec2 = new Ec2NetworkAclStandIn({ ruleLimit: spec.accountRuleLimit ?? settings.naclRuleLimit, ownerId: ACCOUNT });
     this.vpcId = this.ec2.createVpc({ cidrs: spec.vpcCidrs });
     this.subnetIds = Array.from({ length: spec.subnetCount ?? 2 }, () => this.ec2.createSubnet(this.vpcId));
     this.originalAclId = this.ec2.defaultNetworkAclId(this.vpcId);
-    const blue = this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-blue' });
-    const green = this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-green' });
-    const names = {
-      flowLogs: '/flood-guard/flow-logs',
-      audit: '/flood-guard/audit',
-      topic: `arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies`,
-      bucket: 'flood-guard-allow-list',
+    this.settings = { ...settings, vpcId: this.vpcId, subnetIds: this.subnetIds };
+    this.resources = {
+      vpcCidrs: spec.vpcCidrs.join(','),
+      flowLogGroupName: '/flood-guard/flow-logs',
+      timestreamDatabase: 'flood_guard',
+      timestreamTable: summarizerContract.PACKET_BINS_TABLE,
+      anomaliesTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies`,
+      originalNaclId: this.originalAclId,
+      blueNaclId: this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-blue' }),
+      greenNaclId: this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-green' }),
+      allowListBucket: 'flood-guard-allow-list',
+      auditLogGroupName: '/flood-guard/audit',
     };
-    this.insights.createLogGroup(names.flowLogs);
-    this.logStreams.createLogGroup(names.audit);
-    this.sns.createTopic(names.topic);
-    this.s3.createBucket(names.bucket);
-    if (spec.allowList !== null) this.s3.putObject(names.bucket, 'allow-list.txt', spec.allowList ?? '');
-    timestream.createTable('flood_guard', 'packet_bins');
-    const common = { VPC_ID: this.vpcId, VPC_CIDRS: spec.vpcCidrs.join(','), POWERTOOLS_METRICS_NAMESPACE: 'AutoNACL' };
-    this.summarizerEnv = {
-      ...common,
-      FLOW_LOG_GROUP_NAME: names.flowLogs,
-      LISTENER_PORT: String(spec.listenerPort),
-      LISTENER_PROTOCOL: String(spec.listenerProtocol),
-      MIN_ZSCORE: String(spec.minZScore ?? 3),
-      MIN_PACKETS_PER_BIN: String(spec.minPacketsPerBin ?? 12_000),
-      WINDOW_MINUTES: String(spec.windowMinutes ?? 60),
-      REQUERY_MINUTES: String(spec.requeryMinutes ?? 10),
-      MAX_ANOMALIES: String(spec.maxAnomalies ?? 100),
-      TIMESTREAM_DATABASE: 'flood_guard',
-      TIMESTREAM_TABLE: 'packet_bins',
-      ANOMALIES_TOPIC_ARN: names.topic,
-      POWERTOOLS_SERVICE_NAME: 'summarizer',
+    const names = this.resources;
+    this.insights.createLogGroup(names.flowLogGroupName);
+    this.logStreams.createLogGroup(names.auditLogGroupName);
+    this.sns.createTopic(names.anomaliesTopicArn);
+    this.s3.createBucket(names.allowListBucket);
+    if (spec.allowList !== null) this.s3.putObject(names.allowListBucket, this.settings.allowListKey, spec.allowList ?? '');
+    timestream.createTable(names.timestreamDatabase, names.timestreamTable);
+    this.functions = {
+      summarizer: {
+        environment: summarizerContract.toEnvironment(this.settings, this.resources),
+        deployment: summarizerContract.SUMMARIZER_DEPLOYMENT,
+      },
+      naclUpdater: {
+        environment: updaterContract.toEnvironment(this.settings, this.resources),
+        deployment: updaterContract.UPDATER_DEPLOYMENT,
+      },
     };
-    this.updaterEnv = {
-      ...common,
-      SUBNET_IDS: this.subnetIds.join(','),
-      ORIGINAL_NACL_ID: this.originalAclId,
-      BLUE_NACL_ID: blue,
-      GREEN_NACL_ID: green,
-      NACL_RULE_LIMIT: String(ruleLimit),
-      NACL_RULE_NETWORK_MASK: String(spec.naclMask ?? 32),
-      NACL_RULE_NETWORK_MASK_IPV6: String(spec.naclMaskIpv6 ?? 128),
-      MAX_NEW_BLOCKS_PER_RUN: String(spec.maxNewBlocksPerRun ?? DEFAULT_BLOCK_CAPS.newPerRun),
-      MAX_BLOCKED_NETWORKS: String(spec.maxBlockedNetworks ?? DEFAULT_BLOCK_CAPS.total),
-      ALLOW_LIST_BUCKET: names.bucket,
-      ALLOW_LIST_KEY: 'allow-list.txt',
-      AUDIT_LOG_GROUP_NAME: names.audit,
-      POWERTOOLS_SERVICE_NAME: 'nacl-updater',
-    };
+    this.summarizerEnv = this.functions.summarizer.environment;
+    this.updaterEnv = this.functions.naclUpdater.environment;
     this.summarizer = this.buildSummarizer();
     this.updater = this.buildUpdater();
   }
@@ -172,19 +171,45 @@ export class SimulatedDeployment {
     this.clockMs = Math.max(this.clockMs, ms);
   }
 
-  /** Time passes while a handler waits. */
+  /** Time passes while a handler waits; a wait past the running invocation's timeout ends it there. */
   private readonly sleep = async (ms: number): Promise<void> => {
+    const deadlineMs = this.invocation?.deadlineMs;
+    if (deadlineMs !== undefined && this.clockMs + Math.max(0, ms) > deadlineMs) {
+      this.clockMs = Math.max(this.clockMs, deadlineMs);
+      throw timedOut(this.invocation?.timeoutSeconds ?? 0);
+    }
     this.clockMs += Math.max(0, ms);
   };
 
+  /** The invocation running now, if any: Lambda stops it at its deadline. */
+  private invocation?: { readonly deadlineMs: number; readonly timeoutSeconds: number };
+
+  /**
+   * Runs one invocation as Lambda does: the remaining time counts down from the function's
+   * timeout, and an invocation that has not returned by then fails with Lambda's timeout error.
+   */
+  private async invoke<T>(fn: SimulatedFunction, run: (context: { getRemainingTimeInMillis(): number }) => Promise<T>): Promise<T> {
+    const { timeoutSeconds } = fn.deployment;
+    const deadlineMs = this.now() + timeoutSeconds * 1000;
+    const outer = this.invocation;
+    this.invocation = { deadlineMs, timeoutSeconds };
+    try {
+      const result = await run({ getRemainingTimeInMillis: () => Math.max(0, deadlineMs - this.now()) });
+      // Time a fault hook made pass (a slow call) counts too.
+      if (this.now() > deadlineMs) throw timedOut(timeoutSeconds);
+      return result;
+    } finally {
+      this.invocation = outer;
+    }
+  }
+
   deliver(events: readonly LogEvent[]): void {
-    this.insights.deliver(this.summarizerEnv.FLOW_LOG_GROUP_NAME as string, events);
+    this.insights.deliver(this.resources.flowLogGroupName, events);
   }
 
   /** One summarizer invocation as Lambda would run it (with its timeout budget). */
   async invokeSummarizer(): Promise<SummarizerResult> {
-    const started = this.now();
-    return this.summarizer({}, { getRemainingTimeInMillis: () => Math.max(0, SUMMARIZER_TIMEOUT_MS - (this.now() - started)) });
+    return this.invoke(this.functions.summarizer, (context) => this.summarizer({}, context));
   }
 
   /** Hands every message published so far to the updater, one asynchronous invocation each, as SNS does. */
@@ -240,7 +265,7 @@ export class SimulatedDeployment {
   }
 
   private buildSummarizer(): SummarizerHandler {
-    const config = loadSummarizerConfig(this.summarizerEnv);
+    const config = summarizerContract.loadConfig(this.functions.summarizer.environment);
     const metrics = createMetrics(config.metricsNamespace, config.serviceName, config.vpcId);
     // EMF goes to stdout on Lambda; here the values are kept for the report instead.
     metrics.publishStoredMetrics = () => {
@@ -264,8 +289,14 @@ export class SimulatedDeployment {
     });
   }
 
+  /** An updater container; each invocation runs within the updater's timeout. */
   private buildUpdater(): UpdaterHandler {
-    const config = loadUpdaterConfig(this.updaterEnv);
+    const container = this.buildUpdaterContainer();
+    return (event) => this.invoke(this.functions.naclUpdater, () => container(event));
+  }
+
+  private buildUpdaterContainer(): UpdaterHandler {
+    const config = updaterContract.loadConfig(this.functions.naclUpdater.environment);
     return createUpdater({
       config,
       ec2: this.client(new EC2Client({ region: REGION, credentials }), this.ec2.routes()),
@@ -281,6 +312,48 @@ export class SimulatedDeployment {
       auditStreamName: 'nacl-updater/simulated',
     });
   }
+}
+
+/** The settings the stack would hold for this spec: the contracts' defaults, then the spec's choices. */
+function settingsOf(spec: DeploymentSpec): Omit<FunctionSettings, 'vpcId' | 'subnetIds'> {
+  const chosen: Partial<ChosenSettings> = Object.fromEntries(
+    CHOSEN_KEYS.flatMap((key) => (spec[key] === undefined ? [] : [[key, spec[key]]])),
+  );
+  return {
+    ...summarizerContract.SUMMARIZER_DEFAULTS,
+    ...updaterContract.UPDATER_DEFAULTS,
+    ...chosen,
+    listenerPort: spec.listenerPort,
+    listenerProtocol: protocolName(spec.listenerProtocol),
+  };
+}
+
+const CHOSEN_KEYS = [
+  'minZScore',
+  'minPacketsPerBin',
+  'windowMinutes',
+  'requeryMinutes',
+  'maxAnomalies',
+  'metricsNamespace',
+  'naclRuleLimit',
+  'naclRuleNetworkMask',
+  'naclRuleNetworkMaskIpv6',
+  'maxNewBlocksPerRun',
+  'maxBlockedNetworks',
+  'naclMaxAggregatePrefix',
+  'naclMaxAggregatePrefixIpv6',
+  'allowListKey',
+] as const satisfies readonly (keyof ChosenSettings)[];
+
+function protocolName(number: ListenerProtocolNumber): ListenerProtocol {
+  const name = (Object.keys(PROTOCOL_NUMBERS) as ListenerProtocol[]).find((key) => PROTOCOL_NUMBERS[key] === number);
+  if (name === undefined) throw new Error(`simulation set-up: listener protocol ${String(number)} is neither 6 (TCP) nor 17 (UDP)`);
+  return name;
+}
+
+/** What Lambda reports for an invocation stopped at its timeout. */
+function timedOut(timeoutSeconds: number): Error {
+  return Object.assign(new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), { name: 'Sandbox.Timedout' });
 }
 
 function toAclEntry(entry: NetworkAclEntry): AclEntry {

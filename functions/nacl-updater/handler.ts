@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { SNSEvent } from 'aws-lambda';
 import { AllowListSource } from './allow-list-source';
 import { AuditLog } from './audit-log';
-import { loadConfig, type UpdaterConfig } from './config';
+import { loadConfig, type UpdaterConfig } from './contract';
 import { AclGateway } from './ec2-acls';
 import { powertoolsLogger, powertoolsMetrics, type UpdaterLogger, type UpdaterMetrics } from './telemetry';
 import { NaclUpdater } from './updater';

@@ -19,12 +19,9 @@ import {
 } from '../../core/nacl-plan';
 import type { AllowListSource } from './allow-list-source';
 import type { AuditLog } from './audit-log';
-import type { UpdaterConfig } from './config';
+import { WATERMARK_TAG, type UpdaterConfig } from './contract';
 import { errorCode, type AclGateway, type DescribedAcl } from './ec2-acls';
 import type { UpdaterLogger, UpdaterMetrics } from './telemetry';
-
-/** Tag on the stack's ACLs holding the generatedAt of the last message applied; survives cold starts. */
-export const WATERMARK_TAG = 'nacl-flood-guard:last-applied-generated-at';
 
 export interface UpdaterDeps {
   readonly config: UpdaterConfig;

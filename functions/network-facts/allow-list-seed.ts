@@ -6,6 +6,7 @@
  * unblocked or newly exposed), which is why the object must exist from the start.
  */
 import { PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import type { AllowListSeedProperties } from './contract';
 
 export const ALLOW_LIST_TEMPLATE = [
   '# nacl-flood-guard allow list: sources that are never blocked.',
@@ -13,11 +14,6 @@ export const ALLOW_LIST_TEMPLATE = [
   '# Lines starting with # and blank lines are ignored. Edit with `aws s3 cp`; the bucket is versioned.',
   '',
 ].join('\n');
-
-export interface AllowListSeedProperties {
-  readonly Bucket: string;
-  readonly Key: string;
-}
 
 export type SeedOutcome = 'created' | 'kept existing';
 

@@ -12,7 +12,15 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
-import { seedAllowList, type AllowListSeedProperties } from './allow-list-seed';
+import { seedAllowList } from './allow-list-seed';
+import {
+  ALLOW_LIST_SEED_TYPE,
+  FAILED_CREATE_ID,
+  NETWORK_FACTS_ATTRIBUTES,
+  physicalIdOf,
+  type AllowListSeedProperties,
+  type NetworkFactsProperties,
+} from './contract';
 import {
   discoverNetworkFacts,
   NetworkFactsError,
@@ -22,21 +30,8 @@ import {
   type ProtectedNetwork,
 } from './network-facts';
 
-/** Physical id when Create failed: a later Delete of it has nothing to undo. */
-export const FAILED_CREATE_ID = 'network-facts-not-created';
 /** CloudFormation caps the whole response at 4 KiB; the full reason goes to the log. */
 const MAX_REASON = 1500;
-/** Physical id of a created resource: stable across updates, so an update never triggers a cleanup Delete. */
-export function physicalIdOf(vpcId: string): string {
-  return `nacl-flood-guard-network-facts-${vpcId}`;
-}
-
-export interface NetworkFactsProperties {
-  readonly VpcId: string;
-  readonly SubnetIds: readonly string[];
-  readonly BlueNetworkAclId: string;
-  readonly GreenNetworkAclId: string;
-}
 
 export interface Deps {
   readonly ec2: EC2Client;
@@ -73,9 +68,6 @@ function common(event: CloudFormationCustomResourceEvent) {
   return { StackId: event.StackId, RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId };
 }
 
-/** Resource type of the allow-list seed, served by the same function. */
-export const ALLOW_LIST_SEED_TYPE = 'Custom::AllowListSeed';
-
 async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Promise<Outcome> {
   if (event.ResourceType === ALLOW_LIST_SEED_TYPE) return applySeed(deps, event);
   const network = protectedNetwork(event.ResourceProperties as unknown as NetworkFactsProperties);
@@ -90,7 +82,7 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
       // Subnets no longer protected must not stay on a stack ACL the updater will never touch again.
       if (dropped.length > 0) {
         await restoreOriginalAcl(deps.ec2, network.stackAclIds, {
-          originalNetworkAclId: previous ?? outcome.data?.OriginalNetworkAclId,
+          originalNetworkAclId: previous ?? outcome.data?.[NETWORK_FACTS_ATTRIBUTES.originalNetworkAclId],
           onlySubnetIds: dropped,
         });
       }
@@ -123,7 +115,10 @@ async function recordFacts(deps: Deps, network: ProtectedNetwork, previousOrigin
   }
   return {
     physicalId: physicalIdOf(network.vpcId),
-    data: { OriginalNetworkAclId: facts.originalNetworkAclId, VpcCidrs: facts.vpcCidrs.join(',') },
+    data: {
+      [NETWORK_FACTS_ATTRIBUTES.originalNetworkAclId]: facts.originalNetworkAclId,
+      [NETWORK_FACTS_ATTRIBUTES.vpcCidrs]: facts.vpcCidrs.join(','),
+    },
   };
 }
 

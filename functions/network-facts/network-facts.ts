@@ -14,7 +14,7 @@ import {
   type Subnet,
 } from '@aws-sdk/client-ec2';
 import { associatedCidrs } from '../shared/vpc-cidrs';
-import { ORIGINAL_ACL_TAG } from './tags';
+import { ORIGINAL_ACL_TAG } from './contract';
 
 export interface ProtectedNetwork {
   readonly vpcId: string;

@@ -13,7 +13,7 @@ import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { loadConfig, type SummarizerConfig } from './config';
+import { loadConfig, type SummarizerConfig } from './contract';
 import { createMetrics, publishRunMetrics } from './metrics';
 import { summarize } from './run';
 import { TimestreamBinStore } from './timestream-bin-store';

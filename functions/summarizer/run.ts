@@ -16,7 +16,7 @@ import {
 } from '../../core/packet-bins';
 import { BIN_MS, planRun, type RunWindow } from '../../core/run-window';
 import { buildVerdict } from '../../core/verdict';
-import type { SummarizerConfig } from './config';
+import type { SummarizerConfig } from './contract';
 import { queryMinutes, type MinuteQueryOutcome } from './insights';
 import type { SummarizerMetricValues } from './metrics';
 

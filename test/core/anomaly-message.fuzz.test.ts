@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../../core/addresses';
 import { anomalyMessageSchema, parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
 import type { MetricName } from '../../core/metrics';
-import type { UpdaterConfig } from '../../functions/nacl-updater/config';
+import type { UpdaterConfig } from '../../functions/nacl-updater/contract';
 import { NaclUpdater } from '../../functions/nacl-updater/updater';
 import { addressLike, anyText, FUZZ_RUNS } from '../support/arbitraries';
 

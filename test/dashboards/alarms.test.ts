@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../core/config-error';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
+import { ALARM_THRESHOLD_BOUNDS } from '../../dashboards/alarm-defaults';
 import { ALARM_NAMES, type AlarmName } from '../../dashboards/alarms';
+import { UPDATER_BOUNDS } from '../../functions/nacl-updater/contract';
+import { SUMMARIZER_BOUNDS } from '../../functions/summarizer/contract';
+import { parseConfig } from '../../lib/config';
+import { boundaryCases, caseName } from '../support/bounds';
 import { VPC_ID } from '../support/builders';
-import { buildMonitoring, logicalId, type MonitoringFixture, type PropOverrides } from '../support/monitoring';
+import { buildMonitoring, buildMonitoringStack, logicalId, type MonitoringFixture, type PropOverrides } from '../support/monitoring';
 
 interface AlarmProperties {
   Namespace: string;
@@ -187,12 +193,62 @@ describe('configuration errors name the bad value', () => {
     ],
     ['IPv4 mask beyond 32', { naclRuleNetworkMask: 33 }, /naclRuleNetworkMask must be .* from 0 to 32 \(got 33\)/],
     ['IPv6 mask beyond 128', { naclRuleNetworkMaskIpv6: 129 }, /naclRuleNetworkMaskIpv6 .* \(got 129\)/],
-    ['non-positive Z-score', { minZScore: 0 }, /minZScore must be a positive number \(got 0\)/],
+    ['non-positive Z-score', { minZScore: 0 }, /minZScore must be a number greater than 0 and at most 1000 \(got 0\)/],
     ['not an e-mail address', { operatorEmail: 'ops.example.com' }, /operatorEmail "ops\.example\.com" is not an e-mail address/],
     ['re-query reach of zero', { requeryMinutes: 0 }, /requeryMinutes/],
   ];
 
   it.each(cases)('rejects %s', (_case, overrides, message) => {
     expect(() => buildMonitoring(overrides)).toThrow(message);
+  });
+});
+
+describe('monitoring props take the bounds of the functions they describe', () => {
+  // Every prop the dashboard shows that a function reads (maxAnomalies is not shown).
+  const { listenerPort, minZScore, minPacketsPerBin, windowMinutes, requeryMinutes } = SUMMARIZER_BOUNDS;
+  const { naclRuleLimit, naclRuleNetworkMask, naclRuleNetworkMaskIpv6 } = UPDATER_BOUNDS;
+  const cases = boundaryCases({
+    listenerPort,
+    minZScore,
+    minPacketsPerBin,
+    windowMinutes,
+    requeryMinutes,
+    naclRuleLimit,
+    naclRuleNetworkMask,
+    naclRuleNetworkMaskIpv6,
+  });
+
+  it.each(cases.map((c) => [caseName(c), c] as const))('%s', (_name, { key, value, accepted }) => {
+    const build = () => buildMonitoringStack({ [key]: value });
+    if (accepted) {
+      expect(build).not.toThrow();
+    } else {
+      expect(build).toThrow(ConfigError);
+      expect(build).toThrow(new RegExp(`^Invalid nacl-flood-guard monitoring props:\\n  - ${key} must be .*\\(got ${value}\\)$`));
+    }
+  });
+
+  it('lists every bad prop at once', () => {
+    expect(() => buildMonitoringStack({ listenerPort: 0, windowMinutes: 4, alarms: { updaterErrors: 0 } })).toThrow(
+      /listenerPort must be .*\n {2}- windowMinutes must be/,
+    );
+  });
+});
+
+describe('alarm thresholds: one set of bounds for the monitoring props and the context keys', () => {
+  const contextKey = (key: string) => `alarm${key[0]?.toUpperCase()}${key.slice(1)}`;
+  const REQUIRED = { vpcId: VPC_ID, subnetIds: 'subnet-0123456789abcdef0', listenerPort: '443', listenerProtocol: 'TCP' };
+
+  it.each(boundaryCases(ALARM_THRESHOLD_BOUNDS).map((c) => [caseName(c), c] as const))('%s', (_name, { key, value, accepted }) => {
+    const build = () => buildMonitoringStack({ alarms: { [key]: value } });
+    const context: Record<string, unknown> = { ...REQUIRED, [contextKey(key)]: String(value) };
+    const parse = () => parseConfig((name) => context[name]);
+    if (accepted) {
+      expect(build).not.toThrow();
+      expect(parse().alarms[key]).toBe(value);
+    } else {
+      expect(build).toThrow(`alarms.${key} must be a whole number`);
+      expect(parse).toThrow(`${contextKey(key)} "${value}" must be a whole number`);
+    }
   });
 });

@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE, Metrics, type MetricDefinition, type MetricSource } from '../../core/metrics';
 import { BIN_QUERY_COLUMNS } from '../../core/insights-query';
 import { ANOMALY_COLUMNS, BASELINE_COLUMNS } from '../../core/zscore-query';
-import { loadConfig } from '../../functions/summarizer/config';
+import { loadConfig } from '../../functions/summarizer/contract';
 import { createHandler as createSummarizerHandler } from '../../functions/summarizer/handler';
 import { anomalyMessage as message, flooders, summarizerEnv } from '../support/builders';
 import { metricsWrittenBy as captureEmf, type EmittedMetric } from '../support/output';
@@ -199,7 +199,7 @@ describe('the summarizer emits its metrics as EMF', () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const clock = { now: NOW };
     const handler = createSummarizerHandler({
-      config: loadConfig(summarizerEnv({ VPC_ID: VPC, VPC_CIDRS: '10.0.0.0/16', REQUERY_MINUTES: '3' })),
+      config: loadConfig(summarizerEnv({ VPC_ID: VPC, VPC_CIDRS: '10.0.0.0/16', REQUERY_MINUTES: '5' })),
       logs: new CloudWatchLogsClient({ region: 'eu-west-1' }),
       timestreamWrite: new TimestreamWriteClient({ region: 'eu-west-1' }),
       timestreamQuery: new TimestreamQueryClient({ region: 'eu-west-1' }),

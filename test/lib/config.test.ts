@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, ConfigError, DEFAULTS, EXAMPLE_COMMAND, LOG_RETENTION_DAYS, parseConfig, type ContextReader } from '../../lib/config';
+import { ConfigError } from '../../core/config-error';
+import { CONFIG_KEYS, DEFAULTS, EXAMPLE_COMMAND, LOG_RETENTION_DAYS, parseConfig, type ContextReader } from '../../lib/config';
 
 const REQUIRED = {
   vpcId: 'vpc-0123456789abcdef0',
@@ -206,8 +207,8 @@ describe('parseConfig', () => {
     ['minPacketsPerBin negative', { minPacketsPerBin: '-5' }, 'minPacketsPerBin "-5" must be a whole number from 0'],
     ['windowMinutes too short', { windowMinutes: '4' }, 'windowMinutes "4" must be a whole number from 5 to 1440'],
     ['requeryMinutes too short', { requeryMinutes: '4' }, 'requeryMinutes "4" must be a whole number from 5 to 60'],
-    ['naclRuleLimit 19', { naclRuleLimit: '19' }, 'naclRuleLimit "19" must be a whole number from 20 to 40'],
-    ['naclRuleLimit 41', { naclRuleLimit: 41 }, 'naclRuleLimit 41 must be a whole number from 20 to 40'],
+    ['naclRuleLimit 1', { naclRuleLimit: '1' }, 'naclRuleLimit "1" must be a whole number from 2 to 40'],
+    ['naclRuleLimit 41', { naclRuleLimit: 41 }, 'naclRuleLimit 41 must be a whole number from 2 to 40'],
     ['naclRuleNetworkMask 33', { naclRuleNetworkMask: '33' }, 'naclRuleNetworkMask "33" must be a whole number from 0 to 32'],
     [
       'naclRuleNetworkMaskIpv6 129',
@@ -292,9 +293,9 @@ describe('parseConfig', () => {
       'alarmMaxDeliveryLagSeconds "30" must be a whole number from 60 to 86400',
     ],
     [
-      'requeryMinutes not below the window',
-      { windowMinutes: '10', requeryMinutes: '10' },
-      'requeryMinutes (10) must be smaller than windowMinutes (10)',
+      'requeryMinutes beyond the window',
+      { windowMinutes: '10', requeryMinutes: '11' },
+      'requeryMinutes (11) must not exceed windowMinutes (10): every re-queried minute is part of the baseline window',
     ],
   ];
 
@@ -310,7 +311,7 @@ describe('parseConfig', () => {
 
   it('reports every bad key at once', () => {
     // Act
-    const problems = problemsOf({ ...REQUIRED, listenerPort: '0', naclRuleLimit: '10', minZScore: 'high' });
+    const problems = problemsOf({ ...REQUIRED, listenerPort: '0', naclRuleLimit: '1', minZScore: 'high' });
 
     // Assess
     expect(problems.map((p) => p.split(' ')[0])).toEqual(['listenerPort', 'minZScore', 'naclRuleLimit']);

@@ -6,7 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { parseAnomalyMessage } from '../../core/anomaly-message';
-import { loadConfig } from '../../functions/summarizer/config';
+import { loadConfig } from '../../functions/summarizer/contract';
 import { createHandler } from '../../functions/summarizer/handler';
 import { createMetrics } from '../../functions/summarizer/metrics';
 import { LAMBDA_SERVICE_ERRORS, SECOND_RUN_DELAY_SECONDS, SUMMARIZER_TIMEOUT } from '../../lib/detection';

@@ -8,7 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { onTestFinished } from 'vitest';
-import { loadConfig, type SummarizerConfig } from '../../functions/summarizer/config';
+import { loadConfig, type SummarizerConfig } from '../../functions/summarizer/contract';
 import { createHandler, type SummarizerHandler } from '../../functions/summarizer/handler';
 import type { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import type { Route } from '../../simulation/sdk-routing';
@@ -16,7 +16,15 @@ import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
 import { insightsRow, SUMMARIZER_ENV, summarizerEnv, TEST_CREDENTIALS } from './builders';
 import { mockSdk, standInClient, type FaultInjector } from './sdk';
 
-/** 12:34:16.789 (a first-half run): re-queried minutes with REQUERY_MINUTES=3 are 12:31, 12:32, 12:33. */
+/**
+ * The re-query reach of the handler tests: 3 minutes, below the 5 a deployment may have (the
+ * contract's bounds, tested in contract.test.ts), so that a first-half run re-queries three
+ * consecutive minutes. The handler follows whatever reach its configuration holds (core/run-window
+ * plans the minutes).
+ */
+export const TEST_REQUERY_MINUTES = 3;
+
+/** 12:34:16.789 (a first-half run): re-queried minutes with a reach of 3 are 12:31, 12:32, 12:33. */
 export const NOW = Date.UTC(2026, 10, 25, 12, 34, 16, 789);
 export const minute = (hh: number, mm: number): number => Date.UTC(2026, 10, 25, hh, mm);
 export const M31 = minute(12, 31);
@@ -48,9 +56,13 @@ export interface StandIns {
   readonly faults?: FaultInjector;
 }
 
-/** The handler with REQUERY_MINUTES=3 and `env` over the example environment, on `clock` (from NOW). */
+/**
+ * The handler with `env` over the example environment, on `clock` (from NOW); its re-query reach
+ * is TEST_REQUERY_MINUTES unless `env` sets REQUERY_MINUTES.
+ */
 export function makeHandler(env: Record<string, string> = {}, standIns: StandIns = {}, clock = { now: NOW }): Harness {
-  const config = loadConfig(summarizerEnv({ REQUERY_MINUTES: '3', ...env }));
+  const loaded = loadConfig(summarizerEnv(env));
+  const config = env.REQUERY_MINUTES === undefined ? { ...loaded, requeryMinutes: TEST_REQUERY_MINUTES } : loaded;
   const sleeps: number[] = [];
   const client = <C extends object>(instance: C, standIn?: { routes(): Route[] }): C =>
     standIn ? standInClient(instance, standIn.routes(), standIns.faults) : instance;

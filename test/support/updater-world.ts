@@ -9,7 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import type { MetricName } from '../../core/metrics';
 import type { AclEntry } from '../../core/nacl-plan';
-import { loadConfig, type UpdaterConfig } from '../../functions/nacl-updater/config';
+import { loadConfig, type UpdaterConfig } from '../../functions/nacl-updater/contract';
 import { createHandler, type HandlerDeps, type UpdaterHandler } from '../../functions/nacl-updater/handler';
 import type { UpdaterLogger, UpdaterMetrics } from '../../functions/nacl-updater/telemetry';
 import { Ec2NetworkAclStandIn } from '../../simulation/ec2/stand-in';

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { parseNetwork } from '../../core/addresses';
+import { UPDATER_BOUNDS, UPDATER_DEFAULTS } from '../../functions/nacl-updater/contract';
+import type { IntegerBounds, PositiveBounds } from '../../functions/shared/contract';
+import { SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS } from '../../functions/summarizer/contract';
 
 /** Everything one replay needs, validated. */
 export interface ReplayOptions {
@@ -39,8 +42,8 @@ Required:
 Options:
   --min-zscore <n>             Z-score threshold (default 3)
   --min-packets-per-bin <n>    packet floor per source per minute (default 12000)
-  --window-minutes <n>         baseline window in minutes (default 60)
-  --nacl-rule-limit <n>        rules-per-network-ACL quota (default 20, at most 40)
+  --window-minutes <n>         baseline window in minutes (default 60, 5-1440)
+  --nacl-rule-limit <n>        rules-per-network-ACL quota (default 20, 2-40)
   --nacl-mask <n>              IPv4 prefix length of deny rules (default 32)
   --nacl-mask-ipv6 <n>         IPv6 prefix length of deny rules (default 128)
   --allow-list <file>          allow list: one address or CIDR per line, # comments
@@ -78,15 +81,36 @@ export function parseReplayArgs(argv: readonly string[]): ReplayOptions | undefi
   if (values.help) return undefined;
   return {
     flowLogs: required(values['flow-logs'], 'flow-logs'),
-    listenerPort: integer(required(values.port, 'port'), 'port', 1, 65535),
+    listenerPort: integer(required(values.port, 'port'), 'port', SUMMARIZER_BOUNDS.listenerPort),
     listenerProtocol: protocol(required(values.protocol, 'protocol')),
     vpcCidrs: vpcCidrs(values['vpc-cidr']),
-    minZScore: decimal(values['min-zscore'] ?? '3', 'min-zscore', 0),
-    minPacketsPerBin: integer(values['min-packets-per-bin'] ?? '12000', 'min-packets-per-bin', 0, Number.MAX_SAFE_INTEGER),
-    windowMinutes: integer(values['window-minutes'] ?? '60', 'window-minutes', 2, 1440),
-    naclRuleLimit: integer(values['nacl-rule-limit'] ?? '20', 'nacl-rule-limit', 2, 40),
-    naclMask: integer(values['nacl-mask'] ?? '32', 'nacl-mask', 1, 32),
-    naclMaskIpv6: integer(values['nacl-mask-ipv6'] ?? '128', 'nacl-mask-ipv6', 1, 128),
+    // The functions' own bounds and defaults (their contracts): a replay runs what the stack can deploy.
+    minZScore: decimal(values['min-zscore'], SUMMARIZER_DEFAULTS.minZScore, 'min-zscore', SUMMARIZER_BOUNDS.minZScore),
+    minPacketsPerBin: optionalInteger(
+      values['min-packets-per-bin'],
+      SUMMARIZER_DEFAULTS.minPacketsPerBin,
+      'min-packets-per-bin',
+      SUMMARIZER_BOUNDS.minPacketsPerBin,
+    ),
+    windowMinutes: optionalInteger(
+      values['window-minutes'],
+      SUMMARIZER_DEFAULTS.windowMinutes,
+      'window-minutes',
+      SUMMARIZER_BOUNDS.windowMinutes,
+    ),
+    naclRuleLimit: optionalInteger(
+      values['nacl-rule-limit'],
+      UPDATER_DEFAULTS.naclRuleLimit,
+      'nacl-rule-limit',
+      UPDATER_BOUNDS.naclRuleLimit,
+    ),
+    naclMask: optionalInteger(values['nacl-mask'], UPDATER_DEFAULTS.naclRuleNetworkMask, 'nacl-mask', UPDATER_BOUNDS.naclRuleNetworkMask),
+    naclMaskIpv6: optionalInteger(
+      values['nacl-mask-ipv6'],
+      UPDATER_DEFAULTS.naclRuleNetworkMaskIpv6,
+      'nacl-mask-ipv6',
+      UPDATER_BOUNDS.naclRuleNetworkMaskIpv6,
+    ),
     allowList: values['allow-list'],
     json: values.json,
     report: values.report,
@@ -99,7 +123,7 @@ function required(value: string | undefined, flag: string): string {
   return value;
 }
 
-function integer(text: string, flag: string, min: number, max: number): number {
+function integer(text: string, flag: string, { min, max }: IntegerBounds): number {
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got "${text}"`);
@@ -107,9 +131,14 @@ function integer(text: string, flag: string, min: number, max: number): number {
   return value;
 }
 
-function decimal(text: string, flag: string, min: number): number {
+function optionalInteger(text: string | undefined, fallback: number, flag: string, bounds: IntegerBounds): number {
+  return text === undefined ? fallback : integer(text, flag, bounds);
+}
+
+function decimal(text: string | undefined, fallback: number, flag: string, { above, max }: PositiveBounds): number {
+  if (text === undefined) return fallback;
   const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  if (!Number.isFinite(value) || value < min) throw new UsageError(`--${flag} must be a number >= ${min}, got "${text}"`);
+  if (!(value > above) || value > max) throw new UsageError(`--${flag} must be a number above ${above} and at most ${max}, got "${text}"`);
   return value;
 }
 

@@ -43,8 +43,8 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     windowMinutes: options.windowMinutes,
     requeryMinutes,
     naclRuleLimit: options.naclRuleLimit,
-    naclMask: options.naclMask,
-    naclMaskIpv6: options.naclMaskIpv6,
+    naclRuleNetworkMask: options.naclMask,
+    naclRuleNetworkMaskIpv6: options.naclMaskIpv6,
     allowList,
   });
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../functions/nacl-updater/config';
+import { loadConfig } from '../../../functions/nacl-updater/contract';
 import { anomalyMessage as message, flooders, updaterEnv } from '../../support/builders';
 import { UpdaterWorld } from '../../support/updater-world';
 

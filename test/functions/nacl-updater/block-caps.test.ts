@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { cidrText } from '../../../core/addresses';
 import type { Anomaly } from '../../../core/anomaly-message';
 import { DEFAULT_BLOCK_CAPS, selectBlocks, type SelectionInput } from '../../../core/block-selection';
-import { loadConfig } from '../../../functions/nacl-updater/config';
-import { ConfigError, parseConfig } from '../../../lib/config';
+import { ConfigError } from '../../../core/config-error';
+import { loadConfig } from '../../../functions/nacl-updater/contract';
+import { parseConfig } from '../../../lib/config';
 import { anomalyMessage as message, contextReader, flooders, net, updaterEnv } from '../../support/builders';
 import { UpdaterWorld } from '../../support/updater-world';
 

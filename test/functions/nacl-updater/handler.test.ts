@@ -3,7 +3,7 @@ import { DescribeNetworkAclsCommand, EC2ServiceException, ReplaceNetworkAclAssoc
 import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { AclEntry } from '../../../core/nacl-plan';
-import { WATERMARK_TAG } from '../../../functions/nacl-updater/updater';
+import { WATERMARK_TAG } from '../../../functions/nacl-updater/contract';
 import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, anomalyMessage as message, AUDIT_LOG_GROUP, flooders } from '../../support/builders';
 import { AUDIT_STREAM, UpdaterWorld } from '../../support/updater-world';
 

@@ -68,7 +68,7 @@ async function runOverStandIns(minutes: readonly { minuteStartMs: number; record
     );
   store = await TimestreamStandIn.create({ now: () => clock.now, pageSize: 1000 });
   store.createTable('floodguard', 'packet_bins');
-  const h = makeHandler({ MIN_PACKETS_PER_BIN: '12000', REQUERY_MINUTES: '3' }, { insights, timestream: store }, clock);
+  const h = makeHandler({ MIN_PACKETS_PER_BIN: '12000' }, { insights, timestream: store }, clock);
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
   await h.handler({}, lambdaContext());
   const published = parseAnomalyMessage(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message as string);

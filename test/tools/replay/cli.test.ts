@@ -109,9 +109,11 @@ describe('replay command line', () => {
     [[...REQUIRED, '--port', '70000'], /--port must be an integer from 1 to 65535, got "70000"/],
     [[...REQUIRED.slice(0, 4), '--protocol', 'icmp', ...REQUIRED.slice(6)], /--protocol must be tcp, udp, 6 or 17, got "icmp"/],
     [[...REQUIRED.slice(0, 6), '--vpc-cidr', '10.0.0.1/16'], /--vpc-cidr "10.0.0.1\/16" is not a CIDR/],
-    [[...REQUIRED, '--min-zscore', 'abc'], /--min-zscore must be a number >= 0, got "abc"/],
+    [[...REQUIRED, '--min-zscore', 'abc'], /--min-zscore must be a number above 0 and at most 1000, got "abc"/],
+    [[...REQUIRED, '--min-zscore', '0'], /--min-zscore must be a number above 0 and at most 1000, got "0"/],
+    [[...REQUIRED, '--window-minutes', '4'], /--window-minutes must be an integer from 5 to 1440, got "4"/],
     [[...REQUIRED, '--nacl-rule-limit', '41'], /--nacl-rule-limit must be an integer from 2 to 40/],
-    [[...REQUIRED, '--nacl-mask-ipv6', '129'], /--nacl-mask-ipv6 must be an integer from 1 to 128/],
+    [[...REQUIRED, '--nacl-mask-ipv6', '129'], /--nacl-mask-ipv6 must be an integer from 0 to 128/],
     [[...REQUIRED, '--bogus'], /Unknown option '--bogus'/],
   ])('rejects a bad command line %# with a message naming the problem and status 2', async (argv, message) => {
     // Act

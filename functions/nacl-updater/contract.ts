@@ -1,0 +1,258 @@
+/**
+ * The NACL updater's contract with the stack and the simulation: its environment variables with
+ * their bounds and defaults (one schema), how the stack writes them (toEnvironment), how the
+ * handler and the simulation read them (loadConfig), how the function is deployed, and the tag
+ * it writes, which the stack's IAM policy names.
+ *
+ * Pure: no SDK client, no environment read at import.
+ */
+import { z } from 'zod';
+import type { AddressFamily, Network } from '../../core/addresses';
+import { DEFAULT_BLOCK_CAPS } from '../../core/block-selection';
+import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
+import { DEFAULT_MAX_AGGREGATE_PREFIX } from '../../core/prefix-aggregation';
+import {
+  cidrList,
+  integer,
+  logGroupName,
+  metricsNamespace,
+  NACL_ID_PATTERN,
+  readEnvironment,
+  SUBNET_ID_PATTERN,
+  text,
+  vpcId,
+  type FunctionDeployment,
+  type IntegerBounds,
+} from '../shared/contract';
+
+export const UPDATER_DEPLOYMENT: FunctionDeployment = {
+  // EC2 calls for up to 2 x 40 rules plus one swap per subnet, with throttling backoff.
+  timeoutSeconds: 120,
+  memoryMiB: 512,
+  // One writer: two concurrent updaters could both pick the same inactive ACL.
+  reservedConcurrency: 1,
+};
+
+export const UPDATER_SERVICE_NAME = 'nacl-updater';
+
+/** Tag on the stack's ACLs holding the generatedAt of the last message applied; survives cold starts. */
+export const WATERMARK_TAG = 'nacl-flood-guard:last-applied-generated-at';
+
+/** S3 object keys are at most 1024 bytes of UTF-8. */
+export const ALLOW_LIST_KEY_MAX_BYTES = 1_024;
+
+/**
+ * Bounds of the operator's settings the updater reads. The stack's context validation and the
+ * dashboard's props validation take them from here.
+ */
+export const UPDATER_BOUNDS = {
+  // The account's "rules per network ACL" quota is 20 unless raised, at most 40. It includes the
+  // default rule, so 2 is the least that leaves room for one deny rule; a value below the real
+  // quota only leaves rules unused, and the simulation models small quotas with it.
+  naclRuleLimit: { min: 2, max: 40 },
+  naclRuleNetworkMask: { min: 0, max: 32 },
+  naclRuleNetworkMaskIpv6: { min: 0, max: 128 },
+  // Caps on what a (possibly spoofed) flood can make the stack block (docs/threat-model.md).
+  maxNewBlocksPerRun: { min: 1, max: 100 },
+  maxBlockedNetworks: { min: 1, max: 100 },
+  // A merged rule blocks every address it covers: never wider than a /8 (IPv4) or a /16 (IPv6).
+  naclMaxAggregatePrefix: { min: 8, max: 32 },
+  naclMaxAggregatePrefixIpv6: { min: 16, max: 128 },
+} as const satisfies Record<string, IntegerBounds>;
+
+export const UPDATER_DEFAULTS = {
+  naclRuleLimit: 20,
+  naclRuleNetworkMask: 32,
+  naclRuleNetworkMaskIpv6: 128,
+  maxNewBlocksPerRun: DEFAULT_BLOCK_CAPS.newPerRun,
+  maxBlockedNetworks: DEFAULT_BLOCK_CAPS.total,
+  allowListKey: 'allow-list.txt',
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+} as const;
+
+/** An S3 object key the allow list can live under and `aws s3 cp` can address: no leading "/", no control characters. */
+export function isUsableObjectKey(key: string): boolean {
+  const control = [...key].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+  return key.length > 0 && Buffer.byteLength(key, 'utf8') <= ALLOW_LIST_KEY_MAX_BYTES && !key.startsWith('/') && !control;
+}
+
+/** The operator's choices the updater reads: the stack's context keys of the same names. */
+export interface UpdaterSettings {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly naclRuleLimit: number;
+  readonly naclRuleNetworkMask: number;
+  readonly naclRuleNetworkMaskIpv6: number;
+  readonly maxNewBlocksPerRun: number;
+  readonly maxBlockedNetworks: number;
+  /** Adaptive aggregation limits; unset for both families: off. */
+  readonly naclMaxAggregatePrefix?: number;
+  readonly naclMaxAggregatePrefixIpv6?: number;
+  readonly allowListKey: string;
+  readonly metricsNamespace: string;
+}
+
+/** The deployed resources the updater uses: CloudFormation references in the stack, plain names in the simulation. */
+export interface UpdaterResources {
+  /** Comma-joined IPv4 and IPv6 CIDRs of the VPC, recorded at deploy time. */
+  readonly vpcCidrs: string;
+  /** The protected subnets' own ACL, found at deploy time. */
+  readonly originalNaclId: string;
+  readonly blueNaclId: string;
+  readonly greenNaclId: string;
+  readonly allowListBucket: string;
+  readonly auditLogGroupName: string;
+}
+
+/** NACL updater settings, read once at cold start from the environment the stack sets. */
+export interface UpdaterConfig {
+  readonly vpcId: string;
+  readonly vpcNetworks: readonly Network[];
+  readonly subnetIds: readonly string[];
+  readonly originalNaclId: string;
+  readonly blueNaclId: string;
+  readonly greenNaclId: string;
+  /** The "rules per network ACL" quota configured for the account (per direction and family). */
+  readonly naclRuleLimit: number;
+  readonly ipv4Mask: number;
+  readonly ipv6Mask: number;
+  /** New deny rules one verdict may add, and deny rules in place at once (both families). */
+  readonly maxNewBlocksPerRun: number;
+  readonly maxBlockedNetworks: number;
+  /**
+   * Adaptive aggregation: widest prefix per family that host rules may be merged into when they do
+   * not fit (NACL_MAX_AGGREGATE_PREFIX, NACL_MAX_AGGREGATE_PREFIX_IPV6; setting either turns it on,
+   * the other then defaults to /16 or /48). Absent: off, the highest Z-scores get host rules.
+   */
+  readonly aggregation?: Readonly<Record<AddressFamily, number>>;
+  readonly allowListBucket: string;
+  readonly allowListKey: string;
+  readonly auditLogGroupName: string;
+  readonly metricsNamespace: string;
+  readonly serviceName: string;
+}
+
+const naclId = text.regex(NACL_ID_PATTERN, 'expected a network ACL id like acl-0123456789abcdef0');
+
+const subnetList = text.min(1, 'expected at least one subnet id').transform((value, ctx) => {
+  const ids = value.split(',').map((id) => id.trim());
+  const bad = ids.find((id) => !SUBNET_ID_PATTERN.test(id));
+  if (bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(bad)} is not a subnet id like subnet-0123456789abcdef0` });
+    return z.NEVER;
+  }
+  return [...new Set(ids)];
+});
+
+const bounds = UPDATER_BOUNDS;
+const defaults = UPDATER_DEFAULTS;
+
+/** The updater's environment: every variable, its bounds and its default. */
+export const updaterEnvironment = z
+  .object({
+    VPC_ID: vpcId,
+    VPC_CIDRS: cidrList,
+    SUBNET_IDS: subnetList,
+    ORIGINAL_NACL_ID: naclId,
+    BLUE_NACL_ID: naclId,
+    GREEN_NACL_ID: naclId,
+    NACL_RULE_LIMIT: integer(bounds.naclRuleLimit).default(defaults.naclRuleLimit),
+    NACL_RULE_NETWORK_MASK: integer(bounds.naclRuleNetworkMask).default(defaults.naclRuleNetworkMask),
+    NACL_RULE_NETWORK_MASK_IPV6: integer(bounds.naclRuleNetworkMaskIpv6).default(defaults.naclRuleNetworkMaskIpv6),
+    MAX_NEW_BLOCKS_PER_RUN: integer(bounds.maxNewBlocksPerRun).default(defaults.maxNewBlocksPerRun),
+    MAX_BLOCKED_NETWORKS: integer(bounds.maxBlockedNetworks).default(defaults.maxBlockedNetworks),
+    NACL_MAX_AGGREGATE_PREFIX: integer(bounds.naclMaxAggregatePrefix).optional(),
+    NACL_MAX_AGGREGATE_PREFIX_IPV6: integer(bounds.naclMaxAggregatePrefixIpv6).optional(),
+    ALLOW_LIST_BUCKET: text.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
+    ALLOW_LIST_KEY: text
+      .refine(
+        isUsableObjectKey,
+        `expected an S3 object key of at most ${ALLOW_LIST_KEY_MAX_BYTES} bytes, no leading "/", no control characters`,
+      )
+      .default(defaults.allowListKey),
+    AUDIT_LOG_GROUP_NAME: logGroupName,
+    POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+    POWERTOOLS_SERVICE_NAME: text.min(1).default(UPDATER_SERVICE_NAME),
+  })
+  .refine((env) => new Set([env.ORIGINAL_NACL_ID, env.BLUE_NACL_ID, env.GREEN_NACL_ID]).size === 3, {
+    path: ['BLUE_NACL_ID'],
+    message: 'ORIGINAL_NACL_ID, BLUE_NACL_ID and GREEN_NACL_ID must be three different ACLs: the updater only ever writes blue or green',
+  });
+
+type Variables = z.input<typeof updaterEnvironment>;
+type AggregationVariable = 'NACL_MAX_AGGREGATE_PREFIX' | 'NACL_MAX_AGGREGATE_PREFIX_IPV6';
+
+/**
+ * The variables as the stack writes them: every one, defaults included, so the template shows
+ * each value; the aggregation pair only when the operator opted in.
+ */
+export type UpdaterEnvironment = Record<Exclude<keyof Variables, AggregationVariable>, string> &
+  Partial<Record<AggregationVariable, string>>;
+
+/** The environment for these settings and resources; the stack deploys it and the simulation runs with it. */
+export function toEnvironment(settings: UpdaterSettings, resources: UpdaterResources): UpdaterEnvironment {
+  return {
+    VPC_ID: settings.vpcId,
+    VPC_CIDRS: resources.vpcCidrs,
+    SUBNET_IDS: settings.subnetIds.join(','),
+    ORIGINAL_NACL_ID: resources.originalNaclId,
+    BLUE_NACL_ID: resources.blueNaclId,
+    GREEN_NACL_ID: resources.greenNaclId,
+    NACL_RULE_LIMIT: String(settings.naclRuleLimit),
+    NACL_RULE_NETWORK_MASK: String(settings.naclRuleNetworkMask),
+    NACL_RULE_NETWORK_MASK_IPV6: String(settings.naclRuleNetworkMaskIpv6),
+    MAX_NEW_BLOCKS_PER_RUN: String(settings.maxNewBlocksPerRun),
+    MAX_BLOCKED_NETWORKS: String(settings.maxBlockedNetworks),
+    ...aggregationEnvironment(settings),
+    ALLOW_LIST_BUCKET: resources.allowListBucket,
+    ALLOW_LIST_KEY: settings.allowListKey,
+    AUDIT_LOG_GROUP_NAME: resources.auditLogGroupName,
+    POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
+    POWERTOOLS_SERVICE_NAME: UPDATER_SERVICE_NAME,
+  };
+}
+
+/**
+ * Adaptive aggregation variables, only when the operator opted in. The updater turns aggregation
+ * on for both families as soon as either variable is set (the unset one defaulting to /16 or
+ * /48), so a family left unset here gets its host prefix (/32, /128): no merging, as configured.
+ */
+function aggregationEnvironment(settings: UpdaterSettings): Partial<Record<AggregationVariable, string>> {
+  const { naclMaxAggregatePrefix: ipv4, naclMaxAggregatePrefixIpv6: ipv6 } = settings;
+  if (ipv4 === undefined && ipv6 === undefined) return {};
+  return {
+    NACL_MAX_AGGREGATE_PREFIX: String(ipv4 ?? bounds.naclMaxAggregatePrefix.max),
+    NACL_MAX_AGGREGATE_PREFIX_IPV6: String(ipv6 ?? bounds.naclMaxAggregatePrefixIpv6.max),
+  };
+}
+
+/** Reads and validates the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): UpdaterConfig {
+  const e = readEnvironment(updaterEnvironment, env, 'nacl-updater');
+  return {
+    vpcId: e.VPC_ID,
+    vpcNetworks: e.VPC_CIDRS,
+    subnetIds: e.SUBNET_IDS,
+    originalNaclId: e.ORIGINAL_NACL_ID,
+    blueNaclId: e.BLUE_NACL_ID,
+    greenNaclId: e.GREEN_NACL_ID,
+    naclRuleLimit: e.NACL_RULE_LIMIT,
+    ipv4Mask: e.NACL_RULE_NETWORK_MASK,
+    ipv6Mask: e.NACL_RULE_NETWORK_MASK_IPV6,
+    maxNewBlocksPerRun: e.MAX_NEW_BLOCKS_PER_RUN,
+    maxBlockedNetworks: e.MAX_BLOCKED_NETWORKS,
+    ...(e.NACL_MAX_AGGREGATE_PREFIX === undefined && e.NACL_MAX_AGGREGATE_PREFIX_IPV6 === undefined
+      ? {}
+      : {
+          aggregation: {
+            ipv4: e.NACL_MAX_AGGREGATE_PREFIX ?? DEFAULT_MAX_AGGREGATE_PREFIX.ipv4,
+            ipv6: e.NACL_MAX_AGGREGATE_PREFIX_IPV6 ?? DEFAULT_MAX_AGGREGATE_PREFIX.ipv6,
+          },
+        }),
+    allowListBucket: e.ALLOW_LIST_BUCKET,
+    allowListKey: e.ALLOW_LIST_KEY,
+    auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The deploy-time function's contract with the stack: how it is deployed, the two custom
+ * resources it serves (type names, properties, returned attributes, physical ids) and the tag it
+ * writes, which the stack's IAM policy names. It reads no environment variable: everything it
+ * needs comes with each custom resource event.
+ *
+ * Pure: no SDK client, no environment read at import.
+ */
+import type { FunctionDeployment } from '../shared/contract';
+
+/** CloudFormation waits for the response; EC2 retries with backoff fit well inside this. */
+export const NETWORK_FACTS_DEPLOYMENT: FunctionDeployment = { timeoutSeconds: 300, memoryMiB: 256 };
+
+/** The function's environment: none of its own. */
+export function toEnvironment(): Record<string, never> {
+  return {};
+}
+
+/**
+ * Tag on the stack's blue and green ACLs that records the protected subnets' original ACL.
+ * Stack deletion reads it to move subnets back; the stack's IAM policy names it too.
+ */
+export const ORIGINAL_ACL_TAG = 'nacl-flood-guard:original-acl';
+
+/** Custom resource: the protected network's facts (original ACL, VPC CIDRs), and ACL teardown on delete. */
+export const NETWORK_FACTS_TYPE = 'Custom::NetworkFacts';
+
+/** Custom resource: the empty, commented allow list put in place at deploy time. */
+export const ALLOW_LIST_SEED_TYPE = 'Custom::AllowListSeed';
+
+export interface NetworkFactsProperties {
+  readonly VpcId: string;
+  readonly SubnetIds: readonly string[];
+  readonly BlueNetworkAclId: string;
+  readonly GreenNetworkAclId: string;
+}
+
+/** Attributes of a NetworkFacts resource (Fn::GetAtt). */
+export const NETWORK_FACTS_ATTRIBUTES = {
+  originalNetworkAclId: 'OriginalNetworkAclId',
+  /** Comma-joined IPv4 and IPv6 CIDRs of the VPC. */
+  vpcCidrs: 'VpcCidrs',
+} as const;
+
+export interface AllowListSeedProperties {
+  readonly Bucket: string;
+  readonly Key: string;
+}
+
+/** Physical id when Create failed: a later Delete of it has nothing to undo. */
+export const FAILED_CREATE_ID = 'network-facts-not-created';
+
+/** Physical id of a created resource: stable across updates, so an update never triggers a cleanup Delete. */
+export function physicalIdOf(vpcId: string): string {
+  return `nacl-flood-guard-network-facts-${vpcId}`;
+}

@@ -1,0 +1,193 @@
+/**
+ * The summarizer's contract with the stack and the simulation: its environment variables with
+ * their bounds and defaults (one schema), how the stack writes them (toEnvironment), how the
+ * handler and the simulation read them (loadConfig), and how the function is deployed.
+ *
+ * Pure: no SDK client, no environment read at import.
+ */
+import { z } from 'zod';
+import type { Network } from '../../core/addresses';
+import { PROTOCOL_NUMBERS, type ListenerProtocol, type ListenerProtocolNumber } from '../../core/insights-query';
+import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
+import {
+  boundedNumber,
+  cidrList,
+  integer,
+  logGroupName,
+  metricsNamespace,
+  readEnvironment,
+  text,
+  vpcId,
+  type FunctionDeployment,
+  type IntegerBounds,
+  type PositiveBounds,
+} from '../shared/contract';
+
+/**
+ * Both runs of a minute and the 30 s wait between them fit in the minute between executions,
+ * and the run keeps back a reserve for writing bins and publishing (run.ts).
+ */
+export const SUMMARIZER_DEPLOYMENT: FunctionDeployment = { timeoutSeconds: 25, memoryMiB: 1024 };
+
+export const SUMMARIZER_SERVICE_NAME = 'summarizer';
+
+/** Name of the packet-bin table (one record per source per minute) the stack creates. */
+export const PACKET_BINS_TABLE = 'packet-bins';
+
+/**
+ * Bounds of the operator's settings the summarizer reads. The stack's context validation and the
+ * dashboard's props validation take them from here.
+ */
+export const SUMMARIZER_BOUNDS = {
+  listenerPort: { min: 1, max: 65_535 },
+  // With n bins in the window no Z-score exceeds (n - 1) / sqrt(n): a threshold above 1000 needs
+  // a million bins to be reachable at all.
+  minZScore: { above: 0, max: 1_000 },
+  // Packet counts are read as whole numbers exactly up to 2^53; a floor above every real bin only
+  // means nothing is ever anomalous.
+  minPacketsPerBin: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  // At least the shortest re-query reach: every re-queried minute lies in the window. At most a
+  // day: a source stays blocked until its last anomalous minute leaves the window, so the window
+  // is also how long a spoofed address stays blocked after the spoofing stops
+  // (docs/threat-model.md), and Timestream's memory store, its costly tier, holds all of it.
+  windowMinutes: { min: 5, max: 1_440 },
+  // Flow logs reach CloudWatch Logs about five minutes after their minute, and a record is counted
+  // when it arrives within requeryMinutes - 1/2 minutes: below 5 most records would never be
+  // counted (the reference re-queries 5). At most an hour: a first-half run then queries 12 ages,
+  // already more than the 10 Insights queries it keeps running at once within its 25 s.
+  requeryMinutes: { min: 5, max: 60 },
+  // 1,000 anomalies keep the SNS message far below its 256 KB limit.
+  maxAnomalies: { min: 1, max: 1_000 },
+} as const satisfies Record<string, IntegerBounds | PositiveBounds>;
+
+export const SUMMARIZER_DEFAULTS = {
+  minZScore: 3,
+  minPacketsPerBin: 12_000,
+  windowMinutes: 60,
+  requeryMinutes: 10,
+  maxAnomalies: 100,
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+} as const;
+
+/** Every re-queried minute is part of the baseline window. */
+export function requeryFitsWindow(requeryMinutes: number, windowMinutes: number): boolean {
+  return requeryMinutes <= windowMinutes;
+}
+
+/** The operator's choices the summarizer reads: the stack's context keys of the same names. */
+export interface SummarizerSettings {
+  readonly vpcId: string;
+  readonly listenerPort: number;
+  readonly listenerProtocol: ListenerProtocol;
+  readonly minZScore: number;
+  readonly minPacketsPerBin: number;
+  readonly windowMinutes: number;
+  readonly requeryMinutes: number;
+  readonly maxAnomalies: number;
+  readonly metricsNamespace: string;
+}
+
+/** The deployed resources the summarizer uses: CloudFormation references in the stack, plain names in the simulation. */
+export interface SummarizerResources {
+  /** Comma-joined IPv4 and IPv6 CIDRs of the VPC. */
+  readonly vpcCidrs: string;
+  readonly flowLogGroupName: string;
+  readonly timestreamDatabase: string;
+  readonly timestreamTable: string;
+  readonly anomaliesTopicArn: string;
+}
+
+/** Summarizer settings, read once at cold start from the environment the stack sets. */
+export interface SummarizerConfig {
+  readonly vpcId: string;
+  readonly vpcNetworks: readonly Network[];
+  readonly flowLogGroupName: string;
+  readonly listenerPort: number;
+  readonly listenerProtocol: ListenerProtocolNumber;
+  readonly minZScore: number;
+  readonly minPacketsPerBin: number;
+  readonly windowMinutes: number;
+  readonly requeryMinutes: number;
+  readonly maxAnomalies: number;
+  readonly timestreamDatabase: string;
+  readonly timestreamTable: string;
+  readonly anomaliesTopicArn: string;
+  readonly metricsNamespace: string;
+  readonly serviceName: string;
+}
+
+const timestreamName = text.regex(/^[A-Za-z0-9_.-]{3,256}$/, 'expected 3-256 characters of A-Z a-z 0-9 _ . -');
+const bounds = SUMMARIZER_BOUNDS;
+const defaults = SUMMARIZER_DEFAULTS;
+
+/** The summarizer's environment: every variable, its bounds and its default. */
+export const summarizerEnvironment = z
+  .object({
+    VPC_ID: vpcId,
+    VPC_CIDRS: cidrList,
+    FLOW_LOG_GROUP_NAME: logGroupName,
+    LISTENER_PORT: integer(bounds.listenerPort),
+    LISTENER_PROTOCOL: z
+      .enum(['6', '17'], { message: 'expected 6 (TCP) or 17 (UDP)' })
+      .transform((v) => Number(v) as ListenerProtocolNumber),
+    MIN_ZSCORE: boundedNumber(bounds.minZScore).default(defaults.minZScore),
+    MIN_PACKETS_PER_BIN: integer(bounds.minPacketsPerBin).default(defaults.minPacketsPerBin),
+    WINDOW_MINUTES: integer(bounds.windowMinutes).default(defaults.windowMinutes),
+    REQUERY_MINUTES: integer(bounds.requeryMinutes).default(defaults.requeryMinutes),
+    MAX_ANOMALIES: integer(bounds.maxAnomalies).default(defaults.maxAnomalies),
+    TIMESTREAM_DATABASE: timestreamName,
+    TIMESTREAM_TABLE: timestreamName,
+    ANOMALIES_TOPIC_ARN: text.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, 'expected an SNS topic ARN'),
+    POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+    POWERTOOLS_SERVICE_NAME: text.min(1).default(SUMMARIZER_SERVICE_NAME),
+  })
+  .refine((env) => requeryFitsWindow(env.REQUERY_MINUTES, env.WINDOW_MINUTES), {
+    path: ['REQUERY_MINUTES'],
+    message: 'must not exceed WINDOW_MINUTES: every re-queried minute is part of the window',
+  });
+
+/** The variables as the stack writes them: every one, defaults included, so the template shows each value. */
+export type SummarizerEnvironment = Record<keyof z.input<typeof summarizerEnvironment>, string>;
+
+/** The environment for these settings and resources; the stack deploys it and the simulation runs with it. */
+export function toEnvironment(settings: SummarizerSettings, resources: SummarizerResources): SummarizerEnvironment {
+  return {
+    VPC_ID: settings.vpcId,
+    VPC_CIDRS: resources.vpcCidrs,
+    FLOW_LOG_GROUP_NAME: resources.flowLogGroupName,
+    LISTENER_PORT: String(settings.listenerPort),
+    LISTENER_PROTOCOL: String(PROTOCOL_NUMBERS[settings.listenerProtocol]),
+    MIN_ZSCORE: String(settings.minZScore),
+    MIN_PACKETS_PER_BIN: String(settings.minPacketsPerBin),
+    WINDOW_MINUTES: String(settings.windowMinutes),
+    REQUERY_MINUTES: String(settings.requeryMinutes),
+    MAX_ANOMALIES: String(settings.maxAnomalies),
+    TIMESTREAM_DATABASE: resources.timestreamDatabase,
+    TIMESTREAM_TABLE: resources.timestreamTable,
+    ANOMALIES_TOPIC_ARN: resources.anomaliesTopicArn,
+    POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
+    POWERTOOLS_SERVICE_NAME: SUMMARIZER_SERVICE_NAME,
+  };
+}
+
+/** Reads and validates the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): SummarizerConfig {
+  const e = readEnvironment(summarizerEnvironment, env, 'summarizer');
+  return {
+    vpcId: e.VPC_ID,
+    vpcNetworks: e.VPC_CIDRS,
+    flowLogGroupName: e.FLOW_LOG_GROUP_NAME,
+    listenerPort: e.LISTENER_PORT,
+    listenerProtocol: e.LISTENER_PROTOCOL,
+    minZScore: e.MIN_ZSCORE,
+    minPacketsPerBin: e.MIN_PACKETS_PER_BIN,
+    windowMinutes: e.WINDOW_MINUTES,
+    requeryMinutes: e.REQUERY_MINUTES,
+    maxAnomalies: e.MAX_ANOMALIES,
+    timestreamDatabase: e.TIMESTREAM_DATABASE,
+    timestreamTable: e.TIMESTREAM_TABLE,
+    anomaliesTopicArn: e.ANOMALIES_TOPIC_ARN,
+    metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
+    serviceName: e.POWERTOOLS_SERVICE_NAME,
+  };
+}

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { cidrText } from '../../../core/addresses';
+import { ConfigError } from '../../../core/config-error';
+import {
+  loadConfig,
+  toEnvironment,
+  UPDATER_BOUNDS,
+  UPDATER_DEFAULTS,
+  updaterEnvironment,
+  type UpdaterConfig,
+  type UpdaterResources,
+  type UpdaterSettings,
+} from '../../../functions/nacl-updater/contract';
+import { parseConfig } from '../../../lib/config';
+import { boundaryCases, caseName } from '../../support/bounds';
+
+const env = {
+  VPC_ID: 'vpc-0123456789abcdef0',
+  VPC_CIDRS: '10.0.0.0/16, 2600:1f18:abcd:1200::/56',
+  SUBNET_IDS: 'subnet-0123456789abcdef0,subnet-0123456789abcdef1',
+  ORIGINAL_NACL_ID: 'acl-00000000000000001',
+  BLUE_NACL_ID: 'acl-00000000000000002',
+  GREEN_NACL_ID: 'acl-00000000000000003',
+  ALLOW_LIST_BUCKET: 'flood-guard-allow-list',
+  AUDIT_LOG_GROUP_NAME: '/nacl-flood-guard/audit',
+};
+
+describe('loadConfig (nacl-updater)', () => {
+  it("reads the stack's variables and applies the documented defaults", () => {
+    // Act
+    const config = loadConfig(env);
+
+    // Assess
+    expect(config).toMatchObject({
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      naclRuleLimit: 20,
+      ipv4Mask: 32,
+      ipv6Mask: 128,
+      allowListKey: 'allow-list.txt',
+      metricsNamespace: 'AutoNACL',
+      serviceName: 'nacl-updater',
+    });
+    expect(config.vpcNetworks.map(cidrText)).toEqual(['10.0.0.0/16', '2600:1f18:abcd:1200::/56']);
+  });
+
+  it.each([
+    ['NACL_RULE_LIMIT', '41', /NACL_RULE_LIMIT \("41"\): expected at most 40/],
+    ['NACL_RULE_NETWORK_MASK', '33', /NACL_RULE_NETWORK_MASK \("33"\)/],
+    ['SUBNET_IDS', 'subnet-1,sg-123', /SUBNET_IDS .*"subnet-1" is not a subnet id/],
+    ['VPC_CIDRS', '10.0.0.1/16', /VPC_CIDRS .*not an IPv4 or IPv6 CIDR without host bits/],
+    ['GREEN_NACL_ID', 'acl-00000000000000002', /BLUE_NACL_ID .*three different ACLs/],
+    ['ORIGINAL_NACL_ID', undefined, /ORIGINAL_NACL_ID \(unset\)/],
+  ])('names the bad variable %s', (name, value, message) => {
+    // Act / Assess
+    expect(() => loadConfig({ ...env, [name]: value })).toThrow(message);
+  });
+});
+
+const RESOURCES: UpdaterResources = {
+  vpcCidrs: '10.0.0.0/16,2600:1f18:abcd:1200::/56',
+  originalNaclId: 'acl-00000000000000001',
+  blueNaclId: 'acl-00000000000000002',
+  greenNaclId: 'acl-00000000000000003',
+  allowListBucket: 'flood-guard-allow-list',
+  auditLogGroupName: '/nacl-flood-guard/audit',
+};
+
+/** The stack's required context keys; every other key takes its default. */
+const CONTEXT = {
+  vpcId: 'vpc-0123456789abcdef0',
+  subnetIds: 'subnet-0123456789abcdef0,subnet-0123456789abcdef1',
+  listenerPort: '443',
+  listenerProtocol: 'TCP',
+};
+
+function settings(overrides: Partial<UpdaterSettings> = {}): UpdaterSettings {
+  return { ...UPDATER_DEFAULTS, vpcId: CONTEXT.vpcId, subnetIds: CONTEXT.subnetIds.split(','), ...overrides };
+}
+
+/** Where the updater's configuration holds each bounded setting. */
+const READ: Record<keyof typeof UPDATER_BOUNDS, (config: UpdaterConfig) => number | undefined> = {
+  naclRuleLimit: (c) => c.naclRuleLimit,
+  naclRuleNetworkMask: (c) => c.ipv4Mask,
+  naclRuleNetworkMaskIpv6: (c) => c.ipv6Mask,
+  maxNewBlocksPerRun: (c) => c.maxNewBlocksPerRun,
+  maxBlockedNetworks: (c) => c.maxBlockedNetworks,
+  naclMaxAggregatePrefix: (c) => c.aggregation?.ipv4,
+  naclMaxAggregatePrefixIpv6: (c) => c.aggregation?.ipv6,
+};
+
+describe('nacl-updater contract', () => {
+  it('writes every variable of its schema, and reads back exactly the settings and resources it was given', () => {
+    // Prepare
+    const chosen = settings({ naclRuleLimit: 40, naclRuleNetworkMask: 24, naclMaxAggregatePrefix: 16, allowListKey: 'lists/allow.txt' });
+
+    // Act
+    const environment = toEnvironment(chosen, RESOURCES);
+    const config = loadConfig(environment);
+
+    // Assess
+    expect(Object.keys(environment).sort()).toEqual(Object.keys(updaterEnvironment.shape).sort());
+    expect({ ...config, vpcNetworks: config.vpcNetworks.map(cidrText) }).toEqual({
+      vpcId: chosen.vpcId,
+      vpcNetworks: RESOURCES.vpcCidrs.split(','),
+      subnetIds: chosen.subnetIds,
+      originalNaclId: RESOURCES.originalNaclId,
+      blueNaclId: RESOURCES.blueNaclId,
+      greenNaclId: RESOURCES.greenNaclId,
+      naclRuleLimit: 40,
+      ipv4Mask: 24,
+      ipv6Mask: UPDATER_DEFAULTS.naclRuleNetworkMaskIpv6,
+      maxNewBlocksPerRun: UPDATER_DEFAULTS.maxNewBlocksPerRun,
+      maxBlockedNetworks: UPDATER_DEFAULTS.maxBlockedNetworks,
+      // IPv6 left unset by the operator: its host prefix, so IPv6 rules are never merged.
+      aggregation: { ipv4: 16, ipv6: 128 },
+      allowListBucket: RESOURCES.allowListBucket,
+      allowListKey: 'lists/allow.txt',
+      auditLogGroupName: RESOURCES.auditLogGroupName,
+      metricsNamespace: UPDATER_DEFAULTS.metricsNamespace,
+      serviceName: 'nacl-updater',
+    });
+  });
+
+  it('writes no aggregation variable unless the operator opted in', () => {
+    // Act
+    const environment = toEnvironment(settings(), RESOURCES);
+
+    // Assess
+    expect(environment).not.toHaveProperty('NACL_MAX_AGGREGATE_PREFIX');
+    expect(environment).not.toHaveProperty('NACL_MAX_AGGREGATE_PREFIX_IPV6');
+    expect(loadConfig(environment).aggregation).toBeUndefined();
+  });
+
+  it('has the defaults the stack deploys when a context key is left out', () => {
+    // Act
+    const deployed = parseConfig((key) => CONTEXT[key as keyof typeof CONTEXT]);
+    const unset = loadConfig(env);
+
+    // Assess
+    for (const [key, value] of Object.entries(UPDATER_DEFAULTS)) expect(deployed[key as keyof typeof deployed], key).toBe(value);
+    expect(unset).toMatchObject({
+      naclRuleLimit: UPDATER_DEFAULTS.naclRuleLimit,
+      ipv4Mask: UPDATER_DEFAULTS.naclRuleNetworkMask,
+      ipv6Mask: UPDATER_DEFAULTS.naclRuleNetworkMaskIpv6,
+      maxNewBlocksPerRun: UPDATER_DEFAULTS.maxNewBlocksPerRun,
+      maxBlockedNetworks: UPDATER_DEFAULTS.maxBlockedNetworks,
+      allowListKey: UPDATER_DEFAULTS.allowListKey,
+      metricsNamespace: UPDATER_DEFAULTS.metricsNamespace,
+    });
+  });
+
+  describe.each(boundaryCases(UPDATER_BOUNDS))('bounds, the same for the stack and the function:', (boundary) => {
+    const { key, value, accepted } = boundary;
+    const environment = toEnvironment(settings({ [key]: value }), RESOURCES);
+    const unchanged = toEnvironment(settings(key.startsWith('naclMaxAggregate') ? { [key]: 16 } : {}), RESOURCES);
+    const variable = Object.keys(environment).find(
+      (name) => environment[name as keyof typeof environment] !== unchanged[name as keyof typeof unchanged],
+    );
+
+    it(`${caseName(boundary)} by the function (its environment variable)`, () => {
+      if (accepted) {
+        expect(READ[key](loadConfig(environment))).toBe(value);
+      } else {
+        expect(() => loadConfig(environment)).toThrow(ConfigError);
+        expect(() => loadConfig(environment)).toThrow(`${variable} (${JSON.stringify(String(value))})`);
+      }
+    });
+
+    it(`${caseName(boundary)} by the stack (its context key)`, () => {
+      const context: Record<string, unknown> = { ...CONTEXT, [key]: String(value) };
+      if (accepted) {
+        expect(parseConfig((name) => context[name])[key]).toBe(value);
+      } else {
+        expect(() => parseConfig((name) => context[name])).toThrow(ConfigError);
+        expect(() => parseConfig((name) => context[name])).toThrow(`${key} "${value}" must be`);
+      }
+    });
+  });
+
+  it.each([
+    ['/allow-list.txt', false],
+    ['allow\u0007.txt', false],
+    ['a'.repeat(1024), true],
+    ['a'.repeat(1025), false],
+    ['é'.repeat(512), true],
+    ['é'.repeat(513), false],
+  ])('applies one rule for the allow-list key on both sides: %j accepted %s', (key, accepted) => {
+    // Prepare
+    const environment = { ...env, ALLOW_LIST_KEY: key };
+    const context: Record<string, unknown> = { ...CONTEXT, allowListKey: key };
+
+    // Act / Assess
+    if (accepted) {
+      expect(loadConfig(environment).allowListKey).toBe(key);
+      expect(parseConfig((name) => context[name]).allowListKey).toBe(key);
+    } else {
+      expect(() => loadConfig(environment)).toThrow(/ALLOW_LIST_KEY .*expected an S3 object key of at most 1024 bytes/);
+      expect(() => parseConfig((name) => context[name])).toThrow('is not a usable S3 object key');
+    }
+  });
+});

@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../core/config-error';
+import { parseNetwork } from '../../../core/addresses';
+import {
+  loadConfig,
+  SUMMARIZER_BOUNDS,
+  SUMMARIZER_DEFAULTS,
+  summarizerEnvironment,
+  toEnvironment,
+  type SummarizerResources,
+  type SummarizerSettings,
+} from '../../../functions/summarizer/contract';
+import { parseConfig } from '../../../lib/config';
+import { boundaryCases, caseName } from '../../support/bounds';
+import { SUMMARIZER_ENV as VALID_ENV } from '../../support/builders';
+
+const RESOURCES: SummarizerResources = {
+  vpcCidrs: '10.0.0.0/16,2001:db8:1234:1a00::/56',
+  flowLogGroupName: '/flood-guard/flow-logs',
+  timestreamDatabase: 'floodguard',
+  timestreamTable: 'packet-bins',
+  anomaliesTopicArn: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
+};
+
+/** The stack's required context keys; every other key takes its default. */
+const CONTEXT = {
+  vpcId: 'vpc-0123456789abcdef0',
+  subnetIds: 'subnet-0123456789abcdef0',
+  listenerPort: '443',
+  listenerProtocol: 'TCP',
+};
+
+function settings(overrides: Partial<SummarizerSettings> = {}): SummarizerSettings {
+  return { ...SUMMARIZER_DEFAULTS, vpcId: CONTEXT.vpcId, listenerPort: 443, listenerProtocol: 'TCP', ...overrides };
+}
+
+/** Other keys a bound can only be reached with: the shortest window needs the shortest re-query reach. */
+const COMPANIONS: Partial<Record<keyof SummarizerSettings, Partial<SummarizerSettings>>> = {
+  windowMinutes: { requeryMinutes: SUMMARIZER_BOUNDS.requeryMinutes.min },
+};
+
+describe('summarizer configuration', () => {
+  it('reads the environment with the documented defaults', () => {
+    expect(loadConfig(VALID_ENV)).toEqual({
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcNetworks: [
+        { family: 'ipv4', address: '10.0.0.0', prefixLength: 16 },
+        { family: 'ipv6', address: '2001:db8:1234:1a00::', prefixLength: 56 },
+      ],
+      flowLogGroupName: '/flood-guard/flow-logs',
+      listenerPort: 443,
+      listenerProtocol: 6,
+      minZScore: 3,
+      minPacketsPerBin: 12_000,
+      windowMinutes: 60,
+      requeryMinutes: 10,
+      maxAnomalies: 100,
+      timestreamDatabase: 'floodguard',
+      timestreamTable: 'packet_bins',
+      anomaliesTopicArn: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
+      metricsNamespace: 'AutoNACL',
+      serviceName: 'summarizer',
+    });
+  });
+
+  it('takes explicit thresholds', () => {
+    const config = loadConfig({
+      ...VALID_ENV,
+      LISTENER_PROTOCOL: '17',
+      MIN_ZSCORE: '2.5',
+      MIN_PACKETS_PER_BIN: '500',
+      WINDOW_MINUTES: '30',
+      REQUERY_MINUTES: '15',
+      MAX_ANOMALIES: '40',
+      POWERTOOLS_METRICS_NAMESPACE: 'Custom',
+    });
+    expect(config).toMatchObject({
+      listenerProtocol: 17,
+      minZScore: 2.5,
+      minPacketsPerBin: 500,
+      windowMinutes: 30,
+      requeryMinutes: 15,
+      maxAnomalies: 40,
+      metricsNamespace: 'Custom',
+    });
+  });
+
+  it.each([
+    [{ VPC_ID: undefined }, /VPC_ID \(unset\)/],
+    [{ VPC_ID: 'vpc-XYZ' }, /VPC_ID \("vpc-XYZ"\): expected a VPC id/],
+    [{ VPC_CIDRS: '10.0.0.0/16,10.0.0.1/16' }, /VPC_CIDRS .*"10\.0\.0\.1\/16" is not an IPv4 or IPv6 CIDR/],
+    [{ VPC_CIDRS: '' }, /VPC_CIDRS/],
+    [{ LISTENER_PORT: '0' }, /LISTENER_PORT \("0"\)/],
+    [{ LISTENER_PORT: 'https' }, /LISTENER_PORT \("https"\): expected a whole number/],
+    [{ LISTENER_PROTOCOL: 'TCP' }, /LISTENER_PROTOCOL \("TCP"\): expected 6 \(TCP\) or 17 \(UDP\)/],
+    [{ MIN_ZSCORE: 'three' }, /MIN_ZSCORE/],
+    [{ MIN_ZSCORE: '-1' }, /MIN_ZSCORE/],
+    [{ MIN_PACKETS_PER_BIN: '1e4' }, /MIN_PACKETS_PER_BIN/],
+    [{ REQUERY_MINUTES: '61' }, /REQUERY_MINUTES/],
+    [{ WINDOW_MINUTES: '5', REQUERY_MINUTES: '10' }, /REQUERY_MINUTES .*must not exceed WINDOW_MINUTES/],
+    [{ MAX_ANOMALIES: '5000' }, /MAX_ANOMALIES/],
+    [{ TIMESTREAM_TABLE: 'bins"; DROP' }, /TIMESTREAM_TABLE/],
+    [{ ANOMALIES_TOPIC_ARN: 'topic' }, /ANOMALIES_TOPIC_ARN \("topic"\): expected an SNS topic ARN/],
+    [{ FLOW_LOG_GROUP_NAME: 'bad name' }, /FLOW_LOG_GROUP_NAME/],
+  ])('fails naming the bad variable: %o', (override, message) => {
+    const env = { ...VALID_ENV, ...override };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('lists every bad variable at once', () => {
+    // Act
+    let error: unknown;
+    try {
+      loadConfig({ ...VALID_ENV, LISTENER_PORT: 'x', MAX_ANOMALIES: '0' });
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'LISTENER_PORT ("x"): expected a whole number',
+      'MAX_ANOMALIES ("0"): expected at least 1',
+    ]);
+    expect((error as ConfigError).message).toMatch(/^Invalid summarizer environment:\n {2}- LISTENER_PORT/);
+  });
+});
+
+describe('summarizer contract', () => {
+  it('writes every variable of its schema, and reads back exactly the settings and resources it was given', () => {
+    // Prepare
+    const chosen = settings({ listenerProtocol: 'UDP', listenerPort: 53, minZScore: 2.5, windowMinutes: 30, requeryMinutes: 7 });
+
+    // Act
+    const environment = toEnvironment(chosen, RESOURCES);
+    const config = loadConfig(environment);
+
+    // Assess
+    expect(Object.keys(environment).sort()).toEqual(Object.keys(summarizerEnvironment.shape).sort());
+    expect(config).toEqual({
+      vpcId: chosen.vpcId,
+      vpcNetworks: RESOURCES.vpcCidrs.split(',').map((cidr) => parseNetwork(cidr)),
+      flowLogGroupName: RESOURCES.flowLogGroupName,
+      listenerPort: 53,
+      listenerProtocol: 17,
+      minZScore: 2.5,
+      minPacketsPerBin: SUMMARIZER_DEFAULTS.minPacketsPerBin,
+      windowMinutes: 30,
+      requeryMinutes: 7,
+      maxAnomalies: SUMMARIZER_DEFAULTS.maxAnomalies,
+      timestreamDatabase: RESOURCES.timestreamDatabase,
+      timestreamTable: RESOURCES.timestreamTable,
+      anomaliesTopicArn: RESOURCES.anomaliesTopicArn,
+      metricsNamespace: SUMMARIZER_DEFAULTS.metricsNamespace,
+      serviceName: 'summarizer',
+    });
+  });
+
+  it('has the defaults the stack deploys when a context key is left out', () => {
+    // Act
+    const deployed = parseConfig((key) => CONTEXT[key as keyof typeof CONTEXT]);
+    const unset = loadConfig(VALID_ENV);
+
+    // Assess
+    for (const [key, value] of Object.entries(SUMMARIZER_DEFAULTS)) {
+      expect(deployed[key as keyof typeof deployed], key).toBe(value);
+      expect(unset[key as keyof typeof unset], key).toBe(value);
+    }
+  });
+
+  describe.each(boundaryCases(SUMMARIZER_BOUNDS))('bounds, the same for the stack and the function:', (boundary) => {
+    const { key, value, accepted } = boundary;
+    const companions = COMPANIONS[key] ?? {};
+    const environment = toEnvironment(settings({ ...companions, [key]: value }), RESOURCES);
+    const variable = Object.keys(environment).find(
+      (name) =>
+        environment[name as keyof typeof environment] !== toEnvironment(settings(companions), RESOURCES)[name as keyof typeof environment],
+    );
+
+    it(`${caseName(boundary)} by the function (its environment variable)`, () => {
+      if (accepted) {
+        expect(loadConfig(environment)[key]).toBe(value);
+      } else {
+        expect(() => loadConfig(environment)).toThrow(ConfigError);
+        expect(() => loadConfig(environment)).toThrow(`${variable} (${JSON.stringify(String(value))})`);
+      }
+    });
+
+    it(`${caseName(boundary)} by the stack (its context key)`, () => {
+      const context: Record<string, unknown> = { ...CONTEXT, ...companions, [key]: String(value) };
+      if (accepted) {
+        expect(parseConfig((name) => context[name])[key]).toBe(value);
+      } else {
+        expect(() => parseConfig((name) => context[name])).toThrow(ConfigError);
+        expect(() => parseConfig((name) => context[name])).toThrow(`${key} "${value}" must be`);
+      }
+    });
+  });
+
+  it('lets the re-query reach equal the window but not exceed it, on both sides', () => {
+    // Prepare
+    const fits = { windowMinutes: 20, requeryMinutes: 20 };
+    const exceeds = { windowMinutes: 20, requeryMinutes: 21 };
+    const context = (values: object) => (name: string) => ({ ...CONTEXT, ...values })[name as keyof typeof CONTEXT];
+
+    // Act / Assess
+    expect(loadConfig(toEnvironment(settings(fits), RESOURCES))).toMatchObject(fits);
+    expect(parseConfig(context(fits))).toMatchObject(fits);
+    expect(() => loadConfig(toEnvironment(settings(exceeds), RESOURCES))).toThrow(
+      /REQUERY_MINUTES \("21"\): must not exceed WINDOW_MINUTES/,
+    );
+    expect(() => parseConfig(context(exceeds))).toThrow('requeryMinutes (21) must not exceed windowMinutes (20)');
+  });
+});
