@@ -7,7 +7,8 @@
  * toEnvironment from the same settings (the stack's context keys, with the contracts' defaults)
  * and read back by the contract's loadConfig, and its contract's timeout, enforced as Lambda
  * does: the remaining time the handler sees counts down from it, and an invocation still running
- * at the timeout is stopped there and fails.
+ * at the timeout is stopped there: it fails, nothing it does after the timeout reaches a service
+ * (no wait ends, no call is served), and the next invocation starts in a new container.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
@@ -33,7 +34,7 @@ import { LogStreamsStandIn } from './log-streams';
 import type { LogEvent } from './logs-insights/log-groups';
 import { LogsInsightsStandIn } from './logs-insights/stand-in';
 import { S3StandIn } from './s3';
-import { routeCommands } from './sdk-routing';
+import { routeCommands, type Route } from './sdk-routing';
 import { SnsStandIn, snsEvent } from './sns';
 import { TimestreamStandIn } from './timestream/stand-in';
 
@@ -98,7 +99,9 @@ export class SimulatedDeployment {
   readonly functions: { readonly summarizer: SimulatedFunction; readonly naclUpdater: SimulatedFunction };
   readonly summarizerEnv: Readonly<Record<string, string>>;
   readonly updaterEnv: Readonly<Record<string, string>>;
-  readonly summarizer: SummarizerHandler;
+  /** The summarizer's container: rebuilt after a timeout, as Lambda starts a new runtime then. */
+  private summarizer: SummarizerHandler;
+  /** The NACL updater, one invocation at a time (reserved concurrency 1), each within its timeout. */
   readonly updater: UpdaterHandler;
   /** Messages the updater has been handed, parsed. */
   readonly applied: AnomalyMessage[] = [];
@@ -174,7 +177,7 @@ export class SimulatedDeployment {
   /** Time passes while a handler waits; a wait past the running invocation's timeout ends it there. */
   private readonly sleep = async (ms: number): Promise<void> => {
     const deadlineMs = this.invocation?.deadlineMs;
-    if (deadlineMs !== undefined && this.clockMs + Math.max(0, ms) > deadlineMs) {
+    if (deadlineMs !== undefined && this.clockMs + Math.max(0, ms) >= deadlineMs) {
       this.clockMs = Math.max(this.clockMs, deadlineMs);
       throw timedOut(this.invocation?.timeoutSeconds ?? 0);
     }
@@ -193,11 +196,15 @@ export class SimulatedDeployment {
     const deadlineMs = this.now() + timeoutSeconds * 1000;
     const outer = this.invocation;
     this.invocation = { deadlineMs, timeoutSeconds };
+    const stopped = () => this.now() >= deadlineMs;
     try {
       const result = await run({ getRemainingTimeInMillis: () => Math.max(0, deadlineMs - this.now()) });
       // Time a fault hook made pass (a slow call) counts too.
-      if (this.now() > deadlineMs) throw timedOut(timeoutSeconds);
+      if (stopped()) throw timedOut(timeoutSeconds);
       return result;
+    } catch (error) {
+      // Whatever the handler made of it, an invocation past its timeout ends as a timeout.
+      throw stopped() ? timedOut(timeoutSeconds) : error;
     } finally {
       this.invocation = outer;
     }
@@ -209,7 +216,12 @@ export class SimulatedDeployment {
 
   /** One summarizer invocation as Lambda would run it (with its timeout budget). */
   async invokeSummarizer(): Promise<SummarizerResult> {
-    return this.invoke(this.functions.summarizer, (context) => this.summarizer({}, context));
+    try {
+      return await this.invoke(this.functions.summarizer, (context) => this.summarizer({}, context));
+    } catch (error) {
+      if (isTimeout(error)) this.summarizer = this.buildSummarizer();
+      throw error;
+    }
   }
 
   /** Hands every message published so far to the updater, one asynchronous invocation each, as SNS does. */
@@ -255,8 +267,17 @@ export class SimulatedDeployment {
     this.timestream.close();
   }
 
-  private client<C extends object>(client: C, routes: Parameters<typeof routeCommands>[1]): C {
-    return routeCommands(client, this.faults.wrap(routes));
+  /** A client served by the stand-ins, through the injected faults; no call is served after the invocation's timeout. */
+  private client<C extends object>(client: C, routes: readonly Route[]): C {
+    const guarded = routes.map(([command, serve]): Route => [
+      command,
+      (input: never) => {
+        const invocation = this.invocation;
+        if (invocation && this.now() >= invocation.deadlineMs) throw timedOut(invocation.timeoutSeconds);
+        return (serve as (input: never) => unknown)(input);
+      },
+    ]);
+    return routeCommands(client, this.faults.wrap(guarded));
   }
 
   /** A second NACL updater container (a cold start): same configuration, no in-memory state. */
@@ -289,10 +310,17 @@ export class SimulatedDeployment {
     });
   }
 
-  /** An updater container; each invocation runs within the updater's timeout. */
+  /** An updater as Lambda runs it: each invocation within the updater's timeout, a new container after a timeout. */
   private buildUpdater(): UpdaterHandler {
-    const container = this.buildUpdaterContainer();
-    return (event) => this.invoke(this.functions.naclUpdater, () => container(event));
+    let container = this.buildUpdaterContainer();
+    return async (event) => {
+      try {
+        return await this.invoke(this.functions.naclUpdater, () => container(event));
+      } catch (error) {
+        if (isTimeout(error)) container = this.buildUpdaterContainer();
+        throw error;
+      }
+    };
   }
 
   private buildUpdaterContainer(): UpdaterHandler {
@@ -351,9 +379,13 @@ function protocolName(number: ListenerProtocolNumber): ListenerProtocol {
   return name;
 }
 
-/** What Lambda reports for an invocation stopped at its timeout. */
+/** What Lambda reports for an invocation stopped at its timeout (Step Functions sees the error Sandbox.Timedout). */
 function timedOut(timeoutSeconds: number): Error {
   return Object.assign(new Error(`Task timed out after ${timeoutSeconds.toFixed(2)} seconds`), { name: 'Sandbox.Timedout' });
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'Sandbox.Timedout';
 }
 
 function toAclEntry(entry: NetworkAclEntry): AclEntry {
