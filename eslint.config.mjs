@@ -14,12 +14,10 @@ import prettier from 'eslint-config-prettier';
  * the monitoring constructs stay usable on their own and the two cannot import each other in a cycle.
  */
 const CONTRACTS = 'functions/[^/]+/contract';
-/** The function modules the stack and the dashboard read until each function has its contract module. */
-const PRE_CONTRACT = ['functions/network-facts/(?:handler|tags)', 'functions/nacl-updater/updater'];
 const LAYERS = {
   core: { may: [], why: 'the domain core is pure and imports nothing of ours' },
   functions: { may: ['core'], why: 'functions (handlers and adapters) build on the core only' },
-  lib: { may: ['core', 'dashboards', CONTRACTS, ...PRE_CONTRACT], why: 'the stack reads functions only through their contract modules' },
+  lib: { may: ['core', 'dashboards', CONTRACTS], why: 'the stack reads functions only through their contract modules' },
   dashboards: { may: ['core', CONTRACTS], why: 'the dashboard reads functions only through their contract modules' },
   simulation: { may: ['core', 'functions'], why: 'the simulation runs the real functions on the core' },
   scenarios: { may: ['core'], why: 'scenarios generate traffic from core types only' },
@@ -45,13 +43,7 @@ const FORBIDDEN_PACKAGES = {
 const packagePattern = (name) => `^${name}(?:/|$)`;
 
 /** The allowed layers as a reader writes them. */
-const describe = (may) =>
-  may.length > 0
-    ? may
-        .filter((m) => !PRE_CONTRACT.includes(m))
-        .join(', ')
-        .replace(CONTRACTS, 'functions/*/contract')
-    : 'nothing of ours';
+const describe = (may) => (may.length > 0 ? may.join(', ').replace(CONTRACTS, 'functions/*/contract') : 'nothing of ours');
 
 /**
  * One config block per layer and folder depth. Imports are relative, so a specifier leaves the

@@ -6,8 +6,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { ConfigError } from '../core/config-error';
-import { CONFIG_KEYS, parseConfig } from '../lib/config';
+import { CONFIG_KEYS, ConfigError, parseConfig } from '../lib/config';
 import { FloodGuardStack } from '../lib/flood-guard-stack';
 
 export function buildApp(app: App = new App()): { app: App; stack: FloodGuardStack } {

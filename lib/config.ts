@@ -19,37 +19,18 @@ import {
 import { requeryFitsWindow, SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS, type SummarizerSettings } from '../functions/summarizer/contract';
 
 export type { ListenerProtocol };
+/** The product's one configuration error (core/config-error.ts), for the CDK app. */
+export { ConfigError };
 
-/** The validated deployment configuration; its keys that reach a function are named as in that function's contract. */
+/**
+ * The validated deployment configuration. The keys that reach a function are that function's
+ * contract settings (named as the context keys); the others configure the stack itself.
+ */
 export interface FloodGuardConfig extends SummarizerSettings, UpdaterSettings {
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
-  readonly listenerPort: number;
-  readonly listenerProtocol: ListenerProtocol;
-  readonly minZScore: number;
-  readonly minPacketsPerBin: number;
-  readonly windowMinutes: number;
-  readonly requeryMinutes: number;
-  readonly naclRuleLimit: number;
-  readonly naclRuleNetworkMask: number;
-  readonly naclRuleNetworkMaskIpv6: number;
-  /** New deny rules one verdict may add (threat model: spoofed sources). */
-  readonly maxNewBlocksPerRun: number;
-  /** Deny rules in place at once, IPv4 and IPv6 together. */
-  readonly maxBlockedNetworks: number;
-  readonly allowListKey: string;
   readonly logRetentionDays: number;
-  readonly metricsNamespace: string;
   readonly operatorEmail?: string;
-  readonly maxAnomalies: number;
   /** Operator alarm thresholds (context keys alarm*). */
   readonly alarms: ResolvedAlarmThresholds;
-  /**
-   * Adaptive aggregation (opt-in): when anomalous sources exceed the ACL's room, merge host deny
-   * rules into covering prefixes no wider than /N. Unset: off for that family.
-   */
-  readonly naclMaxAggregatePrefix?: number;
-  readonly naclMaxAggregatePrefixIpv6?: number;
 }
 
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days. */

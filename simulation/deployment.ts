@@ -18,7 +18,6 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { SNSEvent } from 'aws-lambda';
 import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-message';
-import { PROTOCOL_NUMBERS, type ListenerProtocol, type ListenerProtocolNumber } from '../core/insights-query';
 import type { MetricName } from '../core/metrics';
 import type { AclEntry } from '../core/nacl-plan';
 import * as updaterContract from '../functions/nacl-updater/contract';
@@ -37,30 +36,9 @@ import { S3StandIn } from './s3';
 import { routeCommands, type Route } from './sdk-routing';
 import { SnsStandIn, snsEvent } from './sns';
 import { TimestreamStandIn } from './timestream/stand-in';
+import { settingsOf, type DeployedResources, type DeploymentSpec, type FunctionSettings } from './deployment-settings';
 
-/** The settings the stack's context keys give the functions (lib/config.ts validates the same, with the same bounds). */
-export type FunctionSettings = summarizerContract.SummarizerSettings & updaterContract.UpdaterSettings;
-
-/** The deployed resources the functions' environments name. */
-export type DeployedResources = summarizerContract.SummarizerResources & updaterContract.UpdaterResources;
-
-/** Operator settings the simulation takes as given (the others come from the simulated network). */
-type ChosenSettings = Omit<FunctionSettings, 'vpcId' | 'subnetIds' | 'listenerPort' | 'listenerProtocol'>;
-
-export interface DeploymentSpec extends Partial<ChosenSettings> {
-  /** Simulated clock start, epoch ms. */
-  readonly startMs: number;
-  readonly vpcCidrs: readonly string[];
-  readonly listenerPort: number;
-  /** As flow logs number it: 6 (TCP) or 17 (UDP). */
-  readonly listenerProtocol: ListenerProtocolNumber;
-  /** The account's real quota in the EC2 stand-in. @default naclRuleLimit */
-  readonly accountRuleLimit?: number;
-  /** Allow-list object text. @default '' (the stack deploys an empty list); null: the object is missing */
-  readonly allowList?: string | null;
-  /** Protected subnets. @default 2 */
-  readonly subnetCount?: number;
-}
+export type { DeployedResources, DeploymentSpec, FunctionSettings };
 
 /** How the simulation deploys one function: what its handler runs with. */
 export interface SimulatedFunction {
@@ -340,43 +318,6 @@ export class SimulatedDeployment {
       auditStreamName: 'nacl-updater/simulated',
     });
   }
-}
-
-/** The settings the stack would hold for this spec: the contracts' defaults, then the spec's choices. */
-function settingsOf(spec: DeploymentSpec): Omit<FunctionSettings, 'vpcId' | 'subnetIds'> {
-  const chosen: Partial<ChosenSettings> = Object.fromEntries(
-    CHOSEN_KEYS.flatMap((key) => (spec[key] === undefined ? [] : [[key, spec[key]]])),
-  );
-  return {
-    ...summarizerContract.SUMMARIZER_DEFAULTS,
-    ...updaterContract.UPDATER_DEFAULTS,
-    ...chosen,
-    listenerPort: spec.listenerPort,
-    listenerProtocol: protocolName(spec.listenerProtocol),
-  };
-}
-
-const CHOSEN_KEYS = [
-  'minZScore',
-  'minPacketsPerBin',
-  'windowMinutes',
-  'requeryMinutes',
-  'maxAnomalies',
-  'metricsNamespace',
-  'naclRuleLimit',
-  'naclRuleNetworkMask',
-  'naclRuleNetworkMaskIpv6',
-  'maxNewBlocksPerRun',
-  'maxBlockedNetworks',
-  'naclMaxAggregatePrefix',
-  'naclMaxAggregatePrefixIpv6',
-  'allowListKey',
-] as const satisfies readonly (keyof ChosenSettings)[];
-
-function protocolName(number: ListenerProtocolNumber): ListenerProtocol {
-  const name = (Object.keys(PROTOCOL_NUMBERS) as ListenerProtocol[]).find((key) => PROTOCOL_NUMBERS[key] === number);
-  if (name === undefined) throw new Error(`simulation set-up: listener protocol ${String(number)} is neither 6 (TCP) nor 17 (UDP)`);
-  return name;
 }
 
 /** What Lambda reports for an invocation stopped at its timeout (Step Functions sees the error Sandbox.Timedout). */

@@ -83,9 +83,14 @@ export interface UpdaterSettings {
   readonly naclRuleLimit: number;
   readonly naclRuleNetworkMask: number;
   readonly naclRuleNetworkMaskIpv6: number;
+  /** New deny rules one verdict may add (docs/threat-model.md: spoofed sources). */
   readonly maxNewBlocksPerRun: number;
+  /** Deny rules in place at once, IPv4 and IPv6 together. */
   readonly maxBlockedNetworks: number;
-  /** Adaptive aggregation limits; unset for both families: off. */
+  /**
+   * Adaptive aggregation (opt-in): when anomalous sources exceed the ACL's room, merge host deny
+   * rules into covering prefixes no wider than /N. Unset: off for that family.
+   */
   readonly naclMaxAggregatePrefix?: number;
   readonly naclMaxAggregatePrefixIpv6?: number;
   readonly allowListKey: string;

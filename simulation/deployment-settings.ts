@@ -1,0 +1,69 @@
+/**
+ * What a simulated deployment is configured with: the operator's settings, named and defaulted as
+ * the stack's context keys (the functions' contracts), and the simulation's own knobs (clock,
+ * network, the account's real quota, the allow list).
+ */
+import { PROTOCOL_NUMBERS, type ListenerProtocol, type ListenerProtocolNumber } from '../core/insights-query';
+import * as updaterContract from '../functions/nacl-updater/contract';
+import * as summarizerContract from '../functions/summarizer/contract';
+
+/** The settings the stack's context keys give the functions (lib/config.ts validates the same, with the same bounds). */
+export type FunctionSettings = summarizerContract.SummarizerSettings & updaterContract.UpdaterSettings;
+
+/** The deployed resources the functions' environments name. */
+export type DeployedResources = summarizerContract.SummarizerResources & updaterContract.UpdaterResources;
+
+/** Operator settings the simulation takes as given (the others come from the simulated network). */
+type ChosenSettings = Omit<FunctionSettings, 'vpcId' | 'subnetIds' | 'listenerPort' | 'listenerProtocol'>;
+
+export interface DeploymentSpec extends Partial<ChosenSettings> {
+  /** Simulated clock start, epoch ms. */
+  readonly startMs: number;
+  readonly vpcCidrs: readonly string[];
+  readonly listenerPort: number;
+  /** As flow logs number it: 6 (TCP) or 17 (UDP). */
+  readonly listenerProtocol: ListenerProtocolNumber;
+  /** The account's real quota in the EC2 stand-in. @default naclRuleLimit */
+  readonly accountRuleLimit?: number;
+  /** Allow-list object text. @default '' (the stack deploys an empty list); null: the object is missing */
+  readonly allowList?: string | null;
+  /** Protected subnets. @default 2 */
+  readonly subnetCount?: number;
+}
+
+/** The settings the stack would hold for this spec: the contracts' defaults, then the spec's choices. */
+export function settingsOf(spec: DeploymentSpec): Omit<FunctionSettings, 'vpcId' | 'subnetIds'> {
+  const chosen: Partial<ChosenSettings> = Object.fromEntries(
+    CHOSEN_KEYS.flatMap((key) => (spec[key] === undefined ? [] : [[key, spec[key]]])),
+  );
+  return {
+    ...summarizerContract.SUMMARIZER_DEFAULTS,
+    ...updaterContract.UPDATER_DEFAULTS,
+    ...chosen,
+    listenerPort: spec.listenerPort,
+    listenerProtocol: protocolName(spec.listenerProtocol),
+  };
+}
+
+const CHOSEN_KEYS = [
+  'minZScore',
+  'minPacketsPerBin',
+  'windowMinutes',
+  'requeryMinutes',
+  'maxAnomalies',
+  'metricsNamespace',
+  'naclRuleLimit',
+  'naclRuleNetworkMask',
+  'naclRuleNetworkMaskIpv6',
+  'maxNewBlocksPerRun',
+  'maxBlockedNetworks',
+  'naclMaxAggregatePrefix',
+  'naclMaxAggregatePrefixIpv6',
+  'allowListKey',
+] as const satisfies readonly (keyof ChosenSettings)[];
+
+function protocolName(number: ListenerProtocolNumber): ListenerProtocol {
+  const name = (Object.keys(PROTOCOL_NUMBERS) as ListenerProtocol[]).find((key) => PROTOCOL_NUMBERS[key] === number);
+  if (name === undefined) throw new Error(`simulation set-up: listener protocol ${String(number)} is neither 6 (TCP) nor 17 (UDP)`);
+  return name;
+}
