@@ -97,14 +97,11 @@ const sizeLimits = (maxFunction, maxFile) => ({
 });
 
 /**
- * Modules still over the limits while their function settings move into contract modules: each
- * may not grow past its size today. Remove an entry once its module is split.
+ * Modules still over the limits while they move to the functions' telemetry port: each may not
+ * grow past its size today. Remove an entry once its module is split.
  */
 const NOT_YET_SPLIT = {
-  'functions/nacl-updater/updater.ts': sizeLimits(60, 339),
-  'lib/flood-guard-stack.ts': sizeLimits(61, 300),
-  'lib/mitigation.ts': sizeLimits(69, 300),
-  'simulation/deployment.ts': sizeLimits(63, 300),
+  'functions/nacl-updater/updater.ts': sizeLimits(60, 338),
 };
 
 export default tseslint.config(

@@ -70,7 +70,14 @@ export class FloodGuardStack extends Stack {
       operationalLogRetention,
       deployTimeFunction: this.acls.factsFunction,
     });
-    this.monitoring = new FloodGuardMonitoring(this, 'Monitoring', {
+    this.monitoring = this.createMonitoring(config);
+    this.addOutputs(config);
+    this.acknowledgeFindings();
+  }
+
+  /** The dashboard and the operator alarms, over the resources of detection and mitigation. */
+  private createMonitoring(config: FloodGuardConfig): FloodGuardMonitoring {
+    return new FloodGuardMonitoring(this, 'Monitoring', {
       vpcId: config.vpcId,
       metricsNamespace: config.metricsNamespace,
       listenerPort: config.listenerPort,
@@ -90,8 +97,6 @@ export class FloodGuardStack extends Stack {
       operatorEmail: config.operatorEmail,
       alarms: config.alarms,
     });
-    this.addOutputs(config);
-    this.acknowledgeFindings();
   }
 
   /** One customer-managed key for the stack's logs, topic, queue and packet-bin database. */

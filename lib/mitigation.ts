@@ -135,7 +135,15 @@ export class Mitigation extends Construct {
     });
   }
 
+  /** Least privilege for the updater: each statement names the resources of this stack it may touch. */
   private grantUpdater(props: MitigationProps): void {
+    this.grantAclChanges(props);
+    this.grantAllowListRead(props);
+    this.grantAuditAndDeadLetters(props);
+  }
+
+  /** Reads every ACL; writes rules and the watermark tag on blue and green only; moves only the protected subnets. */
+  private grantAclChanges(props: MitigationProps): void {
     const stack = Stack.of(this);
     const role = this.updater.role;
     const aclArn = (id: string) => stack.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: id });
@@ -175,6 +183,11 @@ export class Mitigation extends Construct {
         resources: [...stackAcls, aclArn(props.originalNetworkAclId), ...subnets],
       }),
     );
+  }
+
+  /** The allow-list object only. */
+  private grantAllowListRead(props: MitigationProps): void {
+    const role = this.updater.role;
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadAllowList',
@@ -191,6 +204,11 @@ export class Mitigation extends Construct {
         conditions: { StringEquals: { 's3:prefix': props.config.allowListKey } },
       }),
     );
+  }
+
+  /** The audit log group, the dead-letter queue, and the key for that queue only through SQS. */
+  private grantAuditAndDeadLetters(props: MitigationProps): void {
+    const role = this.updater.role;
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteAudit',
@@ -206,7 +224,7 @@ export class Mitigation extends Construct {
         sid: 'EncryptDeadLetters',
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
   }
