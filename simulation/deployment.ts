@@ -18,23 +18,21 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { SNSEvent } from 'aws-lambda';
 import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-message';
-import type { MetricName } from '../core/metrics';
 import type { AclEntry } from '../core/nacl-plan';
 import * as updaterContract from '../functions/nacl-updater/contract';
 import { createHandler as createUpdater, type UpdaterHandler } from '../functions/nacl-updater/handler';
 import type { FunctionDeployment } from '../functions/shared/contract';
 import * as summarizerContract from '../functions/summarizer/contract';
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
-import { createMetrics } from '../functions/summarizer/metrics';
 import { Ec2NetworkAclStandIn } from './ec2/stand-in';
 import { FaultInjector } from './faults';
-import { CapturingLogger, capturingUpdaterLogger, type CapturedLog } from './log-capture';
 import { LogStreamsStandIn } from './log-streams';
 import type { LogEvent } from './logs-insights/log-groups';
 import { LogsInsightsStandIn } from './logs-insights/stand-in';
 import { S3StandIn } from './s3';
 import { routeCommands, type Route } from './sdk-routing';
 import { SnsStandIn, snsEvent } from './sns';
+import { TelemetryCapture } from './telemetry-capture';
 import { TimestreamStandIn } from './timestream/stand-in';
 import { settingsOf, type DeployedResources, type DeploymentSpec, type FunctionSettings } from './deployment-settings';
 
@@ -50,21 +48,14 @@ const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const credentials = { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' };
 
-export interface CapturedMetric {
-  readonly at: number;
-  readonly name: string;
-  readonly value: number;
-}
-
 export class SimulatedDeployment {
   readonly insights: LogsInsightsStandIn;
   readonly sns: SnsStandIn;
   readonly s3 = new S3StandIn();
   readonly ec2: Ec2NetworkAclStandIn;
   readonly logStreams = new LogStreamsStandIn();
-  readonly metrics: CapturedMetric[] = [];
-  /** What both handlers logged, in order. */
-  readonly logs: CapturedLog[] = [];
+  /** What both handlers logged and counted, in order, as Powertools writes it, on the simulated clock. */
+  readonly telemetry = new TelemetryCapture(() => this.now());
   /** Faults injected into (and observers of) every SDK call the handlers make. */
   readonly faults = new FaultInjector();
   readonly vpcId: string;
@@ -265,26 +256,15 @@ export class SimulatedDeployment {
 
   private buildSummarizer(): SummarizerHandler {
     const config = summarizerContract.loadConfig(this.functions.summarizer.environment);
-    const metrics = createMetrics(config.metricsNamespace, config.serviceName, config.vpcId);
-    // EMF goes to stdout on Lambda; here the values are kept for the report instead.
-    metrics.publishStoredMetrics = () => {
-      const emf = metrics.serializeMetrics() as unknown as Record<string, unknown>;
-      for (const [name, value] of Object.entries(emf)) {
-        if (typeof value === 'number' && name !== '_aws') this.metrics.push({ at: this.now(), name, value });
-      }
-      metrics.clearMetrics();
-      return metrics;
-    };
     return createSummarizer({
       config,
+      telemetry: this.telemetry.telemetry(config),
       logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), this.insights.routes()),
       timestreamWrite: this.client(new TimestreamWriteClient({ region: REGION, credentials }), this.timestream.routes()),
       timestreamQuery: this.client(new TimestreamQueryClient({ region: REGION, credentials }), this.timestream.routes()),
       sns: this.client(new SNSClient({ region: REGION, credentials }), this.sns.routes()),
       now: () => this.now(),
       sleep: this.sleep,
-      logger: new CapturingLogger(config.serviceName, this.logs, () => this.now()),
-      metrics,
     });
   }
 
@@ -305,16 +285,12 @@ export class SimulatedDeployment {
     const config = updaterContract.loadConfig(this.functions.naclUpdater.environment);
     return createUpdater({
       config,
+      telemetry: this.telemetry.telemetry(config),
       ec2: this.client(new EC2Client({ region: REGION, credentials }), this.ec2.routes()),
       s3: this.client(new S3Client({ region: REGION, credentials }), this.s3.routes()),
       logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), this.logStreams.routes()),
       now: () => this.now(),
       sleep: this.sleep,
-      metrics: {
-        count: (name: MetricName, value: number) => this.metrics.push({ at: this.now(), name, value }),
-        flush: () => undefined,
-      },
-      logger: capturingUpdaterLogger(this.logs, () => this.now()),
       auditStreamName: 'nacl-updater/simulated',
     });
   }

@@ -20,8 +20,27 @@ export interface CapturedLog {
   /** As Powertools writes it: INFO, WARN, ERROR. */
   readonly level: string;
   readonly message: string;
+  /** The fields the call passed (the entry without the keys Powertools and the telemetry add to every line). */
+  readonly fields: Readonly<Record<string, unknown>>;
   readonly entry: LogEntry;
 }
+
+/** Keys on every line that the call did not pass: Powertools' own, the Lambda context's, and the telemetry's vpcId. */
+const LINE_KEYS = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'sampling_rate',
+  'xray_trace_id',
+  'cold_start',
+  'function_arn',
+  'function_memory_size',
+  'function_name',
+  'function_request_id',
+  'tenant_id',
+  'vpcId',
+]);
 
 /** An EMF document as Powertools Metrics writes it. */
 export interface EmfDocument {
@@ -119,6 +138,11 @@ export class TelemetryCapture {
     });
   }
 
+  /** Each log line as level, message and the call's fields, in order. */
+  lines(): { level: string; message: string; fields: Readonly<Record<string, unknown>> }[] {
+    return this.logs.map(({ level, message, fields }) => ({ level, message, fields }));
+  }
+
   /** The metrics of the last EMF document, as metricValues(); empty before the first. */
   lastMetricValues(): Partial<Record<MetricName, number>> {
     return this.metricValues().at(-1) ?? {};
@@ -126,7 +150,8 @@ export class TelemetryCapture {
 
   private recordLog(json: string): void {
     const entry = JSON.parse(json) as LogEntry;
-    this.logs.push({ at: this.now(), level: entry.level, message: entry.message, entry });
+    const fields = Object.fromEntries(Object.entries(entry).filter(([key]) => !LINE_KEYS.has(key)));
+    this.logs.push({ at: this.now(), level: entry.level, message: entry.message, fields, entry });
   }
 }
 

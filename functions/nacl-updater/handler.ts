@@ -3,11 +3,12 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SNSEvent } from 'aws-lambda';
+import { powertoolsTelemetry } from '../shared/powertools-telemetry';
+import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import { AllowListSource } from './allow-list-source';
 import { AuditLog } from './audit-log';
 import { loadConfig, type UpdaterConfig } from './contract';
 import { AclGateway } from './ec2-acls';
-import { powertoolsLogger, powertoolsMetrics, type UpdaterLogger, type UpdaterMetrics } from './telemetry';
 import { NaclUpdater } from './updater';
 
 export interface HandlerDeps {
@@ -18,24 +19,20 @@ export interface HandlerDeps {
   /** Wall clock, ms. */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
-  /** @default Powertools Metrics (EMF) with the VpcId dimension */
-  readonly metrics?: UpdaterMetrics;
-  /** @default Powertools Logger */
-  readonly logger?: UpdaterLogger;
+  /** The container's logger and metrics: Powertools on Lambda, a capture in the simulation and tests. */
+  readonly telemetry: Telemetry;
   /** Audit log stream of this container. @default nacl-updater/<date>/<uuid> */
   readonly auditStreamName?: string;
 }
 
-export type UpdaterHandler = (event: SNSEvent) => Promise<void>;
+export type UpdaterHandler = (event: SNSEvent, context?: InvocationContext) => Promise<void>;
 
 /**
  * Builds the updater for one container. Invoked asynchronously by SNS: a thrown error makes
  * Lambda retry the event and finally send it to the dead-letter queue.
  */
 export function createHandler(deps: HandlerDeps): UpdaterHandler {
-  const { config } = deps;
-  const metrics = deps.metrics ?? powertoolsMetrics(config.metricsNamespace, config.serviceName, config.vpcId);
-  const logger = deps.logger ?? powertoolsLogger(config.serviceName);
+  const { config, telemetry } = deps;
   let retries = 0;
   const updater = new NaclUpdater({
     config,
@@ -44,34 +41,34 @@ export function createHandler(deps: HandlerDeps): UpdaterHandler {
     }),
     allowList: new AllowListSource(deps.s3, config.allowListBucket, config.allowListKey),
     audit: new AuditLog(deps.logs, config.auditLogGroupName, deps.auditStreamName ?? defaultStreamName(deps.now())),
-    metrics: {
-      count: (name, value) => metrics.count(name, value),
-      // Retries are counted as they happen and reported with the run's other metrics.
-      flush: () => {
-        metrics.count('Ec2ApiRetries', retries);
-        retries = 0;
-        metrics.flush();
-      },
-    },
-    logger,
+    metrics: telemetry.metrics,
+    logger: telemetry.logger,
     now: deps.now,
   });
-  return async (event) => {
-    const bodies = (event.Records ?? []).map((record) => record.Sns?.Message ?? '');
-    await updater.handle(bodies);
-  };
+  return (event, context) =>
+    instrumented(telemetry, context, async () => {
+      const bodies = (event.Records ?? []).map((record) => record.Sns?.Message ?? '');
+      try {
+        await updater.handle(bodies);
+      } finally {
+        // Retries are counted as they happen and reported with the run's other metrics, also when it fails.
+        telemetry.metrics.add('Ec2ApiRetries', retries);
+        retries = 0;
+      }
+    });
 }
 
 function defaultStreamName(now: number): string {
   return `nacl-updater/${new Date(now).toISOString().slice(0, 10).replaceAll('-', '/')}/${randomUUID()}`;
 }
 
-let coldStart: UpdaterHandler | undefined;
+let lambdaHandler: UpdaterHandler | undefined;
 
-/** The Lambda entry: configuration is validated and clients are built on the first (cold-start) invocation. */
-export const handler: UpdaterHandler = async (event) => {
-  coldStart ??= createHandler({
-    config: loadConfig(process.env),
+function coldStart(): UpdaterHandler {
+  const config = loadConfig(process.env);
+  return createHandler({
+    config,
+    telemetry: powertoolsTelemetry(config),
     // Throttling is retried (and counted) by the updater itself; SDK retries would hide it.
     ec2: new EC2Client({ maxAttempts: 1 }),
     s3: new S3Client({}),
@@ -79,5 +76,10 @@ export const handler: UpdaterHandler = async (event) => {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
-  return coldStart(event);
+}
+
+/** The Lambda entry: configuration is validated and clients and telemetry are built on the first (cold-start) invocation. */
+export const handler: UpdaterHandler = async (event, context) => {
+  lambdaHandler ??= coldStart();
+  return lambdaHandler(event, context);
 };

@@ -17,19 +17,19 @@ import {
   isStackDenyRule,
   type AclEntry,
 } from '../../core/nacl-plan';
+import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
 import type { AllowListSource } from './allow-list-source';
 import type { AuditLog } from './audit-log';
 import { WATERMARK_TAG, type UpdaterConfig } from './contract';
 import { errorCode, type AclGateway, type DescribedAcl } from './ec2-acls';
-import type { UpdaterLogger, UpdaterMetrics } from './telemetry';
 
 export interface UpdaterDeps {
   readonly config: UpdaterConfig;
   readonly acls: AclGateway;
   readonly allowList: AllowListSource;
   readonly audit: AuditLog;
-  readonly metrics: UpdaterMetrics;
-  readonly logger: UpdaterLogger;
+  readonly metrics: TelemetryMetrics;
+  readonly logger: TelemetryLogger;
   readonly now: () => number;
 }
 
@@ -71,12 +71,8 @@ export class NaclUpdater {
 
   /** Handles the SNS message bodies of one invocation. Throws when the ACLs could not be brought to the verdict. */
   async handle(bodies: readonly string[]): Promise<void> {
-    try {
-      const message = this.newestValid(bodies);
-      if (message) await this.apply(message);
-    } finally {
-      this.deps.metrics.flush();
-    }
+    const message = this.newestValid(bodies);
+    if (message) await this.apply(message);
   }
 
   private newestValid(bodies: readonly string[]): AnomalyMessage | undefined {
@@ -91,7 +87,7 @@ export class NaclUpdater {
           : undefined;
       if (reason !== undefined || !parsed.ok) {
         logger.warn('anomaly message rejected', { reason });
-        metrics.count('MessagesRejected', 1);
+        metrics.add('MessagesRejected', 1);
         continue;
       }
       valid.push(parsed.message);
@@ -99,7 +95,7 @@ export class NaclUpdater {
     valid.sort((a, b) => Date.parse(b.generatedAt) - Date.parse(a.generatedAt));
     if (valid.length > 1) {
       logger.info('older messages in the same batch superseded', { generatedAt: valid.slice(1).map((m) => m.generatedAt) });
-      metrics.count('MessagesIgnored', valid.length - 1);
+      metrics.add('MessagesIgnored', valid.length - 1);
     }
     return valid[0];
   }
@@ -127,7 +123,7 @@ export class NaclUpdater {
       generatedAt: new Date(generatedAt).toISOString(),
       lastApplied: new Date(lastApplied).toISOString(),
     });
-    this.deps.metrics.count('MessagesIgnored', 1);
+    this.deps.metrics.add('MessagesIgnored', 1);
     return true;
   }
 
@@ -136,9 +132,9 @@ export class NaclUpdater {
     const read = await this.deps.allowList.read();
     // Each bad line is logged once, when the list is read; the count stays visible every run until fixed.
     if (read.status === 'fresh') for (const line of read.list.invalidLines) logger.warn('allow-list line skipped', { ...line });
-    if (read.status !== 'unavailable') metrics.count('AllowListInvalidLines', read.list.invalidLines.length);
+    if (read.status !== 'unavailable') metrics.add('AllowListInvalidLines', read.list.invalidLines.length);
     if (read.status === 'stale' || read.status === 'unavailable') {
-      metrics.count('AllowListReadFailures', 1);
+      metrics.add('AllowListReadFailures', 1);
       if (read.status === 'unavailable') {
         logger.error('allow list unavailable and none read before: changing nothing this run', { reason: read.failure });
         return undefined;
@@ -302,10 +298,10 @@ export class NaclUpdater {
       }
       try {
         await acls.apply(acl.id, operation);
-        metrics.count('AclEntryChanges', 1);
+        metrics.add('AclEntryChanges', 1);
       } catch (error) {
         if (errorCode(error) !== 'NetworkAclEntryLimitExceeded' || operation.kind !== 'create') throw error;
-        metrics.count('AclEntryLimitExceeded', 1);
+        metrics.add('AclEntryLimitExceeded', 1);
         if (!denyCreate)
           throw new Error(
             `network ACL ${acl.id} cannot hold the original ACL's rules: the account's rules-per-ACL quota is too low (NetworkAclEntryLimitExceeded)`,
@@ -355,7 +351,7 @@ export class NaclUpdater {
       count++;
     }
     if (count > 0) {
-      this.deps.metrics.count('AclSwaps', 1);
+      this.deps.metrics.add('AclSwaps', 1);
       this.deps.logger.info('protected subnets moved', { networkAclId: target, subnets: count });
     }
     return moved;
@@ -377,11 +373,11 @@ export class NaclUpdater {
     const { metrics, logger } = this.deps;
     const unplaced = [...selection.unblocked, ...enforcement.refused];
     const sources = (rules: readonly BlockRule[]) => rules.reduce((sum, r) => sum + r.sources.length, 0);
-    metrics.count('BlockedSourceIPs', sources(enforcement.placed));
-    metrics.count('UnblockedSourceIPs', sources(unplaced));
-    metrics.count('BlockedSourceNetworks', enforcement.placed.length);
-    metrics.count('UnblockedSourceNetworks', unplaced.length);
-    metrics.count('AllowListedSourcesSkipped', selection.excluded.length);
+    metrics.add('BlockedSourceIPs', sources(enforcement.placed));
+    metrics.add('UnblockedSourceIPs', sources(unplaced));
+    metrics.add('BlockedSourceNetworks', enforcement.placed.length);
+    metrics.add('UnblockedSourceNetworks', unplaced.length);
+    metrics.add('AllowListedSourcesSkipped', selection.excluded.length);
     logger.info('anomaly message applied', {
       generatedAt: message.generatedAt,
       complete: message.complete,
@@ -398,7 +394,7 @@ export class NaclUpdater {
     try {
       await this.deps.audit.write(lines, this.deps.now());
     } catch (error) {
-      this.deps.metrics.count('AuditLogWriteFailures', 1);
+      this.deps.metrics.add('AuditLogWriteFailures', 1);
       this.deps.logger.error('audit log write failed (the blocks are in place)', { error: String(error) });
     }
   }

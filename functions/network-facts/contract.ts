@@ -11,6 +11,9 @@ import type { FunctionDeployment } from '../shared/contract';
 /** CloudFormation waits for the response; EC2 retries with backoff fit well inside this. */
 export const NETWORK_FACTS_DEPLOYMENT: FunctionDeployment = { timeoutSeconds: 300, memoryMiB: 256 };
 
+/** The `service` key of its log lines (it has no environment to set POWERTOOLS_SERVICE_NAME). */
+export const NETWORK_FACTS_SERVICE_NAME = 'network-facts';
+
 /** The function's environment: none of its own. */
 export function toEnvironment(): Record<string, never> {
   return {};

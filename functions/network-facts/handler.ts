@@ -12,11 +12,15 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
+import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
+import { powertoolsTelemetry } from '../shared/powertools-telemetry';
+import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import { seedAllowList } from './allow-list-seed';
 import {
   ALLOW_LIST_SEED_TYPE,
   FAILED_CREATE_ID,
   NETWORK_FACTS_ATTRIBUTES,
+  NETWORK_FACTS_SERVICE_NAME,
   physicalIdOf,
   type AllowListSeedProperties,
   type NetworkFactsProperties,
@@ -38,30 +42,36 @@ export interface Deps {
   readonly s3: S3Client;
   /** PUTs the response document to the pre-signed URL. */
   readonly respond: (url: string, body: string) => Promise<void>;
-  readonly log: (entry: Record<string, unknown>) => void;
+  /** Structured logs through Powertools (the function emits no metrics). */
+  readonly telemetry: Telemetry;
 }
 
 type Outcome = { physicalId: string; data?: Record<string, string> };
 
-export function createHandler(deps: Deps) {
-  return async (event: CloudFormationCustomResourceEvent): Promise<void> => {
-    let response: CloudFormationCustomResourceResponse;
-    try {
-      const outcome = await apply(deps, event);
-      response = { ...common(event), Status: 'SUCCESS', PhysicalResourceId: outcome.physicalId, Data: outcome.data };
-      deps.log({ level: 'INFO', message: 'custom resource succeeded', requestType: event.RequestType, ...outcome });
-    } catch (error) {
-      const reason = error instanceof NetworkFactsError ? error.message : `Unexpected error: ${String((error as Error)?.message ?? error)}`;
-      deps.log({ level: 'ERROR', message: 'custom resource failed', requestType: event.RequestType, reason, error: String(error) });
-      response = {
-        ...common(event),
-        Status: 'FAILED',
-        Reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}... (see the function log)` : reason,
-        PhysicalResourceId: event.RequestType === 'Create' ? FAILED_CREATE_ID : event.PhysicalResourceId,
-      };
-    }
-    await deps.respond(event.ResponseURL, JSON.stringify(response));
-  };
+export type NetworkFactsHandler = (event: CloudFormationCustomResourceEvent, context?: InvocationContext) => Promise<void>;
+
+export function createHandler(deps: Deps): NetworkFactsHandler {
+  const { logger } = deps.telemetry;
+  return (event, context) =>
+    instrumented(deps.telemetry, context, async () => {
+      let response: CloudFormationCustomResourceResponse;
+      try {
+        const outcome = await apply(deps, event);
+        response = { ...common(event), Status: 'SUCCESS', PhysicalResourceId: outcome.physicalId, Data: outcome.data };
+        logger.info('custom resource succeeded', { requestType: event.RequestType, ...outcome });
+      } catch (error) {
+        const reason =
+          error instanceof NetworkFactsError ? error.message : `Unexpected error: ${String((error as Error)?.message ?? error)}`;
+        logger.error('custom resource failed', { requestType: event.RequestType, reason, error });
+        response = {
+          ...common(event),
+          Status: 'FAILED',
+          Reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}... (see the function log)` : reason,
+          PhysicalResourceId: event.RequestType === 'Create' ? FAILED_CREATE_ID : event.PhysicalResourceId,
+        };
+      }
+      await deps.respond(event.ResponseURL, JSON.stringify(response));
+    });
 }
 
 function common(event: CloudFormationCustomResourceEvent) {
@@ -91,7 +101,7 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
     case 'Delete': {
       if (event.PhysicalResourceId === FAILED_CREATE_ID) return { physicalId: event.PhysicalResourceId };
       const moved = await restoreOriginalAcl(deps.ec2, network.stackAclIds);
-      deps.log({ level: 'INFO', message: 'subnets moved back to their original ACL', moved });
+      deps.telemetry.logger.info('subnets moved back to their original ACL', { moved });
       return { physicalId: event.PhysicalResourceId };
     }
   }
@@ -104,7 +114,7 @@ async function applySeed(deps: Deps, event: CloudFormationCustomResourceEvent): 
   // The allow list is operator data: deleting the stack keeps it (the bucket is retained too).
   if (event.RequestType === 'Delete') return { physicalId: event.PhysicalResourceId };
   const outcome = await seedAllowList(deps.s3, props);
-  deps.log({ level: 'INFO', message: 'allow list seeded', object: physicalId, outcome });
+  deps.telemetry.logger.info('allow list seeded', { object: physicalId, outcome });
   return { physicalId };
 }
 
@@ -145,5 +155,6 @@ export const handler = createHandler({
   ec2: new EC2Client({ maxAttempts: 8 }),
   s3: new S3Client({ maxAttempts: 8 }),
   respond: putResponse,
-  log: (entry) => console.log(JSON.stringify(entry)),
+  // It emits no metrics: the namespace is only there for the port's shape.
+  telemetry: powertoolsTelemetry({ serviceName: NETWORK_FACTS_SERVICE_NAME, metricsNamespace: DEFAULT_METRICS_NAMESPACE }),
 });

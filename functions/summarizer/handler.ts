@@ -10,11 +10,11 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { powertoolsTelemetry } from '../shared/powertools-telemetry';
+import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import { loadConfig, type SummarizerConfig } from './contract';
-import { createMetrics, publishRunMetrics } from './metrics';
+import { addRunMetrics } from './metrics';
 import { summarize } from './run';
 import { TimestreamBinStore } from './timestream-bin-store';
 
@@ -27,8 +27,8 @@ export interface SummarizerDeps {
   /** Clock in epoch milliseconds. */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
-  readonly logger?: Logger;
-  readonly metrics?: PowertoolsMetrics;
+  /** The container's logger and metrics: Powertools on Lambda, a capture in the simulation and tests. */
+  readonly telemetry: Telemetry;
 }
 
 /** What the state machine sees of a successful run. */
@@ -38,12 +38,14 @@ export interface SummarizerResult {
   readonly anomalies: number;
 }
 
-export type SummarizerHandler = (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SummarizerResult>;
+export type SummarizerHandler = (
+  event: unknown,
+  context: Pick<Context, 'getRemainingTimeInMillis'> & InvocationContext,
+) => Promise<SummarizerResult>;
 
 export function createHandler(deps: SummarizerDeps): SummarizerHandler {
-  const { config } = deps;
-  const logger = deps.logger ?? new Logger({ serviceName: config.serviceName, persistentKeys: { vpcId: config.vpcId } });
-  const metrics = deps.metrics ?? createMetrics(config.metricsNamespace, config.serviceName, config.vpcId);
+  const { config, telemetry } = deps;
+  const { logger } = telemetry;
   const store = new TimestreamBinStore({
     write: deps.timestreamWrite,
     query: deps.timestreamQuery,
@@ -53,16 +55,17 @@ export function createHandler(deps: SummarizerDeps): SummarizerHandler {
   });
   // Minutes this container could not store yet: kept across invocations, re-queried until stored.
   const retryMinutes = new Set<number>();
-  return async (_event, context) => {
-    const report = await summarize(
-      { config, logs: deps.logs, store, sns: deps.sns, logger, now: deps.now, sleep: deps.sleep, retryMinutes },
-      context.getRemainingTimeInMillis(),
-    );
-    publishRunMetrics(metrics, report.metrics);
-    // Thrown after the metrics are out, so Step Functions records the failed run.
-    if (report.error || !report.message) throw report.error ?? new Error('run ended without a verdict');
-    return { generatedAt: report.message.generatedAt, complete: report.message.complete, anomalies: report.message.anomalies.length };
-  };
+  return (_event, context) =>
+    instrumented(telemetry, context, async () => {
+      const report = await summarize(
+        { config, logs: deps.logs, store, sns: deps.sns, logger, now: deps.now, sleep: deps.sleep, retryMinutes },
+        context.getRemainingTimeInMillis(),
+      );
+      addRunMetrics(telemetry.metrics, report.metrics);
+      // Thrown with the metrics added: they are flushed all the same, and Step Functions records the failed run.
+      if (report.error || !report.message) throw report.error ?? new Error('run ended without a verdict');
+      return { generatedAt: report.message.generatedAt, complete: report.message.complete, anomalies: report.message.anomalies.length };
+    });
 }
 
 /** SDK clients retry throttling (standard mode); a few more attempts ride out short bursts. */
@@ -72,6 +75,7 @@ function coldStart(): SummarizerHandler {
   const config = loadConfig(process.env);
   return createHandler({
     config,
+    telemetry: powertoolsTelemetry(config),
     logs: new CloudWatchLogsClient(clientOptions),
     timestreamWrite: new TimestreamWriteClient(clientOptions),
     timestreamQuery: new TimestreamQueryClient(clientOptions),

@@ -5,7 +5,7 @@ import {
   type CloudWatchLogsClient,
   type GetQueryResultsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { TelemetryLogger } from '../shared/telemetry';
 import { INSIGHTS_RESULT_LIMIT, MAX_CONCURRENT_INSIGHTS_QUERIES } from '../../core/insights-query';
 import type { InsightsRow } from '../../core/packet-bins';
 import { minuteQueryRange } from '../../core/run-window';
@@ -28,7 +28,7 @@ export type MinuteQueryOutcome =
 
 export interface MinuteQueryDeps {
   readonly client: CloudWatchLogsClient;
-  readonly logger: Logger;
+  readonly logger: TelemetryLogger;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }

@@ -1,5 +1,5 @@
-import { Metrics as PowertoolsMetrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Metrics, METRICS_DIMENSION, type MetricName, type MetricUnit as ProductMetricUnit } from '../../core/metrics';
+import type { MetricName } from '../../core/metrics';
+import type { TelemetryMetrics } from '../shared/telemetry';
 
 /** The metrics the summarizer emits: every one in core/metrics.ts whose source is the summarizer (a test keeps them equal). */
 export const SUMMARIZER_METRIC_NAMES = [
@@ -23,30 +23,10 @@ export type SummarizerMetricName = (typeof SUMMARIZER_METRIC_NAMES)[number];
 
 export type SummarizerMetricValues = Partial<Record<SummarizerMetricName, number>>;
 
-const UNITS: Record<ProductMetricUnit, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
-  Count: MetricUnit.Count,
-  Seconds: MetricUnit.Seconds,
-  Milliseconds: MetricUnit.Milliseconds,
-  Bytes: MetricUnit.Bytes,
-  None: MetricUnit.NoUnit,
-};
-
-/** Powertools Metrics with the product namespace and VpcId as the ONLY dimension (no `service`). */
-export function createMetrics(namespace: string, serviceName: string, vpcId: string): PowertoolsMetrics {
-  const metrics = new PowertoolsMetrics({ namespace, serviceName });
-  // Powertools adds a `service` dimension by default; the reference's alarms expect VpcId alone.
-  metrics.clearDefaultDimensions();
-  metrics.setDefaultDimensions({ [METRICS_DIMENSION]: vpcId });
-  return metrics;
-}
-
-/** Adds the run's values (names and units from core/metrics.ts) and writes the EMF line. */
-export function publishRunMetrics(metrics: PowertoolsMetrics, values: SummarizerMetricValues): void {
+/** Adds the run's values, in the order above (the order of the EMF document); a value the run did not reach is left out. */
+export function addRunMetrics(metrics: TelemetryMetrics, values: SummarizerMetricValues): void {
   for (const name of SUMMARIZER_METRIC_NAMES) {
     const value = values[name];
-    if (value === undefined) continue;
-    const definition = Metrics[name];
-    metrics.addMetric(definition.name, UNITS[definition.unit], value);
+    if (value !== undefined) metrics.add(name, value);
   }
-  metrics.publishStoredMetrics();
 }

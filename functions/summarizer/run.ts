@@ -1,6 +1,6 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { TelemetryLogger } from '../shared/telemetry';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { buildBinQuery, buildMinuteStatisticsQuery, INSIGHTS_RESULT_LIMIT } from '../../core/insights-query';
 import type { BinWriteOutcome, PacketBinStore } from '../../core/packet-bin-store';
@@ -32,7 +32,7 @@ export interface RunDeps {
   readonly logs: CloudWatchLogsClient;
   readonly store: PacketBinStore;
   readonly sns: SNSClient;
-  readonly logger: Logger;
+  readonly logger: TelemetryLogger;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   /**
@@ -151,7 +151,7 @@ async function cappedMinuteStatistics(deps: RunDeps, minuteStartsMs: readonly nu
   return { byMinute, bytesScanned };
 }
 
-function logRejections(logger: Logger, rejections: readonly RowRejection[]): void {
+function logRejections(logger: TelemetryLogger, rejections: readonly RowRejection[]): void {
   if (rejections.length === 0) return;
   const byReason: Record<string, number> = {};
   for (const r of rejections) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;

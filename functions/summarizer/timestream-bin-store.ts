@@ -1,6 +1,6 @@
 import { QueryCommand, ValidationException, type QueryCommandOutput, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { RejectedRecordsException, WriteRecordsCommand, type _Record, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { TelemetryLogger } from '../shared/telemetry';
 import { mapWithConcurrency } from '../../core/concurrency';
 import type { BinWriteOutcome, PacketBinStore, StoredValue } from '../../core/packet-bin-store';
 import type { MinuteSummary } from '../../core/packet-bins';
@@ -24,7 +24,7 @@ export interface TimestreamBinStoreDeps {
   readonly write: TimestreamWriteClient;
   readonly query: TimestreamQueryClient;
   readonly table: BinTable;
-  readonly logger: Logger;
+  readonly logger: TelemetryLogger;
   /** Clock in epoch milliseconds: the schema record is written at the current minute. */
   readonly now: () => number;
 }

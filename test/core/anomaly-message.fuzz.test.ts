@@ -151,7 +151,7 @@ describe('fuzz: the NACL updater counts every rejected message', () => {
           acls: {} as never,
           allowList: { read: async () => ({ status: 'unavailable', failure: 'fuzz' }) } as never,
           audit: {} as never,
-          metrics: { count: (name, value) => void (counted[name] = (counted[name] ?? 0) + value), flush: () => undefined },
+          metrics: { add: (name, value) => void (counted[name] = (counted[name] ?? 0) + value) },
           logger: { info: () => undefined, warn: (message) => void warnings.push(message), error: () => undefined },
           now: () => 0,
         });

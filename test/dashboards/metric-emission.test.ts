@@ -9,14 +9,14 @@ import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient, type QueryCommandOutput } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE, Metrics, type MetricDefinition, type MetricSource } from '../../core/metrics';
 import { BIN_QUERY_COLUMNS } from '../../core/insights-query';
 import { ANOMALY_COLUMNS, BASELINE_COLUMNS } from '../../core/zscore-query';
 import { loadConfig } from '../../functions/summarizer/contract';
 import { createHandler as createSummarizerHandler } from '../../functions/summarizer/handler';
+import { dataPoints, TelemetryCapture, type CapturedMetric } from '../../simulation/telemetry-capture';
 import { anomalyMessage as message, flooders, summarizerEnv } from '../support/builders';
-import { metricsWrittenBy as captureEmf, type EmittedMetric } from '../support/output';
 import { mockSummarizerSdk } from '../support/summarizer';
 import { UpdaterWorld } from '../support/updater-world';
 
@@ -28,7 +28,7 @@ const namesOf = (source: MetricSource) =>
     .sort();
 
 /** Checks every emitted metric against core/metrics.ts: name, source, unit, namespace and the VpcId dimension alone. */
-function expectProductMetrics(emitted: readonly EmittedMetric[], source: MetricSource, vpcId: string): void {
+function expectProductMetrics(emitted: readonly CapturedMetric[], source: MetricSource, vpcId: string): void {
   expect(emitted.length).toBeGreaterThan(0);
   for (const metric of emitted) {
     const definition = definitions.find((d) => d.name === metric.name);
@@ -38,48 +38,41 @@ function expectProductMetrics(emitted: readonly EmittedMetric[], source: MetricS
     expect(metric.namespace, metric.name).toBe(DEFAULT_METRICS_NAMESPACE);
     expect(metric.dimensionSets, metric.name).toEqual([['VpcId']]);
     expect(metric.dimensions, metric.name).toEqual({ VpcId: vpcId });
-    expect(typeof metric.value === 'number' || Array.isArray(metric.value), metric.name).toBe(true);
+    expect(Number.isFinite(metric.value), metric.name).toBe(true);
   }
 }
 
-beforeEach(() => {
-  // Powertools stays silent in dev mode; these tests need the real EMF output.
-  vi.stubEnv('POWERTOOLS_DEV', 'false');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-  return () => vi.unstubAllEnvs();
-});
-
 describe('the NACL updater emits its metrics as EMF', () => {
-  /** An updater world whose handler has the production Powertools metrics instead of the recorder. */
-  async function withEmf(world: Promise<UpdaterWorld>): Promise<UpdaterWorld> {
-    const built = await world;
-    built.coldStart({ metrics: undefined });
-    return built;
+  /** The data points of the EMF documents the updater wrote while `act` ran, as Powertools serialized them. */
+  async function emitted(world: UpdaterWorld, act: () => Promise<unknown>): Promise<CapturedMetric[]> {
+    const before = world.telemetry.flushes.length;
+    await act();
+    return world.telemetry.flushes.slice(before).flatMap(dataPoints);
   }
 
   // Each scenario is one the updater's own tests prove counted; here the EMF line is checked.
-  const scenarios: Array<[string, () => Promise<[UpdaterWorld, EmittedMetric[]]>]> = [
+  const scenarios: Array<[string, () => Promise<[UpdaterWorld, CapturedMetric[]]>]> = [
     [
       'blocking 20 flooders with quota 20, one allow-listed and one invalid allow-list line',
       async () => {
-        const world = await withEmf(UpdaterWorld.create({ ruleLimit: 20, allowList: '198.51.100.20\nnot-an-address\n' }));
-        return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(20))))];
+        const world = await UpdaterWorld.create({ ruleLimit: 20, allowList: '198.51.100.20\nnot-an-address\n' });
+        return [world, await emitted(world, () => world.deliver(message(world.vpcId, flooders(20))))];
       },
     ],
     [
       'a malformed message and an older one',
       async () => {
-        const world = await withEmf(UpdaterWorld.create());
+        const world = await UpdaterWorld.create();
         const older = message(world.vpcId, flooders(1));
-        await captureEmf(() => world.deliver(message(world.vpcId, flooders(2))));
-        return [world, await captureEmf(() => world.deliver('not json', older))];
+        await emitted(world, () => world.deliver(message(world.vpcId, flooders(2))));
+        return [world, await emitted(world, () => world.deliver('not json', older))];
       },
     ],
     [
       'an allow list that cannot be read',
       async () => {
-        const world = await withEmf(UpdaterWorld.create());
-        await captureEmf(() => world.deliver(message(world.vpcId, flooders(1))));
+        const world = await UpdaterWorld.create();
+        await emitted(world, () => world.deliver(message(world.vpcId, flooders(1))));
         world.faults.fail(
           GetObjectCommand,
           () =>
@@ -90,49 +83,49 @@ describe('the NACL updater emits its metrics as EMF', () => {
               message: 'Access Denied',
             }),
         );
-        return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(2))))];
+        return [world, await emitted(world, () => world.deliver(message(world.vpcId, flooders(2))))];
       },
     ],
     [
       'an account quota below the configured one',
       async () => {
-        const world = await withEmf(UpdaterWorld.create({ ruleLimit: 20, accountRuleLimit: 8 }));
-        return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(10))))];
+        const world = await UpdaterWorld.create({ ruleLimit: 20, accountRuleLimit: 8 });
+        return [world, await emitted(world, () => world.deliver(message(world.vpcId, flooders(10))))];
       },
     ],
     [
       'an audit log that cannot be written',
       async () => {
-        const world = await withEmf(UpdaterWorld.create());
+        const world = await UpdaterWorld.create();
         world.faults.fail(
           PutLogEventsCommand,
           () => new ResourceNotFoundException({ message: 'The specified log group does not exist.', $metadata: { httpStatusCode: 400 } }),
         );
-        return [world, await captureEmf(() => world.deliver(message(world.vpcId, flooders(1))))];
+        return [world, await emitted(world, () => world.deliver(message(world.vpcId, flooders(1))))];
       },
     ],
   ];
 
   it('emits every nacl-updater metric of core/metrics.ts over its scenarios, each with the namespace and VpcId dimension', async () => {
     // Prepare / Act
-    const emitted: EmittedMetric[] = [];
+    const all: CapturedMetric[] = [];
     for (const [name, run] of scenarios) {
       const [world, metrics] = await run();
       expect(metrics.length, name).toBeGreaterThan(0);
       expectProductMetrics(metrics, 'nacl-updater', world.vpcId);
-      emitted.push(...metrics);
+      all.push(...metrics);
     }
 
     // Assess
-    expect([...new Set(emitted.map((m) => m.name))].sort()).toEqual(namesOf('nacl-updater'));
+    expect([...new Set(all.map((m) => m.name))].sort()).toEqual(namesOf('nacl-updater'));
   });
 
   it('reports the blocked and unblocked counts of the reference scenario in the EMF line', async () => {
     const [, run] = scenarios[0]!;
 
-    const [, emitted] = await run();
+    const [, points] = await run();
 
-    const value = (name: string) => emitted.find((m) => m.name === name)?.value;
+    const value = (name: string) => points.find((m) => m.name === name)?.value;
     expect([
       value('BlockedSourceIPs'),
       value('UnblockedSourceIPs'),
@@ -198,8 +191,11 @@ describe('the summarizer emits its metrics as EMF', () => {
     );
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const clock = { now: NOW };
+    const capture = new TelemetryCapture(() => clock.now);
+    const config = loadConfig(summarizerEnv({ VPC_ID: VPC, VPC_CIDRS: '10.0.0.0/16', REQUERY_MINUTES: '5' }));
     const handler = createSummarizerHandler({
-      config: loadConfig(summarizerEnv({ VPC_ID: VPC, VPC_CIDRS: '10.0.0.0/16', REQUERY_MINUTES: '5' })),
+      config,
+      telemetry: capture.telemetry(config),
       logs: new CloudWatchLogsClient({ region: 'eu-west-1' }),
       timestreamWrite: new TimestreamWriteClient({ region: 'eu-west-1' }),
       timestreamQuery: new TimestreamQueryClient({ region: 'eu-west-1' }),
@@ -209,8 +205,8 @@ describe('the summarizer emits its metrics as EMF', () => {
         clock.now += ms;
       },
     });
-    const emitted = await captureEmf(() => handler({}, { getRemainingTimeInMillis: () => 60_000 }));
-    return { emitted, published: sns.commandCalls(PublishCommand).length };
+    await handler({}, { getRemainingTimeInMillis: () => 60_000 });
+    return { emitted: capture.metrics, published: sns.commandCalls(PublishCommand).length };
   }
 
   it('emits every summarizer metric of core/metrics.ts in one run, each with the namespace and VpcId dimension', async () => {

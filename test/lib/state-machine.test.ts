@@ -2,17 +2,16 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { parseAnomalyMessage } from '../../core/anomaly-message';
 import { loadConfig } from '../../functions/summarizer/contract';
 import { createHandler } from '../../functions/summarizer/handler';
-import { createMetrics } from '../../functions/summarizer/metrics';
 import { LAMBDA_SERVICE_ERRORS, SECOND_RUN_DELAY_SECONDS, SUMMARIZER_TIMEOUT } from '../../lib/detection';
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import { SnsStandIn } from '../../simulation/sns';
+import { TelemetryCapture } from '../../simulation/telemetry-capture';
 import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
 import { flowRecord, TEST_CREDENTIALS as credentials } from '../support/builders';
 import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
@@ -75,18 +74,15 @@ async function realSummarizer() {
   timestream.createTable(config.timestreamDatabase, config.timestreamTable);
   const sns = new SnsStandIn(now);
   sns.createTopic(config.anomaliesTopicArn);
-  const metrics = createMetrics(config.metricsNamespace, config.serviceName, config.vpcId);
-  metrics.publishStoredMetrics = () => metrics;
   const handler = createHandler({
     config,
+    telemetry: new TelemetryCapture().telemetry(config),
     logs: standInClient(new CloudWatchLogsClient({ region: 'eu-west-1', credentials }), insights.routes()),
     timestreamWrite: standInClient(new TimestreamWriteClient({ region: 'eu-west-1', credentials }), timestream.routes()),
     timestreamQuery: standInClient(new TimestreamQueryClient({ region: 'eu-west-1', credentials }), timestream.routes()),
     sns: standInClient(new SNSClient({ region: 'eu-west-1', credentials }), sns.routes()),
     now,
     sleep: async () => undefined,
-    logger: new Logger({ serviceName: config.serviceName, logLevel: 'SILENT' }),
-    metrics,
   });
   return { handler, sns };
 }

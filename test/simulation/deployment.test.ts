@@ -170,7 +170,7 @@ describe("simulated Lambda timeouts: the contracts' own", () => {
       await deployment.invokeSummarizer().catch(() => undefined);
 
       // Assess
-      const stopped = deployment.logs.filter((line) => line.message === 'Insights query stopped at the deadline');
+      const stopped = deployment.telemetry.logs.filter((line) => line.message === 'Insights query stopped at the deadline');
       expect(stopped.length).toBeGreaterThan(0);
       for (const line of stopped) expect(line.at - started).toBe(summarizerTimeoutMs - POST_QUERY_RESERVE_MS);
     } finally {

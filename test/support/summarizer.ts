@@ -1,7 +1,7 @@
 /**
  * The summarizer handler under test: its environment, a simulated clock, its four SDK clients
  * (stubbed with aws-sdk-client-mock, or routed to the simulation's stand-ins where a test says so),
- * and a scripted Logs Insights for the stubbed case.
+ * a scripted Logs Insights for the stubbed case, and its telemetry captured.
  */
 import { CloudWatchLogsClient, GetQueryResultsCommand, StartQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -12,6 +12,7 @@ import { loadConfig, type SummarizerConfig } from '../../functions/summarizer/co
 import { createHandler, type SummarizerHandler } from '../../functions/summarizer/handler';
 import type { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import type { Route } from '../../simulation/sdk-routing';
+import { TelemetryCapture } from '../../simulation/telemetry-capture';
 import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
 import { insightsRow, SUMMARIZER_ENV, summarizerEnv, TEST_CREDENTIALS } from './builders';
 import { mockSdk, standInClient, type FaultInjector } from './sdk';
@@ -47,6 +48,8 @@ export interface Harness {
   readonly handler: SummarizerHandler;
   readonly clock: { now: number };
   readonly sleeps: number[];
+  /** The log lines and EMF documents the handler wrote, as Powertools serializes them. */
+  readonly telemetry: TelemetryCapture;
 }
 
 /** Stand-ins to route clients to instead of the stubs, and the faults to inject into their calls. */
@@ -67,8 +70,10 @@ export function makeHandler(env: Record<string, string> = {}, standIns: StandIns
   const client = <C extends object>(instance: C, standIn?: { routes(): Route[] }): C =>
     standIn ? standInClient(instance, standIn.routes(), standIns.faults) : instance;
   const options = { region: 'eu-west-1', credentials: TEST_CREDENTIALS };
+  const telemetry = new TelemetryCapture(() => clock.now);
   const handler = createHandler({
     config,
+    telemetry: telemetry.telemetry(config),
     logs: client(new CloudWatchLogsClient(options), standIns.insights),
     timestreamWrite: client(new TimestreamWriteClient(options), standIns.timestream),
     timestreamQuery: client(new TimestreamQueryClient(options), standIns.timestream),
@@ -79,7 +84,7 @@ export function makeHandler(env: Record<string, string> = {}, standIns: StandIns
       clock.now += ms;
     },
   });
-  return { config, handler, clock, sleeps };
+  return { config, handler, clock, sleeps, telemetry };
 }
 
 /** A Timestream stand-in holding the example packet_bins table, on `clock`; closed when the calling test ends. */

@@ -1,54 +1,25 @@
 /**
  * The NACL updater in a world of its own: the real handler, built from the environment the stack
  * would set, over the simulation's stand-ins for EC2 network ACLs, S3 (the allow list) and
- * CloudWatch Logs (the audit log), on a simulated clock, with recorders for its metrics and logs.
+ * CloudWatch Logs (the audit log), on a simulated clock, with its logs and metrics captured as
+ * Powertools writes them.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, EC2Client, ReplaceNetworkAclEntryCommand } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AnomalyMessage } from '../../core/anomaly-message';
-import type { MetricName } from '../../core/metrics';
 import type { AclEntry } from '../../core/nacl-plan';
 import { loadConfig, type UpdaterConfig } from '../../functions/nacl-updater/contract';
 import { createHandler, type HandlerDeps, type UpdaterHandler } from '../../functions/nacl-updater/handler';
-import type { UpdaterLogger, UpdaterMetrics } from '../../functions/nacl-updater/telemetry';
 import { Ec2NetworkAclStandIn } from '../../simulation/ec2/stand-in';
 import { LogStreamsStandIn } from '../../simulation/log-streams';
 import { S3StandIn } from '../../simulation/s3';
 import type { Route } from '../../simulation/sdk-routing';
+import { TelemetryCapture } from '../../simulation/telemetry-capture';
 import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, AUDIT_LOG_GROUP, snsEvent, START, TEST_CREDENTIALS } from './builders';
 import { FaultInjector, standInClient } from './sdk';
 
 export const AUDIT_STREAM = 'nacl-updater/test';
-
-/** Metric values of each flush (one flush per invocation). */
-export class MetricsRecorder implements UpdaterMetrics {
-  readonly flushes: Partial<Record<MetricName, number>>[] = [];
-  private current: Partial<Record<MetricName, number>> = {};
-  count(name: MetricName, value: number): void {
-    this.current[name] = (this.current[name] ?? 0) + value;
-  }
-  flush(): void {
-    this.flushes.push(this.current);
-    this.current = {};
-  }
-  last(): Partial<Record<MetricName, number>> {
-    return this.flushes.at(-1) ?? {};
-  }
-}
-
-export class LogRecorder implements UpdaterLogger {
-  readonly lines: { level: string; message: string; attributes?: Record<string, unknown> }[] = [];
-  info(message: string, attributes?: Record<string, unknown>) {
-    this.lines.push({ level: 'info', message, attributes });
-  }
-  warn(message: string, attributes?: Record<string, unknown>) {
-    this.lines.push({ level: 'warn', message, attributes });
-  }
-  error(message: string, attributes?: Record<string, unknown>) {
-    this.lines.push({ level: 'error', message, attributes });
-  }
-}
 
 export interface UpdaterWorldOptions {
   /** Add an IPv6 CIDR to the VPC (its ACLs then carry the IPv6 default rules). */
@@ -87,8 +58,8 @@ export class UpdaterWorld {
   readonly sent: SentCall[] = [];
   /** Entry writes the handler made to an ACL a protected subnet was on, or to the original ACL: must stay empty. */
   readonly writesToAclsInUse: string[] = [];
-  readonly metrics = new MetricsRecorder();
-  readonly logger = new LogRecorder();
+  /** What the updater logged and counted (one EMF document per invocation), every container's. */
+  readonly telemetry = new TelemetryCapture(() => this.clock);
   readonly sleeps: number[] = [];
   readonly env: Record<string, string>;
   readonly config: UpdaterConfig;
@@ -155,8 +126,7 @@ export class UpdaterWorld {
         this.sleeps.push(ms);
         this.clock += ms;
       },
-      metrics: this.metrics,
-      logger: this.logger,
+      telemetry: this.telemetry.telemetry(this.config),
       auditStreamName: AUDIT_STREAM,
       ...overrides,
     });

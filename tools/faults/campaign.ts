@@ -46,8 +46,8 @@ export class Campaign {
     const violations = [...run.violations];
     const missing = evidenceSeen(
       fault.evidence,
-      run.deployment.logs,
-      run.deployment.metrics,
+      run.deployment.telemetry.logs,
+      run.deployment.telemetry.metrics,
       run.platformErrors,
       run.armedAt,
       run.disarmedAt + 30_000,

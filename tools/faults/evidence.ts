@@ -3,7 +3,7 @@
  * between arming it and the end of the run after it cleared.
  */
 import type { MetricName } from '../../core/metrics';
-import type { CapturedLog } from '../../simulation/log-capture';
+import type { CapturedLog, CapturedMetric } from '../../simulation/telemetry-capture';
 import type { FaultHooks, PlatformError } from './world';
 
 /** How a fault must be visible (I4). */
@@ -23,10 +23,13 @@ export interface FaultCase extends FaultHooks {
   readonly protectedAddresses?: readonly string[];
 }
 
+type Level = 'info' | 'warn' | 'error';
+
 /** Evidence of a log line at one of `level` whose message contains `text`. */
-export const logged = (level: CapturedLog['level'][], text: string) => ({
+export const logged = (level: Level[], text: string) => ({
   describe: `${level.join('/')} "${text}"`,
-  matches: (l: CapturedLog) => level.includes(l.level) && l.message.includes(text),
+  // Powertools writes the level in capitals (INFO, WARN, ERROR).
+  matches: (l: CapturedLog) => level.some((name) => name.toUpperCase() === l.level) && l.message.includes(text),
 });
 
 /** Evidence of a data point of `name`: above zero, or zero when `positive` is false. */
@@ -36,7 +39,7 @@ export const metric = (name: MetricName, positive = true) => ({ name, positive }
 export function evidenceSeen(
   evidence: Evidence,
   logs: readonly CapturedLog[],
-  metrics: readonly { at: number; name: string; value: number }[],
+  metrics: readonly CapturedMetric[],
   errors: readonly PlatformError[],
   from: number,
   until: number,

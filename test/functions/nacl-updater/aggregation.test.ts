@@ -30,6 +30,6 @@ describe('adaptive aggregation in the NACL updater', () => {
         '198.51.100.40/32',
       ].sort(),
     );
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 40, UnblockedSourceIPs: 0, BlockedSourceNetworks: 18 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceIPs: 40, UnblockedSourceIPs: 0, BlockedSourceNetworks: 18 });
   });
 });

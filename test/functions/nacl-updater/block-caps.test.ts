@@ -137,9 +137,13 @@ describe('block caps in the NACL updater', () => {
     // Act / Assess: 10 per run, up to 30 in total
     await world.deliver(message(world.vpcId, sources));
     expect(world.deniedCidrs()).toHaveLength(10);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceNetworks: 10, UnblockedSourceNetworks: 25, UnblockedSourceIPs: 25 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({
+      BlockedSourceNetworks: 10,
+      UnblockedSourceNetworks: 25,
+      UnblockedSourceIPs: 25,
+    });
     expect(
-      world.logger.lines.find((l) => l.message === 'anomalous networks left unblocked by the block caps')?.attributes?.networks,
+      world.telemetry.logs.find((l) => l.message === 'anomalous networks left unblocked by the block caps')?.entry.networks,
     ).toHaveLength(25);
 
     await world.deliver(message(world.vpcId, sources));
@@ -147,7 +151,7 @@ describe('block caps in the NACL updater', () => {
     await world.deliver(message(world.vpcId, sources));
     await world.deliver(message(world.vpcId, sources));
     expect(world.deniedCidrs()).toHaveLength(30);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceNetworks: 30, UnblockedSourceNetworks: 5 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceNetworks: 30, UnblockedSourceNetworks: 5 });
     // The strongest 30 hold the places
     expect(world.deniedCidrs().sort()).toEqual(
       sources

@@ -25,7 +25,7 @@ describe('NACL updater: the reference scenario', () => {
         .map((s) => `${s.sourceIp}/32`)
         .sort(),
     );
-    expect(world.metrics.last()).toMatchObject({
+    expect(world.telemetry.lastMetricValues()).toMatchObject({
       BlockedSourceIPs: 18,
       UnblockedSourceIPs: 2,
       BlockedSourceNetworks: 18,
@@ -77,8 +77,8 @@ describe('NACL updater: the reference scenario', () => {
     // Assess
     expect(world.ec2.mutatingCalls()).toEqual([]);
     expect(world.ec2.snapshot()).toBe(before);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 5 });
-    expect(world.metrics.last().AclSwaps).toBeUndefined();
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceIPs: 5 });
+    expect(world.telemetry.lastMetricValues().AclSwaps).toBeUndefined();
   });
 
   it('moves the subnets back to the original ACL when the anomalies expire, writing no entry', async () => {
@@ -97,7 +97,7 @@ describe('NACL updater: the reference scenario', () => {
       'ReplaceNetworkAclAssociation',
       'CreateTags',
     ]);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 0, BlockedSourceNetworks: 0, AclSwaps: 1 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceIPs: 0, BlockedSourceNetworks: 0, AclSwaps: 1 });
   });
 
   it('uses the NEW association id each swap returns', async () => {
@@ -141,7 +141,7 @@ describe('NACL updater: families, masks and the allow list', () => {
       '2001:db8::2/128',
       '2001:db8::3/128',
     ]);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 6, UnblockedSourceIPs: 2 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceIPs: 6, UnblockedSourceIPs: 2 });
     const mirrored = entries.filter((e) => (e.RuleNumber ?? 0) >= 1000 && (e.RuleNumber ?? 0) < 32767);
     expect(mirrored.map((e) => [e.Egress, e.RuleNumber, e.CidrBlock ?? e.Ipv6CidrBlock])).toEqual([
       [false, 1000, '0.0.0.0/0'],
@@ -168,7 +168,11 @@ describe('NACL updater: families, masks and the allow list', () => {
 
     // Assess: 203.0.113.0/24 would cover .77: narrowed to the widest networks around each source that do not.
     expect(world.deniedCidrs()).toEqual(['198.51.100.0/24', '203.0.113.0/26', '203.0.113.128/25']);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 4, BlockedSourceNetworks: 3, AllowListedSourcesSkipped: 1 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({
+      BlockedSourceIPs: 4,
+      BlockedSourceNetworks: 3,
+      AllowListedSourcesSkipped: 1,
+    });
   });
 
   it('never blocks VPC-internal sources', async () => {
@@ -196,9 +200,14 @@ describe('NACL updater: families, masks and the allow list', () => {
     await world.deliver(message(world.vpcId, flooders(2)));
 
     // Assess: logged once, counted every run while the list stays as it is.
-    expect(world.logger.lines.filter((l) => l.message === 'allow-list line skipped').map((l) => l.attributes?.line)).toEqual([2, 4]);
-    expect(world.metrics.flushes.map((f) => f.AllowListInvalidLines)).toEqual([2, 2]);
-    expect(world.metrics.last()).toMatchObject({ AllowListedSourcesSkipped: 1 });
+    expect(
+      world.telemetry
+        .lines()
+        .filter((l) => l.message === 'allow-list line skipped')
+        .map((l) => l.fields.line),
+    ).toEqual([2, 4]);
+    expect(world.telemetry.metricValues().map((f) => f.AllowListInvalidLines)).toEqual([2, 2]);
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ AllowListedSourcesSkipped: 1 });
     expect(world.deniedCidrs()).toEqual(['198.51.100.2/32']);
   });
 
@@ -216,7 +225,7 @@ describe('NACL updater: families, masks and the allow list', () => {
       { Bucket: ALLOW_LIST_BUCKET, Key: ALLOW_LIST_KEY, IfNoneMatch: world.s3.etagOf(ALLOW_LIST_BUCKET, ALLOW_LIST_KEY) },
     ]);
     expect(world.deniedCidrs()).toEqual(['198.51.100.2/32']);
-    expect(world.metrics.last().AllowListReadFailures).toBeUndefined();
+    expect(world.telemetry.lastMetricValues().AllowListReadFailures).toBeUndefined();
   });
 
   it('uses the last good allow list when the object cannot be read', async () => {
@@ -234,7 +243,7 @@ describe('NACL updater: families, masks and the allow list', () => {
 
     // Assess: .1 is still allow-listed.
     expect(world.deniedCidrs()).toEqual(['198.51.100.2/32', '198.51.100.3/32']);
-    expect(world.metrics.last()).toMatchObject({ AllowListReadFailures: 1 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ AllowListReadFailures: 1 });
   });
 
   it('changes nothing when no allow list was ever read', async () => {
@@ -247,12 +256,12 @@ describe('NACL updater: families, masks and the allow list', () => {
     // Assess
     expect(world.ec2.calls).toEqual([]);
     expect(world.activeAclId()).toBe(world.originalAclId);
-    expect(world.metrics.last()).toMatchObject({ AllowListReadFailures: 1 });
-    expect(world.logger.lines.filter((l) => l.level === 'error')).toEqual([
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ AllowListReadFailures: 1 });
+    expect(world.telemetry.lines().filter((l) => l.level === 'ERROR')).toEqual([
       {
-        level: 'error',
+        level: 'ERROR',
         message: 'allow list unavailable and none read before: changing nothing this run',
-        attributes: {
+        fields: {
           reason: expect.stringMatching(/^cannot read allow list s3:\/\/flood-guard-allow-list\/allow-list\.txt: NoSuchKey \(HTTP 404\)/),
         },
       },
@@ -268,7 +277,7 @@ describe('NACL updater: families, masks and the allow list', () => {
 
     // Assess
     expect(world.ec2.calls).toEqual([]);
-    expect(world.metrics.last()).toMatchObject({ AllowListReadFailures: 1 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ AllowListReadFailures: 1 });
   });
 });
 
@@ -283,7 +292,7 @@ describe('NACL updater: messages', () => {
 
     // Assess
     expect(world.ec2.calls).toEqual([]);
-    expect(world.metrics.last()).toMatchObject({ MessagesRejected: 3 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ MessagesRejected: 3 });
   });
 
   it('ignores an older message and a duplicate, also after a cold start', async () => {
@@ -302,7 +311,12 @@ describe('NACL updater: messages', () => {
 
     // Assess
     expect(world.ec2.mutatingCalls()).toEqual([]);
-    expect(world.metrics.flushes.slice(-3).map((f) => f.MessagesIgnored)).toEqual([1, 1, 1]);
+    expect(
+      world.telemetry
+        .metricValues()
+        .slice(-3)
+        .map((f) => f.MessagesIgnored),
+    ).toEqual([1, 1, 1]);
     expect(world.ec2.tagsOf(world.activeAclId())[WATERMARK_TAG]).toBe(newer.generatedAt);
   });
 
@@ -317,7 +331,7 @@ describe('NACL updater: messages', () => {
 
     // Assess
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32']);
-    expect(world.metrics.last()).toMatchObject({ MessagesIgnored: 1 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ MessagesIgnored: 1 });
   });
 
   it('lets an incomplete message add blocks but never remove one', async () => {
@@ -373,7 +387,7 @@ describe('NACL updater: messages', () => {
 
     // Assess
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32']);
-    expect(world.metrics.last()).toMatchObject({ AuditLogWriteFailures: 1, BlockedSourceIPs: 1 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ AuditLogWriteFailures: 1, BlockedSourceIPs: 1 });
   });
 
   it("describes the subnets' ACLs with the association filter, paginated", async () => {
@@ -400,7 +414,7 @@ describe('NACL updater: the account quota and failures', () => {
 
     // Act
     await world.deliver(message(world.vpcId, sources));
-    const first = world.metrics.last();
+    const first = world.telemetry.lastMetricValues();
     world.ec2.calls.length = 0;
     await world.deliver(message(world.vpcId, sources));
 
@@ -419,8 +433,8 @@ describe('NACL updater: the account quota and failures', () => {
       AclEntryLimitExceeded: 1,
     });
     expect(world.ec2.mutatingCalls()).toEqual([]);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 6, UnblockedSourceIPs: 4 });
-    expect(world.metrics.last().AclEntryLimitExceeded).toBeUndefined();
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceIPs: 6, UnblockedSourceIPs: 4 });
+    expect(world.telemetry.lastMetricValues().AclEntryLimitExceeded).toBeUndefined();
   });
 
   it('keeps the subnets on the original ACL when the real quota refuses every deny rule', async () => {
@@ -429,7 +443,7 @@ describe('NACL updater: the account quota and failures', () => {
 
     // Act
     await world.deliver(message(world.vpcId, flooders(3)));
-    const first = world.metrics.last();
+    const first = world.telemetry.lastMetricValues();
     world.ec2.calls.length = 0;
     await world.deliver(message(world.vpcId, flooders(3)));
 
@@ -437,7 +451,7 @@ describe('NACL updater: the account quota and failures', () => {
     expect(world.activeAclId()).toBe(world.originalAclId);
     expect(first).toMatchObject({ BlockedSourceIPs: 0, UnblockedSourceIPs: 3, AclEntryLimitExceeded: 1 });
     expect(world.ec2.mutatingCalls()).toEqual([]);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceIPs: 0, UnblockedSourceIPs: 3 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceIPs: 0, UnblockedSourceIPs: 3 });
   });
 
   it('fails without swapping when the quota cannot even hold the original rules', async () => {
@@ -468,7 +482,7 @@ describe('NACL updater: the account quota and failures', () => {
     // Assess
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32']);
     expect(world.sleeps).toEqual([250, 500]);
-    expect(world.metrics.last()).toMatchObject({ Ec2ApiRetries: 2 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ Ec2ApiRetries: 2 });
   });
 
   it('fails the run and leaves the subnets where they were when writing stays throttled', async () => {
@@ -486,7 +500,7 @@ describe('NACL updater: the account quota and failures', () => {
     await expect(run).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
     expect(world.activeAclId()).toBe(active);
     expect(world.ec2.entriesOf(active)).toEqual(activeEntries);
-    expect(world.metrics.last()).toMatchObject({ Ec2ApiRetries: 5 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ Ec2ApiRetries: 5 });
   });
 
   it('converges on the next message after a swap failed half-way', async () => {

@@ -79,7 +79,7 @@ describe('NACL updater properties', () => {
               }
             }
           }
-          expect(world.metrics.last().BlockedSourceNetworks).toBe(denied.length);
+          expect(world.telemetry.lastMetricValues().BlockedSourceNetworks).toBe(denied.length);
         }
         expect(world.writesToAclsInUse).toEqual([]);
       }),
@@ -109,7 +109,7 @@ describe('NACL updater properties', () => {
 
     // Assess
     expect(world.deniedCidrs()).toEqual(['198.51.96.0/20']);
-    expect(world.metrics.last()).toMatchObject({ BlockedSourceNetworks: 1, UnblockedSourceNetworks: 1 });
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceNetworks: 1, UnblockedSourceNetworks: 1 });
   });
 
   it('makes no API call for the same message twice, and no EC2 change for the same verdict again', async () => {

@@ -14,12 +14,19 @@ import { describe, expect, it } from 'vitest';
 import { ALLOW_LIST_TEMPLATE } from '../../../functions/network-facts/allow-list-seed';
 import { createHandler } from '../../../functions/network-facts/handler';
 import { parseAllowList } from '../../../core/allow-list';
-import { ALLOW_LIST_SEED_TYPE, FAILED_CREATE_ID, ORIGINAL_ACL_TAG, physicalIdOf } from '../../../functions/network-facts/contract';
+import {
+  ALLOW_LIST_SEED_TYPE,
+  FAILED_CREATE_ID,
+  ORIGINAL_ACL_TAG,
+  NETWORK_FACTS_SERVICE_NAME,
+  physicalIdOf,
+} from '../../../functions/network-facts/contract';
 import { NetworkFactsError, sharedOriginalAcl } from '../../../functions/network-facts/network-facts';
 import { ec2Error } from '../../../simulation/ec2/errors';
 import { Ec2NetworkAclStandIn } from '../../../simulation/ec2/stand-in';
 import { TEST_CREDENTIALS } from '../../support/builders';
 import { mockSdk, standInClient } from '../../support/sdk';
+import { TelemetryCapture } from '../../../simulation/telemetry-capture';
 
 const VPC = 'vpc-0123456789abcdef0';
 const SUBNET_A = 'subnet-0123456789abcdef0';
@@ -40,7 +47,7 @@ interface Sent {
 function harness(standIn?: Ec2NetworkAclStandIn) {
   if (standIn) standIn.calls.length = 0;
   const sent: Sent[] = [];
-  const logs: Record<string, unknown>[] = [];
+  const telemetry = new TelemetryCapture();
   const client = new EC2Client({ region: 'eu-west-1', credentials: TEST_CREDENTIALS });
   const handler = createHandler({
     ec2: standIn ? standInClient(client, standIn.routes()) : client,
@@ -48,9 +55,9 @@ function harness(standIn?: Ec2NetworkAclStandIn) {
     respond: async (url, body) => {
       sent.push({ url, body: JSON.parse(body) as Record<string, unknown> });
     },
-    log: (entry) => logs.push(entry),
+    telemetry: telemetry.telemetry({ serviceName: NETWORK_FACTS_SERVICE_NAME, metricsNamespace: 'AutoNACL' }),
   });
-  return { handler, sent, logs };
+  return { handler, sent, logs: telemetry.logs };
 }
 
 function properties(subnetIds = [SUBNET_A, SUBNET_B], blue = BLUE, green = GREEN) {
@@ -230,13 +237,22 @@ describe('network facts on Create', () => {
       Reason: 'Unexpected error: Request limit exceeded.',
       PhysicalResourceId: FAILED_CREATE_ID,
     });
-    expect(logs.filter((l) => l.level === 'ERROR')).toEqual([
+    expect(logs.filter((l) => l.level === 'ERROR').map((l) => l.entry)).toEqual([
       {
         level: 'ERROR',
         message: 'custom resource failed',
+        timestamp: expect.any(String),
+        service: 'network-facts',
+        sampling_rate: 0,
         requestType: 'Create',
         reason: 'Unexpected error: Request limit exceeded.',
-        error: expect.stringContaining('Request limit exceeded.'),
+        // Powertools writes an Error with its name, message, location and stack, and the SDK's own fields.
+        error: expect.objectContaining({
+          name: 'RequestLimitExceeded',
+          message: 'Request limit exceeded.',
+          stack: expect.stringContaining('RequestLimitExceeded'),
+          $metadata: expect.objectContaining({ httpStatusCode: 503 }),
+        }),
       },
     ]);
   });
@@ -536,7 +552,7 @@ describe('allow-list seed', () => {
 
     // Assess
     expect(sent[0].body).toMatchObject({ Status: 'SUCCESS' });
-    expect(logs).toContainEqual(expect.objectContaining({ message: 'allow list seeded', outcome: 'kept existing' }));
+    expect(logs.map((l) => l.entry)).toContainEqual(expect.objectContaining({ message: 'allow list seeded', outcome: 'kept existing' }));
   });
 
   it('fails the deploy with the reason when the write is refused for another cause', async () => {

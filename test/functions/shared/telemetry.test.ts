@@ -169,6 +169,27 @@ describe('telemetry capture', () => {
   });
 });
 
+describe('telemetry capture lines', () => {
+  it('gives each line as level, message and the fields of the call, without the keys added to every line', () => {
+    // Prepare
+    const capture = new TelemetryCapture();
+
+    // Act
+    oneInvocation(capture.telemetry(OPTIONS));
+
+    // Assess
+    expect(capture.lines()).toEqual([
+      { level: 'INFO', message: 'anomaly message applied', fields: { placed: 2, sources: ['198.51.100.1'] } },
+      { level: 'WARN', message: 'allow-list line skipped', fields: { line: 4, text: 'not-an-address' } },
+      {
+        level: 'ERROR',
+        message: 'audit log write failed (the blocks are in place)',
+        fields: { error: { name: 'TypeError', location: expect.any(String), message: 'stream gone', stack: expect.any(String) } },
+      },
+    ]);
+  });
+});
+
 describe('instrumented', () => {
   it('flushes the metrics of an invocation that throws, and rethrows', async () => {
     // Prepare

@@ -22,8 +22,8 @@ describe('NACL updater: CIDRs associated with the VPC after deploy', () => {
 
     // Assess
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32', '198.51.100.3/32']);
-    const warnings = world.logger.lines.filter((l) => l.message.startsWith('VPC CIDRs associated since deploy'));
-    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', attributes: { cidrs: [ADDED_LATER] } })]);
+    const warnings = world.telemetry.lines().filter((l) => l.message.startsWith('VPC CIDRs associated since deploy'));
+    expect(warnings).toEqual([expect.objectContaining({ level: 'WARN', fields: { cidrs: [ADDED_LATER] } })]);
   });
 
   it('lifts a rule placed before the CIDR it covers joined the VPC, even when an incomplete run would keep it', async () => {
@@ -39,11 +39,11 @@ describe('NACL updater: CIDRs associated with the VPC after deploy', () => {
 
     // Assess
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32']);
-    expect(world.logger.lines.filter((l) => l.message.startsWith('blocked networks released'))).toEqual([
+    expect(world.telemetry.lines().filter((l) => l.message.startsWith('blocked networks released'))).toEqual([
       {
-        level: 'warn',
+        level: 'WARN',
         message: 'blocked networks released: they cover allow-listed or VPC addresses',
-        attributes: { networks: ['203.0.113.1/32'] },
+        fields: { networks: ['203.0.113.1/32'] },
       },
     ]);
   });

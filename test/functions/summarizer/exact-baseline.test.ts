@@ -5,7 +5,7 @@
  * EVERY bin, also when a minute has far more than 10,000 sources.
  */
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../../core/anomaly-message';
 import { buildMinuteStatisticsQuery } from '../../../core/insights-query';
 import { flowLogEvent } from '../../../simulation/flow-log-events';
@@ -14,7 +14,6 @@ import { LogsInsightsStandIn } from '../../../simulation/logs-insights/stand-in'
 import { TimestreamStandIn } from '../../../simulation/timestream/stand-in';
 import type { FlowRecord } from '../../../core/flow-log-format';
 import { FLOW_LOG_GROUP as GROUP, flowRecord } from '../../support/builders';
-import { captureOutput } from '../../support/output';
 import { lambdaContext, makeHandler, mockSummarizerSdk, NOW } from '../../support/summarizer';
 
 const MINUTE_MS = 60_000;
@@ -22,9 +21,6 @@ const END = NOW - (NOW % MINUTE_MS);
 
 const { sns } = mockSummarizerSdk();
 let store: TimestreamStandIn | undefined;
-beforeEach(() => {
-  captureOutput();
-});
 afterEach(() => store?.close());
 
 function flow(srcAddr: string, packets: number, minuteStartMs: number): FlowRecord {

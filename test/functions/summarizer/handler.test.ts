@@ -2,14 +2,14 @@ import { GetQueryResultsCommand, LimitExceededException, StartQueryCommand, Stop
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { QueryCommand, ThrottlingException as QueryThrottlingException } from '@aws-sdk/client-timestream-query';
 import { RejectedRecordsException, ThrottlingException, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../../core/anomaly-message';
 import { buildBinQuery, buildMinuteStatisticsQuery } from '../../../core/insights-query';
 import { buildAnomalyQuery, buildBaselineQuery } from '../../../core/zscore-query';
 import { SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
 import type { TimestreamStandIn } from '../../../simulation/timestream/stand-in';
 import { statisticsOfBins } from '../../../core/packet-bins';
-import { captureOutput, runMetrics, type CapturedOutput } from '../../support/output';
+import { logLines, runMetrics } from '../../support/output';
 import { FaultInjector } from '../../support/sdk';
 import {
   lambdaContext,
@@ -30,11 +30,6 @@ const WINDOW_START = minute(11, 34);
 const QUIET: Row[] = Array.from({ length: 30 }, (_, i) => [`198.51.100.${i}`, String(100 + ((i * 17) % 60)), '240000']);
 
 const mocks = mockSummarizerSdk();
-let out: CapturedOutput;
-
-beforeEach(() => {
-  out = captureOutput();
-});
 
 function publishedMessage(): AnomalyMessage {
   const calls = mocks.sns.commandCalls(PublishCommand);
@@ -176,7 +171,7 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
     expect(mocks.logs.commandCalls(StopQueryCommand)).toHaveLength(0);
 
     // Assess: the metrics, every summarizer metric with VpcId as the only dimension
-    const metrics = runMetrics(out);
+    const metrics = runMetrics(h.telemetry);
     expect(metrics.namespace).toBe('AutoNACL');
     expect(metrics.dimensions).toEqual({ sets: [['VpcId']], VpcId: 'vpc-0123456789abcdef0' });
     expect(Object.keys(metrics.values).sort()).toEqual([...SUMMARIZER_METRIC_NAMES].sort());
@@ -247,8 +242,8 @@ describe('summarizer handler: Logs Insights', () => {
         [M31, M33].flatMap((m) => ['bin_count', 'packet_sum', 'packet_square_sum'].map((measure) => [measure, String(m)])),
       );
       expect(publishedMessage().complete).toBe(false);
-      expect(runMetrics(out).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
-      expect(out.logs().filter((l) => l.message === 'Insights query did not complete')).toEqual([
+      expect(runMetrics(h.telemetry).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
+      expect(logLines(h.telemetry).filter((l) => l.message === 'Insights query did not complete')).toEqual([
         expect.objectContaining({ level: 'WARN', queryId: `q-${M32 / 1000}`, minuteStart: new Date(M32).toISOString(), status }),
       ]);
     },
@@ -274,7 +269,7 @@ describe('summarizer handler: Logs Insights', () => {
     expect(h.sleeps.slice(0, 3)).toEqual([500, 750, 1125]);
     expect(h.clock.now - NOW).toBe(5_000);
     expect(publishedMessage().complete).toBe(false);
-    expect(runMetrics(out).values.InsightsQueriesIncomplete).toBe(2);
+    expect(runMetrics(h.telemetry).values.InsightsQueriesIncomplete).toBe(2);
   });
 
   it('a StartQuery refused with LimitExceededException leaves that minute incomplete, counted', async () => {
@@ -292,8 +287,8 @@ describe('summarizer handler: Logs Insights', () => {
 
     // Assess
     expect(mocks.logs.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input.queryId)).not.toContain(`q-${M32 / 1000}`);
-    expect(runMetrics(out).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1 });
-    expect(out.logs().find((l) => l.message === 'Insights query not started')?.reason).toMatch(/LimitExceededException/);
+    expect(runMetrics(h.telemetry).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1 });
+    expect(logLines(h.telemetry).find((l) => l.message === 'Insights query not started')?.reason).toMatch(/LimitExceededException/);
   });
 
   it('keeps at most 10 queries running at once', async () => {
@@ -313,7 +308,7 @@ describe('summarizer handler: Logs Insights', () => {
     // Assess
     expect(mocks.logs.commandCalls(StartQueryCommand)).toHaveLength(12);
     expect(insights.maxRunning()).toBe(10);
-    expect(runMetrics(out).values.InsightsQueriesIncomplete).toBe(0);
+    expect(runMetrics(h.telemetry).values.InsightsQueriesIncomplete).toBe(0);
   });
 
   it("a result at the 10,000-row cap: the minute's statistics come from the statistics query, its largest talkers are the candidates", async () => {
@@ -353,7 +348,7 @@ describe('summarizer handler: Logs Insights', () => {
       ['packet_square_sum', '987654321012345'],
     ]);
     expect(atM32.filter((r) => r.MeasureName === 'packets')).toHaveLength(10_000);
-    const metrics = runMetrics(out).values;
+    const metrics = runMetrics(h.telemetry).values;
     expect(metrics).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 0, UniqueSourceIPs: 25_000, InsightsBytesScanned: 8000 });
     expect(publishedMessage().complete).toBe(true);
   });
@@ -379,7 +374,7 @@ describe('summarizer handler: Logs Insights', () => {
     // Assess
     expect(writtenRecords(mocks.write).filter((r) => r.Time === String(M32))).toEqual([]);
     expect(writtenRecords(mocks.write, 'bin_count').map((r) => r.Time)).toEqual([String(M31), String(M33)]);
-    expect(runMetrics(out).values).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 1 });
+    expect(runMetrics(h.telemetry).values).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 1 });
     expect(publishedMessage().complete).toBe(false);
   });
 
@@ -451,8 +446,8 @@ describe('summarizer handler: Logs Insights', () => {
         .filter((r) => r.Time === String(M32))
         .map((r) => [r.Dimensions?.[0]?.Value, r.MeasureValue]),
     ).toEqual([['203.0.113.3', '700']]);
-    expect(runMetrics(out).values).toMatchObject({ InsightsRowsRejected: 3, IncompleteRuns: 1 });
-    const log = out.logs().find((l) => l.message === 'Insights rows rejected');
+    expect(runMetrics(h.telemetry).values).toMatchObject({ InsightsRowsRejected: 3, IncompleteRuns: 1 });
+    const log = logLines(h.telemetry).find((l) => l.message === 'Insights rows rejected');
     expect(log).toMatchObject({
       level: 'WARN',
       rejected: 3,
@@ -483,7 +478,7 @@ describe('summarizer handler: Logs Insights', () => {
         .filter((r) => r.Time === String(M31))
         .map((r) => r.MeasureValue),
     ).toEqual(['1']);
-    expect(runMetrics(out).values).toMatchObject({ InsightsRowsRejected: 2, IncompleteRuns: 0 });
+    expect(runMetrics(h.telemetry).values).toMatchObject({ InsightsRowsRejected: 2, IncompleteRuns: 0 });
   });
 });
 
@@ -572,8 +567,13 @@ describe('summarizer handler: writing bins to Timestream', () => {
     await h.handler({}, lambdaContext());
 
     // Assess
-    expect(runMetrics(out).values).toMatchObject({ BinWriteFailures: 1, BinRecordsRejected: 0, IncompleteRuns: 1, SummarizerRuns: 1 });
-    expect(out.logs().filter((l) => l.level === 'ERROR')).toEqual([
+    expect(runMetrics(h.telemetry).values).toMatchObject({
+      BinWriteFailures: 1,
+      BinRecordsRejected: 0,
+      IncompleteRuns: 1,
+      SummarizerRuns: 1,
+    });
+    expect(logLines(h.telemetry).filter((l) => l.level === 'ERROR')).toEqual([
       expect.objectContaining({
         message: 'packet-bin write failed',
         records: 9,
@@ -609,8 +609,8 @@ describe('summarizer handler: writing bins to Timestream', () => {
     await h.handler({}, lambdaContext());
 
     // Assess
-    expect(runMetrics(out).values).toMatchObject({ BinRecordsRejected: 1, BinWriteFailures: 0, IncompleteRuns: 1 });
-    expect(out.logs().find((l) => l.message === 'packet-bin record rejected')).toMatchObject({
+    expect(runMetrics(h.telemetry).values).toMatchObject({ BinRecordsRejected: 1, BinWriteFailures: 0, IncompleteRuns: 1 });
+    expect(logLines(h.telemetry).find((l) => l.message === 'packet-bin record rejected')).toMatchObject({
       measure: 'packets',
       sourceIp: '192.0.2.3',
       value: '30',
@@ -633,7 +633,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
 
     await h.handler({}, lambdaContext());
 
-    expect(runMetrics(out).values).toMatchObject({ BinRecordsRejected: 0, IncompleteRuns: 0 });
+    expect(runMetrics(h.telemetry).values).toMatchObject({ BinRecordsRejected: 0, IncompleteRuns: 0 });
     expect(publishedMessage().complete).toBe(true);
   });
 });
@@ -713,7 +713,7 @@ describe('summarizer handler: the Z-score query', () => {
         ['packet_square_sum', '0'],
       ]),
     );
-    expect(runMetrics(out).values).toMatchObject({
+    expect(runMetrics(h.telemetry).values).toMatchObject({
       PacketBinAverage: 0,
       PacketBinStandardDeviation: 0,
       PacketBinAnomalyThreshold: 0,
@@ -736,10 +736,10 @@ describe('summarizer handler: the Z-score query', () => {
     // Assess
     await expect(invocation).rejects.toThrow(/Rate exceeded/);
     expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
-    const metrics = runMetrics(out).values;
+    const metrics = runMetrics(h.telemetry).values;
     expect(metrics).toMatchObject({ SummarizerRuns: 0, IncompleteRuns: 1, UniqueSourceIPs: 30 });
     expect(metrics).not.toHaveProperty('PacketBinAverage');
-    expect(out.logs().filter((l) => l.level === 'ERROR')).toEqual([
+    expect(logLines(h.telemetry).filter((l) => l.level === 'ERROR')).toEqual([
       expect.objectContaining({
         message: 'Z-score query failed; no verdict published',
         error: expect.objectContaining({ name: 'ThrottlingException', message: 'Rate exceeded' }),
@@ -768,7 +768,7 @@ describe('summarizer handler: the Z-score query', () => {
     scriptInsights(mocks.logs, {});
 
     await expect(h.handler({}, lambdaContext())).rejects.toThrow('SNS unavailable');
-    expect(runMetrics(out).values).toMatchObject({ SummarizerRuns: 0, OutlierSourceIPs: 0 });
+    expect(runMetrics(h.telemetry).values).toMatchObject({ SummarizerRuns: 0, OutlierSourceIPs: 0 });
   });
 });
 
@@ -842,7 +842,7 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     // Assess
     await expect(invocation).rejects.toThrow(/Query failed/);
     expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
-    expect(out.logs().filter((l) => l.message.startsWith('schema record write failed'))).toEqual([
+    expect(logLines(h.telemetry).filter((l) => l.message.startsWith('schema record write failed'))).toEqual([
       expect.objectContaining({ level: 'WARN', error: expect.objectContaining({ name: 'ThrottlingException', message: 'slow down' }) }),
     ]);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics } from '../../../core/metrics';
-import { createMetrics, publishRunMetrics, SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
-import { captureOutput, runMetrics } from '../../support/output';
+import { addRunMetrics, SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
+import { TelemetryCapture } from '../../../simulation/telemetry-capture';
+import { runMetrics } from '../../support/output';
 
 describe('summarizer metrics', () => {
   it('are exactly the core metrics whose source is the summarizer', () => {
@@ -11,16 +12,22 @@ describe('summarizer metrics', () => {
     expect([...SUMMARIZER_METRIC_NAMES].sort()).toEqual(fromCore.sort());
   });
 
-  it('are written as one EMF document in the configured namespace with VpcId as the only dimension', () => {
+  it('are written as one EMF document in the configured namespace, with VpcId as the only dimension and the values the run reached', () => {
     // Prepare
-    const out = captureOutput();
-    const metrics = createMetrics('Custom/Namespace', 'summarizer', 'vpc-0abc12345');
+    const capture = new TelemetryCapture();
+    const telemetry = capture.telemetry({ serviceName: 'summarizer', metricsNamespace: 'Custom/Namespace', vpcId: 'vpc-0abc12345' });
 
     // Act
-    publishRunMetrics(metrics, { UniqueSourceIPs: 4, FlowLogDeliveryLag: 312.5, InsightsBytesScanned: 2048 });
+    addRunMetrics(telemetry.metrics, {
+      UniqueSourceIPs: 4,
+      FlowLogDeliveryLag: 312.5,
+      InsightsBytesScanned: 2048,
+      OutlierSourceIPs: undefined,
+    });
+    telemetry.flush();
 
     // Assess
-    expect(runMetrics(out)).toEqual({
+    expect(runMetrics(capture)).toEqual({
       namespace: 'Custom/Namespace',
       dimensions: { sets: [['VpcId']], VpcId: 'vpc-0abc12345' },
       values: { UniqueSourceIPs: 4, FlowLogDeliveryLag: 312.5, InsightsBytesScanned: 2048 },

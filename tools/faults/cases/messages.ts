@@ -117,7 +117,7 @@ export const messageCases: FaultCase[] = [
     evidence: {
       log: {
         describe: 'info "not blocked" with reason not-routable',
-        matches: (l) => l.message.includes('not blocked') && JSON.stringify(l.attributes).includes('not-routable'),
+        matches: (l) => l.message.includes('not blocked') && JSON.stringify(l.fields).includes('not-routable'),
       },
       metric: metric('AllowListedSourcesSkipped'),
     },
