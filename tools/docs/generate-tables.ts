@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import * as prettier from 'prettier';
 import { fillRegions, regionsOf, renderTable, type Table } from './markdown';
 import { alarmsTable } from './tables/alarms';
+import { contextKeysTable } from './tables/context-keys';
 import { faultCasesTable } from './tables/fault-cases';
 import { metricsTable } from './tables/metrics';
 
@@ -15,6 +16,7 @@ export const DOCS_COMMAND = 'npm run docs';
 
 /** Every generated table by marker name. */
 export const TABLES: Readonly<Record<string, () => Table>> = {
+  'context-keys': contextKeysTable,
   metrics: metricsTable,
   alarms: alarmsTable,
   'fault-cases': faultCasesTable,

@@ -5,6 +5,7 @@ import * as prettier from 'prettier';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Metrics } from '../../../core/metrics';
 import { ALARM_NAMES } from '../../../dashboards/alarms';
+import { CONFIG_KEYS } from '../../../lib/config';
 import { documentationFiles, generateDocuments, staleMessages, TABLES } from '../../../tools/docs/generate-tables';
 import { regionsOf, type Table } from '../../../tools/docs/markdown';
 import { FAULT_CASES } from '../../../tools/faults/cases';
@@ -18,12 +19,25 @@ describe('generated tables in the docs', () => {
     expect(staleMessages(results)).toEqual([]);
   });
 
-  it('have one row per metric, alarm and fault case, in the order of the code', () => {
+  it('have one row per context key, metric, alarm and fault case, in the order of the code', () => {
     const firstColumn = (table: Table) => table.rows.map((row) => row[0]);
+
+    expect(firstColumn(TABLES['context-keys']!())).toEqual(CONFIG_KEYS.map((key) => `\`${key}\``));
 
     expect(firstColumn(TABLES.metrics!())).toEqual(Object.keys(Metrics).map((name) => `\`${name}\``));
     expect(TABLES.alarms!().rows).toHaveLength(ALARM_NAMES.length);
     expect(firstColumn(TABLES['fault-cases']!())).toEqual(FAULT_CASES.map((fault) => fault.name));
+  });
+
+  it("state each context key's default and validation from its bounds, accepted form and cross-key rule", () => {
+    const rows = new Map(TABLES['context-keys']!().rows.map((row) => [row[0], row]));
+
+    expect(rows.get('`listenerPort`')?.slice(2)).toEqual(['required', 'whole number 1-65535']);
+    expect(rows.get('`minZScore`')?.slice(2)).toEqual(['3', 'number > 0, at most 1000']);
+    expect(rows.get('`minPacketsPerBin`')?.slice(2)).toEqual(['12000', 'whole number >= 0']);
+    expect(rows.get('`requeryMinutes`')?.slice(2)).toEqual(['10', 'whole number 5-60, at most `windowMinutes`']);
+    expect(rows.get('`metricsNamespace`')?.[2]).toBe('`AutoNACL`');
+    expect(rows.get('`naclMaxAggregatePrefix`')?.slice(2)).toEqual(['none (off)', 'whole number 8-32, at most `naclRuleNetworkMask`']);
   });
 
   it('name the context keys that set each alarm, with the default thresholds', () => {

@@ -1,0 +1,72 @@
+/**
+ * What each context key means to an operator: the configuration page (docs/configuration.md) is
+ * generated from this, the keys' defaults and their bounds (lib/config.ts). TypeScript requires
+ * one entry per key the app reads.
+ */
+import type { DEFAULTS, OPTIONAL_KEYS, REQUIRED_KEYS } from './config';
+
+export type ContextKey = (typeof REQUIRED_KEYS)[number] | keyof typeof DEFAULTS | (typeof OPTIONAL_KEYS)[number];
+
+export interface ContextKeyHelp {
+  readonly meaning: string;
+  /** What a value must look like, for keys without numeric bounds. */
+  readonly accepts?: string;
+  /** A rule that involves another key, checked with the rest of the context. */
+  readonly alsoRequires?: string;
+  /** What leaving an optional key out means. */
+  readonly whenUnset?: string;
+}
+
+export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
+  vpcId: { meaning: 'VPC of the endpoint', accepts: '`vpc-` + 8 or 17 hex digits' },
+  subnetIds: {
+    meaning: 'comma-separated public subnets of the endpoint; all must share one network ACL (checked at deploy)',
+    accepts: 'each `subnet-` + 8 or 17 hex digits, no duplicates',
+  },
+  listenerPort: { meaning: 'endpoint port' },
+  listenerProtocol: { meaning: 'endpoint protocol', accepts: '`TCP` or `UDP` (any case)' },
+  minZScore: { meaning: 'Z-score threshold: a bin is anomalous above mean + minZScore x sd (and above the packet floor)' },
+  minPacketsPerBin: { meaning: 'packet floor per source per minute: a bin at or below it is never anomalous' },
+  windowMinutes: { meaning: 'baseline window: a blocked source is lifted when its last anomalous minute leaves it' },
+  requeryMinutes: {
+    meaning: 'minutes re-queried each run, so late flow-log records still land in their bins',
+    alsoRequires: 'at most `windowMinutes`',
+  },
+  naclRuleLimit: { meaning: 'the account\'s "rules per network ACL" quota' },
+  naclRuleNetworkMask: { meaning: 'prefix length of IPv4 deny rules' },
+  naclRuleNetworkMaskIpv6: { meaning: 'prefix length of IPv6 deny rules' },
+  maxNewBlocksPerRun: { meaning: 'new deny rules one verdict may add ([threat-model.md](threat-model.md))' },
+  maxBlockedNetworks: { meaning: 'deny rules in place at once, IPv4 and IPv6 together ([threat-model.md](threat-model.md))' },
+  allowListKey: { meaning: 'object key of the allow list', accepts: 'at most 1024 bytes, no leading `/`, no control characters' },
+  logRetentionDays: {
+    meaning: 'flow-log retention in days; function, state-machine and audit logs keep at least 30 days',
+    accepts: 'a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)',
+  },
+  metricsNamespace: {
+    meaning: 'CloudWatch namespace of every metric',
+    accepts: '1-255 of letters, digits, `. - _ / # :` and space; not starting with `AWS/` or `:`',
+  },
+  maxAnomalies: { meaning: 'most sources one verdict lists (highest Z-scores first)' },
+  alarmUnblockedMinutes: { meaning: 'minutes with sources left unblocked before "Unblocked sources" fires' },
+  alarmDetectionStalledMinutes: { meaning: 'minutes without a published verdict before "Detection not running" fires' },
+  alarmIncompleteMinutes: { meaning: 'minutes of incomplete runs before "Incomplete data" fires' },
+  alarmUpdaterErrors: { meaning: 'updater errors in a minute that fire "Updater errors"' },
+  alarmMaxDeliveryLagSeconds: { meaning: 'flow-log delivery lag, in seconds, above which "Delivery lag" counts a minute' },
+  alarmDeliveryLagMinutes: { meaning: 'minutes above the lag bound before "Delivery lag" fires' },
+  operatorEmail: {
+    meaning: 'address subscribed to the operator alarm topic',
+    accepts: 'an e-mail address',
+    whenUnset: 'none (subscribe your own tooling)',
+  },
+  naclMaxAggregatePrefix: {
+    meaning:
+      "adaptive aggregation ([limits.md](limits.md#adaptive-aggregation)): when anomalous IPv4 sources exceed the ACL's room, merge their deny rules into covering prefixes no wider than /N",
+    alsoRequires: 'at most `naclRuleNetworkMask`',
+    whenUnset: 'none (off)',
+  },
+  naclMaxAggregatePrefixIpv6: {
+    meaning: 'the same for IPv6 sources',
+    alsoRequires: 'at most `naclRuleNetworkMaskIpv6`',
+    whenUnset: 'none (off)',
+  },
+};
