@@ -1,27 +1,17 @@
-import type { AddressFamily, Network } from '../../core/addresses';
-import { cidrText, parseNetwork } from '../../core/addresses';
+import type { Network } from '../../core/addresses';
+import { cidrText } from '../../core/addresses';
 import type { AllowList } from '../../core/allow-list';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
 import type { AuditLine } from '../../core/audit-line';
-import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
 import { selectBlocks, type BlockRule, type Selection } from '../../core/block-selection';
-import {
-  DEFAULT_RULE_NUMBER_IPV4,
-  DEFAULT_RULE_NUMBER_IPV6,
-  denyCapacity,
-  denyNetworksOf,
-  desiredEntries,
-  diffEntries,
-  entryFamily,
-  entryNetwork,
-  isStackDenyRule,
-  type AclEntry,
-} from '../../core/nacl-plan';
+import { denyNetworksOf } from '../../core/nacl-plan';
 import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
 import type { AllowListSource } from './allow-list-source';
 import type { AuditLog } from './audit-log';
 import { WATERMARK_TAG, type UpdaterConfig } from './contract';
-import { errorCode, type AclGateway, type DescribedAcl } from './ec2-acls';
+import type { AclGateway } from './ec2-acls';
+import { BlueGreenEnforcer, type Enforcement } from './enforcement';
+import { NetworkStateReader, type NetworkState } from './network-state';
 
 export interface UpdaterDeps {
   readonly config: UpdaterConfig;
@@ -33,41 +23,20 @@ export interface UpdaterDeps {
   readonly now: () => number;
 }
 
-interface NetworkState {
-  readonly subnets: SubnetAssociation[];
-  readonly original: DescribedAcl;
-  readonly blue: DescribedAcl;
-  readonly green: DescribedAcl;
-  /** Newest watermark tag of blue and green, ms. */
-  readonly watermark: number | undefined;
-  /** The VPC's CIDRs recorded at deploy time and those associated with it now. */
-  readonly vpcNetworks: readonly Network[];
-}
-
-interface Enforcement {
-  /** Rules now in place on the ACL the protected subnets use. */
-  readonly placed: readonly BlockRule[];
-  /** Rules that fitted the configured quota but not the account's real one. */
-  readonly refused: readonly BlockRule[];
-  readonly changed: boolean;
-  /** The ACL every protected subnet is on after the run. */
-  readonly aclInUse: string | undefined;
-  /** The selection enforced: chosen again within the account's real quota when it was learnt this run. */
-  readonly selection: Selection;
-}
-
 /**
  * Applies anomaly verdicts to the protected subnets' network ACLs (docs/architecture.md, Mitigation). One
  * instance lives per container: it keeps the allow-list cache, the last applied message time
- * and the rule quota learnt from NetworkAclEntryLimitExceeded.
+ * and (in its enforcer, enforcement.ts) the rule quota learnt from NetworkAclEntryLimitExceeded.
  */
 export class NaclUpdater {
   private appliedAt: number | undefined;
-  private learnedLimit: Partial<Record<AddressFamily, number>> = {};
-  /** VPC CIDRs associated since deploy that were already logged. */
-  private readonly reportedCidrs = new Set<string>();
+  private readonly network: NetworkStateReader;
+  private readonly enforcer: BlueGreenEnforcer;
 
-  constructor(private readonly deps: UpdaterDeps) {}
+  constructor(private readonly deps: UpdaterDeps) {
+    this.network = new NetworkStateReader(deps);
+    this.enforcer = new BlueGreenEnforcer(deps);
+  }
 
   /** Handles the SNS message bodies of one invocation. Throws when the ACLs could not be brought to the verdict. */
   async handle(bodies: readonly string[]): Promise<void> {
@@ -106,9 +75,9 @@ export class NaclUpdater {
     if (this.isOld(generatedAt, undefined)) return;
     const allowList = await this.readAllowList();
     if (!allowList) return;
-    const state = await this.readState();
+    const state = await this.network.read();
     if (this.isOld(generatedAt, state.watermark)) return;
-    const enforcement = await this.enforce(() => this.select(message, allowList, state), state);
+    const enforcement = await this.enforcer.enforce(() => this.select(message, allowList, state), state);
     this.appliedAt = generatedAt;
     if (enforcement.changed) await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
     this.report(message, enforcement.selection, enforcement);
@@ -144,45 +113,6 @@ export class NaclUpdater {
     return read.list;
   }
 
-  private async readState(): Promise<NetworkState> {
-    const { config, acls } = this.deps;
-    const subnets = await acls.subnetAssociations(config.subnetIds);
-    const described = await acls.describe([config.originalNaclId, config.blueNaclId, config.greenNaclId]);
-    const blue = described.get(config.blueNaclId)!;
-    const green = described.get(config.greenNaclId)!;
-    const marks = [blue, green].map((acl) => Date.parse(acl.tags[WATERMARK_TAG] ?? '')).filter(Number.isFinite);
-    const vpcNetworks = await this.vpcNetworks();
-    return {
-      subnets,
-      original: described.get(config.originalNaclId)!,
-      blue,
-      green,
-      watermark: marks.length > 0 ? Math.max(...marks) : undefined,
-      vpcNetworks,
-    };
-  }
-
-  /**
-   * The VPC's CIDRs as recorded at deploy time plus any associated with it since: an address of
-   * the VPC is never blocked, whenever its CIDR was added. A CIDR removed since deploy stays
-   * protected until the next deploy.
-   */
-  private async vpcNetworks(): Promise<Network[]> {
-    const { config, acls, logger } = this.deps;
-    const known = new Set(config.vpcNetworks.map(cidrText));
-    const added = (await acls.vpcCidrs(config.vpcId))
-      .map((cidr) => parseNetwork(cidr))
-      .filter((n): n is Network => n !== undefined && !known.has(cidrText(n)));
-    const fresh = added.map(cidrText).filter((cidr) => !this.reportedCidrs.has(cidr));
-    if (fresh.length > 0) {
-      logger.warn('VPC CIDRs associated since deploy: protected from now on; redeploy so that detection leaves them out too', {
-        cidrs: fresh,
-      });
-      for (const cidr of fresh) this.reportedCidrs.add(cidr);
-    }
-    return [...config.vpcNetworks, ...added];
-  }
-
   private select(message: AnomalyMessage, allowList: AllowList, state: NetworkState): Selection {
     const { config } = this.deps;
     const selection = selectBlocks({
@@ -191,7 +121,7 @@ export class NaclUpdater {
       vpcCidrs: state.vpcNetworks,
       ipv4Mask: config.ipv4Mask,
       ipv6Mask: config.ipv6Mask,
-      capacity: this.capacity(state.original.entries),
+      capacity: this.enforcer.capacity(state.original.entries),
       // A run that saw incomplete data may add blocks but never remove one.
       retained: message.complete ? [] : this.blockedNow(state),
       inPlace: this.blockedNow(state),
@@ -214,147 +144,11 @@ export class NaclUpdater {
     return selection;
   }
 
-  /** Deny rules per family: the configured quota, lowered to the account's real one once learnt. */
-  private capacity(original: readonly AclEntry[]): Record<AddressFamily, number> {
-    const configured = denyCapacity(this.deps.config.naclRuleLimit, original);
-    const cap = (family: AddressFamily) => {
-      const learned = this.learnedLimit[family];
-      return learned === undefined ? configured[family] : Math.min(configured[family], denyCapacity(learned, original)[family]);
-    };
-    return { ipv4: cap('ipv4'), ipv6: cap('ipv6') };
-  }
-
   /** Networks denied now by the stack ACLs that protected subnets use. */
   private blockedNow(state: NetworkState): Network[] {
     const inUse = [state.blue, state.green].filter((acl) => state.subnets.some((s) => s.networkAclId === acl.id));
     const unique = new Map(inUse.flatMap((acl) => denyNetworksOf(acl.entries)).map((n) => [cidrText(n), n]));
     return [...unique.values()];
-  }
-
-  /**
-   * `choose` selects the rules within the capacity known now. When the account's real quota turns
-   * out lower while the inactive ACL is written, the rules are chosen again within it and the same
-   * (still unused) ACL is rewritten before any subnet moves: retained rules and the highest
-   * Z-scores keep the room, so an incomplete run never drops a block for a new one.
-   */
-  private async enforce(choose: () => Selection, state: NetworkState): Promise<Enforcement> {
-    let selection = choose();
-    const networks = selection.blocked.map((rule) => rule.network);
-    const desired: DesiredFor | 'original' =
-      networks.length === 0 ? 'original' : (current) => desiredEntries(networks, state.original.entries, current);
-    const plan = planBlueGreen({ subnets: state.subnets, originalAclId: state.original.id, blue: state.blue, green: state.green }, desired);
-    let subnets = state.subnets;
-    if (plan.consolidateOnto) {
-      const other = plan.consolidateOnto === state.blue.id ? state.green.id : state.blue.id;
-      subnets = await this.move(subnets, plan.consolidateOnto, (s) => s.networkAclId === other);
-    }
-    let refused: readonly BlockRule[] = [];
-    if (plan.write && desired !== 'original') {
-      const acl = plan.write === state.blue.id ? state.blue : state.green;
-      refused = await this.write(acl, desired(acl.entries), selection.blocked);
-      if (refused.length > 0) ({ selection, refused } = await this.rewriteWithinLearnedQuota(acl.id, choose, state));
-    }
-    const refusedCidrs = new Set(refused.map((r) => r.cidr));
-    const placed = selection.blocked.filter((r) => !refusedCidrs.has(r.cidr));
-    // An ACL whose every deny rule the account refused blocks nothing: the original ACL is the canonical place for that.
-    const moveTo = plan.write && placed.length === 0 ? state.original.id : plan.moveTo;
-    if (moveTo) subnets = await this.move(subnets, moveTo, () => true);
-    return {
-      placed,
-      refused,
-      changed: Object.keys(plan).length > 0,
-      aclInUse: subnets[0]?.networkAclId,
-      selection,
-    };
-  }
-
-  private async rewriteWithinLearnedQuota(
-    aclId: string,
-    choose: () => Selection,
-    state: NetworkState,
-  ): Promise<{ selection: Selection; refused: BlockRule[] }> {
-    const selection = choose();
-    const acl = (await this.deps.acls.describe([aclId])).get(aclId)!;
-    const networks = selection.blocked.map((rule) => rule.network);
-    const refused =
-      networks.length === 0 ? [] : await this.write(acl, desiredEntries(networks, state.original.entries, acl.entries), selection.blocked);
-    return { selection, refused };
-  }
-
-  /**
-   * Writes an ACL no protected subnet uses with the minimum entry calls. When the account's real
-   * quota refuses a deny rule, no further deny rule of that family is tried; the ones refused are
-   * returned. A refused mirrored rule makes the ACL unusable: that throws.
-   */
-  private async write(acl: DescribedAcl, desired: readonly AclEntry[], rules: readonly BlockRule[]): Promise<BlockRule[]> {
-    const { acls, metrics, logger } = this.deps;
-    const full = new Set<AddressFamily>();
-    const refused = new Set<string>();
-    for (const operation of diffEntries(acl.entries, desired)) {
-      const denyCreate = operation.kind === 'create' && isStackDenyRule(operation.entry) ? operation.entry : undefined;
-      if (denyCreate && full.has(entryFamily(denyCreate))) {
-        refused.add(cidrText(entryNetwork(denyCreate)!));
-        continue;
-      }
-      try {
-        await acls.apply(acl.id, operation);
-        metrics.add('AclEntryChanges', 1);
-      } catch (error) {
-        if (errorCode(error) !== 'NetworkAclEntryLimitExceeded' || operation.kind !== 'create') throw error;
-        metrics.add('AclEntryLimitExceeded', 1);
-        if (!denyCreate)
-          throw new Error(
-            `network ACL ${acl.id} cannot hold the original ACL's rules: the account's rules-per-ACL quota is too low (NetworkAclEntryLimitExceeded)`,
-            { cause: error },
-          );
-        const family = entryFamily(denyCreate);
-        full.add(family);
-        refused.add(cidrText(entryNetwork(denyCreate)!));
-        await this.learnLimit(acl.id, family);
-      }
-    }
-    if (refused.size > 0)
-      logger.warn('deny rules refused by the account quota: sources left unblocked', {
-        networkAclId: acl.id,
-        networks: [...refused],
-        learnedLimit: this.learnedLimit,
-      });
-    return rules.filter((rule) => refused.has(rule.cidr));
-  }
-
-  /**
-   * The real quota is the number of inbound rules of the family the ACL holds when the limit
-   * answers. Capacity is computed as if the family's default rule were present (it is absent
-   * for IPv6 in a VPC without IPv6), so a missing default rule counts here as one.
-   */
-  private async learnLimit(aclId: string, family: AddressFamily): Promise<void> {
-    const inbound = (await this.deps.acls.describe([aclId])).get(aclId)!.entries.filter((e) => !e.egress && entryFamily(e) === family);
-    const hasDefault = inbound.some((e) => e.ruleNumber === (family === 'ipv4' ? DEFAULT_RULE_NUMBER_IPV4 : DEFAULT_RULE_NUMBER_IPV6));
-    this.learnedLimit[family] = inbound.length + (hasDefault ? 0 : 1);
-  }
-
-  /** Moves the matching subnets onto `target`, each with its current association id. */
-  private async move(
-    subnets: readonly SubnetAssociation[],
-    target: string,
-    which: (s: SubnetAssociation) => boolean,
-  ): Promise<SubnetAssociation[]> {
-    const moved: SubnetAssociation[] = [];
-    let count = 0;
-    for (const subnet of subnets) {
-      if (subnet.networkAclId === target || !which(subnet)) {
-        moved.push(subnet);
-        continue;
-      }
-      const associationId = await this.deps.acls.replaceAssociation(subnet.associationId, target);
-      moved.push({ ...subnet, associationId, networkAclId: target });
-      count++;
-    }
-    if (count > 0) {
-      this.deps.metrics.add('AclSwaps', 1);
-      this.deps.logger.info('protected subnets moved', { networkAclId: target, subnets: count });
-    }
-    return moved;
   }
 
   /** Tags the ACL now in use (or both stack ACLs when the subnets went back to the original). */

@@ -1,0 +1,186 @@
+import type { AddressFamily } from '../../core/addresses';
+import { cidrText } from '../../core/addresses';
+import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
+import type { BlockRule, Selection } from '../../core/block-selection';
+import {
+  DEFAULT_RULE_NUMBER_IPV4,
+  DEFAULT_RULE_NUMBER_IPV6,
+  denyCapacity,
+  desiredEntries,
+  diffEntries,
+  entryFamily,
+  entryNetwork,
+  isStackDenyRule,
+  type AclEntry,
+} from '../../core/nacl-plan';
+import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
+import type { UpdaterConfig } from './contract';
+import { errorCode, type AclGateway, type DescribedAcl } from './ec2-acls';
+import type { NetworkState } from './network-state';
+
+/** What a run changed: the rules in place and those the account refused. */
+export interface Enforcement {
+  /** Rules now in place on the ACL the protected subnets use. */
+  readonly placed: readonly BlockRule[];
+  /** Rules that fitted the configured quota but not the account's real one. */
+  readonly refused: readonly BlockRule[];
+  readonly changed: boolean;
+  /** The ACL every protected subnet is on after the run. */
+  readonly aclInUse: string | undefined;
+  /** The selection enforced: chosen again within the account's real quota when it was learnt this run. */
+  readonly selection: Selection;
+}
+
+export interface EnforcerDeps {
+  readonly config: UpdaterConfig;
+  readonly acls: AclGateway;
+  readonly metrics: TelemetryMetrics;
+  readonly logger: TelemetryLogger;
+}
+
+/**
+ * Brings the protected subnets to a selection of deny rules, blue/green: the ACL no subnet uses is
+ * written in full before any subnet moves onto it. Keeps, for the container's life, the account's
+ * real rules-per-ACL quota once NetworkAclEntryLimitExceeded has shown it.
+ */
+export class BlueGreenEnforcer {
+  private learnedLimit: Partial<Record<AddressFamily, number>> = {};
+
+  constructor(private readonly deps: EnforcerDeps) {}
+
+  /** Deny rules per family: the configured quota, lowered to the account's real one once learnt. */
+  capacity(original: readonly AclEntry[]): Record<AddressFamily, number> {
+    const configured = denyCapacity(this.deps.config.naclRuleLimit, original);
+    const cap = (family: AddressFamily) => {
+      const learned = this.learnedLimit[family];
+      return learned === undefined ? configured[family] : Math.min(configured[family], denyCapacity(learned, original)[family]);
+    };
+    return { ipv4: cap('ipv4'), ipv6: cap('ipv6') };
+  }
+
+  /**
+   * `choose` selects the rules within the capacity known now. When the account's real quota turns
+   * out lower while the inactive ACL is written, the rules are chosen again within it and the same
+   * (still unused) ACL is rewritten before any subnet moves: retained rules and the highest
+   * Z-scores keep the room, so an incomplete run never drops a block for a new one.
+   */
+  async enforce(choose: () => Selection, state: NetworkState): Promise<Enforcement> {
+    let selection = choose();
+    const networks = selection.blocked.map((rule) => rule.network);
+    const desired: DesiredFor | 'original' =
+      networks.length === 0 ? 'original' : (current) => desiredEntries(networks, state.original.entries, current);
+    const plan = planBlueGreen({ subnets: state.subnets, originalAclId: state.original.id, blue: state.blue, green: state.green }, desired);
+    let subnets = state.subnets;
+    if (plan.consolidateOnto) {
+      const other = plan.consolidateOnto === state.blue.id ? state.green.id : state.blue.id;
+      subnets = await this.move(subnets, plan.consolidateOnto, (s) => s.networkAclId === other);
+    }
+    let refused: readonly BlockRule[] = [];
+    if (plan.write && desired !== 'original') {
+      const acl = plan.write === state.blue.id ? state.blue : state.green;
+      refused = await this.write(acl, desired(acl.entries), selection.blocked);
+      if (refused.length > 0) ({ selection, refused } = await this.rewriteWithinLearnedQuota(acl.id, choose, state));
+    }
+    const refusedCidrs = new Set(refused.map((r) => r.cidr));
+    const placed = selection.blocked.filter((r) => !refusedCidrs.has(r.cidr));
+    // An ACL whose every deny rule the account refused blocks nothing: the original ACL is the canonical place for that.
+    const moveTo = plan.write && placed.length === 0 ? state.original.id : plan.moveTo;
+    if (moveTo) subnets = await this.move(subnets, moveTo, () => true);
+    return {
+      placed,
+      refused,
+      changed: Object.keys(plan).length > 0,
+      aclInUse: subnets[0]?.networkAclId,
+      selection,
+    };
+  }
+
+  private async rewriteWithinLearnedQuota(
+    aclId: string,
+    choose: () => Selection,
+    state: NetworkState,
+  ): Promise<{ selection: Selection; refused: BlockRule[] }> {
+    const selection = choose();
+    const acl = (await this.deps.acls.describe([aclId])).get(aclId)!;
+    const networks = selection.blocked.map((rule) => rule.network);
+    const refused =
+      networks.length === 0 ? [] : await this.write(acl, desiredEntries(networks, state.original.entries, acl.entries), selection.blocked);
+    return { selection, refused };
+  }
+
+  /**
+   * Writes an ACL no protected subnet uses with the minimum entry calls. When the account's real
+   * quota refuses a deny rule, no further deny rule of that family is tried; the ones refused are
+   * returned. A refused mirrored rule makes the ACL unusable: that throws.
+   */
+  private async write(acl: DescribedAcl, desired: readonly AclEntry[], rules: readonly BlockRule[]): Promise<BlockRule[]> {
+    const { acls, metrics, logger } = this.deps;
+    const full = new Set<AddressFamily>();
+    const refused = new Set<string>();
+    for (const operation of diffEntries(acl.entries, desired)) {
+      const denyCreate = operation.kind === 'create' && isStackDenyRule(operation.entry) ? operation.entry : undefined;
+      if (denyCreate && full.has(entryFamily(denyCreate))) {
+        refused.add(cidrText(entryNetwork(denyCreate)!));
+        continue;
+      }
+      try {
+        await acls.apply(acl.id, operation);
+        metrics.add('AclEntryChanges', 1);
+      } catch (error) {
+        if (errorCode(error) !== 'NetworkAclEntryLimitExceeded' || operation.kind !== 'create') throw error;
+        metrics.add('AclEntryLimitExceeded', 1);
+        if (!denyCreate)
+          throw new Error(
+            `network ACL ${acl.id} cannot hold the original ACL's rules: the account's rules-per-ACL quota is too low (NetworkAclEntryLimitExceeded)`,
+            { cause: error },
+          );
+        const family = entryFamily(denyCreate);
+        full.add(family);
+        refused.add(cidrText(entryNetwork(denyCreate)!));
+        await this.learnLimit(acl.id, family);
+      }
+    }
+    if (refused.size > 0)
+      logger.warn('deny rules refused by the account quota: sources left unblocked', {
+        networkAclId: acl.id,
+        networks: [...refused],
+        learnedLimit: this.learnedLimit,
+      });
+    return rules.filter((rule) => refused.has(rule.cidr));
+  }
+
+  /**
+   * The real quota is the number of inbound rules of the family the ACL holds when the limit
+   * answers. Capacity is computed as if the family's default rule were present (it is absent
+   * for IPv6 in a VPC without IPv6), so a missing default rule counts here as one.
+   */
+  private async learnLimit(aclId: string, family: AddressFamily): Promise<void> {
+    const inbound = (await this.deps.acls.describe([aclId])).get(aclId)!.entries.filter((e) => !e.egress && entryFamily(e) === family);
+    const hasDefault = inbound.some((e) => e.ruleNumber === (family === 'ipv4' ? DEFAULT_RULE_NUMBER_IPV4 : DEFAULT_RULE_NUMBER_IPV6));
+    this.learnedLimit[family] = inbound.length + (hasDefault ? 0 : 1);
+  }
+
+  /** Moves the matching subnets onto `target`, each with its current association id. */
+  private async move(
+    subnets: readonly SubnetAssociation[],
+    target: string,
+    which: (s: SubnetAssociation) => boolean,
+  ): Promise<SubnetAssociation[]> {
+    const moved: SubnetAssociation[] = [];
+    let count = 0;
+    for (const subnet of subnets) {
+      if (subnet.networkAclId === target || !which(subnet)) {
+        moved.push(subnet);
+        continue;
+      }
+      const associationId = await this.deps.acls.replaceAssociation(subnet.associationId, target);
+      moved.push({ ...subnet, associationId, networkAclId: target });
+      count++;
+    }
+    if (count > 0) {
+      this.deps.metrics.add('AclSwaps', 1);
+      this.deps.logger.info('protected subnets moved', { networkAclId: target, subnets: count });
+    }
+    return moved;
+  }
+}
