@@ -15,7 +15,7 @@ import type { LogEvent } from '../../simulation/logs-insights/log-groups';
 import type { RecordColumns } from './record-columns';
 import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
 
-/** What the replay needs from the simulated deployment (simulation/pipeline.ts provides it). */
+/** What the replay needs from the simulated deployment (SimulatedDeployment in simulation/deployment.ts provides it). */
 export interface SimulatedPipeline {
   /** Sets the simulated clock (never backwards). */
   advanceTo(ms: number): void;
