@@ -25,21 +25,39 @@ const MAX_LOGGED_LINE_LENGTH = 200;
 export function parseAllowList(text: string): AllowList {
   const networks = new Map<string, Network>();
   const invalidLines: InvalidAllowListLine[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-  lines.forEach((raw, index) => {
-    const content = stripComment(raw).trim();
-    if (content === '') return;
+  for (const { line, content } of contentLines(text)) {
     const network = parseNetwork(content, { allowHostBits: true });
     if (!network) {
-      invalidLines.push({ line: index + 1, text: content.slice(0, MAX_LOGGED_LINE_LENGTH), reason: 'not an IPv4 or IPv6 address or CIDR' });
-      return;
+      invalidLines.push(invalidLine(line, content, 'not an IPv4 or IPv6 address or CIDR'));
+      continue;
     }
     networks.set(cidrText(network), network);
-  });
+  }
   return { networks: [...networks.values()], invalidLines };
 }
 
-function stripComment(line: string): string {
-  const hash = line.indexOf('#');
-  return hash === -1 ? line : line.slice(0, hash);
+/** One line of a list object that holds something: its 1-based number, its text before any `#` (trimmed), and the comment. */
+export interface ContentLine {
+  readonly line: number;
+  readonly content: string;
+  readonly comment: string;
+}
+
+/** The lines of a list object (allow list, deny list) that hold something: BOM, CRLF, blanks and `#` comments handled once for both. */
+export function contentLines(text: string): ContentLine[] {
+  const out: ContentLine[] = [];
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\n|\r/)
+    .forEach((raw, index) => {
+      const hash = raw.indexOf('#');
+      const content = (hash === -1 ? raw : raw.slice(0, hash)).trim();
+      if (content !== '') out.push({ line: index + 1, content, comment: hash === -1 ? '' : raw.slice(hash + 1).trim() });
+    });
+  return out;
+}
+
+/** A skipped line as it is logged: its text cut so one bad line cannot flood the log. */
+export function invalidLine(line: number, content: string, reason: string): InvalidAllowListLine {
+  return { line, text: content.slice(0, MAX_LOGGED_LINE_LENGTH), reason };
 }

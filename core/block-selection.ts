@@ -21,6 +21,8 @@ export interface BlockRule {
   readonly sources: readonly Anomaly[];
   /** True when the rule is kept from the deny set in place (a run that may only add). */
   readonly retained: boolean;
+  /** True when the operator's deny list asks for this network (core/deny-list.ts). */
+  readonly denyListed: boolean;
 }
 
 export type ExclusionReason = 'allow-listed' | 'vpc-internal' | 'not-an-address' | 'not-routable';
@@ -53,6 +55,12 @@ export interface SelectionInput {
    * @default no aggregation (the reference outcome: the highest Z-scores get host rules)
    */
   readonly aggregation?: Readonly<Record<AddressFamily, number>>;
+  /**
+   * The deny list's networks in force (activeDenyList): blocked ahead of every detected source,
+   * within the capacity and the caps. One that covers a protected address is released, like a
+   * retained one. @default none
+   */
+  readonly denyListed?: readonly Network[];
 }
 
 /**
@@ -93,7 +101,13 @@ export function selectBlocks(input: SelectionInput): Selection {
 
   for (const network of input.retained ?? []) {
     if (protectedNetworks.some((p) => networksOverlap(p, network))) releasedForProtection.push(network);
-    else rules.set(cidrText(network), { network, maxZScore: Infinity, sources: [], retained: true });
+    else rules.set(cidrText(network), { network, maxZScore: Infinity, sources: [], retained: true, denyListed: false });
+  }
+  for (const network of input.denyListed ?? []) {
+    const kept = rules.get(cidrText(network));
+    if (protectedNetworks.some((p) => networksOverlap(p, network))) releasedForProtection.push(network);
+    else if (kept) kept.denyListed = true;
+    else rules.set(cidrText(network), { network, maxZScore: -Infinity, sources: [], retained: false, denyListed: true });
   }
 
   for (const anomaly of input.anomalies) {
@@ -127,7 +141,7 @@ function aggregateHostRules(
   for (const family of ['ipv4', 'ipv6'] as const) {
     const ofFamily = rules.filter((r) => r.network.family === family);
     const hostPrefix = family === 'ipv4' ? 32 : 128;
-    const hosts = ofFamily.filter((r) => !r.retained && r.network.prefixLength === hostPrefix);
+    const hosts = ofFamily.filter((r) => !r.retained && !r.denyListed && r.network.prefixLength === hostPrefix);
     const others = ofFamily.filter((r) => !hosts.includes(r));
     const room = input.capacity[family] - others.length;
     if (hosts.length <= room || room <= 0) {
@@ -146,7 +160,8 @@ function aggregateHostRules(
     );
     for (const rule of aggregation.rules) {
       const sources = rule.sources.flatMap((s) => byHost.get(s.sourceIp)?.sources ?? []);
-      out.push(freeze({ network: rule.network, maxZScore: Math.max(...sources.map((a) => a.maxZScore)), sources, retained: false }));
+      const maxZScore = Math.max(...sources.map((a) => a.maxZScore));
+      out.push(freeze({ network: rule.network, maxZScore, sources, retained: false, denyListed: false }));
     }
     for (const source of aggregation.unblocked) out.push(byHost.get(source.sourceIp) as BlockRule);
     out.push(...others);
@@ -159,6 +174,7 @@ interface MutableRule {
   maxZScore: number;
   sources: Anomaly[];
   retained: boolean;
+  denyListed: boolean;
 }
 
 function exclusionReason(sourceIp: string, input: SelectionInput): ExclusionReason | undefined {
@@ -170,15 +186,15 @@ function exclusionReason(sourceIp: string, input: SelectionInput): ExclusionReas
   return undefined;
 }
 
-/** The network a source's rule blocks: a retained rule covering it, else its masked network, narrowed. */
+/** The network a source's rule blocks: a retained or deny-listed rule covering it, else its masked network, narrowed. */
 function ruleNetwork(
   sourceIp: string,
   input: SelectionInput,
   protectedNetworks: readonly Network[],
   rules: Map<string, MutableRule>,
 ): Network {
-  const retained = [...rules.values()].find((r) => r.retained && networkContains(r.network, sourceIp));
-  if (retained) return retained.network;
+  const kept = [...rules.values()].find((r) => (r.retained || r.denyListed) && networkContains(r.network, sourceIp));
+  if (kept) return kept.network;
   const family = parseAddress(sourceIp)!.family;
   const hostPrefix = family === 'ipv4' ? 32 : 128;
   const mask = family === 'ipv4' ? input.ipv4Mask : input.ipv6Mask;
@@ -191,7 +207,7 @@ function ruleNetwork(
 
 function addSource(rules: Map<string, MutableRule>, network: Network, anomaly: Anomaly): void {
   const key = cidrText(network);
-  const rule = rules.get(key) ?? { network, maxZScore: -Infinity, sources: [], retained: false };
+  const rule = rules.get(key) ?? { network, maxZScore: -Infinity, sources: [], retained: false, denyListed: false };
   rule.sources.push(anomaly);
   if (!rule.retained) rule.maxZScore = Math.max(rule.maxZScore, anomaly.maxZScore);
   rules.set(key, rule);
@@ -199,11 +215,12 @@ function addSource(rules: Map<string, MutableRule>, network: Network, anomaly: A
 
 function freeze(rule: MutableRule): BlockRule {
   const sources = [...rule.sources].sort((a, b) => b.maxZScore - a.maxZScore || a.sourceIp.localeCompare(b.sourceIp));
-  return { network: rule.network, cidr: cidrText(rule.network), maxZScore: rule.maxZScore, sources, retained: rule.retained };
+  const { network, maxZScore, retained, denyListed } = rule;
+  return { network, cidr: cidrText(network), maxZScore, sources, retained, denyListed };
 }
 
 /**
- * Orders rules (retained first, then Z-score, then CIDR for determinism) and fills each family's
+ * Orders rules (retained first, then deny-listed, then Z-score, then CIDR for determinism) and fills each family's
  * capacity, within the caps: a rule already in place never counts against the per-run cap, and a
  * retained one is never capped (a run that may only add must not remove it).
  */
@@ -238,6 +255,7 @@ function fitCapacity(
 
 export function compareRules(a: BlockRule, b: BlockRule): number {
   if (a.retained !== b.retained) return a.retained ? -1 : 1;
+  if (a.denyListed !== b.denyListed) return a.denyListed ? -1 : 1;
   if (a.maxZScore !== b.maxZScore) return b.maxZScore - a.maxZScore;
   return a.cidr.localeCompare(b.cidr);
 }
