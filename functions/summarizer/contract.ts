@@ -34,6 +34,22 @@ export const SUMMARIZER_SERVICE_NAME = 'summarizer';
 /** Name of the packet-bin table (one record per source per minute) the stack creates. */
 export const PACKET_BINS_TABLE = 'packet-bins';
 
+/** The packet-bin stores the summarizer can use (docs/architecture.md, Packet-bin store). */
+export const BIN_STORES = ['timestream', 'dynamodb'] as const;
+export type BinStoreKind = (typeof BIN_STORES)[number];
+
+/** Key schema and TTL attribute of the DynamoDB packet-bin table: the stack creates it so, the adapter writes it so. */
+export const DYNAMODB_BIN_TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk', timeToLive: 'expiresAt' } as const;
+
+/**
+ * How long a DynamoDB bin item is kept after its minute: the window and the re-query span (the
+ * oldest minute a run still reads or rewrites) plus an hour. TTL deletes expired items within
+ * days, never before; reads never reach back past the window, so a late deletion changes nothing.
+ */
+export function binRetentionMs(windowMinutes: number, requeryMinutes: number): number {
+  return (windowMinutes + requeryMinutes + 60) * 60_000;
+}
+
 /**
  * Bounds of the operator's settings the summarizer reads. The stack's context validation and the
  * dashboard's props validation take them from here.

@@ -1,0 +1,78 @@
+/**
+ * Both packet-bin store adapters over their stand-ins, for tests that compare them or test one:
+ * the DynamoDB adapter over the DynamoDB stand-in (dynalite), the Timestream adapter over the
+ * Timestream stand-in (DuckDB). Each stand-in is closed when the calling test ends.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+import { onTestFinished } from 'vitest';
+import { binRetentionMs, DYNAMODB_BIN_TABLE_KEYS, PACKET_BINS_TABLE } from '../../functions/summarizer/contract';
+import { DynamoDbBinStore } from '../../functions/summarizer/dynamodb-bin-store';
+import type { ListenerKey } from '../../functions/summarizer/dynamodb-items';
+import { TimestreamBinStore } from '../../functions/summarizer/timestream-bin-store';
+import { DynamoDbStandIn, type DynamoDbStandInOptions } from '../../simulation/dynamodb/stand-in';
+import { TelemetryCapture } from '../../simulation/telemetry-capture';
+import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
+import { TEST_CREDENTIALS } from './builders';
+import { standInClient, type FaultInjector } from './sdk';
+
+export const BIN_TABLE = PACKET_BINS_TABLE;
+export const LISTENER: ListenerKey = { protocol: 6, port: 443 };
+export const RETENTION_MS = binRetentionMs(60, 10);
+const options = { region: 'eu-west-1', credentials: TEST_CREDENTIALS };
+
+export interface DynamoDbHarness {
+  readonly standIn: DynamoDbStandIn;
+  readonly telemetry: TelemetryCapture;
+  readonly sleeps: number[];
+  /** An adapter over the stand-in (another listener: its own keys in the same table). */
+  store(listener?: ListenerKey): DynamoDbBinStore;
+}
+
+/** A DynamoDB stand-in holding the packet-bin table, on `clock`; sleeps advance the clock. */
+export async function dynamoDbBins(
+  clock: { now: number },
+  standInOptions: DynamoDbStandInOptions = {},
+  faults?: FaultInjector,
+): Promise<DynamoDbHarness> {
+  const { partitionKey, sortKey, timeToLive } = DYNAMODB_BIN_TABLE_KEYS;
+  const standIn = await DynamoDbStandIn.create([{ name: BIN_TABLE, partitionKey, sortKey, timeToLive }], {
+    now: () => clock.now,
+    ...standInOptions,
+  });
+  onTestFinished(() => standIn.close());
+  const telemetry = new TelemetryCapture(() => clock.now);
+  const sleeps: number[] = [];
+  const store = (listener: ListenerKey = LISTENER) =>
+    new DynamoDbBinStore({
+      client: standInClient(new DynamoDBClient(options), standIn.routes(), faults),
+      tableName: BIN_TABLE,
+      listener,
+      retentionMs: RETENTION_MS,
+      logger: telemetry.telemetry({ serviceName: 'summarizer', metricsNamespace: 'Test', vpcId: 'vpc-0123456789abcdef0' }).logger,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock.now += ms;
+      },
+    });
+  return { standIn, telemetry, sleeps, store };
+}
+
+/** A Timestream stand-in with one table per `table` name, and the Timestream adapter over it. */
+export async function timestreamBins(clock: { now: number }, pageSize = 100) {
+  const standIn = await TimestreamStandIn.create({ now: () => clock.now, pageSize });
+  onTestFinished(() => standIn.close());
+  const telemetry = new TelemetryCapture(() => clock.now);
+  const store = (table: string) => {
+    standIn.createTable('flood_guard', table);
+    return new TimestreamBinStore({
+      write: standInClient(new TimestreamWriteClient(options), standIn.routes()),
+      query: standInClient(new TimestreamQueryClient(options), standIn.routes()),
+      table: { database: 'flood_guard', table },
+      logger: telemetry.telemetry({ serviceName: 'summarizer', metricsNamespace: 'Test', vpcId: 'vpc-0123456789abcdef0' }).logger,
+      now: () => clock.now,
+    });
+  };
+  return { standIn, store };
+}
