@@ -5,6 +5,7 @@
  * the bad value and the fix; all problems are reported at once so one `cdk synth` shows them all.
  */
 import { ConfigError } from '../core/config-error';
+import { aggregationProblems } from './config-rules';
 import type { ListenerProtocol } from '../core/insights-query';
 import { DEFAULT_METRICS_NAMESPACE } from '../core/metrics';
 import { ALARM_THRESHOLD_BOUNDS, DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from '../dashboards/alarm-defaults';
@@ -16,7 +17,14 @@ import {
   type IntegerBounds,
   type PositiveBounds,
 } from '../functions/shared/contract';
-import { requeryFitsWindow, SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS, type SummarizerSettings } from '../functions/summarizer/contract';
+import {
+  BIN_STORES,
+  requeryFitsWindow,
+  SUMMARIZER_BOUNDS,
+  SUMMARIZER_DEFAULTS,
+  type BinStoreKind,
+  type SummarizerSettings,
+} from '../functions/summarizer/contract';
 
 export type { ListenerProtocol };
 /** The product's one configuration error (core/config-error.ts), for the CDK app. */
@@ -48,6 +56,7 @@ export const REQUIRED_KEYS = ['vpcId', 'subnetIds', 'listenerPort', 'listenerPro
  * that reach a function take their default from that function's contract.
  */
 export const DEFAULTS = {
+  binStore: SUMMARIZER_DEFAULTS.binStore,
   minZScore: SUMMARIZER_DEFAULTS.minZScore,
   minPacketsPerBin: SUMMARIZER_DEFAULTS.minPacketsPerBin,
   windowMinutes: SUMMARIZER_DEFAULTS.windowMinutes,
@@ -133,6 +142,7 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     subnetIds: check(() => subnetIds(read)),
     listenerPort: check(() => integer(read, 'listenerPort', undefined)),
     listenerProtocol: check(() => protocol(read)),
+    binStore: check(() => binStore(read)),
     minZScore: check(() => positiveNumber(read, 'minZScore', DEFAULTS.minZScore)),
     minPacketsPerBin: check(() => integer(read, 'minPacketsPerBin', DEFAULTS.minPacketsPerBin)),
     windowMinutes: check(() => integer(read, 'windowMinutes', DEFAULTS.windowMinutes)),
@@ -257,38 +267,6 @@ function optionalInteger(read: ContextReader, key: IntegerKey): number | undefin
   }
 }
 
-/**
- * The core merges host rules into prefixes no wider than the limit; a limit narrower than the deny
- * rules' own mask is below what every rule already blocks, so it is rejected rather than deployed
- * as a setting that does not do what it says.
- */
-function aggregationProblems(config: FloodGuardConfig): string[] {
-  const pairs = [
-    [
-      'naclMaxAggregatePrefix',
-      config.naclMaxAggregatePrefix,
-      UPDATER_BOUNDS.naclMaxAggregatePrefix.min,
-      'naclRuleNetworkMask',
-      config.naclRuleNetworkMask,
-    ],
-    [
-      'naclMaxAggregatePrefixIpv6',
-      config.naclMaxAggregatePrefixIpv6,
-      UPDATER_BOUNDS.naclMaxAggregatePrefixIpv6.min,
-      'naclRuleNetworkMaskIpv6',
-      config.naclRuleNetworkMaskIpv6,
-    ],
-  ] as const;
-  return pairs.flatMap(([key, limit, min, maskKey, mask]) => {
-    if (limit === undefined || mask === undefined || limit <= mask) return [];
-    const fix = mask >= min ? `-c ${key}=<${min}-${mask}>, or leave it out (aggregation off)` : `leave ${key} out, or raise ${maskKey}`;
-    return [
-      `${key} (${limit}) must not be greater than ${maskKey} (${mask}): deny rules already block whole /${mask} networks, ` +
-        `so merging into prefixes no wider than /${limit} is narrower than the rules themselves. Fix: ${fix}.`,
-    ];
-  });
-}
-
 function positiveNumber(read: ContextReader, key: 'minZScore', fallback: number): number {
   const { above, max } = CONTEXT_BOUNDS[key];
   const value = numberOf(read, key, fallback);
@@ -308,6 +286,18 @@ function protocol(read: ContextReader): ListenerProtocol {
     );
   }
   return value;
+}
+
+function binStore(read: ContextReader): BinStoreKind {
+  const value = text(read, 'binStore', DEFAULTS.binStore).toLowerCase();
+  const store = BIN_STORES.find((kind) => kind === value);
+  if (store === undefined) {
+    throw new KeyProblem(
+      `binStore ${show(read('binStore'))} is not a packet-bin store. Fix: -c binStore=dynamodb (any account) or -c binStore=timestream ` +
+        '(accounts that already use Timestream for LiveAnalytics).',
+    );
+  }
+  return store;
 }
 
 function objectKey(read: ContextReader): string {

@@ -25,6 +25,11 @@ export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
   },
   listenerPort: { meaning: 'endpoint port' },
   listenerProtocol: { meaning: 'endpoint protocol', accepts: '`TCP` or `UDP` (any case)' },
+  binStore: {
+    meaning:
+      'where the packet bins are kept: `dynamodb` works in any account; `timestream` only where Timestream for LiveAnalytics is already in use ([limits.md](limits.md))',
+    accepts: '`timestream` or `dynamodb` (any case)',
+  },
   minZScore: { meaning: 'Z-score threshold: a bin is anomalous above mean + minZScore x sd (and above the packet floor)' },
   minPacketsPerBin: { meaning: 'packet floor per source per minute: a bin at or below it is never anomalous' },
   windowMinutes: { meaning: 'baseline window: a blocked source is lifted when its last anomalous minute leaves it' },

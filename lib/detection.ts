@@ -7,9 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
-import { PACKET_BINS_TABLE, SUMMARIZER_DEPLOYMENT, toEnvironment, type SummarizerResources } from '../functions/summarizer/contract';
+import { SUMMARIZER_DEPLOYMENT, toEnvironment, type SummarizerResources } from '../functions/summarizer/contract';
+import { createBinStore, type BinStore } from './bin-store';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
@@ -40,8 +40,8 @@ export interface DetectionProps {
  * state machine that EventBridge starts every minute (summarizer, wait 30 s, summarizer).
  */
 export class Detection extends Construct {
-  readonly database: timestream.CfnDatabase;
-  readonly table: timestream.CfnTable;
+  /** The packet-bin store the configuration chose: Timestream or DynamoDB, never both. */
+  readonly binStore: BinStore;
   readonly topic: sns.Topic;
   readonly summarizer: FloodGuardFunction;
   /** What the summarizer's environment names of the deployed resources (CloudFormation references). */
@@ -52,17 +52,7 @@ export class Detection extends Construct {
   constructor(scope: Construct, id: string, props: DetectionProps) {
     super(scope, id);
     const { config } = props;
-    this.database = new timestream.CfnDatabase(this, 'Database', { kmsKeyId: props.encryptionKey.keyArn });
-    this.database.applyRemovalPolicy(RemovalPolicy.DESTROY);
-    this.table = new timestream.CfnTable(this, 'PacketBins', {
-      databaseName: this.database.ref,
-      tableName: PACKET_BINS_TABLE,
-      retentionProperties: {
-        MemoryStoreRetentionPeriodInHours: String(memoryStoreHours(config.windowMinutes, config.requeryMinutes)),
-        MagneticStoreRetentionPeriodInDays: '1',
-      },
-    });
-    this.table.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    this.binStore = createBinStore(this, config, props.encryptionKey);
 
     this.topic = new sns.Topic(this, 'AnomaliesTopic', {
       displayName: 'nacl-flood-guard anomalies',
@@ -73,8 +63,7 @@ export class Detection extends Construct {
     this.summarizerResources = {
       vpcCidrs: props.vpcCidrs,
       flowLogGroupName: props.flowLogGroup.logGroupName,
-      timestreamDatabase: this.database.ref,
-      timestreamTable: this.table.attrName,
+      ...this.binStore.resources,
       anomaliesTopicArn: this.topic.topicArn,
     };
     this.summarizer = new FloodGuardFunction(this, 'Summarizer', {
@@ -85,7 +74,7 @@ export class Detection extends Construct {
       logRetention: props.operationalLogRetention,
       encryptionKey: props.encryptionKey,
     });
-    this.summarizer.node.addDependency(this.table);
+    this.summarizer.node.addDependency(this.binStore.dependable);
     this.grantSummarizer(props);
     this.onlySummarizerPublishes();
 
@@ -126,21 +115,7 @@ export class Detection extends Construct {
         resources: ['*'],
       }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'PacketBins',
-        actions: ['timestream:WriteRecords', 'timestream:Select'],
-        resources: [this.table.attrArn],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'TimestreamEndpointDiscovery',
-        // Timestream clients must discover their cell endpoint first; DescribeEndpoints has no resource type.
-        actions: ['timestream:DescribeEndpoints'],
-        resources: ['*'],
-      }),
-    );
+    this.binStore.grant(role);
     role.addToPolicy(new iam.PolicyStatement({ sid: 'PublishVerdicts', actions: ['sns:Publish'], resources: [this.topic.topicArn] }));
     role.addToPolicy(
       new iam.PolicyStatement({
@@ -212,18 +187,7 @@ export class Detection extends Construct {
   }
 
   private acknowledgeFindings(): void {
-    for (const resource of [this.database, this.table]) {
-      acknowledge(
-        resource,
-        'CloudFormation-Validate::W3697',
-        'Timestream for LiveAnalytics is closed to new customers since 2025-06-20 (docs/limits.md): this stack serves accounts that already use it, and the packet-bin store sits behind a port so another store can replace it.',
-      );
-    }
-    acknowledge(
-      this.summarizer.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'logs:GetQueryResults/StopQuery and timestream:DescribeEndpoints have no resource type (Service Authorization Reference); X-Ray PutTraceSegments/PutTelemetryRecords likewise.',
-    );
+    acknowledge(this.summarizer.role, 'AwsSolutions-IAM5[Resource::*]', this.binStore.unscopedActions);
     acknowledge(
       this.summarizer.function,
       'Serverless-LambdaDLQ',
@@ -247,10 +211,4 @@ export class Detection extends Construct {
   }
 }
 
-/**
- * Memory-store retention: the whole window plus the re-queried minutes, rounded up to hours, so
- * every bin a run rewrites or reads is in the fast store (reference: 2 h for a 60-minute window).
- */
-export function memoryStoreHours(windowMinutes: number, requeryMinutes: number): number {
-  return Math.max(2, Math.ceil((windowMinutes + requeryMinutes) / 60));
-}
+export { memoryStoreHours } from './bin-store';

@@ -60,6 +60,7 @@ const CHOSEN_KEYS = [
   'naclMaxAggregatePrefix',
   'naclMaxAggregatePrefixIpv6',
   'allowListKey',
+  'binStore',
 ] as const satisfies readonly (keyof ChosenSettings)[];
 
 function protocolName(number: ListenerProtocolNumber): ListenerProtocol {

@@ -1,7 +1,7 @@
 /**
  * The whole product deployed in-process: the REAL summarizer and NACL updater handlers, over
- * stand-ins for Logs Insights, Timestream (DuckDB), SNS, S3, CloudWatch Logs streams and EC2
- * network ACLs, on a simulated clock. The replay CLI and the end-to-end tests both run on it.
+ * stand-ins for Logs Insights, the packet-bin store the settings choose (Timestream on DuckDB, or
+ * DynamoDB on dynalite), SNS, S3, CloudWatch Logs streams and EC2 network ACLs, on a simulated clock. The replay CLI and the end-to-end tests both run on it.
  *
  * Each function gets what the stack gives it: its environment written by its contract's
  * toEnvironment from the same settings (the stack's context keys, with the contracts' defaults)
@@ -11,6 +11,7 @@
  * (no wait ends, no call is served), and the next invocation starts in a new container.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -24,6 +25,7 @@ import { createHandler as createUpdater, type UpdaterHandler } from '../function
 import type { FunctionDeployment } from '../functions/shared/contract';
 import * as summarizerContract from '../functions/summarizer/contract';
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
+import { DynamoDbStandIn } from './dynamodb/stand-in';
 import { Ec2NetworkAclStandIn } from './ec2/stand-in';
 import { FaultInjector } from './faults';
 import { LogStreamsStandIn } from './log-streams';
@@ -44,7 +46,17 @@ export interface SimulatedFunction {
   readonly deployment: FunctionDeployment;
 }
 
+/** The packet-bin store's stand-in: exactly one, the deployment's. */
+export type BinStoreStandIn =
+  | { readonly kind: 'timestream'; readonly timestream: TimestreamStandIn }
+  | { readonly kind: 'dynamodb'; readonly dynamodb: DynamoDbStandIn };
+
 const REGION = 'us-east-1';
+const BIN_NAMES = {
+  timestreamDatabase: 'flood_guard',
+  timestreamTable: summarizerContract.PACKET_BINS_TABLE,
+  dynamoDbTable: 'flood-guard-packet-bins',
+};
 const ACCOUNT = '123456789012';
 const credentials = { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' };
 
@@ -78,7 +90,7 @@ export class SimulatedDeployment {
 
   private constructor(
     spec: DeploymentSpec,
-    readonly timestream: TimestreamStandIn,
+    readonly binStore: BinStoreStandIn,
     clock: { ms: number },
   ) {
     this.clockMs = clock.ms;
@@ -94,8 +106,9 @@ export class SimulatedDeployment {
     this.resources = {
       vpcCidrs: spec.vpcCidrs.join(','),
       flowLogGroupName: '/flood-guard/flow-logs',
-      timestreamDatabase: 'flood_guard',
-      timestreamTable: summarizerContract.PACKET_BINS_TABLE,
+      ...(binStore.kind === 'dynamodb'
+        ? { dynamoDbTable: BIN_NAMES.dynamoDbTable }
+        : { timestreamDatabase: BIN_NAMES.timestreamDatabase, timestreamTable: BIN_NAMES.timestreamTable }),
       anomaliesTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies`,
       originalNaclId: this.originalAclId,
       blueNaclId: this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-blue' }),
@@ -109,7 +122,7 @@ export class SimulatedDeployment {
     this.sns.createTopic(names.anomaliesTopicArn);
     this.s3.createBucket(names.allowListBucket);
     if (spec.allowList !== null) this.s3.putObject(names.allowListBucket, this.settings.allowListKey, spec.allowList ?? '');
-    timestream.createTable(names.timestreamDatabase, names.timestreamTable);
+    if (binStore.kind === 'timestream') binStore.timestream.createTable(BIN_NAMES.timestreamDatabase, BIN_NAMES.timestreamTable);
     this.functions = {
       summarizer: {
         environment: summarizerContract.toEnvironment(this.settings, this.resources),
@@ -129,9 +142,9 @@ export class SimulatedDeployment {
   static async create(spec: DeploymentSpec): Promise<SimulatedDeployment> {
     const clock = { ms: spec.startMs };
     const built: { deployment?: SimulatedDeployment } = {};
-    // Timestream's retention check reads the same simulated clock.
-    const timestream = await TimestreamStandIn.create({ now: () => built.deployment?.now() ?? clock.ms, pageSize: 100 });
-    built.deployment = new SimulatedDeployment(spec, timestream, clock);
+    // The store's retention, throughput and TTL read the same simulated clock.
+    const now = () => built.deployment?.now() ?? clock.ms;
+    built.deployment = new SimulatedDeployment(spec, await binStoreStandIn(settingsOf(spec).binStore, now), clock);
     return built.deployment;
   }
 
@@ -233,7 +246,8 @@ export class SimulatedDeployment {
   }
 
   close(): void {
-    this.timestream.close();
+    if (this.binStore.kind === 'dynamodb') this.binStore.dynamodb.close();
+    else this.binStore.timestream.close();
   }
 
   /** A client served by the stand-ins, through the injected faults; no call is served after the invocation's timeout. */
@@ -260,12 +274,22 @@ export class SimulatedDeployment {
       config,
       telemetry: this.telemetry.telemetry(config),
       logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), this.insights.routes()),
-      timestreamWrite: this.client(new TimestreamWriteClient({ region: REGION, credentials }), this.timestream.routes()),
-      timestreamQuery: this.client(new TimestreamQueryClient({ region: REGION, credentials }), this.timestream.routes()),
+      ...this.binStoreClients(),
       sns: this.client(new SNSClient({ region: REGION, credentials }), this.sns.routes()),
       now: () => this.now(),
       sleep: this.sleep,
     });
+  }
+
+  /** The clients of the deployment's store, as the summarizer's cold start creates them. */
+  private binStoreClients() {
+    const options = { region: REGION, credentials };
+    if (this.binStore.kind === 'dynamodb') return { dynamodb: this.client(new DynamoDBClient(options), this.binStore.dynamodb.routes()) };
+    const routes = this.binStore.timestream.routes();
+    return {
+      timestreamWrite: this.client(new TimestreamWriteClient(options), routes),
+      timestreamQuery: this.client(new TimestreamQueryClient(options), routes),
+    };
   }
 
   /** An updater as Lambda runs it: each invocation within the updater's timeout, a new container after a timeout. */
@@ -294,6 +318,12 @@ export class SimulatedDeployment {
       auditStreamName: 'nacl-updater/simulated',
     });
   }
+}
+
+async function binStoreStandIn(kind: summarizerContract.BinStoreKind, now: () => number): Promise<BinStoreStandIn> {
+  if (kind === 'timestream') return { kind, timestream: await TimestreamStandIn.create({ now, pageSize: 100 }) };
+  const { partitionKey, sortKey, timeToLive } = summarizerContract.DYNAMODB_BIN_TABLE_KEYS;
+  return { kind, dynamodb: await DynamoDbStandIn.create([{ name: BIN_NAMES.dynamoDbTable, partitionKey, sortKey, timeToLive }], { now }) };
 }
 
 /** What Lambda reports for an invocation stopped at its timeout (Step Functions sees the error Sandbox.Timedout). */

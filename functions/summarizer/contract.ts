@@ -83,6 +83,7 @@ export const SUMMARIZER_DEFAULTS = {
   requeryMinutes: 10,
   maxAnomalies: 100,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
+  binStore: 'timestream' as BinStoreKind,
 } as const;
 
 /** Every re-queried minute is part of the baseline window. */
@@ -101,6 +102,8 @@ export interface SummarizerSettings {
   readonly requeryMinutes: number;
   readonly maxAnomalies: number;
   readonly metricsNamespace: string;
+  /** Which packet-bin store the deployment has (and the only one it has). */
+  readonly binStore: BinStoreKind;
 }
 
 /** The deployed resources the summarizer uses: CloudFormation references in the stack, plain names in the simulation. */
@@ -108,8 +111,11 @@ export interface SummarizerResources {
   /** Comma-joined IPv4 and IPv6 CIDRs of the VPC. */
   readonly vpcCidrs: string;
   readonly flowLogGroupName: string;
-  readonly timestreamDatabase: string;
-  readonly timestreamTable: string;
+  /** The Timestream database and table (binStore timestream only). */
+  readonly timestreamDatabase?: string;
+  readonly timestreamTable?: string;
+  /** The DynamoDB table (binStore dynamodb only). */
+  readonly dynamoDbTable?: string;
   readonly anomaliesTopicArn: string;
 }
 
@@ -125,14 +131,25 @@ export interface SummarizerConfig {
   readonly windowMinutes: number;
   readonly requeryMinutes: number;
   readonly maxAnomalies: number;
-  readonly timestreamDatabase: string;
-  readonly timestreamTable: string;
+  readonly binStore: BinStoreKind;
+  /** Set for binStore timestream. */
+  readonly timestreamDatabase?: string;
+  readonly timestreamTable?: string;
+  /** Set for binStore dynamodb. */
+  readonly dynamoDbTable?: string;
   readonly anomaliesTopicArn: string;
   readonly metricsNamespace: string;
   readonly serviceName: string;
 }
 
 const timestreamName = text.regex(/^[A-Za-z0-9_.-]{3,256}$/, 'expected 3-256 characters of A-Z a-z 0-9 _ . -');
+const dynamoDbTableName = text.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expected 3-255 characters of A-Z a-z 0-9 _ . -');
+
+/** The variables that name each store's resources: a deployment sets those of its store and no other. */
+const STORE_VARIABLES = {
+  timestream: ['TIMESTREAM_DATABASE', 'TIMESTREAM_TABLE'],
+  dynamodb: ['DYNAMODB_TABLE'],
+} as const satisfies Record<BinStoreKind, readonly string[]>;
 const bounds = SUMMARIZER_BOUNDS;
 const defaults = SUMMARIZER_DEFAULTS;
 
@@ -151,8 +168,10 @@ export const summarizerEnvironment = z
     WINDOW_MINUTES: integer(bounds.windowMinutes).default(defaults.windowMinutes),
     REQUERY_MINUTES: integer(bounds.requeryMinutes).default(defaults.requeryMinutes),
     MAX_ANOMALIES: integer(bounds.maxAnomalies).default(defaults.maxAnomalies),
-    TIMESTREAM_DATABASE: timestreamName,
-    TIMESTREAM_TABLE: timestreamName,
+    BIN_STORE: z.enum(BIN_STORES, { message: `expected ${BIN_STORES.join(' or ')}` }).default(defaults.binStore),
+    TIMESTREAM_DATABASE: timestreamName.optional(),
+    TIMESTREAM_TABLE: timestreamName.optional(),
+    DYNAMODB_TABLE: dynamoDbTableName.optional(),
     ANOMALIES_TOPIC_ARN: text.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, 'expected an SNS topic ARN'),
     POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     POWERTOOLS_SERVICE_NAME: text.min(1).default(SUMMARIZER_SERVICE_NAME),
@@ -160,10 +179,37 @@ export const summarizerEnvironment = z
   .refine((env) => requeryFitsWindow(env.REQUERY_MINUTES, env.WINDOW_MINUTES), {
     path: ['REQUERY_MINUTES'],
     message: 'must not exceed WINDOW_MINUTES: every re-queried minute is part of the window',
+  })
+  .superRefine((env, ctx) => {
+    for (const [store, names] of Object.entries(STORE_VARIABLES) as [BinStoreKind, readonly (keyof typeof env)[]][]) {
+      for (const name of names) {
+        const own = store === env.BIN_STORE;
+        if (own !== (env[name] !== undefined))
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: own ? `required with BIN_STORE ${store}` : `not used with BIN_STORE ${env.BIN_STORE}`,
+          });
+      }
+    }
   });
 
-/** The variables as the stack writes them: every one, defaults included, so the template shows each value. */
-export type SummarizerEnvironment = Record<keyof z.input<typeof summarizerEnvironment>, string>;
+/**
+ * The variables as the stack writes them: every one, defaults included, so the template shows each
+ * value; of the store variables only those of the deployment's store.
+ */
+export type SummarizerEnvironment = Partial<Record<keyof z.input<typeof summarizerEnvironment>, string>>;
+
+function storeEnvironment(store: BinStoreKind, resources: SummarizerResources): Partial<SummarizerEnvironment> {
+  const missing = (name: string) => new Error(`summarizer resources: the ${store} bin store needs ${name}`);
+  if (store === 'dynamodb') {
+    if (resources.dynamoDbTable === undefined) throw missing('dynamoDbTable');
+    return { DYNAMODB_TABLE: resources.dynamoDbTable };
+  }
+  if (resources.timestreamDatabase === undefined || resources.timestreamTable === undefined)
+    throw missing('timestreamDatabase and timestreamTable');
+  return { TIMESTREAM_DATABASE: resources.timestreamDatabase, TIMESTREAM_TABLE: resources.timestreamTable };
+}
 
 /** The environment for these settings and resources; the stack deploys it and the simulation runs with it. */
 export function toEnvironment(settings: SummarizerSettings, resources: SummarizerResources): SummarizerEnvironment {
@@ -178,8 +224,8 @@ export function toEnvironment(settings: SummarizerSettings, resources: Summarize
     WINDOW_MINUTES: String(settings.windowMinutes),
     REQUERY_MINUTES: String(settings.requeryMinutes),
     MAX_ANOMALIES: String(settings.maxAnomalies),
-    TIMESTREAM_DATABASE: resources.timestreamDatabase,
-    TIMESTREAM_TABLE: resources.timestreamTable,
+    BIN_STORE: settings.binStore,
+    ...storeEnvironment(settings.binStore, resources),
     ANOMALIES_TOPIC_ARN: resources.anomaliesTopicArn,
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     POWERTOOLS_SERVICE_NAME: SUMMARIZER_SERVICE_NAME,
@@ -200,8 +246,10 @@ export function loadConfig(env: Record<string, string | undefined>): SummarizerC
     windowMinutes: e.WINDOW_MINUTES,
     requeryMinutes: e.REQUERY_MINUTES,
     maxAnomalies: e.MAX_ANOMALIES,
-    timestreamDatabase: e.TIMESTREAM_DATABASE,
-    timestreamTable: e.TIMESTREAM_TABLE,
+    binStore: e.BIN_STORE,
+    ...(e.BIN_STORE === 'dynamodb'
+      ? { dynamoDbTable: e.DYNAMODB_TABLE }
+      : { timestreamDatabase: e.TIMESTREAM_DATABASE, timestreamTable: e.TIMESTREAM_TABLE }),
     anomaliesTopicArn: e.ANOMALIES_TOPIC_ARN,
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     serviceName: e.POWERTOOLS_SERVICE_NAME,

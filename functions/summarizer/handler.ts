@@ -7,13 +7,17 @@
  * the local simulation.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { Context } from 'aws-lambda';
 import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
-import { loadConfig, type SummarizerConfig } from './contract';
+import type { PacketBinStore } from '../../core/packet-bin-store';
+import type { TelemetryLogger } from '../shared/telemetry';
+import { binRetentionMs, loadConfig, type SummarizerConfig } from './contract';
+import { DynamoDbBinStore } from './dynamodb-bin-store';
 import { addRunMetrics } from './metrics';
 import { summarize } from './run';
 import { TimestreamBinStore } from './timestream-bin-store';
@@ -21,8 +25,10 @@ import { TimestreamBinStore } from './timestream-bin-store';
 export interface SummarizerDeps {
   readonly config: SummarizerConfig;
   readonly logs: CloudWatchLogsClient;
-  readonly timestreamWrite: TimestreamWriteClient;
-  readonly timestreamQuery: TimestreamQueryClient;
+  /** The clients of the configured bin store: Timestream's two, or DynamoDB's. */
+  readonly timestreamWrite?: TimestreamWriteClient;
+  readonly timestreamQuery?: TimestreamQueryClient;
+  readonly dynamodb?: DynamoDBClient;
   readonly sns: SNSClient;
   /** Clock in epoch milliseconds. */
   readonly now: () => number;
@@ -46,13 +52,7 @@ export type SummarizerHandler = (
 export function createHandler(deps: SummarizerDeps): SummarizerHandler {
   const { config, telemetry } = deps;
   const { logger } = telemetry;
-  const store = new TimestreamBinStore({
-    write: deps.timestreamWrite,
-    query: deps.timestreamQuery,
-    table: { database: config.timestreamDatabase, table: config.timestreamTable },
-    logger,
-    now: deps.now,
-  });
+  const store = createBinStore(deps, logger);
   // Minutes this container could not store yet: kept across invocations, re-queried until stored.
   const retryMinutes = new Set<number>();
   return (_event, context) =>
@@ -68,6 +68,27 @@ export function createHandler(deps: SummarizerDeps): SummarizerHandler {
     });
 }
 
+/** The store the configuration names, over its clients (docs/architecture.md, Packet-bin store). */
+function createBinStore(deps: SummarizerDeps, logger: TelemetryLogger): PacketBinStore {
+  const { config } = deps;
+  if (config.binStore === 'dynamodb') {
+    if (!deps.dynamodb || config.dynamoDbTable === undefined) throw new Error('the dynamodb bin store needs its client and DYNAMODB_TABLE');
+    return new DynamoDbBinStore({
+      client: deps.dynamodb,
+      tableName: config.dynamoDbTable,
+      listener: { port: config.listenerPort, protocol: config.listenerProtocol },
+      retentionMs: binRetentionMs(config.windowMinutes, config.requeryMinutes),
+      logger,
+      sleep: deps.sleep,
+    });
+  }
+  const { timestreamWrite: write, timestreamQuery: query } = deps;
+  const { timestreamDatabase: database, timestreamTable: table } = config;
+  if (!write || !query || database === undefined || table === undefined)
+    throw new Error('the timestream bin store needs its two clients, TIMESTREAM_DATABASE and TIMESTREAM_TABLE');
+  return new TimestreamBinStore({ write, query, table: { database, table }, logger, now: deps.now });
+}
+
 /** SDK clients retry throttling (standard mode); a few more attempts ride out short bursts. */
 const clientOptions = { maxAttempts: 5 } as const;
 
@@ -77,8 +98,10 @@ function coldStart(): SummarizerHandler {
     config,
     telemetry: powertoolsTelemetry(config),
     logs: new CloudWatchLogsClient(clientOptions),
-    timestreamWrite: new TimestreamWriteClient(clientOptions),
-    timestreamQuery: new TimestreamQueryClient(clientOptions),
+    // Only the configured store's clients: a deployment has one store and permissions for it alone.
+    ...(config.binStore === 'dynamodb'
+      ? { dynamodb: new DynamoDBClient(clientOptions) }
+      : { timestreamWrite: new TimestreamWriteClient(clientOptions), timestreamQuery: new TimestreamQueryClient(clientOptions) }),
     sns: new SNSClient(clientOptions),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

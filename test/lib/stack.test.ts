@@ -4,7 +4,6 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowLogFormat } from '../../core/flow-log-format';
 import { loadConfig as loadSummarizerConfig } from '../../functions/summarizer/contract';
@@ -12,7 +11,17 @@ import { loadConfig as loadUpdaterConfig, WATERMARK_TAG } from '../../functions/
 import { ORIGINAL_ACL_TAG } from '../../functions/network-facts/contract';
 import { memoryStoreHours } from '../../lib/detection';
 import { STACK_CONTEXT, SUBNET_IDS, VPC_ID } from '../support/builders';
-import { allStatements, asList, logicalIdOf, resolveCfn, symbolic, synthesize, type Synthesized } from '../support/cdk';
+import {
+  acknowledgements,
+  allFindings,
+  allStatements,
+  asList,
+  logicalIdOf,
+  resolveCfn,
+  symbolic,
+  synthesize,
+  type Synthesized,
+} from '../support/cdk';
 
 const SUBNETS = SUBNET_IDS;
 const ARN = 'arn:{AWS::Partition}';
@@ -236,6 +245,7 @@ describe('3. functions', () => {
       WINDOW_MINUTES: '60',
       REQUERY_MINUTES: '10',
       MAX_ANOMALIES: '100',
+      BIN_STORE: 'timestream',
       TIMESTREAM_DATABASE: `{${id.database}}`,
       TIMESTREAM_TABLE: `{${id.table}.Name}`,
       ANOMALIES_TOPIC_ARN: `{${id.topic}}`,
@@ -585,36 +595,6 @@ describe('9. outputs', () => {
     expect(outputs.OriginalNetworkAclId?.Value).toBe(`{${id.factsResource}.OriginalNetworkAclId}`);
   });
 });
-
-interface Finding {
-  readonly ruleName: string;
-  readonly path: string;
-}
-
-/** Every finding of the packs, ignoring acknowledgements. */
-function allFindings(scope: IConstruct): Finding[] {
-  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) => {
-    (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
-    return pack
-      .validateScope(scope)
-      .violations.flatMap((v) => v.violatingResources.map((r) => ({ ruleName: v.ruleName, path: r.constructPath ?? '' })));
-  });
-}
-
-/** Every acknowledgement recorded in the construct tree. */
-function acknowledgements(scope: IConstruct): { id: string; reason: string; path: string }[] {
-  return scope.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) =>
-        Object.entries(m.data as Record<string, string>).map(([ruleId, reason]) => ({
-          id: ruleId.replace(/^Annotation::/, ''),
-          reason,
-          path: c.node.path,
-        })),
-      ),
-  );
-}
 
 describe('validation: cdk-nag and the CloudFormation validation report', () => {
   it('writes a validation report with no error and no unacknowledged violation', () => {

@@ -71,7 +71,7 @@ async function realSummarizer() {
   );
   const timestream = await TimestreamStandIn.create({ now, pageSize: 100, memoryStoreRetentionHours: memoryStoreHours });
   onTestFinished(() => timestream.close());
-  timestream.createTable(config.timestreamDatabase, config.timestreamTable);
+  timestream.createTable(config.timestreamDatabase ?? '', config.timestreamTable ?? '');
   const sns = new SnsStandIn(now);
   sns.createTopic(config.anomaliesTopicArn);
   const handler = createHandler({

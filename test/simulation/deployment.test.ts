@@ -1,6 +1,7 @@
 /**
  * The simulated deployment runs each function exactly as the stack deploys it: the environment,
- * timeout, memory and reserved concurrency of the synthesized template, for the same settings.
+ * timeout, memory and reserved concurrency of the synthesized template, for the same settings,
+ * with either packet-bin store.
  */
 import { GetQueryResultsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
@@ -75,6 +76,7 @@ function referencesOf(stack: FloodGuardStack, deployment: SimulatedDeployment): 
   const ids: ResolvedIds = {};
   for (const [role, token] of Object.entries(handed)) {
     const simulated = deployment.resources[role as keyof typeof deployment.resources];
+    if (simulated === undefined) throw new Error(`${role}: the stack hands the function a resource the simulation does not have`);
     const reference = stack.resolve(token) as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
     const id = reference.Ref ?? reference['Fn::GetAtt']?.join('.');
     if (id === undefined) throw new Error(`${role}: the stack hands the function ${JSON.stringify(reference)}, not a resource reference`);
@@ -110,7 +112,9 @@ function asDeployed(properties: TemplateFunction, ids: ResolvedIds): SimulatedFu
 describe.each([
   ['every default', NETWORK],
   ['every setting changed', EVERY_SETTING_CHANGED],
-])('simulated deployment and synthesized stack, %s', (_name, spec: DeploymentSpec) => {
+  ['the DynamoDB bin store', { ...NETWORK, binStore: 'dynamodb' }],
+  ['every setting changed, DynamoDB', { ...EVERY_SETTING_CHANGED, binStore: 'dynamodb' }],
+] as const)('simulated deployment and synthesized stack, %s', (_name, spec: DeploymentSpec) => {
   const opened: { deployment?: SimulatedDeployment; synthesized?: Synthesized } = {};
   const setUp = async () => {
     opened.deployment ??= await SimulatedDeployment.create(spec);

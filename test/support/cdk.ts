@@ -5,7 +5,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../bin/app';
@@ -155,4 +157,36 @@ export function allStatements(template: Template): { owner: string; type: string
 
 export function asList(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+// ---- cdk-nag ------------------------------------------------------------------------------------
+
+export interface Finding {
+  readonly ruleName: string;
+  readonly path: string;
+}
+
+/** Every finding of the packs, ignoring acknowledgements. */
+export function allFindings(scope: IConstruct): Finding[] {
+  return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) => {
+    (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
+    return pack
+      .validateScope(scope)
+      .violations.flatMap((v) => v.violatingResources.map((r) => ({ ruleName: v.ruleName, path: r.constructPath ?? '' })));
+  });
+}
+
+/** Every acknowledgement recorded in the construct tree. */
+export function acknowledgements(scope: IConstruct): { id: string; reason: string; path: string }[] {
+  return scope.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([ruleId, reason]) => ({
+          id: ruleId.replace(/^Annotation::/, ''),
+          reason,
+          path: c.node.path,
+        })),
+      ),
+  );
 }

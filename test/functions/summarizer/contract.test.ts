@@ -22,6 +22,13 @@ const RESOURCES: SummarizerResources = {
   anomaliesTopicArn: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
 };
 
+const DYNAMODB_RESOURCES: SummarizerResources = {
+  vpcCidrs: RESOURCES.vpcCidrs,
+  flowLogGroupName: RESOURCES.flowLogGroupName,
+  dynamoDbTable: 'flood-guard-packet-bins',
+  anomaliesTopicArn: RESOURCES.anomaliesTopicArn,
+};
+
 /** The stack's required context keys; every other key takes its default. */
 const CONTEXT = {
   vpcId: 'vpc-0123456789abcdef0',
@@ -55,6 +62,7 @@ describe('summarizer configuration', () => {
       windowMinutes: 60,
       requeryMinutes: 10,
       maxAnomalies: 100,
+      binStore: 'timestream',
       timestreamDatabase: 'floodguard',
       timestreamTable: 'packet_bins',
       anomaliesTopicArn: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
@@ -100,6 +108,10 @@ describe('summarizer configuration', () => {
     [{ WINDOW_MINUTES: '5', REQUERY_MINUTES: '10' }, /REQUERY_MINUTES .*must not exceed WINDOW_MINUTES/],
     [{ MAX_ANOMALIES: '5000' }, /MAX_ANOMALIES/],
     [{ TIMESTREAM_TABLE: 'bins"; DROP' }, /TIMESTREAM_TABLE/],
+    [{ TIMESTREAM_TABLE: undefined }, /TIMESTREAM_TABLE \(unset\): required with BIN_STORE timestream/],
+    [{ BIN_STORE: 's3' }, /BIN_STORE \("s3"\): expected timestream or dynamodb/],
+    [{ DYNAMODB_TABLE: 'bins' }, /DYNAMODB_TABLE \("bins"\): not used with BIN_STORE timestream/],
+    [{ BIN_STORE: 'dynamodb' }, /DYNAMODB_TABLE \(unset\): required with BIN_STORE dynamodb/],
     [{ ANOMALIES_TOPIC_ARN: 'topic' }, /ANOMALIES_TOPIC_ARN \("topic"\): expected an SNS topic ARN/],
     [{ FLOW_LOG_GROUP_NAME: 'bad name' }, /FLOW_LOG_GROUP_NAME/],
   ])('fails naming the bad variable: %o', (override, message) => {
@@ -128,34 +140,53 @@ describe('summarizer configuration', () => {
 });
 
 describe('summarizer contract', () => {
-  it('writes every variable of its schema, and reads back exactly the settings and resources it was given', () => {
-    // Prepare
-    const chosen = settings({ listenerProtocol: 'UDP', listenerPort: 53, minZScore: 2.5, windowMinutes: 30, requeryMinutes: 7 });
+  it.each([
+    [
+      'timestream',
+      RESOURCES,
+      ['DYNAMODB_TABLE'],
+      { timestreamDatabase: RESOURCES.timestreamDatabase, timestreamTable: RESOURCES.timestreamTable },
+    ],
+    ['dynamodb', DYNAMODB_RESOURCES, ['TIMESTREAM_DATABASE', 'TIMESTREAM_TABLE'], { dynamoDbTable: DYNAMODB_RESOURCES.dynamoDbTable }],
+  ] as const)(
+    "writes every variable of its schema but the other store's, and reads back exactly the settings and resources it was given (%s)",
+    (binStore, resources, otherStore, storeConfig) => {
+      // Prepare
+      const chosen = settings({
+        listenerProtocol: 'UDP',
+        listenerPort: 53,
+        minZScore: 2.5,
+        windowMinutes: 30,
+        requeryMinutes: 7,
+        binStore,
+      });
 
-    // Act
-    const environment = toEnvironment(chosen, RESOURCES);
-    const config = loadConfig(environment);
+      // Act
+      const environment = toEnvironment(chosen, resources);
+      const config = loadConfig(environment);
 
-    // Assess
-    expect(Object.keys(environment).sort()).toEqual(Object.keys(summarizerEnvironment.shape).sort());
-    expect(config).toEqual({
-      vpcId: chosen.vpcId,
-      vpcNetworks: RESOURCES.vpcCidrs.split(',').map((cidr) => parseNetwork(cidr)),
-      flowLogGroupName: RESOURCES.flowLogGroupName,
-      listenerPort: 53,
-      listenerProtocol: 17,
-      minZScore: 2.5,
-      minPacketsPerBin: SUMMARIZER_DEFAULTS.minPacketsPerBin,
-      windowMinutes: 30,
-      requeryMinutes: 7,
-      maxAnomalies: SUMMARIZER_DEFAULTS.maxAnomalies,
-      timestreamDatabase: RESOURCES.timestreamDatabase,
-      timestreamTable: RESOURCES.timestreamTable,
-      anomaliesTopicArn: RESOURCES.anomaliesTopicArn,
-      metricsNamespace: SUMMARIZER_DEFAULTS.metricsNamespace,
-      serviceName: 'summarizer',
-    });
-  });
+      // Assess
+      const expectedKeys = Object.keys(summarizerEnvironment.shape).filter((key) => !(otherStore as readonly string[]).includes(key));
+      expect(Object.keys(environment).sort()).toEqual(expectedKeys.sort());
+      expect(config).toEqual({
+        vpcId: chosen.vpcId,
+        vpcNetworks: RESOURCES.vpcCidrs.split(',').map((cidr) => parseNetwork(cidr)),
+        flowLogGroupName: RESOURCES.flowLogGroupName,
+        listenerPort: 53,
+        listenerProtocol: 17,
+        minZScore: 2.5,
+        minPacketsPerBin: SUMMARIZER_DEFAULTS.minPacketsPerBin,
+        windowMinutes: 30,
+        requeryMinutes: 7,
+        maxAnomalies: SUMMARIZER_DEFAULTS.maxAnomalies,
+        binStore,
+        ...storeConfig,
+        anomaliesTopicArn: RESOURCES.anomaliesTopicArn,
+        metricsNamespace: SUMMARIZER_DEFAULTS.metricsNamespace,
+        serviceName: 'summarizer',
+      });
+    },
+  );
 
   it('has the defaults the stack deploys when a context key is left out', () => {
     // Act

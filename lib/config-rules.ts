@@ -1,0 +1,43 @@
+/**
+ * Rules of the context that involve two keys, checked once each key is valid on its own
+ * (lib/config.ts).
+ */
+import { UPDATER_BOUNDS } from '../functions/nacl-updater/contract';
+import type { FloodGuardConfig } from './config';
+
+/**
+ * The core merges host rules into prefixes no wider than the limit; a limit narrower than the deny
+ * rules' own mask is below what every rule already blocks, so it is rejected rather than deployed
+ * as a setting that does not do what it says.
+ */
+export function aggregationProblems(
+  config: Pick<
+    FloodGuardConfig,
+    'naclMaxAggregatePrefix' | 'naclMaxAggregatePrefixIpv6' | 'naclRuleNetworkMask' | 'naclRuleNetworkMaskIpv6'
+  >,
+): string[] {
+  const pairs = [
+    [
+      'naclMaxAggregatePrefix',
+      config.naclMaxAggregatePrefix,
+      UPDATER_BOUNDS.naclMaxAggregatePrefix.min,
+      'naclRuleNetworkMask',
+      config.naclRuleNetworkMask,
+    ],
+    [
+      'naclMaxAggregatePrefixIpv6',
+      config.naclMaxAggregatePrefixIpv6,
+      UPDATER_BOUNDS.naclMaxAggregatePrefixIpv6.min,
+      'naclRuleNetworkMaskIpv6',
+      config.naclRuleNetworkMaskIpv6,
+    ],
+  ] as const;
+  return pairs.flatMap(([key, limit, min, maskKey, mask]) => {
+    if (limit === undefined || mask === undefined || limit <= mask) return [];
+    const fix = mask >= min ? `-c ${key}=<${min}-${mask}>, or leave it out (aggregation off)` : `leave ${key} out, or raise ${maskKey}`;
+    return [
+      `${key} (${limit}) must not be greater than ${maskKey} (${mask}): deny rules already block whole /${mask} networks, ` +
+        `so merging into prefixes no wider than /${limit} is narrower than the rules themselves. Fix: ${fix}.`,
+    ];
+  });
+}
