@@ -4,12 +4,14 @@ import type { ScenarioSpec } from '../../scenarios/generator';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { runScenario, synthesizedMachine, type ScenarioRun, type SynthesizedMachine } from '../support/scenario';
 import { planRun } from '../../core/run-window';
+import { BIN_STORES, type BinStoreKind } from '../../functions/summarizer/contract';
 
-let machine: SynthesizedMachine;
+const machines = new Map<BinStoreKind, SynthesizedMachine>();
 
 beforeAll(() => {
-  machine = synthesizedMachine();
+  for (const store of BIN_STORES) machines.set(store, synthesizedMachine({ binStore: store }));
 });
+const machineOf = (store: BinStoreKind) => machines.get(store) as SynthesizedMachine;
 
 /** A small world for the shorter stories: 80 steady sources, a 20-minute window. */
 function smallSpec(overrides: Partial<ScenarioSpec>): ScenarioSpec {
@@ -43,20 +45,23 @@ function anomalousEver(run: ScenarioRun): Set<string> {
   return new Set(run.observations.flatMap((o) => o.message?.anomalies.map((a) => a.sourceIp) ?? []));
 }
 
-describe('end to end: synthesized state machine, real handlers, simulated AWS', () => {
+describe.each(BIN_STORES)('end to end, %s bin store: synthesized state machine, real handlers, simulated AWS', (binStore) => {
   it('gives both functions exactly the environment variables the stack sets', async () => {
     // Prepare
-    const run = await runScenario(machine, smallSpec({ minutes: 1 }), { deployment: SMALL_WINDOW, stopWhenSettled: true });
+    const run = await runScenario(machineOf(binStore), smallSpec({ minutes: 1 }), {
+      deployment: { ...SMALL_WINDOW, binStore },
+      stopWhenSettled: true,
+    });
 
     // Assess
-    expect(Object.keys(run.deployment.summarizerEnv).sort()).toEqual(machine.summarizerVariables);
-    expect(Object.keys(run.deployment.updaterEnv).sort()).toEqual(machine.updaterVariables);
+    expect(Object.keys(run.deployment.summarizerEnv).sort()).toEqual(machineOf(binStore).summarizerVariables);
+    expect(Object.keys(run.deployment.updaterEnv).sort()).toEqual(machineOf(binStore).updaterVariables);
   });
 
   it('tells the blog story: 18 of 20 flooders blocked, a second wave rejected at once, rules expire an hour later', async () => {
     // Act: records here are complete a minute after they start, so the shortest re-query reach a
     // deployment may have (5 minutes, not the default 10) sees every one, with less Insights work.
-    const run = await runScenario(machine, BLOG_STORY, { deployment: { requeryMinutes: 5 } });
+    const run = await runScenario(machineOf(binStore), BLOG_STORY, { deployment: { requeryMinutes: 5, binStore } });
 
     // Assess: the 18 strongest blocked by the first run of minute 71, the first after the flood minute 70;
     // the 20 flooders, and only they, anomalous; never more than 18 rules (quota 20)
@@ -99,7 +104,7 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     const spec = smallSpec({ minutes: 45, waves: bursts });
 
     // Act
-    const run = await runScenario(machine, spec, { deployment: SMALL_WINDOW });
+    const run = await runScenario(machineOf(binStore), spec, { deployment: { ...SMALL_WINDOW, binStore } });
 
     // Assess: each burst's sources blocked in the minute after it starts, and no other source anomalous
     expect([...firstBlocked(run)].sort()).toEqual(bursts.flatMap((b) => b.sources.map((ip) => [`${ip}/32`, b.fromMinute + 1])).sort());
@@ -109,7 +114,7 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
 
   it('changes nothing in a quiet period', async () => {
     // Act
-    const run = await runScenario(machine, smallSpec({ minutes: 30 }), { deployment: SMALL_WINDOW });
+    const run = await runScenario(machineOf(binStore), smallSpec({ minutes: 30 }), { deployment: { ...SMALL_WINDOW, binStore } });
 
     // Assess: two runs a minute, minutes 1-31 (the run stops once past the data and settled)
     expect(run.observations).toHaveLength(62);
@@ -126,7 +131,9 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     });
 
     // Act
-    const run = await runScenario(machine, spec, { deployment: { ...SMALL_WINDOW, allowList: '# partners\n192.0.2.0/24\n' } });
+    const run = await runScenario(machineOf(binStore), spec, {
+      deployment: { ...SMALL_WINDOW, binStore, allowList: '# partners\n192.0.2.0/24\n' },
+    });
 
     // Assess: both anomalous, only the other one ever blocked
     expect([...anomalousEver(run)].sort()).toEqual(['192.0.2.50', '198.51.100.99']);
@@ -138,7 +145,7 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     const spec = smallSpec({ waves: [{ sources: ['2001:db8:ffff::1'], fromMinute: 22, minutes: 3, packets: 40_000 }] });
 
     // Act
-    const run = await runScenario(machine, spec, { deployment: SMALL_WINDOW });
+    const run = await runScenario(machineOf(binStore), spec, { deployment: { ...SMALL_WINDOW, binStore } });
 
     // Assess: blocked by the first run after the flood's first minute, the deny rule evaluated before the mirrored allow-all
     const blocking = run.observations.find((o) => o.denied.length > 0);
@@ -157,8 +164,8 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     const failing = (minute: number) => minute >= 40 && minute <= 55;
 
     // Act
-    const run = await runScenario(machine, spec, {
-      deployment: SMALL_WINDOW,
+    const run = await runScenario(machineOf(binStore), spec, {
+      deployment: { ...SMALL_WINDOW, binStore },
       beforeRun: (deployment, minute) => {
         // As many failures as this run starts queries (the schedule by age varies it per run).
         const queries = planRun(deployment.now(), SMALL_WINDOW).minuteStartsMs.length;
@@ -176,5 +183,35 @@ describe('end to end: synthesized state machine, real handlers, simulated AWS', 
     expect(lifted).toMatchObject({ minute: 56, task: 'FirstRun', message: { complete: true, anomalies: [] }, onOriginalAcl: true });
     const withRule = run.observations.filter((o) => o.denied.length > 0);
     expect(withRule.every((o) => o.message === undefined || o.message.complete === false || o.message.anomalies.length > 0)).toBe(true);
+  });
+});
+
+describe('end to end, both bin stores', () => {
+  it('gives identical verdicts and identical blocks run by run with Timestream and with DynamoDB', async () => {
+    // Prepare: two floods and an allow-listed partner, with expiry, on a small window
+    const spec = smallSpec({
+      minutes: 45,
+      waves: [
+        { sources: ['198.51.100.1', '198.51.100.2', '192.0.2.50'], fromMinute: 22, minutes: 2, packets: 30_000, packetsStep: 2_000 },
+        { sources: ['2001:db8:ffff::7', '203.0.113.9'], fromMinute: 30, minutes: 3, packets: 25_000, packetsStep: 5_000 },
+      ],
+    });
+    const deployment = { ...SMALL_WINDOW, allowList: '192.0.2.0/24\n' };
+
+    // Act
+    const runs = [];
+    for (const binStore of BIN_STORES) {
+      runs.push(await runScenario(machineOf(binStore), spec, { deployment: { ...deployment, binStore } }));
+    }
+
+    // Assess: every run's verdict (baseline to the last bit, anomalies in order) and rules are the same
+    const [timestream, dynamodb] = runs.map((run) =>
+      run.observations.map(({ minute, task, message, denied, error }) => ({ minute, task, message, denied, error })),
+    );
+    expect(dynamodb).toEqual(timestream);
+    expect(timestream?.filter((o) => (o.message?.anomalies.length ?? 0) > 0).length).toBeGreaterThan(10);
+    expect(new Set(timestream?.flatMap((o) => o.denied))).toEqual(
+      new Set(['198.51.100.1/32', '198.51.100.2/32', '2001:db8:ffff::7/128', '203.0.113.9/32']),
+    );
   });
 });

@@ -10,6 +10,7 @@ import { cidrText } from '../../core/addresses';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { denyNetworksOf } from '../../core/nacl-plan';
 import { scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
+import { STACK_CONTEXT } from './builders';
 import { SimulatedDeployment, type DeploymentSpec } from '../../simulation/deployment';
 import { deliverUntil, ReplayInput } from '../../tools/replay/engine';
 import { logicalIdOf, resolveCfn, synthesize } from './cdk';
@@ -43,9 +44,9 @@ export interface SynthesizedMachine {
 
 const SUMMARIZER_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:summarizer';
 
-/** Synthesizes the real app once and extracts the state machine with its task ARNs resolved. */
-export function synthesizedMachine(): SynthesizedMachine {
-  const { template, dispose } = synthesize();
+/** Synthesizes the real app once (with extra context, e.g. the bin store) and extracts the state machine with its task ARNs resolved. */
+export function synthesizedMachine(context: Record<string, unknown> = {}): SynthesizedMachine {
+  const { template, dispose } = synthesize({ ...STACK_CONTEXT, ...context });
   dispose();
   const summarizer = logicalIdOf(template, 'AWS::Lambda::Function', 'DetectionSummarizerFunction');
   const updater = logicalIdOf(template, 'AWS::Lambda::Function', 'MitigationNaclUpdater');
