@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseNetwork } from '../../core/addresses';
 import { UPDATER_BOUNDS, UPDATER_DEFAULTS } from '../../functions/nacl-updater/contract';
 import type { IntegerBounds, PositiveBounds } from '../../functions/shared/contract';
-import { SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS } from '../../functions/summarizer/contract';
+import { BIN_STORES, SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS, type BinStoreKind } from '../../functions/summarizer/contract';
 
 /** Everything one replay needs, validated. */
 export interface ReplayOptions {
@@ -17,6 +17,8 @@ export interface ReplayOptions {
   readonly naclRuleLimit: number;
   readonly naclMask: number;
   readonly naclMaskIpv6: number;
+  /** The packet-bin store the simulated deployment keeps its bins in. */
+  readonly binStore: BinStoreKind;
   readonly allowList?: string;
   readonly json?: string;
   readonly report?: string;
@@ -46,6 +48,7 @@ Options:
   --nacl-rule-limit <n>        rules-per-network-ACL quota (default 20, 2-40)
   --nacl-mask <n>              IPv4 prefix length of deny rules (default 32)
   --nacl-mask-ipv6 <n>         IPv6 prefix length of deny rules (default 128)
+  --bin-store <store>          packet-bin store: timestream (default) or dynamodb
   --allow-list <file>          allow list: one address or CIDR per line, # comments
   --json <out.json>            write every run and a summary as JSON
   --report <out.html>          write a self-contained HTML report with charts
@@ -63,6 +66,7 @@ const OPTIONS = {
   'nacl-rule-limit': { type: 'string' },
   'nacl-mask': { type: 'string' },
   'nacl-mask-ipv6': { type: 'string' },
+  'bin-store': { type: 'string' },
   'allow-list': { type: 'string' },
   json: { type: 'string' },
   report: { type: 'string' },
@@ -111,11 +115,20 @@ export function parseReplayArgs(argv: readonly string[]): ReplayOptions | undefi
       'nacl-mask-ipv6',
       UPDATER_BOUNDS.naclRuleNetworkMaskIpv6,
     ),
+    binStore: parseBinStore(values['bin-store']),
     allowList: values['allow-list'],
     json: values.json,
     report: values.report,
     progress: !values['no-progress'],
   };
+}
+
+/** A `--bin-store` value: timestream (the default) or dynamodb. Shared by the replay and the fault campaign. */
+export function parseBinStore(text: string | undefined): BinStoreKind {
+  if (text === undefined) return SUMMARIZER_DEFAULTS.binStore;
+  const store = BIN_STORES.find((kind) => kind === text.toLowerCase());
+  if (store === undefined) throw new UsageError(`--bin-store must be ${BIN_STORES.join(' or ')}, got "${text}"`);
+  return store;
 }
 
 function required(value: string | undefined, flag: string): string {

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { BLOG_STORY } from '../../scenarios/blog-story';
 import { FLOW_LOG_HEADER, flowLogLine, scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
+import { UsageError } from './args';
 import { runCli } from './cli';
 
 /** Writes a scenario as one gzip flow-log object with a header line. */
@@ -22,7 +23,21 @@ export async function writeScenario(spec: ScenarioSpec, path: string): Promise<v
   await pipeline(Readable.from(lines()), createGzip(), createWriteStream(path));
 }
 
+/** `npm run demo -- --bin-store dynamodb`: the demo takes the replay's bin-store flag, nothing else. */
+function demoArguments(argv: readonly string[]): string[] {
+  if (argv.length === 0) return [];
+  if (argv.length === 2 && argv[0] === '--bin-store') return [...argv];
+  throw new UsageError(`npm run demo takes only --bin-store <timestream|dynamodb>, got: ${argv.join(' ')}`);
+}
+
 async function main(): Promise<number> {
+  let extra: string[];
+  try {
+    extra = demoArguments(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`demo: ${(error as Error).message}\n`);
+    return 2;
+  }
   const dir = process.env.REPLAY_OUT_DIR ?? '.replay';
   await mkdir(dir, { recursive: true });
   const flowLogs = join(dir, `${BLOG_STORY.name}.log.gz`);
@@ -43,6 +58,7 @@ async function main(): Promise<number> {
     join(dir, 'replay.json'),
     '--report',
     join(dir, 'report.html'),
+    ...extra,
   ]);
 }
 

@@ -45,6 +45,7 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     naclRuleLimit: options.naclRuleLimit,
     naclRuleNetworkMask: options.naclMask,
     naclRuleNetworkMaskIpv6: options.naclMaskIpv6,
+    binStore: options.binStore,
     allowList,
   });
   try {

@@ -45,6 +45,7 @@ describe('replay command line', () => {
       naclRuleLimit: 20,
       naclMask: 32,
       naclMaskIpv6: 128,
+      binStore: 'timestream',
       allowList: undefined,
       json: undefined,
       report: undefined,
@@ -77,6 +78,8 @@ describe('replay command line', () => {
       '24',
       '--nacl-mask-ipv6',
       '64',
+      '--bin-store',
+      'DynamoDB',
       '--allow-list',
       'a.txt',
       '--json',
@@ -96,6 +99,7 @@ describe('replay command line', () => {
       naclRuleLimit: 40,
       naclMask: 24,
       naclMaskIpv6: 64,
+      binStore: 'dynamodb',
       allowList: 'a.txt',
       json: 'o.json',
       report: 'o.html',
@@ -115,6 +119,7 @@ describe('replay command line', () => {
     [[...REQUIRED, '--nacl-rule-limit', '41'], /--nacl-rule-limit must be an integer from 2 to 40/],
     [[...REQUIRED, '--nacl-mask-ipv6', '129'], /--nacl-mask-ipv6 must be an integer from 0 to 128/],
     [[...REQUIRED, '--bogus'], /Unknown option '--bogus'/],
+    [[...REQUIRED, '--bin-store', 's3'], /--bin-store must be timestream or dynamodb, got "s3"/],
   ])('rejects a bad command line %# with a message naming the problem and status 2', async (argv, message) => {
     // Act
     const result = await cli(argv as string[]);
@@ -223,5 +228,44 @@ describe('replay of a generated flood', () => {
     expect(result.stdout).toContain('could not block 1 anomalous source(s), no rule capacity left: 203.0.113.1');
     expect(result.stdout).toContain('protected subnets are back on their original network ACL');
     expect(await readFile(join(dir, 'out.html'), 'utf8')).toContain('<svg');
+  });
+});
+
+describe('replay on either bin store', () => {
+  it('gives the same runs, verdicts and rules with --bin-store dynamodb as with the default Timestream', async () => {
+    // Prepare: a short flood on a 10-minute window
+    const dir = await scratchDir('replay-stores');
+    const spec: ScenarioSpec = {
+      name: 'stores',
+      description: 'stores',
+      startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000,
+      minutes: 16,
+      seed: 5,
+      steadySources: 40,
+      steadyPackets: [100, 2000],
+      steadyPresence: 1,
+      listenerPort: 443,
+      listenerProtocol: 6,
+      vpcCidrs: ['10.0.0.0/16'],
+      endpoint: '10.0.1.10',
+      waves: [{ sources: ['203.0.113.1', '203.0.113.2'], fromMinute: 11, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
+    };
+    const logs = join(dir, 'flows.log.gz');
+    await writeScenario(spec, logs);
+    const base = ['--flow-logs', logs, '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '10.0.0.0/16', '--window-minutes', '10'];
+
+    // Act
+    const outputs = [];
+    for (const store of ['timestream', 'dynamodb']) {
+      const out = join(dir, `${store}.json`);
+      const result = await cli([...base, '--bin-store', store, '--json', out]);
+      expect(result.code, result.stderr).toBe(0);
+      outputs.push(JSON.parse(await readFile(out, 'utf8')) as { runs: { anomalies: unknown[] }[] });
+    }
+
+    // Assess
+    const [timestream, dynamodb] = outputs;
+    expect(dynamodb?.runs).toEqual(timestream?.runs);
+    expect(timestream?.runs.filter((r) => r.anomalies.length > 0).length).toBeGreaterThan(0);
   });
 });
