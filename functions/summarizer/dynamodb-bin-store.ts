@@ -132,7 +132,11 @@ export class DynamoDbBinStore implements PacketBinStore {
       );
       return { records, result: 'stored' };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { records, result: 'lost' };
+      if (error instanceof ConditionalCheckFailedException) {
+        // Runs overlapped and a newer one stored this minute first: its data stays, nothing is lost.
+        this.deps.logger.info('packet-bin minute kept by a newer run', { minuteStart, version });
+        return { records, result: 'lost' };
+      }
       // Throttling has already been retried by the SDK; what reaches here is a failed minute.
       this.deps.logger.error('packet-bin write failed', { minuteStart, records, error: error as Error });
       return { records, result: 'failed' };

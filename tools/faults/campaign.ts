@@ -1,4 +1,5 @@
 /** Runs every fault case against the fault-free story and reports the invariants (docs/failure-handling.md). */
+import type { BinStoreKind } from '../../functions/summarizer/contract';
 import type { DeploymentSpec } from '../../simulation/deployment';
 import { FAULT_CASES } from './cases';
 import { evidenceSeen, type FaultCase } from './evidence';
@@ -19,8 +20,19 @@ export interface CaseResult {
  * The fault-free outcome to converge to. A fault that is a property of the account (a lower
  * rules-per-ACL quota) is compared with a deployment configured with that quota.
  */
-function referenceSpec(spec: Partial<DeploymentSpec> | undefined): Partial<DeploymentSpec> {
-  return spec?.accountRuleLimit !== undefined ? { naclRuleLimit: spec.accountRuleLimit } : {};
+function referenceSpec(spec: Partial<DeploymentSpec>): Partial<DeploymentSpec> {
+  return {
+    ...(spec.accountRuleLimit !== undefined ? { naclRuleLimit: spec.accountRuleLimit } : {}),
+    ...(spec.binStore !== undefined ? { binStore: spec.binStore } : {}),
+  };
+}
+
+/**
+ * The cases that apply to a deployment with `binStore`: every case but those of the other store's
+ * own faults (a case that names a store in its deployment). Without a store: every case.
+ */
+export function casesFor(binStore: BinStoreKind | undefined, cases: readonly FaultCase[] = FAULT_CASES): FaultCase[] {
+  return cases.filter((c) => binStore === undefined || c.deployment?.binStore === undefined || c.deployment.binStore === binStore);
 }
 
 export class Campaign {
@@ -40,9 +52,11 @@ export class Campaign {
     return found;
   }
 
-  async run(fault: FaultCase): Promise<CaseResult> {
-    const reference = await this.reference(referenceSpec(fault.deployment));
-    const run = await runWorld(fault, reference, fault.protectedAddresses);
+  /** Runs one case; on `binStore` unless the case names its own store (the default store when neither does). */
+  async run(fault: FaultCase, binStore?: BinStoreKind): Promise<CaseResult> {
+    const spec: Partial<DeploymentSpec> = { ...(binStore ? { binStore } : {}), ...fault.deployment };
+    const reference = await this.reference(referenceSpec(spec));
+    const run = await runWorld({ ...fault, deployment: spec }, reference, fault.protectedAddresses);
     const violations = [...run.violations];
     const missing = evidenceSeen(
       fault.evidence,
@@ -66,11 +80,12 @@ export class Campaign {
 export async function runCampaign(
   cases: readonly FaultCase[] = FAULT_CASES,
   onResult?: (result: CaseResult) => void,
+  binStore?: BinStoreKind,
 ): Promise<CaseResult[]> {
   const campaign = new Campaign();
   const results: CaseResult[] = [];
   for (const fault of cases) {
-    const result = await campaign.run(fault);
+    const result = await campaign.run(fault, binStore);
     results.push(result);
     onResult?.(result);
   }

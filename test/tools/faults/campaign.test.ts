@@ -4,8 +4,11 @@
  * `npm run faults` prints the same cases as a table.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Campaign, INVARIANTS, summaryLine, type CaseResult } from '../../../tools/faults/campaign';
+import { Campaign, casesFor, INVARIANTS, summaryLine, type CaseResult } from '../../../tools/faults/campaign';
 import { FAULT_CASES } from '../../../tools/faults/cases';
+import { dynamoDbCases } from '../../../tools/faults/cases/dynamodb';
+import { summarizerCases } from '../../../tools/faults/cases/summarizer';
+import { parseFaultArgs } from '../../../tools/faults/cli';
 
 let campaign: Campaign;
 const results: CaseResult[] = [];
@@ -28,10 +31,40 @@ describe('fault campaign: every fault leaves I1-I5 intact', () => {
   });
 
   it('covers every fault case once and reports them in one line', () => {
-    expect(FAULT_CASES).toHaveLength(37);
+    expect(FAULT_CASES).toHaveLength(43);
     expect(new Set(FAULT_CASES.map((c) => c.name)).size).toBe(FAULT_CASES.length);
     expect(results.map((r) => r.name)).toEqual(FAULT_CASES.map((c) => c.name));
     expect(summaryLine(results)).toBe(`faults: ${FAULT_CASES.length} injected, 0 invariant violations`);
+  });
+});
+
+describe('fault campaign on the DynamoDB bin store', () => {
+  it("leaves out Timestream's own faults and keeps DynamoDB's, and the reverse", () => {
+    const names = (cases: readonly { name: string }[]) => cases.map((c) => c.name);
+    expect(names(FAULT_CASES).filter((n) => !names(casesFor('dynamodb')).includes(n))).toEqual([
+      'WriteRecords throttled',
+      'WriteRecords RejectedRecords',
+      'WriteRecords validation error',
+      'Z-score query throttled',
+      'Z-score query failing',
+    ]);
+    expect(names(FAULT_CASES).filter((n) => !names(casesFor('timestream')).includes(n))).toEqual(names(dynamoDbCases));
+    expect(casesFor(undefined)).toEqual(FAULT_CASES);
+  });
+
+  it('reads --bin-store anywhere on the command line, the other words being the filter', () => {
+    expect(parseFaultArgs(['insights', '--bin-store', 'dynamodb', 'query'])).toEqual({ binStore: 'dynamodb', filter: 'insights query' });
+    expect(parseFaultArgs(['SNS'])).toEqual({ filter: 'sns' });
+    expect(() => parseFaultArgs(['--bin-store', 'redis'])).toThrow('--bin-store must be timestream or dynamodb, got "redis"');
+  });
+
+  // The summarizer's other faults (Logs Insights, SNS) on a DynamoDB deployment; `npm run faults -- --bin-store dynamodb` runs them all.
+  it.each(casesFor('dynamodb', summarizerCases).map((fault) => [fault.name, fault] as const))('%s', async (_name, fault) => {
+    // Act
+    const result = await campaign.run(fault, 'dynamodb');
+
+    // Assess
+    expect(result.violations).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-/** Faults of the summarizer's services: Logs Insights, Timestream writes and queries, SNS. */
+/** Faults of the summarizer's services: Logs Insights, Timestream writes and queries, SNS (DynamoDB's: ./dynamodb.ts). */
 import {
   GetQueryResultsCommand,
   LimitExceededException,
@@ -20,6 +20,9 @@ import {
 } from '@aws-sdk/client-timestream-write';
 import { logged, metric, type FaultCase } from '../evidence';
 import type { FaultHooks } from '../world';
+
+/** Timestream's own faults: they run on a Timestream deployment. */
+const TIMESTREAM = { binStore: 'timestream' } as const;
 
 function queryEndsWith(status: 'Failed' | 'Timeout' | 'Cancelled'): FaultHooks {
   return {
@@ -64,6 +67,7 @@ export const summarizerCases: FaultCase[] = [
   },
   {
     name: 'WriteRecords throttled',
+    deployment: TIMESTREAM,
     handling: 'SDK retries; a batch still failing is counted and the run is incomplete (never removes a block)',
     evidence: { log: logged(['error'], 'packet-bin write failed'), metric: metric('BinWriteFailures') },
     arm: ({ deployment }) =>
@@ -74,6 +78,7 @@ export const summarizerCases: FaultCase[] = [
   },
   {
     name: 'WriteRecords RejectedRecords',
+    deployment: TIMESTREAM,
     handling: 'Rejected records logged with the reason and counted; the run is incomplete',
     evidence: { log: logged(['warn'], 'packet-bin record rejected'), metric: metric('BinRecordsRejected') },
     arm: ({ deployment }) =>
@@ -90,6 +95,7 @@ export const summarizerCases: FaultCase[] = [
   },
   {
     name: 'WriteRecords validation error',
+    deployment: TIMESTREAM,
     handling: 'Batch counted failed, run incomplete; the next run rewrites the bins (newer version)',
     evidence: { log: logged(['error'], 'packet-bin write failed'), metric: metric('BinWriteFailures') },
     arm: ({ deployment }) =>
@@ -97,6 +103,7 @@ export const summarizerCases: FaultCase[] = [
   },
   {
     name: 'Z-score query throttled',
+    deployment: TIMESTREAM,
     handling: 'No baseline, no verdict: nothing published, so nothing is unblocked; the invocation fails (Step Functions records it)',
     evidence: { log: logged(['error'], 'Z-score query failed'), metric: metric('IncompleteRuns') },
     arm: ({ deployment }) =>
@@ -107,6 +114,7 @@ export const summarizerCases: FaultCase[] = [
   },
   {
     name: 'Z-score query failing',
+    deployment: TIMESTREAM,
     handling: 'As throttled: no verdict published, blocks stay; the next healthy run decides',
     evidence: { log: logged(['error'], 'Z-score query failed'), metric: metric('IncompleteRuns') },
     arm: ({ deployment }) =>
