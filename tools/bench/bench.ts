@@ -24,25 +24,34 @@ interface BenchArgs {
   readonly json: string | undefined;
   readonly records: number;
   readonly sources: readonly number[];
+  /** Sections to measure; all when undefined. */
+  readonly only?: readonly string[];
 }
+
+export const SECTIONS = ['baseline', 'lateRecords', 'ec2', 'capacity', 'core', 'replay', 'bundles'] as const;
+
+export const USAGE = `usage: npm run bench -- [--json <file>] [--records <n>] [--sources <n,n,...>] [--only <section,...>]
+  --records  records in the file the replay reader is timed on (default 10000000)
+  --sources  sources per minute of the baseline runs (default 10000,100000,1000000)
+  --only     measure only these sections: ${SECTIONS.join(', ')}`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   let json: string | undefined;
   let records = 10_000_000;
   let sources = [10_000, 100_000, 1_000_000];
+  let only: string[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (flag === '--json' && value) json = value;
     else if (flag === '--records' && value && /^\d+$/.test(value)) records = Number(value);
     else if (flag === '--sources' && value && /^\d+(,\d+)*$/.test(value)) sources = value.split(',').map(Number);
-    else
-      throw new Error(
-        `unknown or incomplete argument ${flag ?? ''}; usage: npm run bench -- --json <file> [--records <n>] [--sources <n,n>]`,
-      );
+    else if (flag === '--only' && value && value.split(',').every((v) => (SECTIONS as readonly string[]).includes(v)))
+      only = value.split(',');
+    else throw new Error(`unknown or incomplete argument ${flag ?? ''}; ${USAGE}`);
     i++;
   }
-  return { json, records, sources };
+  return only ? { json, records, sources, only } : { json, records, sources };
 }
 
 const FLOODS = 1_000;
@@ -50,22 +59,31 @@ const FLOODS = 1_000;
 type Log = (text: string) => void;
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const args = parseBenchArgs(process.argv.slice(2));
   const log: Log = (text) => process.stderr.write(`${text}\n`);
+  const wanted = (section: (typeof SECTIONS)[number]) => !args.only || args.only.includes(section);
   // The order of the keys is the order of the printed table and of the JSON.
   const result: Record<string, unknown> = {};
-  result.baseline = await baselineMeasures(args.sources, log);
-  result.lateRecords = lateRecordMeasures(log);
-  result.ec2 = await ec2Measures(log);
-  result.capacity = capacityMeasures();
-  log('core timings...');
-  const core = summarizerCoreTiming();
-  const planning = updaterPlanningTiming();
-  result.summarizer = { coreMsFor50000Rows: core.ms, heapMbFor50000Rows: core.peakHeapMb };
-  result.updater = { planningMsFor10000Anomalies: planning.ms, aggregationMsFor10000Anomalies: planning.aggregationMs };
-  result.replay = await replayMeasures(args.records, log);
-  log('bundles...');
-  result.bundleBytes = await bundleSizes();
+  if (wanted('baseline')) result.baseline = await baselineMeasures(args.sources, log);
+  if (wanted('lateRecords')) result.lateRecords = lateRecordMeasures(log);
+  if (wanted('ec2')) result.ec2 = await ec2Measures(log);
+  if (wanted('capacity')) result.capacity = capacityMeasures();
+  if (wanted('core')) {
+    log('core timings...');
+    const core = summarizerCoreTiming();
+    const planning = updaterPlanningTiming();
+    result.summarizer = { coreMsFor50000Rows: core.ms, heapMbFor50000Rows: core.peakHeapMb };
+    result.updater = { planningMsFor10000Anomalies: planning.ms, aggregationMsFor10000Anomalies: planning.aggregationMs };
+  }
+  if (wanted('replay')) result.replay = await replayMeasures(args.records, log);
+  if (wanted('bundles')) {
+    log('bundles...');
+    result.bundleBytes = await bundleSizes();
+  }
 
   process.stdout.write(table(result) + '\n');
   if (args.json) await writeFile(args.json, JSON.stringify(result, null, 2) + '\n');
@@ -139,30 +157,54 @@ function capacityMeasures() {
   };
 }
 
+const REPLAY_ROUNDS = 3;
+
 async function replayMeasures(records: number, log: Log) {
   log(`replay throughput: generating ${records} records...`);
   const file = await generateFlowLogFile(records);
   try {
-    // Best of two runs each, alternating, so neither reader is timed alone on a cold cache or heap.
+    // Alternating rounds, so neither reader is timed alone on a cold cache or a quiet machine; the
+    // ratio of each round compares the two under the same load, and their spread says how noisy it was.
     let replay = { records: 0, recordsPerSecond: 0, bins: 0 };
     let duck = { recordsPerSecond: 0, bins: 0 };
-    for (let round = 1; round <= 2; round++) {
-      log(`replay reading and binning, run ${round} of 2...`);
-      const ours = await replayBinning(file.file);
-      if (ours.recordsPerSecond > replay.recordsPerSecond) replay = ours;
-      log(`DuckDB on the same file, run ${round} of 2...`);
+    const ratios: number[] = [];
+    let peakRssMb = 0;
+    for (let round = 1; round <= REPLAY_ROUNDS; round++) {
+      log(`replay reading and binning, run ${round} of ${REPLAY_ROUNDS}...`);
+      // Peak memory of the first run only: DuckDB, once run, keeps its own memory in the process.
+      const ours = await withPeakRss(() => replayBinning(file.file));
+      if (round === 1) peakRssMb = ours.peakRssMb;
+      if (ours.value.recordsPerSecond > replay.recordsPerSecond) replay = ours.value;
+      log(`DuckDB on the same file, run ${round} of ${REPLAY_ROUNDS}...`);
       const theirs = await duckdbBinning(file.file);
       if (theirs.recordsPerSecond > duck.recordsPerSecond) duck = theirs;
-      if (theirs.bins !== ours.bins) throw new Error(`DuckDB found ${theirs.bins} bins, the replay ${ours.bins}`);
+      if (theirs.bins !== ours.value.bins) throw new Error(`DuckDB found ${theirs.bins} bins, the replay ${ours.value.bins}`);
+      ratios.push(ours.value.recordsPerSecond / theirs.recordsPerSecond);
     }
     return {
       records: replay.records,
       fileBytes: file.bytes,
       recordsPerSecond: replay.recordsPerSecond,
       duckdbRecordsPerSecond: duck.recordsPerSecond,
+      ratioOfBest: replay.recordsPerSecond / duck.recordsPerSecond,
+      ratioPerRound: ratios.map((r) => r.toFixed(2)).join(' / '),
+      peakRssMb,
     };
   } finally {
     await removeDir(file.dir);
+  }
+}
+
+/** Runs `action`, sampling the process's resident memory (worker threads included) every 20 ms. */
+async function withPeakRss<T>(action: () => Promise<T>): Promise<{ value: T; peakRssMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  try {
+    const value = await action();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { value, peakRssMb: Math.round(peak / 2 ** 20) };
+  } finally {
+    clearInterval(timer);
   }
 }
 

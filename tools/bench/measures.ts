@@ -15,7 +15,6 @@ import { FLOW_LOG_HEADER, flowLogLine, scenarioRecords } from '../../scenarios/g
 import { SimulatedDeployment } from '../../simulation/deployment';
 import { ReplayInput, runReplay } from '../replay/engine';
 import { resolveFlowLogInput, FlowLogReader } from '../replay/flow-log-files';
-import { PacketBinTable } from './packet-bin-table';
 
 const VPC_CIDRS = ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'];
 /** Deny rules the default quota of 20 leaves: minus the default deny and the mirrored allow-all. */
@@ -209,21 +208,12 @@ export async function generateFlowLogFile(records: number): Promise<{ dir: strin
   return { dir, file, bytes: (await stat(file)).size };
 }
 
-/** Our replay's reading and binning: the streaming reader's columns, then packets per source per minute. */
+/** Our replay's reading and binning: the reader's threads bin ingress ACCEPT records to the listener by start minute and source. */
 export async function replayBinning(file: string): Promise<{ records: number; recordsPerSecond: number; bins: number }> {
   const started = performance.now();
   const reader = new FlowLogReader(await resolveFlowLogInput(file), { vpcCidrs: VPC_CIDRS });
-  const bins = new PacketBinTable();
-  let records = 0;
-  for await (const batch of reader.columns()) {
-    records += batch.length;
-    const { dstPort, protocol, start, source, packets } = batch;
-    for (let i = 0; i < batch.length; i++) {
-      // Same filter as the DuckDB query: ingress ACCEPT to the listener.
-      if (dstPort[i] !== 443 || protocol[i] !== 6 || !batch.accepted(i) || !batch.ingress(i)) continue;
-      bins.add(Math.floor(start[i]! / 60), source[i]!, packets[i]!);
-    }
-  }
+  const bins = await reader.bins({ listenerPort: 443, listenerProtocol: 6 });
+  const { records } = reader.stats;
   return { records, recordsPerSecond: records / ((performance.now() - started) / 1000), bins: bins.size };
 }
 

@@ -3,9 +3,12 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { FlowRecord } from '../../core/flow-log-format';
 import { FlowLineParser, type ParseStats } from './flow-log-parser';
-import type { RecordColumns } from './record-columns';
+import type { RecordColumns, SourceInfo } from './record-columns';
 import { isGzip, openBytes, readLines, startState } from './line-reader';
 import { readInParallel } from './parallel-read';
+import { readBins } from './bin-read';
+import type { PacketBinTable } from './packet-bins';
+import type { BinFilter } from './parse-worker';
 
 export interface FlowLogInput {
   readonly files: readonly string[];
@@ -84,8 +87,24 @@ export class FlowLogReader {
     return this.parser.stats;
   }
 
+  /** What each source id of the columns or bins read so far stands for. */
+  sources(): readonly SourceInfo[] {
+    return this.parser.sources();
+  }
+
   async *batches(): AsyncGenerator<FlowRecord[]> {
     for await (const columns of this.columns()) yield columns.records();
+  }
+
+  /**
+   * The packet bins of ingress ACCEPT records to the listener, binned by the worker threads while
+   * they read (files in parallel, gzip too); counts and warnings as `columns()` gives them.
+   */
+  async bins(filter: BinFilter): Promise<PacketBinTable> {
+    const { vpcCidrs, threads, parallelFromBytes, onBytes } = this.options;
+    const bins = await readBins(this.input.files, this.parser, { vpcCidrs, filter, threads, parallelFromBytes, onBytes });
+    this.options.onBytes?.(this.input.totalBytes);
+    return bins;
   }
 
   /** One batch of columns per chunk read; each batch is new (callers may keep them). */

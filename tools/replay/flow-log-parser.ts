@@ -146,8 +146,8 @@ export class FlowLineParser {
   }
 
   /** The id of a canonical address, added to the table when new (for joining other parsers' sources). */
-  sourceId(address: string): number {
-    return this.sourceTable.idOfAddress(address);
+  sourceId(address: string, internal?: boolean): number {
+    return this.sourceTable.idOfAddress(address, internal);
   }
 
   private text(bytes: Uint8Array, from: number, to: number): string {

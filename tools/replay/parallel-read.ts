@@ -10,14 +10,12 @@
  * is unusable, the caller reads the file in one pass instead.
  */
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import { isHeaderLine } from './field-layout';
 import { MAX_WARNINGS, type FlowLineParser } from './flow-log-parser';
 import { RecordColumns, type ColumnArrays } from './record-columns';
 import { CHUNK_BYTES, headerFields } from './line-reader';
-import type { RangeJob, RangeResult, WorkerMessage } from './parse-worker';
+import type { RangeResult, SourceList } from './parse-worker';
+import { WorkerPool } from './worker-pool';
 
 interface RangeOutput {
   /** Source ids as the range's own (see result.sources). */
@@ -25,24 +23,8 @@ interface RangeOutput {
   readonly result: RangeResult;
 }
 
-let workerCode: Promise<string> | undefined;
-
-/** The worker as one script: it must load without the TypeScript loader the caller may run under. */
-function bundledWorker(): Promise<string> {
-  workerCode ??= build({
-    entryPoints: [join(__dirname, 'parse-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  }).then((out) => out.outputFiles[0]!.text);
-  return workerCode;
-}
-
 /** The first line's field list when it is a header, else null. */
-async function firstHeader(file: string): Promise<string | null> {
+export async function firstHeader(file: string): Promise<string | null> {
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(CHUNK_BYTES);
@@ -56,7 +38,7 @@ async function firstHeader(file: string): Promise<string | null> {
 }
 
 /** Cuts [0, size) into about `parts` ranges, each starting just after a newline. */
-async function lineRanges(file: string, size: number, parts: number): Promise<[number, number][]> {
+export async function lineRanges(file: string, size: number, parts: number): Promise<[number, number][]> {
   const handle = await open(file, 'r');
   const cuts = [0];
   try {
@@ -74,35 +56,13 @@ async function lineRanges(file: string, size: number, parts: number): Promise<[n
   return cuts.map((start, i) => [start, cuts[i + 1] ?? size]);
 }
 
-function runWorker(code: string, job: RangeJob, workers: Worker[], onBytes: (bytes: number) => void): Promise<RangeOutput | undefined> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: job });
-    workers.push(worker);
-    const columns: ColumnArrays[] = [];
-    let settled = false;
-    worker.on('message', (message: WorkerMessage) => {
-      if (message.kind === 'columns') {
-        columns.push(message.columns);
-        onBytes(message.bytes);
-      } else {
-        settled = true;
-        void worker.terminate();
-        if (message.kind === 'failed') reject(new Error(message.message));
-        else resolve(message.kind === 'done' ? { columns, result: message.result } : undefined);
-      }
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`flow-log reader thread stopped with exit code ${code}`));
-    });
-  });
-}
-
 export interface ParallelReadOptions {
   readonly threads: number;
   readonly vpcCidrs: readonly string[];
   /** Called with the bytes of the file read so far. */
   readonly onBytes?: (bytes: number) => void;
+  /** Workers to run on (default: a pool of `threads` opened and closed for this file). */
+  readonly pool?: WorkerPool;
 }
 
 /**
@@ -118,22 +78,44 @@ export async function readInParallel(
 ): Promise<RecordColumns[] | undefined> {
   const header = await firstHeader(file);
   const ranges = await lineRanges(file, size, options.threads);
-  const code = await bundledWorker();
   const done = ranges.map(() => 0);
-  const workers: Worker[] = [];
-  const outputs = await Promise.all(
-    ranges.map(([start, end], k) =>
-      runWorker(code, { file, start, end, vpcCidrs: options.vpcCidrs, header }, workers, (bytes) => {
-        done[k] = bytes;
-        options.onBytes?.(done.reduce((a, b) => a + b, 0));
+  const pool = options.pool ?? (await WorkerPool.open(options.threads));
+  try {
+    const outputs = await Promise.all(
+      ranges.map(async ([start, end], k) => {
+        const columns: ColumnArrays[] = [];
+        const job = { file, start, end, whole: false, vpcCidrs: options.vpcCidrs, header };
+        const result = await pool.run(job, (message) => {
+          if (message.kind !== 'columns') return;
+          columns.push(message.columns);
+          done[k] = message.bytes;
+          options.onBytes?.(done.reduce((a, b) => a + b, 0));
+        });
+        return result && { columns, result };
       }),
-    ),
-  ).catch(async (error: unknown) => {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw error;
-  });
-  if (outputs.some((o) => o === undefined || o.result.headers.some((h) => h !== header))) return undefined;
-  return joinRanges(file, outputs as RangeOutput[], parser);
+    );
+    if (outputs.some((o) => o === undefined || o.result.headers.some((h) => h !== header))) return undefined;
+    return joinRanges(file, outputs as RangeOutput[], parser);
+  } finally {
+    if (!options.pool) await pool.close();
+  }
+}
+
+/** Ids in `parser`'s table of the sources a worker's ids stand for, in the worker's order. */
+export function adoptSources(parser: FlowLineParser, sources: SourceList): Int32Array {
+  const addresses = sources.addresses === '' ? [] : sources.addresses.split('\n');
+  return Int32Array.from(addresses, (address, i) => parser.sourceId(address, sources.internal[i] === 1));
+}
+
+/** Adds a worker's counts to `parser`'s, and its first warnings, their lines numbered from `linesBefore` in `file`. */
+export function addStats(parser: FlowLineParser, file: string, result: RangeResult, linesBefore: number): void {
+  const { stats } = parser;
+  for (const key of ['lines', 'records', 'headers', 'blank', 'noData', 'skipData', 'malformed'] as const) stats[key] += result.stats[key];
+  for (const warning of result.stats.warnings) {
+    if (stats.warnings.length >= MAX_WARNINGS) break;
+    const [, line, reason] = /^#(\d+): (.*)$/s.exec(warning)!;
+    stats.warnings.push(`${file}:${linesBefore + Number(line)}: ${reason}`);
+  }
 }
 
 /** Renumbers the ranges' sources into `parser`'s, and their warnings' lines into the file's. */
@@ -141,19 +123,13 @@ function joinRanges(file: string, outputs: readonly RangeOutput[], parser: FlowL
   const joined: RecordColumns[] = [];
   let linesBefore = 0;
   for (const { columns, result } of outputs) {
-    const ids = Int32Array.from(result.sources, (s) => parser.sourceId(s.address));
+    const ids = adoptSources(parser, result.sources);
     for (const batch of columns) {
       const source = batch.source;
       for (let i = 0; i < batch.length; i++) source[i] = ids[source[i]!]!;
       joined.push(RecordColumns.over(parser.sources(), batch));
     }
-    const { stats } = parser;
-    for (const key of ['lines', 'records', 'headers', 'blank', 'noData', 'skipData', 'malformed'] as const) stats[key] += result.stats[key];
-    for (const warning of result.stats.warnings) {
-      if (stats.warnings.length >= MAX_WARNINGS) break;
-      const [, line, reason] = /^#(\d+): (.*)$/s.exec(warning)!;
-      stats.warnings.push(`${file}:${linesBefore + Number(line)}: ${reason}`);
-    }
+    addStats(parser, file, result, linesBefore);
     linesBefore += result.lines;
   }
   return joined;

@@ -10,6 +10,8 @@ export class SourceTable {
   /** Per source id: the canonical address, and whether it lies inside the VPC. */
   readonly infos: SourceInfo[] = [];
   private readonly vpcNetworks: readonly Network[];
+  /** The IPv4 VPC networks as [network, mask] numbers. */
+  private readonly vpcIpv4: readonly [number, number][];
   private readonly idByAddress = new Map<string, number>();
   /** Distinct source texts: an open-addressing table over their bytes (entry index + 1, 0 = free). */
   private table = new Int32Array(1 << 12);
@@ -26,6 +28,12 @@ export class SourceTable {
       if (!network) throw new Error(`invalid VPC CIDR "${cidr}"`);
       return network;
     });
+    this.vpcIpv4 = this.vpcNetworks
+      .filter((n) => n.family === 'ipv4')
+      .map((n) => {
+        const mask = n.prefixLength === 0 ? 0 : (~0 << (32 - n.prefixLength)) >>> 0;
+        return [(canonicalIpv4(Buffer.from(n.address, 'latin1'), 0, n.address.length) & mask) >>> 0, mask];
+      });
   }
 
   /**
@@ -51,17 +59,36 @@ export class SourceTable {
       }
       if (same) return this.ids[entry]!;
     }
-    const parsed = parseAddress(textOf(bytes, from, to, line));
-    this.remember(bytes, from, to, hash, parsed ? this.idOfAddress(parsed.address) : -1);
+    const text = textOf(bytes, from, to, line);
+    const ipv4 = canonicalIpv4(bytes, from, to);
+    if (ipv4 >= 0) {
+      // Already the canonical text: no parse, and the VPC test on the number.
+      this.remember(
+        bytes,
+        from,
+        to,
+        hash,
+        this.idOfAddress(
+          text,
+          this.vpcIpv4.some(([net, mask]) => (ipv4 & mask) >>> 0 === net),
+        ),
+      );
+    } else {
+      const parsed = parseAddress(text);
+      this.remember(bytes, from, to, hash, parsed ? this.idOfAddress(parsed.address) : -1);
+    }
     return this.ids[this.ids.length - 1]!;
   }
 
-  /** The id of a canonical address, added to the table when new (for joining other parsers' sources). */
-  idOfAddress(address: string): number {
+  /**
+   * The id of a canonical address, added to the table when new (for joining other parsers'
+   * sources, which may say whether it is inside the VPC, sparing the test).
+   */
+  idOfAddress(address: string, internal?: boolean): number {
     let id = this.idByAddress.get(address);
     if (id === undefined) {
       id = this.infos.length;
-      this.infos.push({ address, internal: this.vpcNetworks.some((n) => networkContains(n, address)) });
+      this.infos.push({ address, internal: internal ?? this.vpcNetworks.some((n) => networkContains(n, address)) });
       this.idByAddress.set(address, id);
     }
     return id;
@@ -92,6 +119,29 @@ export class SourceTable {
     }
     this.table = table;
   }
+}
+
+/**
+ * The address `bytes[from, to)` as a number when it is an IPv4 address written the canonical way
+ * (four decimal octets, no leading zeros), else -1: most flow-log sources, read without a parse.
+ */
+function canonicalIpv4(bytes: Uint8Array, from: number, to: number): number {
+  let value = 0;
+  let octets = 0;
+  let i = from;
+  while (octets < 4) {
+    const start = i;
+    let octet = 0;
+    while (i < to && bytes[i]! >= 48 && bytes[i]! <= 57 && i - start < 3) octet = octet * 10 + bytes[i++]! - 48;
+    const digits = i - start;
+    if (digits === 0 || octet > 255 || (digits > 1 && bytes[start] === 48)) return -1;
+    value = value * 256 + octet;
+    if (++octets < 4) {
+      if (i >= to || bytes[i] !== 46) return -1;
+      i++;
+    }
+  }
+  return i === to ? value : -1;
 }
 
 /** FNV-1a over the bytes: cheap, and spreads address texts well enough for linear probing. */

@@ -16,6 +16,11 @@ describe('bench command line', () => {
     expect(() => parseBenchArgs(['--jsn', 'x'])).toThrow(/usage: npm run bench/);
     expect(() => parseBenchArgs(['--records'])).toThrow(/incomplete/);
     expect(() => parseBenchArgs(['--sources', '1,x'])).toThrow(/usage/);
+    expect(() => parseBenchArgs(['--only', 'replay,speed'])).toThrow(/--only/);
+  });
+
+  it('measures only the sections --only names', () => {
+    expect(parseBenchArgs(['--only', 'replay,lateRecords'])).toMatchObject({ only: ['replay', 'lateRecords'] });
   });
 
   it('prints ours beside the reference found at any level', () => {

@@ -30,11 +30,34 @@ export class PacketBinTable {
     for (const minute of this.minutes.values()) bins += minute.size;
     return bins;
   }
+
+  /** The bins as arrays that can be handed to another thread, minute by minute (views of the table's own arrays, not copies). */
+  export(): BinArrays {
+    return [...this.minutes].map(([minute, bins]) => ({ minute, sources: bins.sourceIds(), totals: bins.totalsOf() }));
+  }
+
+  /**
+   * Adds bins exported by another table, its source ids turned into this table's by `ids`. A
+   * minute this table does not have yet takes the arrays as they are (ranges of one file rarely
+   * share a minute), so merging costs one id lookup per bin.
+   */
+  merge(other: BinArrays, ids: Int32Array): void {
+    for (const { minute, sources, totals } of other) {
+      for (let i = 0; i < sources.length; i++) sources[i] = ids[sources[i]!]!;
+      const existing = this.minutes.get(minute);
+      if (existing) for (let i = 0; i < sources.length; i++) existing.add(sources[i]!, totals[i]!);
+      else this.minutes.set(minute, MinuteBins.over(sources, totals));
+    }
+    this.last = undefined;
+  }
 }
+
+/** Bins as plain arrays, minute by minute: the distinct sources and their packet totals. */
+export type BinArrays = readonly { readonly minute: number; readonly sources: Int32Array; readonly totals: Float64Array }[];
 
 /** Packets per source id within one minute. */
 class MinuteBins {
-  /** Bin index + 1 per slot; 0 = free. */
+  /** Bin index + 1 per slot; 0 = free. Empty until needed for bins adopted from arrays. */
   private slots: Int32Array;
   private sources: Int32Array;
   private totals: Float64Array;
@@ -48,7 +71,26 @@ class MinuteBins {
     this.totals = new Float64Array(bins);
   }
 
+  /** Bins over arrays of distinct sources and their totals (the arrays are taken, not copied). */
+  static over(sources: Int32Array, totals: Float64Array): MinuteBins {
+    const bins = new MinuteBins(0);
+    bins.sources = sources;
+    bins.totals = totals;
+    bins.size = sources.length;
+    bins.slots = new Int32Array(0);
+    return bins;
+  }
+
+  sourceIds(): Int32Array {
+    return this.sources.subarray(0, this.size);
+  }
+
+  totalsOf(): Float64Array {
+    return this.totals.subarray(0, this.size);
+  }
+
   add(source: number, packets: number): void {
+    if (this.slots.length === 0) this.rehash();
     const { slots, sources } = this;
     const mask = slots.length - 1;
     for (let slot = hash(source) & mask; ; slot = (slot + 1) & mask) {
@@ -65,6 +107,7 @@ class MinuteBins {
   }
 
   packets(source: number): number {
+    if (this.slots.length === 0) this.rehash();
     const mask = this.slots.length - 1;
     for (let slot = hash(source) & mask; ; slot = (slot + 1) & mask) {
       const bin = this.slots[slot]! - 1;
@@ -76,8 +119,8 @@ class MinuteBins {
   private insert(slot: number, source: number, packets: number): void {
     const bin = this.size++;
     if (bin === this.sources.length) {
-      this.sources = grow(this.sources, new Int32Array(bin * 2));
-      this.totals = grow(this.totals, new Float64Array(bin * 2));
+      this.sources = grow(this.sources, new Int32Array(Math.max(bin * 2, 64)));
+      this.totals = grow(this.totals, new Float64Array(Math.max(bin * 2, 64)));
     }
     this.sources[bin] = source;
     this.totals[bin] = packets;
@@ -87,7 +130,9 @@ class MinuteBins {
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
+    let length = Math.max(this.slots.length * 2, 1 << 10);
+    while (length < this.size * 2) length *= 2;
+    const slots = new Int32Array(length);
     const mask = slots.length - 1;
     for (let bin = 0; bin < this.size; bin++) {
       let slot = hash(this.sources[bin]!) & mask;
