@@ -29,6 +29,8 @@ export interface DeploymentSpec extends Partial<ChosenSettings> {
   readonly allowList?: string | null;
   /** Protected subnets. @default 2 */
   readonly subnetCount?: number;
+  /** EC2 eventually consistent (simulation/ec2/consistency.ts): each call lags by up to maxLagMs, drawn from seed. @default consistent */
+  readonly ec2Consistency?: { readonly maxLagMs: number; readonly seed: number };
 }
 
 /** The settings the stack would hold for this spec: the contracts' defaults, then the spec's choices. */

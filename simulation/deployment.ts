@@ -98,7 +98,11 @@ export class SimulatedDeployment {
     this.insights = new LogsInsightsStandIn({ now });
     this.sns = new SnsStandIn(now);
     const settings = settingsOf(spec);
-    this.ec2 = new Ec2NetworkAclStandIn({ ruleLimit: spec.accountRuleLimit ?? settings.naclRuleLimit, ownerId: ACCOUNT });
+    this.ec2 = new Ec2NetworkAclStandIn({
+      ruleLimit: spec.accountRuleLimit ?? settings.naclRuleLimit,
+      ownerId: ACCOUNT,
+      ...(spec.ec2Consistency ? { consistency: { ...spec.ec2Consistency, now } } : {}),
+    });
     this.vpcId = this.ec2.createVpc({ cidrs: spec.vpcCidrs });
     this.subnetIds = Array.from({ length: spec.subnetCount ?? 2 }, () => this.ec2.createSubnet(this.vpcId));
     this.originalAclId = this.ec2.defaultNetworkAclId(this.vpcId);

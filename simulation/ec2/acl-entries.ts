@@ -107,3 +107,23 @@ function validProtocol(protocol: string | undefined): string {
   if (!/^\d{1,3}$/.test(value) || Number(value) > 255) throw ec2Error('InvalidParameterValue', `Invalid value '${protocol}' for protocol`);
   return String(Number(value));
 }
+
+/** The rules-per-ACL quota counts entries of one direction and family, the default deny rule included. */
+export function checkQuota(entries: readonly Entry[], entry: Entry, replacing: Entry | undefined, limit: number): void {
+  const family = familyOf(entry);
+  const sameSlot = entries.filter((e) => e.egress === entry.egress && familyOf(e) === family && e !== replacing).length;
+  if (sameSlot + 1 > limit) {
+    throw ec2Error(
+      'NetworkAclEntryLimitExceeded',
+      `The maximum number of entries (${limit}) for this network ACL has been reached for ${family} ${entry.egress ? 'egress' : 'ingress'} rules.`,
+    );
+  }
+}
+
+/** The rules of a VPC's default network ACL: allow all in and out, per family. */
+export function defaultAllowEntries(hasIpv6: boolean): Entry[] {
+  return [false, true].flatMap((egress): Entry[] => [
+    { ruleNumber: 100, egress, protocol: '-1', ruleAction: 'allow', cidrBlock: '0.0.0.0/0' },
+    ...(hasIpv6 ? [{ ruleNumber: 101, egress, protocol: '-1', ruleAction: 'allow' as const, ipv6CidrBlock: '::/0' }] : []),
+  ]);
+}

@@ -49,6 +49,15 @@ export function checkNewTags(targets: readonly Acl[], tags: readonly Tag[]): voi
 
 type Filters = NonNullable<DescribeNetworkAclsCommandInput['Filters']>;
 
+/** Whether `subnet` passes every DescribeSubnets filter (`subnet-id` and `vpc-id` are modelled); another name fails the call, as on AWS. */
+export function subnetMatchesFilters(subnet: Subnet, filters: Filters): boolean {
+  return filters.every((filter) => {
+    if (filter.Name === 'subnet-id') return (filter.Values ?? []).includes(subnet.id);
+    if (filter.Name === 'vpc-id') return (filter.Values ?? []).includes(subnet.vpcId);
+    throw ec2Error('InvalidParameterValue', `The filter '${filter.Name}' is invalid`);
+  });
+}
+
 /** Whether `acl` passes every DescribeNetworkAcls filter; an unknown filter name fails the call, as on AWS. */
 export function aclMatchesFilters(acl: Acl, subnets: Iterable<Subnet>, filters: Filters): boolean {
   const associations = [...subnets].filter((s) => s.aclId === acl.id);

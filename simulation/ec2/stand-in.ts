@@ -23,17 +23,20 @@ import {
 } from '@aws-sdk/client-ec2';
 import { cidrText, parseNetwork } from '../../core/addresses';
 import type { Route } from '../sdk-routing';
-import { defaultDenyEntries, familyOf, sortedEntries, toSdkEntry, validEntry, validRuleNumber, type Entry } from './acl-entries';
+import { checkQuota, defaultAllowEntries, defaultDenyEntries, sortedEntries, toSdkEntry, validEntry, validRuleNumber } from './acl-entries';
+import { LaggingReads, type ConsistencyOptions, type ReadableState } from './consistency';
 import { ec2Error } from './errors';
 import { DescribePages } from './pagination';
-import { aclMatchesFilters, checkNewTags, toSdkAcl, toSdkVpc, type Acl, type Subnet, type Vpc } from './resources';
+import { aclMatchesFilters, checkNewTags, subnetMatchesFilters, toSdkAcl, toSdkVpc, type Acl, type Subnet, type Vpc } from './resources';
 
 /**
  * A stateful, in-process stand-in for the EC2 network-ACL API, as strict as AWS where it matters
  * to the NACL updater: the rules-per-ACL quota (per direction and address family, default deny
  * rules included), rule numbers 1-32766 unique per direction across families, immutable default
  * rules (32767 IPv4, 32768 IPv6), association ids that change on every replace, the documented
- * error codes, DescribeNetworkAcls filters and pagination, and tags.
+ * error codes, DescribeNetworkAcls filters and pagination, and tags. With `consistency`, it is
+ * eventually consistent as EC2 is (./consistency.ts): reads may lag writes, and calls naming a
+ * resource just created may answer NotFound.
  *
  * Plug it into an EC2Client with `routeCommands(client, standIn.routes())`.
  */
@@ -53,6 +56,8 @@ export interface StandInOptions {
   readonly ruleLimit?: number;
   /** Account id reported as OwnerId. */
   readonly ownerId?: string;
+  /** Eventual-consistency mode: each call sees the state as of a random, seeded lag. @default every call sees the current state */
+  readonly consistency?: ConsistencyOptions;
 }
 
 export interface VpcSpec {
@@ -83,10 +88,15 @@ export class Ec2NetworkAclStandIn {
   private readonly faults: Fault[] = [];
   private readonly pages = new DescribePages(() => this.nextId('token'));
   private sequence = 0;
+  private readonly lagging: LaggingReads | undefined;
+  /** The lag drawn for the call being served, ms. */
+  private lag = 0;
 
   constructor(options: StandInOptions = {}) {
     this.ruleLimit = options.ruleLimit ?? 20;
     this.ownerId = options.ownerId ?? '111122223333';
+    this.lagging = options.consistency && options.consistency.maxLagMs > 0 ? new LaggingReads(options.consistency) : undefined;
+    this.changed();
   }
 
   // ---- Set-up ---------------------------------------------------------------------------
@@ -96,12 +106,10 @@ export class Ec2NetworkAclStandIn {
     const id = this.nextId('vpc');
     const hasIpv6 = spec.cidrs.some((c) => parseNetwork(c)?.family === 'ipv6');
     const defaultAcl = this.newAcl(id, true, hasIpv6);
-    for (const egress of [false, true]) {
-      defaultAcl.entries.push({ ruleNumber: 100, egress, protocol: '-1', ruleAction: 'allow', cidrBlock: '0.0.0.0/0' });
-      if (hasIpv6) defaultAcl.entries.push({ ruleNumber: 101, egress, protocol: '-1', ruleAction: 'allow', ipv6CidrBlock: '::/0' });
-    }
+    defaultAcl.entries.push(...defaultAllowEntries(hasIpv6));
     this.vpcs.set(id, { id, hasIpv6, defaultAclId: defaultAcl.id, cidrs: [] });
     for (const cidr of spec.cidrs) this.associateVpcCidr(id, cidr);
+    this.changed();
     return id;
   }
 
@@ -120,7 +128,10 @@ export class Ec2NetworkAclStandIn {
   createSubnet(vpcId: string): string {
     const vpc = this.requireVpc(vpcId);
     const id = this.nextId('subnet');
-    this.subnets.set(id, { id, vpcId, aclId: vpc.defaultAclId, associationId: this.nextId('aclassoc') });
+    const associationId = this.nextId('aclassoc');
+    this.subnets.set(id, { id, vpcId, aclId: vpc.defaultAclId, associationId });
+    this.lagging?.created(associationId);
+    this.changed();
     return id;
   }
 
@@ -129,6 +140,7 @@ export class Ec2NetworkAclStandIn {
     const vpc = this.requireVpc(vpcId);
     const acl = this.newAcl(vpcId, false, vpc.hasIpv6);
     for (const [key, value] of Object.entries(tags)) acl.tags.set(key, value);
+    this.changed();
     return acl.id;
   }
 
@@ -189,17 +201,18 @@ export class Ec2NetworkAclStandIn {
 
   readonly describeNetworkAcls = async (input: DescribeNetworkAclsCommandInput): Promise<DescribeNetworkAclsCommandOutput> => {
     this.begin('DescribeNetworkAcls', input);
+    const seen = this.readable();
     for (const id of input.NetworkAclIds ?? []) {
-      if (!this.acls.has(id)) throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${id}' does not exist`);
+      if (!seen.acls.has(id)) throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${id}' does not exist`);
     }
-    const matching = [...this.acls.values()].filter(
+    const matching = [...seen.acls.values()].filter(
       (acl) =>
         (input.NetworkAclIds?.length ? input.NetworkAclIds.includes(acl.id) : true) &&
-        aclMatchesFilters(acl, this.subnets.values(), input.Filters ?? []),
+        aclMatchesFilters(acl, seen.subnets.values(), input.Filters ?? []),
     );
     const { page, NextToken } = this.pages.page(matching, input, { ids: input.NetworkAclIds ?? [] });
     return {
-      NetworkAcls: page.map((acl) => toSdkAcl(acl, this.subnets.values(), this.ownerId)),
+      NetworkAcls: page.map((acl) => toSdkAcl(acl, seen.subnets.values(), this.ownerId)),
       NextToken,
       $metadata: { httpStatusCode: 200 },
     };
@@ -209,13 +222,7 @@ export class Ec2NetworkAclStandIn {
   readonly describeSubnets = async (input: DescribeSubnetsCommandInput): Promise<DescribeSubnetsCommandOutput> => {
     this.begin('DescribeSubnets', input);
     if (input.SubnetIds?.length) throw new Error('stand-in: DescribeSubnets is modelled for filters only');
-    const matching = [...this.subnets.values()].filter((subnet) =>
-      (input.Filters ?? []).every((filter) => {
-        if (filter.Name === 'subnet-id') return (filter.Values ?? []).includes(subnet.id);
-        if (filter.Name === 'vpc-id') return (filter.Values ?? []).includes(subnet.vpcId);
-        throw ec2Error('InvalidParameterValue', `The filter '${filter.Name}' is invalid`);
-      }),
-    );
+    const matching = [...this.readable().subnets.values()].filter((subnet) => subnetMatchesFilters(subnet, input.Filters ?? []));
     const { page, NextToken } = this.pages.page(matching, input, {});
     return { Subnets: page.map((subnet) => ({ SubnetId: subnet.id, VpcId: subnet.vpcId })), NextToken, $metadata: { httpStatusCode: 200 } };
   };
@@ -227,8 +234,9 @@ export class Ec2NetworkAclStandIn {
     if (acl.entries.some((e) => e.egress === entry.egress && e.ruleNumber === entry.ruleNumber)) {
       throw ec2Error('NetworkAclEntryAlreadyExists', `The network ACL entry identified by ${entry.ruleNumber} already exists.`);
     }
-    this.checkQuota(acl, entry, undefined);
+    checkQuota(acl.entries, entry, undefined, this.ruleLimit);
     acl.entries.push(entry);
+    this.changed();
     return { $metadata: { httpStatusCode: 200 } };
   };
 
@@ -239,8 +247,9 @@ export class Ec2NetworkAclStandIn {
     const index = acl.entries.findIndex((e) => e.egress === entry.egress && e.ruleNumber === entry.ruleNumber);
     if (index === -1)
       throw ec2Error('InvalidNetworkAclEntry.NotFound', `The network ACL entry identified by ${entry.ruleNumber} does not exist.`);
-    this.checkQuota(acl, entry, acl.entries[index]);
+    checkQuota(acl.entries, entry, acl.entries[index], this.ruleLimit);
     acl.entries[index] = entry;
+    this.changed();
     return { $metadata: { httpStatusCode: 200 } };
   };
 
@@ -253,6 +262,7 @@ export class Ec2NetworkAclStandIn {
     if (index === -1)
       throw ec2Error('InvalidNetworkAclEntry.NotFound', `The network ACL entry identified by ${ruleNumber} does not exist.`);
     acl.entries.splice(index, 1);
+    this.changed();
     return { $metadata: { httpStatusCode: 200 } };
   };
 
@@ -261,13 +271,15 @@ export class Ec2NetworkAclStandIn {
   ): Promise<ReplaceNetworkAclAssociationCommandOutput> => {
     this.begin('ReplaceNetworkAclAssociation', input);
     const subnet = [...this.subnets.values()].find((s) => s.associationId === input.AssociationId);
-    if (!subnet) throw ec2Error('InvalidAssociationID.NotFound', `The association ID '${input.AssociationId}' does not exist`);
-    const acl = this.acls.get(input.NetworkAclId ?? '');
-    if (!acl) throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${input.NetworkAclId}' does not exist`);
+    if (!subnet || this.lagging?.notYetVisible(input.AssociationId, this.lag))
+      throw ec2Error('InvalidAssociationID.NotFound', `The association ID '${input.AssociationId}' does not exist`);
+    const acl = this.requireAclForWrite(input.NetworkAclId);
     if (acl.vpcId !== subnet.vpcId)
       throw ec2Error('InvalidParameterValue', `Network ACL ${acl.id} and subnet ${subnet.id} belong to different VPCs`);
     subnet.aclId = acl.id;
     subnet.associationId = this.nextId('aclassoc');
+    this.lagging?.created(subnet.associationId);
+    this.changed();
     return { NewAssociationId: subnet.associationId, $metadata: { httpStatusCode: 200 } };
   };
 
@@ -278,10 +290,11 @@ export class Ec2NetworkAclStandIn {
     const targets = resources.map((id) => {
       const acl = this.acls.get(id);
       if (!acl) throw ec2Error('InvalidID', `The ID '${id}' is not valid`);
-      return acl;
+      return this.requireAclForWrite(id);
     });
     checkNewTags(targets, input.Tags ?? []);
     for (const acl of targets) for (const tag of input.Tags ?? []) acl.tags.set(tag.Key!, tag.Value ?? '');
+    this.changed();
     return { $metadata: { httpStatusCode: 200 } };
   };
 
@@ -314,11 +327,22 @@ export class Ec2NetworkAclStandIn {
 
   private begin(action: Ec2Action, input: unknown): void {
     this.calls.push({ action, input: structuredClone(input) });
+    this.lag = this.lagging?.lag() ?? 0;
     const fault = this.faults.find((f) => f.action === action && f.remaining > 0);
     if (fault) {
       fault.remaining--;
       throw fault.error();
     }
+  }
+
+  /** The state the call being served sees: the current one, or an earlier one in eventual-consistency mode. */
+  private readable(): ReadableState {
+    const current = { acls: this.acls, subnets: this.subnets };
+    return this.lagging ? this.lagging.stateAt(this.lag, current) : current;
+  }
+
+  private changed(): void {
+    this.lagging?.changed({ acls: this.acls, subnets: this.subnets });
   }
 
   private nextId(prefix: string): string {
@@ -329,6 +353,7 @@ export class Ec2NetworkAclStandIn {
   private newAcl(vpcId: string, isDefault: boolean, hasIpv6: boolean): Acl {
     const acl: Acl = { id: this.nextId('acl'), vpcId, isDefault, entries: defaultDenyEntries(hasIpv6), tags: new Map() };
     this.acls.set(acl.id, acl);
+    this.lagging?.created(acl.id);
     return acl;
   }
 
@@ -352,18 +377,9 @@ export class Ec2NetworkAclStandIn {
 
   private requireAclForWrite(id: string | undefined): Acl {
     if (id === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter networkAclId');
+    // A network ACL created less than this call's lag ago is not visible to it yet.
+    if (this.lagging?.notYetVisible(id, this.lag))
+      throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${id}' does not exist`);
     return this.requireAcl(id);
-  }
-
-  /** The quota counts entries of one direction and family, the default deny rule included. */
-  private checkQuota(acl: Acl, entry: Entry, replacing: Entry | undefined): void {
-    const family = familyOf(entry);
-    const sameSlot = acl.entries.filter((e) => e.egress === entry.egress && familyOf(e) === family && e !== replacing).length;
-    if (sameSlot + 1 > this.ruleLimit) {
-      throw ec2Error(
-        'NetworkAclEntryLimitExceeded',
-        `The maximum number of entries (${this.ruleLimit}) for this network ACL has been reached for ${family} ${entry.egress ? 'egress' : 'ingress'} rules.`,
-      );
-    }
   }
 }
