@@ -13,6 +13,8 @@
  *   the throttled requests as UnprocessedItems, and fails the same way when none was processed;
  * - smaller Query pages on request (`maxPageItems`): DynamoDB may return fewer items than fit in
  *   1 MB, and a caller must follow LastEvaluatedKey either way;
+ * - eventually consistent reads: a Query without ConsistentRead leaves out items written less
+ *   than a second ago (DynamoDB's eventually consistent reads may miss a write that recent);
  * - Time to Live: a table's TTL attribute; items whose time has passed are deleted some time later
  *   (here: when the simulated clock enters a new minute), and until then are read like any other,
  *   as DynamoDB documents.
@@ -68,6 +70,8 @@ export class DynamoDbStandIn {
   private readonly throughput: PartitionThroughput;
   private readonly now: () => number;
   private sweptMinute = Number.NaN;
+  /** When each item (table, partition and sort key) was last written, for eventually consistent reads. */
+  private readonly writtenAt = new Map<string, number>();
   /** Items deleted by TTL so far (the tests read it). */
   expiredItemsDeleted = 0;
 
@@ -126,7 +130,9 @@ export class DynamoDbStandIn {
   private async putItem(input: PutItemCommandInput) {
     await this.sweepExpired();
     if (!this.throughput.tryWrite(this.partitionOf(input.TableName, input.Item), writeUnits(input.Item ?? {}))) throw throttled();
-    return this.engine.send(new PutItemCommand(input));
+    const output = await this.engine.send(new PutItemCommand(input));
+    this.written(input.TableName, input.Item);
+    return output;
   }
 
   /**
@@ -147,6 +153,8 @@ export class DynamoDbStandIn {
     }
     if (Object.keys(processed).length === 0) throw throttled();
     const output = await this.engine.send(new BatchWriteItemCommand({ ...input, RequestItems: processed }));
+    for (const [table, writes] of Object.entries(processed))
+      for (const w of writes) this.written(table, w.PutRequest?.Item ?? w.DeleteRequest?.Key);
     return { ...output, UnprocessedItems: unprocessed };
   }
 
@@ -161,7 +169,20 @@ export class DynamoDbStandIn {
       [this.tables.get(input.TableName ?? '')?.partitionKey ?? '']: partitionValue(input),
     });
     if (!this.throughput.tryRead(partition, readUnits(bytes, input.ConsistentRead === true))) throw throttled();
-    return output;
+    if (input.ConsistentRead === true) return output;
+    const settled = (output.Items ?? []).filter(
+      (item) => this.now() - (this.writtenAt.get(this.itemKey(input.TableName, item)) ?? -Infinity) >= 1_000,
+    );
+    return { ...output, Items: settled, Count: settled.length };
+  }
+
+  private itemKey(tableName: string | undefined, item: Item | undefined): string {
+    const table = this.tables.get(tableName ?? '');
+    return JSON.stringify([tableName, table && item?.[table.partitionKey], table && item?.[table.sortKey]]);
+  }
+
+  private written(tableName: string | undefined, item: Item | undefined): void {
+    this.writtenAt.set(this.itemKey(tableName, item), this.now());
   }
 
   /**

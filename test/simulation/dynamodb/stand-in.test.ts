@@ -116,4 +116,22 @@ describe('DynamoDB stand-in', () => {
     expect((await client.send(query)).Items?.map((i) => i.sk?.S)).toEqual(['kept', 'new']);
     expect(standIn.expiredItemsDeleted).toBe(1);
   });
+
+  it('leaves a write of the last second out of an eventually consistent Query, never out of a consistent one', async () => {
+    const { client, clock } = await table();
+    await client.send(new PutItemCommand({ TableName: T, Item: item('p', '1') }));
+    const query = (consistent: boolean) =>
+      client.send(
+        new QueryCommand({
+          TableName: T,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': { S: 'p' } },
+          ConsistentRead: consistent,
+        }),
+      );
+    expect((await query(false)).Items).toEqual([]);
+    expect((await query(true)).Items).toEqual([item('p', '1')]);
+    clock.now += 1_000;
+    expect((await query(false)).Items).toEqual([item('p', '1')]);
+  });
 });
