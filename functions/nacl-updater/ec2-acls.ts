@@ -146,7 +146,8 @@ function toDescribed(acl: NetworkAcl): DescribedAcl {
   };
 }
 
-function fromSdkEntry(entry: NetworkAclEntry): AclEntry {
+/** A rule as DescribeNetworkAcls reports it, in the core's terms. */
+export function fromSdkEntry(entry: NetworkAclEntry): AclEntry {
   return {
     ruleNumber: entry.RuleNumber ?? 0,
     egress: entry.Egress ?? false,
