@@ -295,4 +295,13 @@ describe('deployment plan', () => {
     expect(plan.description?.startsWith(DESCRIPTION_PREFIX)).toBe(true);
     expect([...plan.flowLogsPerSubnet]).toEqual(SUBNET_IDS.map((s) => [s, 1]));
   });
+
+  it('with binStore=dynamodb holds no Timestream resource, so the preflight makes no Timestream call', async () => {
+    expect(deploymentPlan({ ...STACK_CONTEXT, binStore: 'dynamodb' }).usesTimestream).toBe(false);
+    healthyAccount();
+    const result = await run([...DEPLOY_ARGS, '-c', 'binStore=dynamodb']);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('PASS  Timestream access: not needed: the bin store is not Timestream');
+    expect(timestream.calls()).toHaveLength(0);
+  });
 });
