@@ -4,12 +4,13 @@
  * Environment-agnostic (no account/region, no lookups), so it synthesizes offline; cdk-nag runs
  * through the CDK validation API and its findings fail the synth.
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Validations, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CONFIG_KEYS, ConfigError, parseConfig } from '../lib/config';
 import { FloodGuardStack } from '../lib/flood-guard-stack';
 
-export function buildApp(app: App = new App()): { app: App; stack: FloodGuardStack } {
+/** `env`: an account and region to synthesize for (tests of other partitions); by default none, so synth needs no credentials. */
+export function buildApp(app: App = new App(), env?: Environment): { app: App; stack: FloodGuardStack } {
   const context = app.node.tryGetContext.bind(app.node);
   // Keys set on the app (cdk.json and -c) that this app does not read: used to hint at misspelt keys.
   const knownKeys = Object.keys(app.node.getAllContext() as object).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
@@ -18,6 +19,7 @@ export function buildApp(app: App = new App()): { app: App; stack: FloodGuardSta
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const stack = new FloodGuardStack(app, 'NaclFloodGuard', {
     config,
+    ...(env ? { env } : {}),
     description: `nacl-flood-guard: network-flood auto-mitigation for ${config.vpcId} (${config.listenerProtocol}/${config.listenerPort})`,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

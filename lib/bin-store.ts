@@ -4,7 +4,7 @@
  * The resources are created in the detection construct's scope, so their logical ids are the
  * ones the stack always had.
  */
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,6 +13,7 @@ import type { Construct, IDependable } from 'constructs';
 import { DYNAMODB_BIN_TABLE_KEYS, PACKET_BINS_TABLE, type SummarizerResources } from '../functions/summarizer/contract';
 import type { FloodGuardConfig } from './config';
 import { acknowledge } from './nag';
+import { regionalServiceHost } from './partition';
 
 export type BinStoreResources = Pick<SummarizerResources, 'timestreamDatabase' | 'timestreamTable' | 'dynamoDbTable'>;
 
@@ -111,7 +112,7 @@ function dynamoDbStore(scope: Construct, key: kms.IKey): BinStore {
           // DynamoDB uses the table's key on the caller's behalf, and only through DynamoDB.
           actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
           resources: [key.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.${Aws.URL_SUFFIX}` } },
+          conditions: { StringEquals: { 'kms:ViaService': regionalServiceHost('dynamodb') } },
         }),
       );
     },

@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +13,7 @@ import { createBinStore, type BinStore } from './bin-store';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
+import { regionalServiceHost, VENDED_STATES_LOG_PREFIX } from './partition';
 
 /** Seconds between the two summarizer runs of one execution: detection runs twice a minute. */
 export const SECOND_RUN_DELAY_SECONDS = 30;
@@ -122,7 +123,7 @@ export class Detection extends Construct {
         sid: 'EncryptVerdicts',
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': regionalServiceHost('sns') } },
       }),
     );
   }
@@ -151,6 +152,8 @@ export class Detection extends Construct {
       // A failed first run must not cost the minute's second run.
       .addCatch(wait, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      // Named, as vended logs must be; the stack name keeps side-by-side deployments apart.
+      logGroupName: `${VENDED_STATES_LOG_PREFIX}${Stack.of(this).stackName}-detection`,
       retention: props.operationalLogRetention,
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,

@@ -1,4 +1,4 @@
-import { ArnFormat, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnMapping, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,7 @@ import { Detection } from './detection';
 import { FlowLogs } from './flow-logs';
 import { Mitigation } from './mitigation';
 import { acknowledge } from './nag';
+import { CONSOLE_HOSTS, regionalServiceHost } from './partition';
 import { StackNetworkAcls } from './network-facts';
 
 export interface FloodGuardStackProps extends StackProps {
@@ -111,7 +112,7 @@ export class FloodGuardStack extends Stack {
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchLogsOfThisAccount',
-        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        principals: [new iam.ServicePrincipal(regionalServiceHost('logs'))],
         actions: [
           'kms:Encrypt',
           'kms:Decrypt',
@@ -142,7 +143,7 @@ export class FloodGuardStack extends Stack {
     const dashboardName = this.monitoring.dashboard.dashboardName;
     new CfnOutput(this, 'DashboardUrl', {
       description: 'CloudWatch dashboard of this deployment',
-      value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboardName}`,
+      value: `https://${this.consoleHost()}/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${dashboardName}`,
     });
     new CfnOutput(this, 'AllowListBucketName', { description: 'Bucket holding the allow list', value: bucket });
     new CfnOutput(this, 'AllowListKey', {
@@ -163,6 +164,17 @@ export class FloodGuardStack extends Stack {
       description: "The protected subnets' own ACL, mirrored and restored",
       value: this.acls.originalNetworkAclId,
     });
+  }
+
+  /**
+   * The console's host name in the deployment's partition: it is not derived from the URL suffix
+   * (aws-us-gov shares amazonaws.com with aws), so it is looked up by AWS::Partition at deploy time.
+   */
+  private consoleHost(): string {
+    const hosts = new CfnMapping(this, 'ConsoleHosts', {
+      mapping: Object.fromEntries(Object.entries(CONSOLE_HOSTS).map(([partition, host]) => [partition, { host }])),
+    });
+    return hosts.findInMap(Aws.PARTITION, 'host');
   }
 
   private acknowledgeFindings(): void {

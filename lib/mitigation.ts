@@ -14,6 +14,7 @@ import { ALLOW_LIST_SEED_TYPE, type AllowListSeedProperties } from '../functions
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
+import { regionalServiceHost } from './partition';
 
 export interface MitigationProps {
   readonly config: FloodGuardConfig;
@@ -224,7 +225,7 @@ export class Mitigation extends Construct {
         sid: 'EncryptDeadLetters',
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': regionalServiceHost('sqs') } },
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { CustomResource, Stack } from 'aws-cdk-lib';
+import { CustomResource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -121,6 +121,10 @@ export class StackNetworkAcls extends Construct {
 
   private acknowledgeFindings(): void {
     const policy = this.factsFunction.role;
+    // cdk-nag names a resource by its ARN as synthesized: pseudo parameters, or the stack's own account and region when set.
+    const stack = Stack.of(this);
+    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+    const arnPrefix = `arn:<AWS::Partition>:ec2:${shown(stack.region, 'AWS::Region')}:${shown(stack.account, 'AWS::AccountId')}`;
     acknowledge(
       policy,
       'AwsSolutions-IAM5[Resource::*]',
@@ -128,12 +132,12 @@ export class StackNetworkAcls extends Construct {
     );
     acknowledge(
       policy,
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-acl/*]',
+      `AwsSolutions-IAM5[Resource::${arnPrefix}:network-acl/*]`,
       'The target is the original ACL this function discovers at deploy time, so its id is unknown to the policy; the ec2:Vpc condition limits it to ACLs of the protected VPC.',
     );
     acknowledge(
       policy,
-      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:subnet/*]',
+      `AwsSolutions-IAM5[Resource::${arnPrefix}:subnet/*]`,
       'Subnets dropped from protection on update must also move back, so the list is wider than the current subnetIds; the ec2:Vpc condition limits it to subnets of the protected VPC.',
     );
     acknowledge(

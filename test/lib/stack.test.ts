@@ -321,6 +321,11 @@ describe('4. detection schedule', () => {
     });
   });
 
+  it('logs executions under /aws/vendedlogs/states/, named after the stack', () => {
+    const logGroup = logicalIdOf(template, 'AWS::Logs::LogGroup', 'DetectionStateMachineLogs');
+    expect(resource(logGroup).Properties.LogGroupName).toBe(`/aws/vendedlogs/states/${synthesized.stack.stackName}-detection`);
+  });
+
   it('is started by EventBridge every minute; a start older than a minute is dropped', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
@@ -557,7 +562,7 @@ describe('8. least privilege', () => {
     });
     expect(summarizer.find((s) => s.Sid === 'EncryptVerdicts')).toMatchObject({
       Resource: `{${id.key}.Arn}`,
-      Condition: { StringEquals: { 'kms:ViaService': 'sns.{AWS::Region}.amazonaws.com' } },
+      Condition: { StringEquals: { 'kms:ViaService': 'sns.{AWS::Region}.{AWS::URLSuffix}' } },
     });
     const updater = policyOfRole(id.updaterRole);
     expect(updater.find((s) => s.Sid === 'WriteAudit')).toMatchObject({
@@ -583,9 +588,14 @@ describe('9. outputs', () => {
   it('shows the dashboard URL, the allow list and how to edit it, the topic and the ACL ids', () => {
     const outputs = symbolic(template.toJSON().Outputs) as Record<string, { Value: string }>;
     const dashboard = logicalIdOf(template, 'AWS::CloudWatch::Dashboard', 'MonitoringDashboard');
-    expect(outputs.DashboardUrl?.Value).toBe(
-      `https://{AWS::Region}.console.aws.amazon.com/cloudwatch/home?region={AWS::Region}#dashboards:name={${dashboard}}`,
+    const dashboardUrl = resolveCfn(
+      template.toJSON().Outputs.DashboardUrl.Value,
+      { [dashboard]: 'flood-guard-dashboard' },
+      {
+        mappings: template.toJSON().Mappings,
+      },
     );
+    expect(dashboardUrl).toBe('https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards:name=flood-guard-dashboard');
     expect(outputs.AllowListBucketName?.Value).toBe(`{${id.bucket}}`);
     expect(outputs.AllowListKey?.Value).toBe('allow-list.txt');
     expect(outputs.AllowListEditCommand?.Value).toBe(`aws s3 cp allow-list.txt s3://{${id.bucket}}/allow-list.txt`);

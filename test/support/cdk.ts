@@ -63,32 +63,50 @@ export function synthesize(context: Record<string, unknown> = STACK_CONTEXT, opt
 /** Values for the template's Refs and GetAtts, by `LogicalId` or `LogicalId.Attribute`. */
 export type ResolvedIds = Record<string, string>;
 
+/** The pseudo parameters of a deployment in eu-west-1 of the aws partition. */
+export const AWS_PSEUDO: ResolvedIds = {
+  'AWS::Region': 'eu-west-1',
+  'AWS::AccountId': '111122223333',
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+export interface ResolveOptions {
+  /** Pseudo parameters (AWS::Region, AWS::Partition, ...). @default AWS_PSEUDO */
+  readonly pseudo?: ResolvedIds;
+  /** The template's Mappings, for Fn::FindInMap. */
+  readonly mappings?: Record<string, Record<string, Record<string, unknown>>>;
+}
+
 /**
- * Resolves Ref, Fn::GetAtt and Fn::Join in a template value, as CloudFormation would at deploy
- * time, with the given values for resources and the usual pseudo parameters. Unknown references fail.
+ * Resolves Ref, Fn::GetAtt, Fn::Join and Fn::FindInMap in a template value, as CloudFormation
+ * would at deploy time, with the given values for resources and the pseudo parameters. Unknown
+ * references fail.
  */
-export function resolveCfn(value: unknown, ids: ResolvedIds): unknown {
-  const pseudo: ResolvedIds = {
-    'AWS::Region': 'eu-west-1',
-    'AWS::AccountId': '111122223333',
-    'AWS::Partition': 'aws',
-    'AWS::URLSuffix': 'amazonaws.com',
-  };
+export function resolveCfn(value: unknown, ids: ResolvedIds, options: ResolveOptions = {}): unknown {
+  const pseudo = options.pseudo ?? AWS_PSEUDO;
   const lookup = (key: string): string => {
     const found = ids[key] ?? pseudo[key];
     if (found === undefined) throw new Error(`no value given for ${key}`);
     return found;
   };
-  if (Array.isArray(value)) return value.map((v) => resolveCfn(v, ids));
+  const again = (v: unknown) => resolveCfn(v, ids, options);
+  if (Array.isArray(value)) return value.map(again);
   if (value === null || typeof value !== 'object') return value;
   const object = value as Record<string, unknown>;
   if ('Ref' in object) return lookup(String(object.Ref));
   if ('Fn::GetAtt' in object) return lookup((object['Fn::GetAtt'] as string[]).join('.'));
   if ('Fn::Join' in object) {
     const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => String(resolveCfn(p, ids))).join(separator);
+    return parts.map((p) => String(again(p))).join(separator);
   }
-  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolveCfn(v, ids)]));
+  if ('Fn::FindInMap' in object) {
+    const [map, first, second] = (object['Fn::FindInMap'] as unknown[]).map((p) => String(again(p)));
+    const found = options.mappings?.[map as string]?.[first as string]?.[second as string];
+    if (found === undefined) throw new Error(`no mapping ${map}.${first}.${second}`);
+    return found;
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, again(v)]));
 }
 
 /** The single resource of a type whose logical id starts with the given prefix. */
