@@ -2,7 +2,8 @@
  * Time arithmetic of one summarizer run (docs/architecture.md, Detection), in epoch milliseconds.
  *
  * Bins are one minute wide. A run at `now` re-queries some of the last `requeryMinutes` COMPLETE
- * minutes, chosen by age (requeryAges; the current, still-filling minute is never queried), and judges the baseline over
+ * minutes before its execution's minute, chosen by age and by its run number (requeryAges; the
+ * current, still-filling minute is never queried), and judges the baseline over
  * every bin that starts at or after `now - (window + now % bin)`: the last `windowMinutes`
  * complete minutes.
  */
@@ -23,31 +24,41 @@ export interface RunWindowOptions {
   readonly schedule?: RequerySchedule;
 }
 
-/** Runs in the first half of a minute query the intermediate ages (the schedule runs twice a minute, at about :00 and :30). */
-export const FIRST_HALF_MS = 30_000;
+/** Which run of its state-machine execution a summarizer run is: the first, or the one 30 s after it ended. */
+export type RunNumber = 1 | 2;
+
+/** What the state machine tells a run about itself (docs/architecture.md, Re-query of late minutes). */
+export interface ScheduledRun {
+  readonly run: RunNumber;
+  /** When the execution started, epoch ms: both of its runs count ages from this minute. */
+  readonly executionStartMs: number;
+}
 
 /**
- * The re-query schedule by age. A minute's age is how many minute boundaries have passed since it
- * ended (1 = the latest complete minute). Late flow-log records keep arriving for minutes, and a
- * query of a minute scans every byte delivered for it so far, so each query of an old minute
- * re-scans what earlier queries already saw. The schedule therefore queries:
+ * The re-query schedule by age. A minute's age is how many minute boundaries had passed since it
+ * ended when the run's execution started (1 = the latest complete minute). Late flow-log records
+ * keep arriving for minutes, and a query of a minute scans every byte delivered for it so far, so
+ * each query of an old minute re-scans what earlier queries already saw. The schedule therefore
+ * queries:
  *
  * - age 1 in every run: new minutes are judged as soon as possible;
- * - ages 2, 4, 7, 11, 16, ... (gaps growing by one) below `requeryMinutes`, in first-half runs only:
+ * - ages 2, 4, 7, 11, 16, ... (gaps growing by one) below `requeryMinutes`, in first runs only:
  *   records that arrive late still reach the baseline within a few minutes;
  * - age `requeryMinutes` in every run: the last look, made twice so that a missed or delayed run
- *   never loses it. The second-half run then sees the minute (R - 1) minutes and at least 30 s
- *   after it ended: a record is counted when it is delivered within R - 1/2 minutes of its
- *   minute's end (default R = 10: 9.5 minutes, beyond the about 5 minutes flow logs usually take).
+ *   never loses it. The second run starts at least 30 s after its execution (it follows a 30 s
+ *   wait), so it sees the minute at least (R - 1) minutes and 30 s after the minute ended, wherever
+ *   in the minute EventBridge started the execution and however long the first run took: a record
+ *   is counted when it is delivered within R - 1/2 minutes of its minute's end (default R = 10:
+ *   9.5 minutes, beyond the about 5 minutes flow logs usually take).
  *
  * With R = 10 a minute is queried 7 times instead of the reference's 10, and mostly when little of
  * it has arrived: see the benchmark for bytes scanned per byte ingested.
  */
-export function requeryAges(requeryMinutes: number, firstHalf: boolean, schedule: RequerySchedule = 'by-age'): number[] {
+export function requeryAges(requeryMinutes: number, run: RunNumber, schedule: RequerySchedule = 'by-age'): number[] {
   assertWholeMinutes('requeryMinutes', requeryMinutes);
   if (schedule === 'every-run') return Array.from({ length: requeryMinutes }, (_, i) => i + 1);
   const ages = new Set([1, requeryMinutes]);
-  if (firstHalf) for (let age = 2, gap = 2; age < requeryMinutes; age += gap, gap++) ages.add(age);
+  if (run === 1) for (let age = 2, gap = 2; age < requeryMinutes; age += gap, gap++) ages.add(age);
   return [...ages].sort((a, b) => a - b);
 }
 
@@ -56,6 +67,8 @@ export interface RunWindow {
   readonly runAtMs: number;
   /** Start of the current (incomplete) minute: every re-queried minute ends at or before it. */
   readonly endMs: number;
+  /** Start of the minute the run's execution started in (at most endMs): ages count back from it. */
+  readonly scheduleEndMs: number;
   /** Starts of the re-queried minutes, oldest first. */
   readonly minuteStartsMs: readonly number[];
   /** First bin start included in the baseline. */
@@ -68,17 +81,29 @@ function assertWholeMinutes(name: string, value: number): void {
   }
 }
 
-export function planRun(nowMs: number, options: RunWindowOptions): RunWindow {
+/**
+ * The minutes one run re-queries and the window it judges. Ages count from the minute its
+ * execution started in, not from the run's own clock: EventBridge starts an execution anywhere in
+ * the minute and a slow first run delays the second, so both runs can fall in one half of a minute,
+ * or the second in the next minute, and only the execution's minute keeps the reach above. An
+ * execution start later than the run's own minute (clock skew) counts as the run's minute, so
+ * every minute queried is complete.
+ */
+export function planRun(nowMs: number, options: RunWindowOptions, scheduled: ScheduledRun): RunWindow {
   if (!Number.isSafeInteger(nowMs) || nowMs < 0) throw new RangeError(`now must be epoch milliseconds, got ${nowMs}`);
+  if (!Number.isSafeInteger(scheduled.executionStartMs) || scheduled.executionStartMs < 0)
+    throw new RangeError(`the execution start must be epoch milliseconds, got ${scheduled.executionStartMs}`);
   assertWholeMinutes('windowMinutes', options.windowMinutes);
   assertWholeMinutes('requeryMinutes', options.requeryMinutes);
   const intoMinute = nowMs % BIN_MS;
   const endMs = nowMs - intoMinute;
-  const ages = requeryAges(options.requeryMinutes, intoMinute < FIRST_HALF_MS, options.schedule);
-  const minuteStartsMs = ages.map((age) => endMs - age * BIN_MS).sort((a, b) => a - b);
+  const scheduleEndMs = Math.min(endMs, scheduled.executionStartMs - (scheduled.executionStartMs % BIN_MS));
+  const ages = requeryAges(options.requeryMinutes, scheduled.run, options.schedule);
+  const minuteStartsMs = ages.map((age) => scheduleEndMs - age * BIN_MS).sort((a, b) => a - b);
   return {
     runAtMs: nowMs,
     endMs,
+    scheduleEndMs,
     minuteStartsMs,
     windowStartMs: nowMs - (options.windowMinutes * BIN_MS + intoMinute),
   };

@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { SUMMARIZER_DEPLOYMENT, toEnvironment, type SummarizerResources } from '../functions/summarizer/contract';
+import { SCHEDULE_EVENT_SOURCE, SUMMARIZER_DEPLOYMENT, toEnvironment, type SummarizerResources } from '../functions/summarizer/contract';
 import { createBinStore, type BinStore } from './bin-store';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
@@ -173,7 +173,8 @@ export class Detection extends Construct {
     const task = new tasks.LambdaInvoke(this, id, {
       lambdaFunction: this.summarizer.function,
       comment: `Summarizer run ${run} of this minute`,
-      payload: sfn.TaskInput.fromObject({ source: 'nacl-flood-guard.schedule', run, 'executionStartTime.$': '$$.Execution.StartTime' }),
+      // The run plans its minutes from its number and the execution's start (the summarizer contract's scheduleEvent).
+      payload: sfn.TaskInput.fromObject({ source: SCHEDULE_EVENT_SOURCE, run, 'executionStartTime.$': '$$.Execution.StartTime' }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath: sfn.JsonPath.DISCARD,

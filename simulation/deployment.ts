@@ -32,6 +32,7 @@ import { LogStreamsStandIn } from './log-streams';
 import type { LogEvent } from './logs-insights/log-groups';
 import { LogsInsightsStandIn } from './logs-insights/stand-in';
 import { S3StandIn } from './s3';
+import { onTheMinuteEvent } from './schedule';
 import { routeCommands, type Route } from './sdk-routing';
 import { SnsStandIn, snsEvent } from './sns';
 import { TelemetryCapture } from './telemetry-capture';
@@ -200,10 +201,13 @@ export class SimulatedDeployment {
     this.insights.deliver(this.resources.flowLogGroupName, events);
   }
 
-  /** One summarizer invocation as Lambda would run it (with its timeout budget). */
-  async invokeSummarizer(): Promise<SummarizerResult> {
+  /**
+   * One summarizer invocation as Lambda would run it (with its timeout budget), with the event the
+   * state machine sends (default: executions on each minute's start, simulation/schedule.ts).
+   */
+  async invokeSummarizer(event: unknown = onTheMinuteEvent(this.now())): Promise<SummarizerResult> {
     try {
-      return await this.invoke(this.functions.summarizer, (context) => this.summarizer({}, context));
+      return await this.invoke(this.functions.summarizer, (context) => this.summarizer(event, context));
     } catch (error) {
       if (isTimeout(error)) this.summarizer = this.buildSummarizer();
       throw error;

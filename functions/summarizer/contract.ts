@@ -7,8 +7,10 @@
  */
 import { z } from 'zod';
 import type { Network } from '../../core/addresses';
+import { ConfigError } from '../../core/config-error';
 import { PROTOCOL_NUMBERS, type ListenerProtocol, type ListenerProtocolNumber } from '../../core/insights-query';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
+import type { ScheduledRun } from '../../core/run-window';
 import {
   boundedNumber,
   cidrList,
@@ -254,4 +256,47 @@ export function loadConfig(env: Record<string, string | undefined>): SummarizerC
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     serviceName: e.POWERTOOLS_SERVICE_NAME,
   };
+}
+
+/** The `source` of the events the stack's state machine invokes the summarizer with. */
+export const SCHEDULE_EVENT_SOURCE = 'nacl-flood-guard.schedule';
+
+/** Express executions last at most 5 minutes: a run of an execution started earlier is no scheduled run. */
+export const MAX_EXECUTION_AGE_MS = 5 * 60_000;
+
+/**
+ * The event the state machine sends each run: which run of the execution it is and when the
+ * execution started (`$$.Execution.StartTime`). The run plans its minutes from these, never from
+ * the half of the minute it wakes in (core/run-window.ts).
+ */
+export const scheduleEvent = z.object({
+  source: z.literal(SCHEDULE_EVENT_SOURCE),
+  run: z.union([z.literal(1), z.literal(2)], { message: 'expected 1 or 2' }),
+  executionStartTime: z
+    .string()
+    .transform(Date.parse)
+    .pipe(z.number({ message: 'expected an ISO 8601 time' }).int()),
+});
+
+export type ScheduleEvent = z.input<typeof scheduleEvent>;
+
+/** The scheduled run an event names; throws one ConfigError naming every bad field, or a stale execution. */
+export function readScheduleEvent(event: unknown, nowMs: number): ScheduledRun {
+  const result = scheduleEvent.safeParse(event);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${String(issue.path[0] ?? '(event)')}: ${issue.message}`);
+    throw new ConfigError(
+      [...problems, `got ${JSON.stringify(event)?.slice(0, 200)}`],
+      'summarizer event (the schedule sends {source, run, executionStartTime})',
+    );
+  }
+  const { run, executionStartTime } = result.data;
+  if (nowMs - executionStartTime > MAX_EXECUTION_AGE_MS)
+    throw new ConfigError(
+      [
+        `executionStartTime: ${new Date(executionStartTime).toISOString()} is more than 5 minutes ago, older than any running Express execution`,
+      ],
+      'summarizer event',
+    );
+  return { run, executionStartMs: executionStartTime };
 }

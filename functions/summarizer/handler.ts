@@ -16,7 +16,7 @@ import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import type { PacketBinStore } from '../../core/packet-bin-store';
 import type { TelemetryLogger } from '../shared/telemetry';
-import { binRetentionMs, loadConfig, type SummarizerConfig } from './contract';
+import { binRetentionMs, loadConfig, readScheduleEvent, type SummarizerConfig } from './contract';
 import { DynamoDbBinStore } from './dynamodb-bin-store';
 import { addRunMetrics } from './metrics';
 import { summarize } from './run';
@@ -55,11 +55,20 @@ export function createHandler(deps: SummarizerDeps): SummarizerHandler {
   const store = createBinStore(deps, logger);
   // Minutes this container could not store yet: kept across invocations, re-queried until stored.
   const retryMinutes = new Set<number>();
-  return (_event, context) =>
+  return (event, context) =>
     instrumented(telemetry, context, async () => {
+      let scheduled: ReturnType<typeof readScheduleEvent>;
+      try {
+        scheduled = readScheduleEvent(event, deps.now());
+      } catch (error) {
+        // Nothing is queried or published: Lambda counts the failed invocation, Step Functions records it.
+        logger.error('summarizer event rejected', { error: error as Error });
+        throw error;
+      }
       const report = await summarize(
         { config, logs: deps.logs, store, sns: deps.sns, logger, now: deps.now, sleep: deps.sleep, retryMinutes },
         context.getRemainingTimeInMillis(),
+        scheduled,
       );
       addRunMetrics(telemetry.metrics, report.metrics);
       // Thrown with the metrics added: they are flushed all the same, and Step Functions records the failed run.

@@ -14,7 +14,7 @@ import {
   type PacketBin,
   type RowRejection,
 } from '../../core/packet-bins';
-import { BIN_MS, planRun, type RunWindow } from '../../core/run-window';
+import { BIN_MS, planRun, type RunWindow, type ScheduledRun } from '../../core/run-window';
 import { buildVerdict } from '../../core/verdict';
 import type { SummarizerConfig } from './contract';
 import { queryMinutes, type MinuteQueryOutcome } from './insights';
@@ -161,12 +161,12 @@ function logRejections(logger: TelemetryLogger, rejections: readonly RowRejectio
 const NO_WRITES: BinWriteOutcome = { accepted: 0, versionLosses: 0, rejected: [], failedBatches: 0, failedRecords: 0 };
 
 /**
- * One summarizer run (docs/architecture.md, Detection): query the re-query span, upsert the bins, judge the
- * window, publish the verdict. Never throws: failures are in the report, with the metrics so far.
+ * One summarizer run (docs/architecture.md, Detection): query the minutes its run number and its
+ * execution's start schedule, upsert the bins, judge the window, publish the verdict. Never throws: failures are in the report, with the metrics so far.
  */
-export async function summarize(deps: RunDeps, remainingMs: number): Promise<RunReport> {
+export async function summarize(deps: RunDeps, remainingMs: number, scheduled: ScheduledRun): Promise<RunReport> {
   const { config, logger } = deps;
-  const window = planRun(deps.now(), config);
+  const window = planRun(deps.now(), config, scheduled);
   const deadlineMs = window.runAtMs + remainingMs - POST_QUERY_RESERVE_MS;
   const retry = deps.retryMinutes ?? new Set<number>();
   const minuteStartsMs = withRetries(window, retry, config.requeryMinutes);
@@ -201,6 +201,7 @@ export async function summarize(deps: RunDeps, remainingMs: number): Promise<Run
     BinWriteFailures: writes.failedBatches,
   };
   logger.info('packet bins collected', {
+    run: scheduled.run,
     minutes: minuteStartsMs.length,
     retriedMinutes: minuteStartsMs.length - window.minuteStartsMs.length,
     incompleteMinutes: collected.incompleteMinutes,

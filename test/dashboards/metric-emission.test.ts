@@ -13,9 +13,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_METRICS_NAMESPACE, Metrics, type MetricDefinition, type MetricSource } from '../../core/metrics';
 import { BIN_QUERY_COLUMNS } from '../../core/insights-query';
 import { ANOMALY_COLUMNS, BASELINE_COLUMNS } from '../../core/zscore-query';
-import { loadConfig } from '../../functions/summarizer/contract';
+import { loadConfig, SUMMARIZER_DEPLOYMENT } from '../../functions/summarizer/contract';
 import { createHandler as createSummarizerHandler } from '../../functions/summarizer/handler';
 import { dataPoints, TelemetryCapture, type CapturedMetric } from '../../simulation/telemetry-capture';
+import { scheduleEvent } from '../../simulation/schedule';
 import { anomalyMessage as message, flooders, summarizerEnv } from '../support/builders';
 import { mockSummarizerSdk } from '../support/summarizer';
 import { UpdaterWorld } from '../support/updater-world';
@@ -205,7 +206,7 @@ describe('the summarizer emits its metrics as EMF', () => {
         clock.now += ms;
       },
     });
-    await handler({}, { getRemainingTimeInMillis: () => 60_000 });
+    await handler(scheduleEvent(1, clock.now), { getRemainingTimeInMillis: () => SUMMARIZER_DEPLOYMENT.timeoutSeconds * 1000 });
     return { emitted: capture.metrics, published: sns.commandCalls(PublishCommand).length };
   }
 

@@ -4,7 +4,7 @@ import type { ScenarioSpec } from '../../scenarios/generator';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { runScenario, synthesizedMachine, type ScenarioRun, type SynthesizedMachine } from '../support/scenario';
 import { planRun } from '../../core/run-window';
-import { BIN_STORES, type BinStoreKind } from '../../functions/summarizer/contract';
+import { BIN_STORES, readScheduleEvent, type BinStoreKind } from '../../functions/summarizer/contract';
 
 const machines = new Map<BinStoreKind, SynthesizedMachine>();
 
@@ -166,9 +166,9 @@ describe.each(BIN_STORES)('end to end, %s bin store: synthesized state machine, 
     // Act
     const run = await runScenario(machineOf(binStore), spec, {
       deployment: { ...SMALL_WINDOW, binStore },
-      beforeRun: (deployment, minute) => {
+      beforeRun: (deployment, minute, event) => {
         // As many failures as this run starts queries (the schedule by age varies it per run).
-        const queries = planRun(deployment.now(), SMALL_WINDOW).minuteStartsMs.length;
+        const queries = planRun(deployment.now(), SMALL_WINDOW, readScheduleEvent(event, deployment.now())).minuteStartsMs.length;
         if (failing(minute)) deployment.insights.endNextQueriesWith(...Array.from({ length: queries }, () => 'Failed' as const));
       },
     });

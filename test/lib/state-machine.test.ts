@@ -15,6 +15,7 @@ import { TelemetryCapture } from '../../simulation/telemetry-capture';
 import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
 import { flowRecord, TEST_CREDENTIALS as credentials } from '../support/builders';
 import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
+import { startExecution } from '../support/scenario';
 import { standInClient } from '../support/sdk';
 
 type Definition = ConstructorParameters<typeof StateMachine>[0];
@@ -89,8 +90,8 @@ async function realSummarizer() {
 
 function run(overrides: NonNullable<Parameters<StateMachine['run']>[1]>['overrides']) {
   const machine = new StateMachine(definition);
-  const execution = machine.run({ id: 'scheduled-event', 'detail-type': 'Scheduled Event' }, { overrides });
-  return execution;
+  // The execution starts when the summarizer's clock reads NOW.
+  return startExecution(machine, NOW, overrides ?? {});
 }
 
 describe('synthesized detection state machine', () => {
@@ -132,8 +133,8 @@ describe('synthesized detection state machine', () => {
 
     // Assess
     expect(inputs).toEqual([
-      { source: 'nacl-flood-guard.schedule', run: 1, executionStartTime: expect.any(String) },
-      { source: 'nacl-flood-guard.schedule', run: 2, executionStartTime: expect.any(String) },
+      { source: 'nacl-flood-guard.schedule', run: 1, executionStartTime: '2026-11-25T12:00:07.000Z' },
+      { source: 'nacl-flood-guard.schedule', run: 2, executionStartTime: '2026-11-25T12:00:07.000Z' },
     ]);
     const verdicts = summarizer.sns.published.map((m) => parseAnomalyMessage(m.message));
     expect(verdicts).toHaveLength(2);

@@ -5,17 +5,20 @@
  * SNS's asynchronous delivery to the updater happens right after each summarizer run.
  */
 import { StateMachine } from 'aws-local-stepfunctions';
-import { onTestFinished } from 'vitest';
+import { onTestFinished, vi } from 'vitest';
 import { cidrText } from '../../core/addresses';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { denyNetworksOf } from '../../core/nacl-plan';
 import { scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
 import { STACK_CONTEXT } from './builders';
+import type { ScheduleEvent } from '../../functions/summarizer/contract';
+import { SECOND_RUN_DELAY_SECONDS } from '../../lib/detection';
 import { SimulatedDeployment, type DeploymentSpec } from '../../simulation/deployment';
 import { deliverUntil, ReplayInput } from '../../tools/replay/engine';
 import { logicalIdOf, resolveCfn, synthesize } from './cdk';
 
 export type Definition = ConstructorParameters<typeof StateMachine>[0];
+type Overrides = NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>;
 
 export interface Observation {
   /** Simulated time of the summarizer run, epoch ms. */
@@ -87,8 +90,12 @@ export interface RunOptions {
   readonly deployment?: Partial<DeploymentSpec>;
   /** Stop once past the data and back on the original ACL with nothing anomalous. @default true */
   readonly stopWhenSettled?: boolean;
-  /** Called before every summarizer run, e.g. to inject faults into the stand-ins. */
-  readonly beforeRun?: (deployment: SimulatedDeployment, minute: number) => void;
+  /** Called before every summarizer run with the event the state machine sends it, e.g. to inject faults into the stand-ins. */
+  readonly beforeRun?: (deployment: SimulatedDeployment, minute: number, event: ScheduleEvent) => void;
+  /** How far into each minute EventBridge starts the execution, ms (it fires anywhere in the minute). @default 0 */
+  readonly executionStartOffsetMs?: number;
+  /** How long each first run takes, ms: the second starts 30 s after it ends. @default 0 */
+  readonly firstRunMs?: number;
 }
 
 /** Runs the scenario minute by minute through the synthesized state machine; the deployment is closed when the test ends. */
@@ -109,19 +116,22 @@ export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpe
   const minuteOf = (ms: number) => Math.floor((ms / 1000 - spec.startEpoch) / 60);
   let next = 0;
   const [firstTask, secondTask] = machine.taskStates;
-  const runTask = (offsetMs: number, minuteStartMs: number, task: string) => async () => {
-    const at = minuteStartMs + offsetMs;
+  const waitMs = SECOND_RUN_DELAY_SECONDS * 1000;
+  // The state machine's input to the task (its payload: run number, execution start) is the summarizer's event.
+  const runTask = (task: string, runAt: () => number, after?: (at: number) => void) => async (event: unknown) => {
+    const at = runAt();
     next = deliverUntil(input, deployment, deployment.activeAclEntries(), next, at);
     deployment.advanceTo(at);
-    options.beforeRun?.(deployment, minuteOf(at));
+    options.beforeRun?.(deployment, minuteOf(at), event as ScheduleEvent);
     const before = deployment.applied.length;
     let error: string | undefined;
     let result: unknown = null;
     try {
-      result = await deployment.invokeSummarizer();
+      result = await deployment.invokeSummarizer(event);
     } catch (e) {
       error = (e as Error).message;
     }
+    after?.(at);
     await deployment.deliverNotifications();
     const entries = deployment.activeAclEntries();
     observations.push({
@@ -141,20 +151,18 @@ export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpe
   // Validated once here; every minute runs a new execution of it, as the schedule starts one.
   const stateMachine = new StateMachine(machine.definition);
   for (let minute = 1; minute <= lastMinute; minute++) {
-    const minuteStartMs = (spec.startEpoch + minute * 60) * 1000;
-    const execution = stateMachine.run(
-      { 'detail-type': 'Scheduled Event', time: new Date(minuteStartMs).toISOString() },
-      {
-        overrides: {
-          taskResourceLocalHandlers: {
-            [firstTask as string]: runTask(0, minuteStartMs, firstTask as string),
-            [secondTask as string]: runTask(30_000, minuteStartMs, secondTask as string),
-          },
-          // The simulated clock moves in the task handlers; no real waiting.
-          waitTimeOverrides: Object.fromEntries(machine.waitStates.map((w) => [w, 0])),
-        },
+    const startMs = (spec.startEpoch + minute * 60) * 1000 + (options.executionStartOffsetMs ?? 0);
+    let firstRunEndMs = startMs;
+    // A slow first run: the clock has moved on when it returns, and the wait starts from there.
+    const slowFirstRun = (at: number) => deployment.advanceTo((firstRunEndMs = Math.max(deployment.now(), at + (options.firstRunMs ?? 0))));
+    const execution = startExecution(stateMachine, startMs, {
+      taskResourceLocalHandlers: {
+        [firstTask as string]: runTask(firstTask as string, () => startMs, slowFirstRun),
+        [secondTask as string]: runTask(secondTask as string, () => firstRunEndMs + waitMs),
       },
-    );
+      // The simulated clock moves in the task handlers; no real waiting.
+      waitTimeOverrides: Object.fromEntries(machine.waitStates.map((w) => [w, 0])),
+    });
     // A failed execution (both runs failed) is logged by Step Functions; the next minute runs anyway.
     await execution.result.catch(() => undefined);
     const last = observations.at(-1);
@@ -162,4 +170,24 @@ export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpe
     if ((options.stopWhenSettled ?? true) && minute > spec.minutes && settled) break;
   }
   return { observations, deployment, spec, minuteOf };
+}
+
+/**
+ * Starts an execution as EventBridge would at `startMs` of the simulated clock. aws-local-stepfunctions
+ * stamps `$$.Execution.StartTime` from the host's Date when the execution starts (its context option
+ * cannot set it), synchronously within run(); the host's Date reads `startMs` for that call only.
+ */
+export function startExecution(stateMachine: StateMachine, startMs: number, overrides: Overrides) {
+  const start = () => stateMachine.run({ 'detail-type': 'Scheduled Event', time: new Date(startMs).toISOString() }, { overrides });
+  // A test that fakes the timers itself keeps them, on its own clock set to the start.
+  if (vi.isFakeTimers()) {
+    vi.setSystemTime(startMs);
+    return start();
+  }
+  vi.useFakeTimers({ toFake: ['Date'], now: startMs });
+  try {
+    return start();
+  } finally {
+    vi.useRealTimers();
+  }
 }

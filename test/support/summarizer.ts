@@ -8,9 +8,11 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { onTestFinished } from 'vitest';
-import { loadConfig, type SummarizerConfig } from '../../functions/summarizer/contract';
+import type { RunNumber } from '../../core/run-window';
+import { loadConfig, type ScheduleEvent, type SummarizerConfig } from '../../functions/summarizer/contract';
 import { createHandler, type SummarizerHandler } from '../../functions/summarizer/handler';
 import type { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
+import { scheduleEvent } from '../../simulation/schedule';
 import type { Route } from '../../simulation/sdk-routing';
 import { TelemetryCapture } from '../../simulation/telemetry-capture';
 import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
@@ -50,6 +52,8 @@ export interface Harness {
   readonly sleeps: number[];
   /** The log lines and EMF documents the handler wrote, as Powertools serializes them. */
   readonly telemetry: TelemetryCapture;
+  /** The state machine's event for a run now: the first run of an execution starting now, or the second of one 30 s ago. */
+  readonly event: (run?: RunNumber) => ScheduleEvent;
 }
 
 /** Stand-ins to route clients to instead of the stubs, and the faults to inject into their calls. */
@@ -84,7 +88,8 @@ export function makeHandler(env: Record<string, string> = {}, standIns: StandIns
       clock.now += ms;
     },
   });
-  return { config, handler, clock, sleeps, telemetry };
+  const event = (run: RunNumber = 1) => scheduleEvent(run, run === 1 ? clock.now : clock.now - 30_000);
+  return { config, handler, clock, sleeps, telemetry, event };
 }
 
 /** A Timestream stand-in holding the example packet_bins table, on `clock`; closed when the calling test ends. */

@@ -13,7 +13,7 @@ export interface LateRecordsOptions {
   readonly lagMs: readonly [number, number];
   readonly requeryMinutes: number;
   readonly schedule: RequerySchedule;
-  /** Offsets of the two runs into each minute. @default [2_000, 32_000] */
+  /** Offsets of the two runs into each minute (the execution starts with the first). @default [2_000, 32_000] */
   readonly runOffsetsMs?: readonly [number, number];
   readonly bytesPerRecord?: number;
   readonly seed?: number;
@@ -76,13 +76,17 @@ export function simulateLateRecords(options: LateRecordsOptions): LateRecordsRes
   let queries = 0;
   const lastRunMinute = options.minutes + options.requeryMinutes + 1;
   for (let k = 1; k <= lastRunMinute; k++) {
-    for (const offset of [first, second]) {
+    for (const [run, offset] of [
+      [1, first],
+      [2, second],
+    ] as const) {
       const now = k * MINUTE_MS + offset;
-      const plan = planRun(now, {
-        windowMinutes: Math.max(options.requeryMinutes, 60),
-        requeryMinutes: options.requeryMinutes,
-        schedule: options.schedule,
-      });
+      const plan = planRun(
+        now,
+        { windowMinutes: Math.max(options.requeryMinutes, 60), requeryMinutes: options.requeryMinutes, schedule: options.schedule },
+        // The execution starts with its first run.
+        { run, executionStartMs: k * MINUTE_MS + first },
+      );
       for (const startMs of plan.minuteStartsMs) {
         const data = minutes[startMs / MINUTE_MS];
         if (!data) continue;

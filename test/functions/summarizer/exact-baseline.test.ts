@@ -66,7 +66,7 @@ async function runOverStandIns(minutes: readonly { minuteStartMs: number; record
   store.createTable('floodguard', 'packet_bins');
   const h = makeHandler({ MIN_PACKETS_PER_BIN: '12000' }, { insights, timestream: store }, clock);
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
-  await h.handler({}, lambdaContext());
+  await h.handler(h.event(), lambdaContext());
   const published = parseAnomalyMessage(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message as string);
   if (!published.ok) throw new Error(published.reason);
   return { message: published.message as AnomalyMessage, insights, config: h.config };

@@ -119,7 +119,7 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
     });
 
     // Act
-    const result = await h.handler({}, lambdaContext());
+    const result = await h.handler(h.event(), lambdaContext());
 
     // Assess: the message
     const message = publishedMessage();
@@ -199,13 +199,13 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '1000' }, { timestream: store }, clock);
     mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
     scriptInsights(mocks.logs, { [M33]: { rows: [['203.0.113.66', '5000']] } });
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
     mocks.logs.reset();
     scriptInsights(mocks.logs, { [M33]: { rows: [['203.0.113.66', '7500']] } });
 
     // Act: 30 s later, more of minute 12:33 has been delivered.
     h.clock.now = NOW + 30_000;
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     const atM33 = store.storedRecords('floodguard', 'packet_bins').filter((r) => r.timeMs === M33);
@@ -233,7 +233,7 @@ describe('summarizer handler: Logs Insights', () => {
       });
 
       // Act
-      await h.handler({}, lambdaContext());
+      await h.handler(h.event(), lambdaContext());
 
       // Assess
       const written = writtenRecords(mocks.write);
@@ -258,7 +258,7 @@ describe('summarizer handler: Logs Insights', () => {
     scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M32]: { statuses: ['Running'] }, [M33]: { statuses: ['Scheduled'] } });
 
     // Act
-    await h.handler({}, lambdaContext(13_000));
+    await h.handler(h.event(), lambdaContext(13_000));
 
     // Assess
     expect(mocks.logs.commandCalls(StopQueryCommand).map((c) => c.args[0].input)).toEqual([
@@ -283,7 +283,7 @@ describe('summarizer handler: Logs Insights', () => {
       .rejects(new LimitExceededException({ message: 'Account maximum query concurrency limit of [30] reached.', $metadata: {} }));
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(mocks.logs.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input.queryId)).not.toContain(`q-${M32 / 1000}`);
@@ -303,7 +303,7 @@ describe('summarizer handler: Logs Insights', () => {
     const insights = scriptInsights(mocks.logs, script);
 
     // Act
-    await h.handler({}, lambdaContext(120_000));
+    await h.handler(h.event(), lambdaContext(120_000));
 
     // Assess
     expect(mocks.logs.commandCalls(StartQueryCommand)).toHaveLength(12);
@@ -328,7 +328,7 @@ describe('summarizer handler: Logs Insights', () => {
     });
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess: one statistics query, for the capped minute only, over the same time range.
     const starts = mocks.logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input);
@@ -369,7 +369,7 @@ describe('summarizer handler: Logs Insights', () => {
     scriptInsights(mocks.logs, { [M32]: { rows: capped, statistics } });
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(writtenRecords(mocks.write).filter((r) => r.Time === String(M32))).toEqual([]);
@@ -407,7 +407,7 @@ describe('summarizer handler: Logs Insights', () => {
     });
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(
@@ -438,7 +438,7 @@ describe('summarizer handler: Logs Insights', () => {
     });
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(
@@ -470,7 +470,7 @@ describe('summarizer handler: Logs Insights', () => {
       },
     });
 
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     expect(writtenRecords(mocks.write, 'packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.9']);
     expect(
@@ -492,7 +492,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
     scriptInsights(mocks.logs, { [M33]: { rows } });
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     const calls = mocks.write.commandCalls(WriteRecordsCommand).map((c) => c.args[0].input);
@@ -545,7 +545,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
     scriptInsights(mocks.logs, { [M33]: { rows: Array.from({ length: 1991 }, (_, i): Row => [`100.64.${i >> 8}.${i & 255}`, '1']) } });
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(mocks.write.commandCalls(WriteRecordsCommand)).toHaveLength(20);
@@ -564,7 +564,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
     scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M32]: { rows: QUIET } });
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(runMetrics(h.telemetry).values).toMatchObject({
@@ -606,7 +606,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
     );
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(runMetrics(h.telemetry).values).toMatchObject({ BinRecordsRejected: 1, BinWriteFailures: 0, IncompleteRuns: 1 });
@@ -631,7 +631,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
       }),
     );
 
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     expect(runMetrics(h.telemetry).values).toMatchObject({ BinRecordsRejected: 0, IncompleteRuns: 0 });
     expect(publishedMessage().complete).toBe(true);
@@ -665,7 +665,7 @@ describe('summarizer handler: the Z-score query', () => {
       });
 
     // Act
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(mocks.query.commandCalls(QueryCommand).map((c) => c.args[0].input)).toEqual([
@@ -696,7 +696,7 @@ describe('summarizer handler: the Z-score query', () => {
     scriptInsights(mocks.logs, {});
 
     // Act
-    const result = await h.handler({}, lambdaContext());
+    const result = await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(result.anomalies).toBe(0);
@@ -731,7 +731,7 @@ describe('summarizer handler: the Z-score query', () => {
     scriptInsights(mocks.logs, { [M33]: { rows: QUIET } });
 
     // Act
-    const invocation = h.handler({}, lambdaContext());
+    const invocation = h.handler(h.event(), lambdaContext());
 
     // Assess
     await expect(invocation).rejects.toThrow(/Rate exceeded/);
@@ -757,7 +757,7 @@ describe('summarizer handler: the Z-score query', () => {
     });
     scriptInsights(mocks.logs, {});
 
-    await expect(h.handler({}, lambdaContext())).rejects.toThrow(/no column bin_count/);
+    await expect(h.handler(h.event(), lambdaContext())).rejects.toThrow(/no column bin_count/);
     expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 
@@ -767,7 +767,7 @@ describe('summarizer handler: the Z-score query', () => {
     mocks.sns.on(PublishCommand).rejects(new Error('SNS unavailable'));
     scriptInsights(mocks.logs, {});
 
-    await expect(h.handler({}, lambdaContext())).rejects.toThrow('SNS unavailable');
+    await expect(h.handler(h.event(), lambdaContext())).rejects.toThrow('SNS unavailable');
     expect(runMetrics(h.telemetry).values).toMatchObject({ SummarizerRuns: 0, OutlierSourceIPs: 0 });
   });
 });
@@ -796,9 +796,9 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     scriptInsights(mocks.logs, Object.fromEntries([M31, M32, M33, minute(12, 34)].map((m) => [m, { statuses: ['Failed'] }])));
 
     // Act: two runs of the same container.
-    const first = await h.handler({}, lambdaContext());
+    const first = await h.handler(h.event(), lambdaContext());
     h.clock.now = NOW + 30_000;
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(first).toEqual({ generatedAt: new Date(NOW).toISOString(), complete: false, anomalies: 0 });
@@ -817,14 +817,14 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     // Prepare: the schema record exists, then real bins arrive.
     const { h } = await freshStore();
     scriptInsights(mocks.logs, {});
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
     mocks.logs.reset();
     mocks.sns.resetHistory();
     scriptInsights(mocks.logs, { [M33]: { rows: QUIET } });
 
     // Act
     h.clock.now = NOW + 30_000;
-    await h.handler({}, lambdaContext());
+    await h.handler(h.event(), lambdaContext());
 
     // Assess
     expect(publishedMessage().baseline.binCount).toBe(QUIET.length);
@@ -837,7 +837,7 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     scriptInsights(mocks.logs, {});
 
     // Act
-    const invocation = h.handler({}, lambdaContext());
+    const invocation = h.handler(h.event(), lambdaContext());
 
     // Assess
     await expect(invocation).rejects.toThrow(/Query failed/);
@@ -845,5 +845,43 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     expect(logLines(h.telemetry).filter((l) => l.message.startsWith('schema record write failed'))).toEqual([
       expect.objectContaining({ level: 'WARN', error: expect.objectContaining({ name: 'ThrottlingException', message: 'slow down' }) }),
     ]);
+  });
+});
+
+describe('summarizer handler: the event the schedule sends', () => {
+  it('plans a second run from its run number and its execution start, though it wakes in the first half of the next minute', async () => {
+    // Prepare: the execution started at 12:33:40; its first run took 6 s, so the second wakes at 12:34:16.789
+    const h = makeHandler({ REQUERY_MINUTES: '5', WINDOW_MINUTES: '60' });
+    quietStore(h);
+    mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    scriptInsights(mocks.logs, {});
+
+    // Act
+    await h.handler({ source: 'nacl-flood-guard.schedule', run: 2, executionStartTime: '2026-11-25T12:33:40.000Z' }, lambdaContext());
+
+    // Assess: ages 1 and 5 from 12:33 (12:32 and 12:28), not the first-run ages from 12:34
+    const started = mocks.logs.commandCalls(StartQueryCommand).map((c) => (c.args[0].input.startTime as number) * 1000);
+    expect(started.sort()).toEqual([minute(12, 28), minute(12, 32)]);
+  });
+
+  it.each([
+    [{}, /source: .*\n.*run: expected 1 or 2\n.*executionStartTime/],
+    [{ source: 'nacl-flood-guard.schedule', run: 3, executionStartTime: '2026-11-25T12:34:00Z' }, /run: expected 1 or 2/],
+    [{ source: 'nacl-flood-guard.schedule', run: 1, executionStartTime: 'noon' }, /executionStartTime: expected an ISO 8601 time/],
+    [{ source: 'nacl-flood-guard.schedule', run: 1, executionStartTime: '2026-11-25T12:29:00Z' }, /more than 5 minutes ago/],
+  ])('rejects %j with a clear error, logged, before any query', async (event, message) => {
+    // Prepare
+    const h = makeHandler();
+    scriptInsights(mocks.logs, {});
+
+    // Act / Assess
+    await expect(h.handler(event, lambdaContext())).rejects.toThrow(message);
+    expect(
+      logLines(h.telemetry)
+        .filter((l) => l.level === 'ERROR')
+        .map((l) => l.message),
+    ).toEqual(['summarizer event rejected']);
+    expect(mocks.logs.commandCalls(StartQueryCommand)).toHaveLength(0);
+    expect(mocks.sns.commandCalls(PublishCommand)).toHaveLength(0);
   });
 });

@@ -21,14 +21,18 @@ describe('summarizer re-queries the minutes an outage made it miss', () => {
     const queried: number[] = [];
     deployment.faults.observe((_command, input) => queried.push((input as { startTime: number }).startTime * 1000), StartQueryCommand);
     deployment.faults.fail(StartQueryCommand, () => new LimitExceededException({ message: 'limit', $metadata: {} }));
-    const failedRun = planRun(start + 60_000, { windowMinutes: 20, requeryMinutes: 10 }).minuteStartsMs;
+    const failedRun = planRun(
+      start + 60_000,
+      { windowMinutes: 20, requeryMinutes: 10 },
+      { run: 1, executionStartMs: start + 60_000 },
+    ).minuteStartsMs;
     deployment.advanceTo(start + 60_000);
     await deployment.invokeSummarizer();
     deployment.faults.clear();
 
-    // Act: a second-half run (08:02:30), whose schedule by age skips 08:00 (age 2)
+    // Act: the second run of the 08:02 execution (08:02:30), whose schedule by age skips 08:00 (age 2)
     const at = start + 150_000;
-    const byAge = planRun(at, { windowMinutes: 20, requeryMinutes: 10 }).minuteStartsMs;
+    const byAge = planRun(at, { windowMinutes: 20, requeryMinutes: 10 }, { run: 2, executionStartMs: at - 30_000 }).minuteStartsMs;
     deployment.advanceTo(at);
     await deployment.invokeSummarizer();
 
