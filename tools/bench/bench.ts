@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { measureBaseline } from './baseline';
+import { costMeasures } from './cost-measures';
 import { simulateLateRecords } from './late-records';
 import {
   blogScenarioEc2,
@@ -28,11 +29,11 @@ interface BenchArgs {
   readonly only?: readonly string[];
 }
 
-export const SECTIONS = ['baseline', 'lateRecords', 'ec2', 'capacity', 'core', 'replay', 'bundles'] as const;
+export const SECTIONS = ['baseline', 'lateRecords', 'ec2', 'capacity', 'core', 'replay', 'bundles', 'cost'] as const;
 
 export const USAGE = `usage: npm run bench -- [--json <file>] [--records <n>] [--sources <n,n,...>] [--only <section,...>]
   --records  records in the file the replay reader is timed on (default 10000000)
-  --sources  sources per minute of the baseline runs (default 10000,100000,1000000)
+  --sources  sources per minute of the baseline runs and the cost estimate (default 10000,100000,1000000)
   --only     measure only these sections: ${SECTIONS.join(', ')}`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
@@ -84,6 +85,9 @@ async function main(): Promise<void> {
     log('bundles...');
     result.bundleBytes = await bundleSizes();
   }
+
+  // Monthly USD of one deployment per store at each number of sources, beside the reference (docs/costs.md).
+  if (wanted('cost')) result.cost = await costMeasures(args.sources, FLOODS, log);
 
   process.stdout.write(table(result) + '\n');
   if (args.json) await writeFile(args.json, JSON.stringify(result, null, 2) + '\n');
