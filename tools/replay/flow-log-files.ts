@@ -7,6 +7,7 @@ import type { RecordColumns, SourceInfo } from './record-columns';
 import { isGzip, openBytes, readLines, startState } from './line-reader';
 import { readInParallel } from './parallel-read';
 import { readBins } from './bin-read';
+import { unusableReason } from './file-check';
 import type { PacketBinTable } from './packet-bins';
 import type { BinFilter } from './parse-worker';
 
@@ -75,6 +76,9 @@ export class FlowLogReader {
   private bytesRead = 0;
   /** Files read on several threads so far. */
   filesReadInParallel = 0;
+  /** Files passed over as not usable flow logs, each with the reason (see file-check.ts). */
+  readonly skippedFiles: { readonly file: string; readonly reason: string }[] = [];
+  private usable: Promise<string[]> | undefined;
 
   constructor(
     private readonly input: FlowLogInput,
@@ -102,14 +106,35 @@ export class FlowLogReader {
    */
   async bins(filter: BinFilter): Promise<PacketBinTable> {
     const { vpcCidrs, threads, parallelFromBytes, onBytes } = this.options;
-    const bins = await readBins(this.input.files, this.parser, { vpcCidrs, filter, threads, parallelFromBytes, onBytes });
+    const bins = await readBins(await this.usableFiles(), this.parser, { vpcCidrs, filter, threads, parallelFromBytes, onBytes });
     this.options.onBytes?.(this.input.totalBytes);
     return bins;
   }
 
   /** One batch of columns per chunk read; each batch is new (callers may keep them). */
   async *columns(): AsyncGenerator<RecordColumns> {
-    for (const file of this.input.files) yield* this.readFile(file);
+    for (const file of await this.usableFiles()) yield* this.readFile(file);
+  }
+
+  /**
+   * The files that are usable flow logs; the others are skipped, each noted in `skippedFiles`.
+   * Throws when files were given and none is usable: there would be nothing to replay.
+   */
+  usableFiles(): Promise<string[]> {
+    this.usable ??= (async () => {
+      const usable: string[] = [];
+      for (const file of this.input.files) {
+        const reason = await unusableReason(file).catch((error: unknown) => `cannot read it: ${(error as Error).message}`);
+        if (reason === undefined) usable.push(file);
+        else this.skippedFiles.push({ file, reason });
+      }
+      if (usable.length === 0 && this.input.files.length > 0) {
+        const reasons = this.skippedFiles.map((s) => `${s.file}: ${s.reason}`).join('; ');
+        throw new Error(`none of the ${this.input.files.length} file(s) is a usable flow log: ${reasons}`);
+      }
+      return usable;
+    })();
+    return this.usable;
   }
 
   private async *readFile(file: string): AsyncGenerator<RecordColumns> {

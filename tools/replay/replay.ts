@@ -54,7 +54,14 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
       hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)),
     );
     const { runs, traffic, timeline, blockedEntries } = engine;
-    return { runs, summary: summarize(options, read, engine), traffic, timeline, blockedEntries, warnings: read.stats.warnings };
+    return {
+      runs,
+      summary: summarize(options, read, engine),
+      traffic,
+      timeline,
+      blockedEntries,
+      warnings: [...read.skippedFiles.map((f) => `skipped ${f.file}: ${f.reason}`), ...read.stats.warnings],
+    };
   } finally {
     deployment.close();
   }
@@ -64,6 +71,8 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
 interface FlowLogsRead {
   readonly input: ReplayInput;
   readonly files: number;
+  /** Files passed over as not usable flow logs, with the reason. */
+  readonly skippedFiles: readonly { readonly file: string; readonly reason: string }[];
   readonly stats: ParseStats;
   /** Unix seconds of the earliest record start and the latest record end; ±Infinity without records. */
   readonly firstStart: number;
@@ -87,7 +96,8 @@ async function readFlowLogs(options: ReplayOptions, hooks: ReplayHooks): Promise
     input.addColumns(columns);
   }
   input.sort();
-  return { input, files: files.files.length, stats: reader.stats, firstStart, lastEnd };
+  const skippedFiles = reader.skippedFiles;
+  return { input, files: files.files.length - skippedFiles.length, skippedFiles, stats: reader.stats, firstStart, lastEnd };
 }
 
 function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOutput): ReplaySummary {
@@ -96,6 +106,8 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
   return {
     input: {
       files: read.files,
+      skippedFiles: read.skippedFiles.length,
+      skipped: read.skippedFiles,
       records: stats.records,
       skippedNoData: stats.noData,
       skippedSkipData: stats.skipData,
@@ -134,7 +146,7 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
 export function formatTimeline(result: ReplayResult): string {
   const { summary } = result;
   const lines = [
-    `Read ${summary.input.records} flow records from ${summary.input.files} file(s) (${summary.input.firstRecord ?? '-'} to ${summary.input.lastRecord ?? '-'}); ` +
+    `Read ${summary.input.records} flow records from ${summary.input.files} file(s)${summary.input.skippedFiles ? ` (${summary.input.skippedFiles} other file(s) skipped: not usable flow logs)` : ''} (${summary.input.firstRecord ?? '-'} to ${summary.input.lastRecord ?? '-'}); ` +
       `skipped ${summary.input.skippedNoData} NODATA, ${summary.input.skippedSkipData} SKIPDATA, ${summary.input.malformedLines} malformed line(s).`,
     ...result.warnings.map((w) => `  warning: ${w}`),
     `Ran the summarizer ${summary.runs} times (every 30 s of simulated time, ${summary.firstRun ?? '-'} to ${summary.lastRun ?? '-'}).`,

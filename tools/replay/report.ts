@@ -126,7 +126,7 @@ export async function renderReport(result: ReplayResult): Promise<string> {
 <style>${STYLE}</style></head>
 <body>
 <h1>nacl-flood-guard replay report</h1>
-<p>${summary.input.records} flow records from ${summary.input.files} file(s), ${summary.input.firstRecord ?? '-'} to ${summary.input.lastRecord ?? '-'};
+<p>${summary.input.records} flow records from ${summary.input.files} file(s)${summary.input.skippedFiles ? ` (${summary.input.skippedFiles} other file(s) skipped: not usable flow logs)` : ''}, ${summary.input.firstRecord ?? '-'} to ${summary.input.lastRecord ?? '-'};
 ${summary.runs} summarizer runs; ${summary.anomalousSources} anomalous source(s); ${summary.blockedNetworks} network(s) blocked;
 ${summary.neverBlocked.length} never blocked; at most ${summary.maxConcurrentRules} deny rule(s) at once.</p>
 ${charts.join('\n')}

@@ -48,7 +48,12 @@ export interface BlockedEntry {
 
 export interface ReplaySummary {
   readonly input: {
+    /** Files read (usable flow logs). */
     readonly files: number;
+    /** Files skipped as not usable flow logs (each named in the warnings). */
+    readonly skippedFiles: number;
+    /** The skipped files and why each is not a usable flow log. */
+    readonly skipped: readonly { readonly file: string; readonly reason: string }[];
     readonly records: number;
     readonly skippedNoData: number;
     readonly skippedSkipData: number;

@@ -269,3 +269,26 @@ describe('replay on either bin store', () => {
     expect(timestream?.runs.filter((r) => r.anomalies.length > 0).length).toBeGreaterThan(0);
   });
 });
+
+describe('replay of a folder of mixed files', () => {
+  it('replays the committed fixtures folder, skipping the files that are not usable flow logs with a warning naming each, counted in the summary and the JSON', async () => {
+    // Prepare
+    const dir = await scratchDir('replay-mixed');
+    const out = join(dir, 'result.json');
+    const fixtures = join(__dirname, '../../fixtures/flow-logs');
+
+    // Act
+    const result = await cli(['--flow-logs', fixtures, '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '172.31.0.0/16', '--json', out]);
+
+    // Assess: 7 notices, licences and the README, and the NAT gateway format
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('from 7 file(s) (8 other file(s) skipped: not usable flow logs)');
+    expect(result.stdout).toContain(`warning: skipped ${join(fixtures, 'written/nat-gateway-custom.log')}: flow-log format lacks field(s)`);
+    expect(result.stdout).toContain(`warning: skipped ${join(fixtures, 'README.md')}: not flow-log text`);
+    const json = JSON.parse(await readFile(out, 'utf8')) as {
+      summary: { input: { files: number; skippedFiles: number; skipped: { file: string; reason: string }[] } };
+    };
+    expect(json.summary.input).toMatchObject({ files: 7, skippedFiles: 8 });
+    expect(json.summary.input.skipped.map((s) => s.file)).toContain(join(fixtures, 'written/nat-gateway-custom.log'));
+  }, 60_000);
+});

@@ -1,5 +1,5 @@
 import { writeFile, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -100,13 +100,13 @@ describe('flow-log reader on real sample files', () => {
     expect(records.map((r) => r.srcAddr)).toEqual(['2001:db8:4a1c:100:6f2e:91b3:c0d4:7a15', '2001:db8:4a1c:100::e01']);
   });
 
-  it('rejects a format without the fields detection needs, naming them', async () => {
+  it('refuses a file alone whose format lacks the fields detection needs, naming them', async () => {
     // Act
     const read = readAll(join(SAMPLES, 'written/nat-gateway-custom.log'));
 
     // Assess
     await expect(read).rejects.toThrow(
-      /nat-gateway-custom\.log:1: flow-log format lacks field\(s\) dstport, protocol, packets, start, end, action/,
+      /none of the 1 file\(s\) is a usable flow log: .*nat-gateway-custom\.log: flow-log format lacks field\(s\) dstport, protocol, packets, start, end, action/,
     );
   });
 });
@@ -248,7 +248,7 @@ describe('flow-log reader inputs', () => {
     await writeFile(path, Buffer.concat([gzipSync('2 1 eni-1 198.51.100.1 10.0.0.5 1 443 6 1 1 1 2 ACCEPT OK\n').subarray(0, 12)]));
 
     // Act / Assess
-    await expect(readAll(path)).rejects.toThrow(/cannot read .*bad\.log\.gz/);
+    await expect(readAll(path)).rejects.toThrow(/usable flow log: .*bad\.log\.gz: cannot read it: unexpected end of file/);
   });
 
   it('reads any field order back to the same records (property)', async () => {
@@ -317,6 +317,55 @@ describe('flow-log reader inputs', () => {
         },
       ),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('folders of mixed files', () => {
+  it('replays the committed real-world fixtures as one folder: reads every flow log, skips the rest naming each and why', async () => {
+    // Act
+    const reader = new FlowLogReader(await resolveFlowLogInput(SAMPLES), { vpcCidrs: ['172.31.0.0/16'] });
+    let records = 0;
+    for await (const batch of reader.batches()) records += batch.length;
+
+    // Assess: the notices, licences and README are not flow-log text; the NAT gateway format lacks fields
+    const skipped = reader.skippedFiles.map((s) => [relative(SAMPLES, s.file), s.reason.split(':')[0]]);
+    expect(skipped).toEqual([
+      ['README.md', 'not flow-log text'],
+      ['opensearch-project-opensearch-catalog/LICENSE', 'not flow-log text'],
+      ['opensearch-project-opensearch-catalog/NOTICE.md', 'not flow-log text'],
+      ['optionalg-cloudfwd/LICENSE', 'not flow-log text'],
+      ['optionalg-cloudfwd/NOTICE.md', 'not flow-log text'],
+      ['tenzir-tenzir/NOTICE.md', 'not flow-log text'],
+      ['written/NOTICE.md', 'not flow-log text'],
+      ['written/nat-gateway-custom.log', 'flow-log format lacks field(s) dstport, protocol, packets, start, end, action (header'],
+    ]);
+    // Every record of the usable files, each read alone
+    const usable = ['opensearch-project-opensearch-catalog/raw.log', 'optionalg-cloudfwd/cloudwatchlogs_vpcflowlog_lambdaprocessed.sample'];
+    usable.push(
+      'tenzir-tenzir/flowlogs.csv',
+      ...['concatenated-objects-skip-data', 'ipv6', 'v2-extra-token-and-nodata', 'v3-tcp-flags-double-space'].map(
+        (f) => `written/${f}.log`,
+      ),
+    );
+    const alone = await Promise.all(usable.map((f) => readAll(join(SAMPLES, f))));
+    expect(records).toBe(alone.reduce((sum, r) => sum + r.records.length, 0));
+    expect(reader.stats.malformed).toBe(1);
+  });
+
+  it('fails only when no file is usable, naming each file and why', async () => {
+    // Prepare
+    const dir = await scratchDir('mixed');
+    await writeFile(join(dir, 'notes.txt'), 'not a flow log\nat all\n');
+    await writeFile(join(dir, 'nat.log'), 'instance-id srcaddr dstaddr\n- 10.0.0.1 10.0.0.2\n');
+
+    // Act
+    const reader = new FlowLogReader(await resolveFlowLogInput(dir), { vpcCidrs: [] });
+    const reading = reader.bins({ listenerPort: 443, listenerProtocol: 6 });
+
+    // Assess
+    await expect(reading).rejects.toThrow(
+      `none of the 2 file(s) is a usable flow log: ${join(dir, 'nat.log')}: flow-log format lacks field(s) dstport, protocol, packets, start, end, action (header: "instance-id srcaddr dstaddr"); ${join(dir, 'notes.txt')}: not flow-log text: none of its first 2 line(s) is a flow record`,
     );
   });
 });

@@ -46,6 +46,8 @@ const RESULT: ReplayResult = {
   summary: {
     input: {
       files: 1,
+      skippedFiles: 0,
+      skipped: [],
       records: 900,
       skippedNoData: 0,
       skippedSkipData: 0,
