@@ -90,7 +90,12 @@ export const Metrics = {
   MessagesIgnored: metric('MessagesIgnored', 'Count', 'nacl-updater', 'Anomaly messages older than the one last applied'),
   AllowListInvalidLines: metric('AllowListInvalidLines', 'Count', 'nacl-updater', 'Allow-list lines skipped as invalid'),
   AllowListReadFailures: metric('AllowListReadFailures', 'Count', 'nacl-updater', 'Allow-list reads that failed'),
-  Ec2ApiRetries: metric('Ec2ApiRetries', 'Count', 'nacl-updater', 'EC2 API calls retried after throttling'),
+  Ec2ApiRetries: metric(
+    'Ec2ApiRetries',
+    'Count',
+    'nacl-updater',
+    'EC2 API calls retried after throttling or a NotFound (eventual consistency)',
+  ),
   AclSwaps: metric('AclSwaps', 'Count', 'nacl-updater', 'Times the protected subnets were moved to another network ACL'),
   AclEntryLimitExceeded: metric(
     'AclEntryLimitExceeded',

@@ -305,7 +305,7 @@ export class SimulatedDeployment {
     let container = this.buildUpdaterContainer();
     return async (event) => {
       try {
-        return await this.invoke(this.functions.naclUpdater, () => container(event));
+        return await this.invoke(this.functions.naclUpdater, (context) => container(event, context));
       } catch (error) {
         if (isTimeout(error)) container = this.buildUpdaterContainer();
         throw error;

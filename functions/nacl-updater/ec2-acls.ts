@@ -20,6 +20,15 @@ const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'Throttl
 const MAX_ATTEMPTS = 6;
 const BASE_DELAY_MS = 250;
 const MAX_DELAY_MS = 4_000;
+/**
+ * Waits before repeating a call answered `<Resource>.NotFound`. EC2 is eventually consistent: an id
+ * just created (an ACL, the association id a swap returned) may not be visible to the next call
+ * yet, and EC2 asks for exponential backoff starting at a couple of seconds
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html).
+ */
+const NOT_FOUND_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
+/** Time kept back from the invocation's budget for what follows the retried call (the moves, the record, the audit). */
+export const RETRY_RESERVE_MS = 15_000;
 /** DescribeNetworkAcls page size (the API accepts 5-1000). */
 const PAGE_SIZE = 100;
 
@@ -29,17 +38,29 @@ export interface DescribedAcl {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** Called before each wait for a retry, with the error that caused it. */
+export type OnRetry = (error: unknown, delayMs: number) => void;
+
 /**
- * The EC2 network-ACL calls of the updater. Throttled calls are repeated here with exponential
- * backoff on the injected clock (the client itself is built with maxAttempts 1), so each retry
- * is counted and tests control the waiting.
+ * The EC2 network-ACL calls of the updater. Throttled calls, and calls answered NotFound, are
+ * repeated here with exponential backoff on the injected clock (the client itself is built with
+ * maxAttempts 1), so each retry is counted and tests control the waiting. No wait reaches past
+ * the deadline set for the invocation: the call's error is thrown instead.
  */
 export class AclGateway {
+  private deadlineMs = Infinity;
+
   constructor(
     private readonly ec2: EC2Client,
     private readonly sleep: (ms: number) => Promise<void>,
-    private readonly onRetry: () => void,
+    private readonly onRetry: OnRetry,
+    private readonly now: () => number = () => Date.now(),
   ) {}
+
+  /** The time after which no retry waits (epoch ms): the invocation's end less what it needs afterwards. */
+  setDeadline(deadlineMs: number): void {
+    this.deadlineMs = deadlineMs;
+  }
 
   /** The current ACL association of each protected subnet; fails when a subnet has none. */
   async subnetAssociations(subnetIds: readonly string[]): Promise<SubnetAssociation[]> {
@@ -91,11 +112,14 @@ export class AclGateway {
     );
   }
 
-  /** Moves a subnet to another ACL; returns the NEW association id (the old one is gone). */
-  async replaceAssociation(associationId: string, networkAclId: string): Promise<string> {
-    const output = await this.retrying(() =>
-      this.ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: networkAclId })),
-    );
+  /**
+   * Moves a subnet to another ACL; returns the NEW association id (the old one is gone). With
+   * `retryNotFound` false, InvalidAssociationID.NotFound is thrown at once: for an id read from
+   * a Describe that may be stale, waiting does not bring back an association already replaced.
+   */
+  async replaceAssociation(associationId: string, networkAclId: string, retryNotFound = true): Promise<string> {
+    const call = () => this.ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: associationId, NetworkAclId: networkAclId }));
+    const output = await this.retrying(call, retryNotFound);
     if (!output.NewAssociationId) throw new Error(`ReplaceNetworkAclAssociation returned no new association id for ${associationId}`);
     return output.NewAssociationId;
   }
@@ -115,22 +139,35 @@ export class AclGateway {
     return acls;
   }
 
-  private async retrying<Output>(call: () => Promise<Output>): Promise<Output> {
+  private async retrying<Output>(call: () => Promise<Output>, retryNotFound = true): Promise<Output> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
       } catch (error) {
-        if (!isThrottling(error) || attempt >= MAX_ATTEMPTS) throw error;
-        this.onRetry();
-        await this.sleep(Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)));
+        const delay = retryDelay(error, attempt, retryNotFound);
+        if (delay === undefined || this.now() + delay > this.deadlineMs) throw error;
+        this.onRetry(error, delay);
+        await this.sleep(delay);
       }
     }
   }
 }
 
+/** How long to wait before attempt `attempt + 1`, or undefined when the error is not worth repeating. */
+function retryDelay(error: unknown, attempt: number, retryNotFound: boolean): number | undefined {
+  if (isThrottling(error)) return attempt < MAX_ATTEMPTS ? Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (attempt - 1)) : undefined;
+  if (retryNotFound && isNotFound(error)) return NOT_FOUND_DELAYS_MS[attempt - 1];
+  return undefined;
+}
+
 export function isThrottling(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return typeof name === 'string' && THROTTLING_CODES.has(name);
+}
+
+/** InvalidNetworkAclID.NotFound, InvalidAssociationID.NotFound, InvalidNetworkAclEntry.NotFound, ...: possibly not visible yet. */
+export function isNotFound(error: unknown): boolean {
+  return errorCode(error)?.endsWith('.NotFound') ?? false;
 }
 
 export function errorCode(error: unknown): string | undefined {

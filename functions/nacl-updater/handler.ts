@@ -7,8 +7,8 @@ import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import { AllowListSource } from './allow-list-source';
 import { AuditLog } from './audit-log';
-import { loadConfig, type UpdaterConfig } from './contract';
-import { AclGateway } from './ec2-acls';
+import { loadConfig, UPDATER_DEPLOYMENT, type UpdaterConfig } from './contract';
+import { AclGateway, isNotFound, RETRY_RESERVE_MS, type OnRetry } from './ec2-acls';
 import { NaclUpdater } from './updater';
 
 export interface HandlerDeps {
@@ -25,7 +25,10 @@ export interface HandlerDeps {
   readonly auditStreamName?: string;
 }
 
-export type UpdaterHandler = (event: SNSEvent, context?: InvocationContext) => Promise<void>;
+/** Lambda's context: who runs, and the time left before the function's timeout. */
+export type UpdaterContext = InvocationContext & { getRemainingTimeInMillis?(): number };
+
+export type UpdaterHandler = (event: SNSEvent, context?: UpdaterContext) => Promise<void>;
 
 /**
  * Builds the updater for one container. Invoked asynchronously by SNS: a thrown error makes
@@ -34,11 +37,19 @@ export type UpdaterHandler = (event: SNSEvent, context?: InvocationContext) => P
 export function createHandler(deps: HandlerDeps): UpdaterHandler {
   const { config, telemetry } = deps;
   let retries = 0;
+  const onRetry: OnRetry = (error, delayMs) => {
+    retries++;
+    // A NotFound is retried because EC2 may not show a resource just created yet: say so, it is not throttling.
+    if (isNotFound(error))
+      telemetry.logger.warn('EC2 answered NotFound, possibly for a resource it does not show yet (eventual consistency): retrying', {
+        code: (error as Error).name,
+        delayMs,
+      });
+  };
+  const acls = new AclGateway(deps.ec2, deps.sleep, onRetry, deps.now);
   const updater = new NaclUpdater({
     config,
-    acls: new AclGateway(deps.ec2, deps.sleep, () => {
-      retries++;
-    }),
+    acls,
     allowList: new AllowListSource(deps.s3, config.allowListBucket, config.allowListKey),
     audit: new AuditLog(deps.logs, config.auditLogGroupName, deps.auditStreamName ?? defaultStreamName(deps.now())),
     metrics: telemetry.metrics,
@@ -48,6 +59,8 @@ export function createHandler(deps: HandlerDeps): UpdaterHandler {
   return (event, context) =>
     instrumented(telemetry, context, async () => {
       const bodies = (event.Records ?? []).map((record) => record.Sns?.Message ?? '');
+      const remainingMs = context?.getRemainingTimeInMillis?.() ?? UPDATER_DEPLOYMENT.timeoutSeconds * 1000;
+      acls.setDeadline(deps.now() + remainingMs - RETRY_RESERVE_MS);
       try {
         await updater.handle(bodies);
       } finally {
@@ -69,7 +82,7 @@ function coldStart(): UpdaterHandler {
   return createHandler({
     config,
     telemetry: powertoolsTelemetry(config),
-    // Throttling is retried (and counted) by the updater itself; SDK retries would hide it.
+    // Throttling and NotFound are retried (and counted) by the updater itself; SDK retries would hide them.
     ec2: new EC2Client({ maxAttempts: 1 }),
     s3: new S3Client({}),
     logs: new CloudWatchLogsClient({}),

@@ -32,6 +32,7 @@ import {
   recordOriginalAcl,
   restoreOriginalAcl,
   type ProtectedNetwork,
+  type Sleep,
 } from './network-facts';
 
 /** CloudFormation caps the whole response at 4 KiB; the full reason goes to the log. */
@@ -44,6 +45,8 @@ export interface Deps {
   readonly respond: (url: string, body: string) => Promise<void>;
   /** Structured logs through Powertools (the function emits no metrics). */
   readonly telemetry: Telemetry;
+  /** Waits between retries of a call on a resource just created. @default a timer */
+  readonly sleep?: Sleep;
 }
 
 type Outcome = { physicalId: string; data?: Record<string, string> };
@@ -121,7 +124,8 @@ async function applySeed(deps: Deps, event: CloudFormationCustomResourceEvent): 
 async function recordFacts(deps: Deps, network: ProtectedNetwork, previousOriginal?: string): Promise<Outcome> {
   const facts = await discoverNetworkFacts(deps.ec2, network, previousOriginal);
   if (facts.originalNetworkAclId !== previousOriginal) {
-    await recordOriginalAcl(deps.ec2, network.stackAclIds, facts.originalNetworkAclId);
+    const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    await recordOriginalAcl(deps.ec2, network.stackAclIds, facts.originalNetworkAclId, sleep);
   }
   return {
     physicalId: physicalIdOf(network.vpcId),

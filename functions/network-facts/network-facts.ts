@@ -35,6 +35,29 @@ export class NetworkFactsError extends Error {
 }
 
 const PAGE_SIZE = 100;
+/**
+ * Waits before repeating a call on a resource CloudFormation has just created. EC2 is eventually
+ * consistent: a command on a resource just created may answer that it does not exist, and EC2 asks
+ * for exponential backoff starting at a couple of seconds
+ * (https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html). About a minute in
+ * all, well within the function's timeout.
+ */
+const NOT_FOUND_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
+
+export type Sleep = (ms: number) => Promise<void>;
+
+/** Runs `call`, repeating it after each `<Resource>.NotFound` answer with growing waits; the last answer is thrown. */
+export async function retryingNotFound<T>(call: () => Promise<T>, sleep: Sleep): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = NOT_FOUND_DELAYS_MS[attempt];
+      if (delay === undefined || !(errorCode(error)?.endsWith('.NotFound') ?? false)) throw error;
+      await sleep(delay);
+    }
+  }
+}
 
 /**
  * Finds the protected subnets' shared ACL and the VPC CIDRs.
@@ -58,9 +81,18 @@ export async function recordedOriginalAcl(ec2: EC2Client, stackAclIds: readonly 
   return originalFromTags(acls);
 }
 
-/** Records the original ACL on both stack ACLs, where stack deletion will find it. */
-export async function recordOriginalAcl(ec2: EC2Client, stackAclIds: readonly string[], originalNetworkAclId: string): Promise<void> {
-  await ec2.send(new CreateTagsCommand({ Resources: [...stackAclIds], Tags: [{ Key: ORIGINAL_ACL_TAG, Value: originalNetworkAclId }] }));
+/**
+ * Records the original ACL on both stack ACLs, where stack deletion will find it. CloudFormation
+ * has just created them, so EC2 may not know them yet: NotFound is retried.
+ */
+export async function recordOriginalAcl(
+  ec2: EC2Client,
+  stackAclIds: readonly string[],
+  originalNetworkAclId: string,
+  sleep: Sleep,
+): Promise<void> {
+  const tag = new CreateTagsCommand({ Resources: [...stackAclIds], Tags: [{ Key: ORIGINAL_ACL_TAG, Value: originalNetworkAclId }] });
+  await retryingNotFound(() => ec2.send(tag), sleep);
 }
 
 function originalFromTags(acls: readonly NetworkAcl[]): string | undefined {

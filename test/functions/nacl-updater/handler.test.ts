@@ -4,7 +4,7 @@ import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { AclEntry } from '../../../core/nacl-plan';
 import { WATERMARK_TAG } from '../../../functions/nacl-updater/contract';
-import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, anomalyMessage as message, AUDIT_LOG_GROUP, flooders } from '../../support/builders';
+import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, anomalyMessage as message, AUDIT_LOG_GROUP, flooders, snsEvent } from '../../support/builders';
 import { AUDIT_STREAM, UpdaterWorld } from '../../support/updater-world';
 
 describe('NACL updater: the reference scenario', () => {
@@ -483,6 +483,41 @@ describe('NACL updater: the account quota and failures', () => {
     expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32']);
     expect(world.sleeps).toEqual([250, 500]);
     expect(world.telemetry.lastMetricValues()).toMatchObject({ Ec2ApiRetries: 2 });
+  });
+
+  it('retries a NotFound answer after a second, says why, and counts the retry', async () => {
+    // Prepare: EC2 does not show a stack ACL yet (eventual consistency) on the first Describe
+    const world = await UpdaterWorld.create();
+    world.ec2.failNext('DescribeNetworkAcls', 'InvalidNetworkAclID.NotFound', 1);
+
+    // Act
+    await world.deliver(message(world.vpcId, flooders(2)));
+
+    // Assess
+    expect(world.deniedCidrs()).toEqual(['198.51.100.1/32', '198.51.100.2/32']);
+    expect(world.sleeps).toEqual([1_000]);
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ Ec2ApiRetries: 1 });
+    expect(world.telemetry.logs.filter((l) => l.level === 'WARN').map((l) => [l.message, l.fields])).toEqual([
+      [
+        'EC2 answered NotFound, possibly for a resource it does not show yet (eventual consistency): retrying',
+        { code: 'InvalidNetworkAclID.NotFound', delayMs: 1_000 },
+      ],
+    ]);
+  });
+
+  it('stops retrying NotFound before the time budget ends, failing the run before any subnet moves', async () => {
+    // Prepare: 20 s left: 5 s for retries after the 15 s reserve, so the waits of 1 s and 2 s fit and not the one of 4 s
+    const world = await UpdaterWorld.create();
+    world.ec2.failNext('DescribeNetworkAcls', 'InvalidNetworkAclID.NotFound', 100);
+    const event = snsEvent([JSON.stringify(message(world.vpcId, flooders(2)))]);
+
+    // Act
+    const run = world.handler(event, { getRemainingTimeInMillis: () => 20_000 });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'InvalidNetworkAclID.NotFound' });
+    expect(world.sleeps).toEqual([1_000, 2_000]);
+    expect(world.activeAclId()).toBe(world.originalAclId);
   });
 
   it('fails the run and leaves the subnets where they were when writing stays throttled', async () => {

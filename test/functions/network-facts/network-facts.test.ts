@@ -44,7 +44,7 @@ interface Sent {
 }
 
 /** The handler with EC2 stubbed (the file's `ec2` stub), or routed to a stand-in when one is given (its call log restarts here). */
-function harness(standIn?: Ec2NetworkAclStandIn) {
+function harness(standIn?: Ec2NetworkAclStandIn, sleep?: (ms: number) => Promise<void>) {
   if (standIn) standIn.calls.length = 0;
   const sent: Sent[] = [];
   const telemetry = new TelemetryCapture();
@@ -56,6 +56,7 @@ function harness(standIn?: Ec2NetworkAclStandIn) {
       sent.push({ url, body: JSON.parse(body) as Record<string, unknown> });
     },
     telemetry: telemetry.telemetry({ serviceName: NETWORK_FACTS_SERVICE_NAME, metricsNamespace: 'AutoNACL' }),
+    ...(sleep ? { sleep } : {}),
   });
   return { handler, sent, logs: telemetry.logs };
 }
@@ -588,5 +589,55 @@ describe('allow-list seed', () => {
     // Assess
     expect(parsed.networks).toEqual([]);
     expect(parsed.invalidLines).toEqual([]);
+  });
+});
+
+describe('network facts on Create, right after CloudFormation created the stack ACLs (eventually consistent EC2)', () => {
+  /** Blue and green created at t=0 by a stand-in whose calls lag by up to `maxLagMs`; the handler's waits move the clock. */
+  function justCreated(maxLagMs: number) {
+    const clock = { ms: 0 };
+    const standIn = new Ec2NetworkAclStandIn({ consistency: { maxLagMs, seed: 3, now: () => clock.ms } });
+    const vpcId = standIn.createVpc({ cidrs: ['10.0.0.0/16'] });
+    const subnets = [standIn.createSubnet(vpcId), standIn.createSubnet(vpcId)];
+    clock.ms = 600_000;
+    const [blue, green] = [standIn.createNetworkAcl(vpcId), standIn.createNetworkAcl(vpcId)];
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      clock.ms += ms;
+    };
+    return { standIn, vpcId, subnets, blue: blue!, green: green!, sleeps, sleep };
+  }
+
+  it('retries tagging a stack ACL EC2 does not show yet, with growing waits, and records the original', async () => {
+    // Prepare: every call lags 0-5 s, so the first tag call, made at once, cannot see the new ACLs
+    const net = justCreated(5_000);
+    const { handler, sent } = harness(net.standIn, net.sleep);
+
+    // Act
+    await handler(createEvent({ ...properties(net.subnets, net.blue, net.green), VpcId: net.vpcId }));
+
+    // Assess
+    const tagCalls = net.standIn.calls.filter((c) => c.action === 'CreateTags');
+    expect(tagCalls.length).toBe(net.sleeps.length + 1);
+    expect(net.sleeps).toEqual([1_000, 2_000, 4_000].slice(0, net.sleeps.length));
+    expect(net.sleeps.length).toBeGreaterThan(0);
+    expect(net.standIn.tagsOf(net.blue)[ORIGINAL_ACL_TAG]).toBe(net.standIn.defaultNetworkAclId(net.vpcId));
+    expect(net.standIn.tagsOf(net.green)[ORIGINAL_ACL_TAG]).toBe(net.standIn.defaultNetworkAclId(net.vpcId));
+    expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  it('answers FAILED with the NotFound reason when the ACLs stay invisible past the last wait', async () => {
+    // Prepare: lags of up to 10 minutes outlast the six waits (63 s in all)
+    const net = justCreated(600_000);
+    const { handler, sent } = harness(net.standIn, net.sleep);
+
+    // Act
+    await handler(createEvent({ ...properties(net.subnets, net.blue, net.green), VpcId: net.vpcId }));
+
+    // Assess
+    expect(net.sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000]);
+    expect(net.standIn.calls.filter((c) => c.action === 'CreateTags')).toHaveLength(7);
+    expect(sent[0]?.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('does not exist') });
   });
 });
