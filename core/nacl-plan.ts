@@ -34,6 +34,18 @@ export type AclOperation =
   | { readonly kind: 'replace'; readonly entry: AclEntry }
   | { readonly kind: 'delete'; readonly egress: boolean; readonly ruleNumber: number };
 
+/**
+ * The entries after one operation EC2 accepted. The updater keeps an ACL's entries this way while
+ * it writes them, rather than describing the ACL again: EC2 is eventually consistent, and a
+ * Describe right after a write may still return the entries from before it.
+ */
+export function afterOperation(entries: readonly AclEntry[], operation: AclOperation): AclEntry[] {
+  const egress = operation.kind === 'delete' ? operation.egress : operation.entry.egress;
+  const ruleNumber = operation.kind === 'delete' ? operation.ruleNumber : operation.entry.ruleNumber;
+  const others = entries.filter((e) => e.egress !== egress || e.ruleNumber !== ruleNumber);
+  return operation.kind === 'delete' ? others : [...others, operation.entry];
+}
+
 export function isDefaultRule(entry: Pick<AclEntry, 'ruleNumber'>): boolean {
   return entry.ruleNumber > MAX_RULE_NUMBER;
 }

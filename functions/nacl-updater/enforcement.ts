@@ -3,6 +3,7 @@ import { cidrText } from '../../core/addresses';
 import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
 import type { BlockRule, Selection } from '../../core/block-selection';
 import {
+  afterOperation,
   DEFAULT_RULE_NUMBER_IPV4,
   DEFAULT_RULE_NUMBER_IPV6,
   denyCapacity,
@@ -78,8 +79,10 @@ export class BlueGreenEnforcer {
     let refused: readonly BlockRule[] = [];
     if (plan.write && desired !== 'original') {
       const acl = plan.write === state.blue.id ? state.blue : state.green;
-      refused = await this.write(acl, desired(acl.entries), selection.blocked);
-      if (refused.length > 0) ({ selection, refused } = await this.rewriteWithinLearnedQuota(acl.id, choose, state));
+      const written = await this.write(acl, desired(acl.entries), selection.blocked);
+      refused = written.refused;
+      if (refused.length > 0)
+        ({ selection, refused } = await this.rewriteWithinLearnedQuota({ ...acl, entries: written.entries }, choose, state));
     }
     const refusedCidrs = new Set(refused.map((r) => r.cidr));
     const placed = selection.blocked.filter((r) => !refusedCidrs.has(r.cidr));
@@ -95,28 +98,33 @@ export class BlueGreenEnforcer {
     };
   }
 
+  /** `acl` holds the entries as this run wrote them (a Describe now could still show the ones from before). */
   private async rewriteWithinLearnedQuota(
-    aclId: string,
+    acl: DescribedAcl,
     choose: () => Selection,
     state: NetworkState,
   ): Promise<{ selection: Selection; refused: BlockRule[] }> {
     const selection = choose();
-    const acl = (await this.deps.acls.describe([aclId])).get(aclId)!;
     const networks = selection.blocked.map((rule) => rule.network);
-    const refused =
-      networks.length === 0 ? [] : await this.write(acl, desiredEntries(networks, state.original.entries, acl.entries), selection.blocked);
+    if (networks.length === 0) return { selection, refused: [] };
+    const { refused } = await this.write(acl, desiredEntries(networks, state.original.entries, acl.entries), selection.blocked);
     return { selection, refused };
   }
 
   /**
    * Writes an ACL no protected subnet uses with the minimum entry calls. When the account's real
    * quota refuses a deny rule, no further deny rule of that family is tried; the ones refused are
-   * returned. A refused mirrored rule makes the ACL unusable: that throws.
+   * returned, with the ACL's entries as written. A refused mirrored rule makes the ACL unusable: that throws.
    */
-  private async write(acl: DescribedAcl, desired: readonly AclEntry[], rules: readonly BlockRule[]): Promise<BlockRule[]> {
+  private async write(
+    acl: DescribedAcl,
+    desired: readonly AclEntry[],
+    rules: readonly BlockRule[],
+  ): Promise<{ refused: BlockRule[]; entries: AclEntry[] }> {
     const { acls, metrics, logger } = this.deps;
     const full = new Set<AddressFamily>();
     const refused = new Set<string>();
+    let entries = [...acl.entries];
     for (const operation of diffEntries(acl.entries, desired)) {
       const denyCreate = operation.kind === 'create' && isStackDenyRule(operation.entry) ? operation.entry : undefined;
       if (denyCreate && full.has(entryFamily(denyCreate))) {
@@ -125,6 +133,7 @@ export class BlueGreenEnforcer {
       }
       try {
         await acls.apply(acl.id, operation);
+        entries = afterOperation(entries, operation);
         metrics.add('AclEntryChanges', 1);
       } catch (error) {
         if (errorCode(error) !== 'NetworkAclEntryLimitExceeded' || operation.kind !== 'create') throw error;
@@ -137,7 +146,7 @@ export class BlueGreenEnforcer {
         const family = entryFamily(denyCreate);
         full.add(family);
         refused.add(cidrText(entryNetwork(denyCreate)!));
-        await this.learnLimit(acl.id, family);
+        this.learnLimit(entries, family);
       }
     }
     if (refused.size > 0)
@@ -146,16 +155,17 @@ export class BlueGreenEnforcer {
         networks: [...refused],
         learnedLimit: this.learnedLimit,
       });
-    return rules.filter((rule) => refused.has(rule.cidr));
+    return { refused: rules.filter((rule) => refused.has(rule.cidr)), entries };
   }
 
   /**
    * The real quota is the number of inbound rules of the family the ACL holds when the limit
    * answers. Capacity is computed as if the family's default rule were present (it is absent
-   * for IPv6 in a VPC without IPv6), so a missing default rule counts here as one.
+   * for IPv6 in a VPC without IPv6), so a missing default rule counts here as one. `entries` are
+   * the ACL's as this run wrote them.
    */
-  private async learnLimit(aclId: string, family: AddressFamily): Promise<void> {
-    const inbound = (await this.deps.acls.describe([aclId])).get(aclId)!.entries.filter((e) => !e.egress && entryFamily(e) === family);
+  private learnLimit(entries: readonly AclEntry[], family: AddressFamily): void {
+    const inbound = entries.filter((e) => !e.egress && entryFamily(e) === family);
     const hasDefault = inbound.some((e) => e.ruleNumber === (family === 'ipv4' ? DEFAULT_RULE_NUMBER_IPV4 : DEFAULT_RULE_NUMBER_IPV6));
     this.learnedLimit[family] = inbound.length + (hasDefault ? 0 : 1);
   }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { networkContains, parseNetwork } from '../../core/addresses';
 import {
+  afterOperation,
   DEFAULT_RULE_NUMBER_IPV4,
   DEFAULT_RULE_NUMBER_IPV6,
   MIRROR_RULE_FIRST,
@@ -231,5 +232,30 @@ describe('enforcesDesired', () => {
         desired,
       ),
     ).toBe(false);
+  });
+});
+
+describe('afterOperation', () => {
+  const deny = (ruleNumber: number, cidrBlock: string, egress = false): AclEntry => ({
+    ruleNumber,
+    egress,
+    protocol: '-1',
+    ruleAction: 'deny',
+    cidrBlock,
+  });
+
+  it('adds a created entry, swaps a replaced one and drops a deleted one, in its direction only', () => {
+    // Prepare
+    const entries = [deny(1, '198.51.100.1/32'), deny(1, '198.51.100.9/32', true)];
+
+    // Act
+    const created = afterOperation(entries, { kind: 'create', entry: deny(2, '198.51.100.2/32') });
+    const replaced = afterOperation(created, { kind: 'replace', entry: deny(1, '198.51.100.3/32') });
+    const deleted = afterOperation(replaced, { kind: 'delete', egress: false, ruleNumber: 2 });
+
+    // Assess
+    expect(created).toEqual([deny(1, '198.51.100.1/32'), deny(1, '198.51.100.9/32', true), deny(2, '198.51.100.2/32')]);
+    expect(replaced).toEqual([deny(1, '198.51.100.9/32', true), deny(2, '198.51.100.2/32'), deny(1, '198.51.100.3/32')]);
+    expect(deleted).toEqual([deny(1, '198.51.100.9/32', true), deny(1, '198.51.100.3/32')]);
   });
 });

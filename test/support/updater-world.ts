@@ -40,6 +40,8 @@ export interface UpdaterWorldOptions {
   readonly originalEntries?: readonly AclEntry[];
   /** The allow-list object's text; null: there is no object. @default a comment line */
   readonly allowList?: string | null;
+  /** EC2 eventually consistent on the world's clock (simulation/ec2/consistency.ts). @default consistent */
+  readonly consistency?: { readonly maxLagMs: number; readonly seed: number };
 }
 
 /** One SDK call the handler sent, whatever its outcome. */
@@ -96,7 +98,11 @@ export class UpdaterWorld {
   /** A VPC with two (or `subnets`) protected subnets, its original ACL and the stack's blue and green ACLs. */
   static async create(options: UpdaterWorldOptions = {}): Promise<UpdaterWorld> {
     const ruleLimit = options.ruleLimit ?? 20;
-    const ec2 = new Ec2NetworkAclStandIn({ ruleLimit: Math.max(ruleLimit, options.accountRuleLimit ?? ruleLimit) });
+    const built: { world?: UpdaterWorld } = {};
+    const ec2 = new Ec2NetworkAclStandIn({
+      ruleLimit: Math.max(ruleLimit, options.accountRuleLimit ?? ruleLimit),
+      ...(options.consistency ? { consistency: { ...options.consistency, now: () => built.world?.clock ?? START } } : {}),
+    });
     const cidrs = options.dualStack ? ['10.0.0.0/16', '2600:1f18:abcd:1200::/56'] : ['10.0.0.0/16'];
     const vpcId = ec2.createVpc({ cidrs });
     const subnetIds = Array.from({ length: options.subnets ?? 2 }, () => ec2.createSubnet(vpcId));
@@ -111,7 +117,8 @@ export class UpdaterWorld {
     const greenAclId = ec2.createNetworkAcl(vpcId, { Name: 'green' });
     ec2.setRuleLimit(options.accountRuleLimit ?? ruleLimit);
     ec2.calls.length = 0;
-    return new UpdaterWorld(vpcId, subnetIds, originalAclId, blueAclId, greenAclId, ec2, options, cidrs);
+    built.world = new UpdaterWorld(vpcId, subnetIds, originalAclId, blueAclId, greenAclId, ec2, options, cidrs);
+    return built.world;
   }
 
   /** A new container: fresh caches and memory, same AWS state; `overrides` replace the world's dependencies. */

@@ -437,6 +437,28 @@ describe('NACL updater: the account quota and failures', () => {
     expect(world.telemetry.lastMetricValues().AclEntryLimitExceeded).toBeUndefined();
   });
 
+  it('learns the real quota from the entries it wrote, not from a Describe that may not show them yet', async () => {
+    // Prepare: EC2 eventually consistent, every read lagging up to a minute: within the run, a Describe shows the ACL as it was
+    const world = await UpdaterWorld.create({ ruleLimit: 20, accountRuleLimit: 8, consistency: { maxLagMs: 60_000, seed: 5 } });
+    world.clock += 600_000;
+    const sources = flooders(10);
+
+    // Act
+    await world.deliver(message(world.vpcId, sources));
+
+    // Assess: the same 6 rules as with a consistent EC2, and no Describe once the writing began
+    expect(world.deniedCidrs()).toEqual(
+      sources
+        .slice(0, 6)
+        .map((s) => `${s.sourceIp}/32`)
+        .sort(),
+    );
+    expect(world.telemetry.lastMetricValues()).toMatchObject({ BlockedSourceIPs: 6, UnblockedSourceIPs: 4, AclEntryLimitExceeded: 1 });
+    const actions = world.ec2.calls.map((c) => c.action);
+    expect(actions.slice(actions.indexOf('CreateNetworkAclEntry'))).not.toContain('DescribeNetworkAcls');
+    expect(world.writesToAclsInUse).toEqual([]);
+  });
+
   it('keeps the subnets on the original ACL when the real quota refuses every deny rule', async () => {
     // Prepare: the default ACL's mirrored rule and the default rule fill a quota of 2.
     const world = await UpdaterWorld.create({ ruleLimit: 20, accountRuleLimit: 2 });
