@@ -90,6 +90,15 @@ export const Metrics = {
   MessagesIgnored: metric('MessagesIgnored', 'Count', 'nacl-updater', 'Anomaly messages older than the one last applied'),
   AllowListInvalidLines: metric('AllowListInvalidLines', 'Count', 'nacl-updater', 'Allow-list lines skipped as invalid'),
   AllowListReadFailures: metric('AllowListReadFailures', 'Count', 'nacl-updater', 'Allow-list reads that failed'),
+  DenyListInvalidLines: metric('DenyListInvalidLines', 'Count', 'nacl-updater', 'Deny-list lines skipped as invalid'),
+  DenyListReadFailures: metric('DenyListReadFailures', 'Count', 'nacl-updater', 'Deny-list reads that failed'),
+  DenyListEntriesNotApplied: metric(
+    'DenyListEntriesNotApplied',
+    'Count',
+    'nacl-updater',
+    'Deny-list entries in force not applied because they overlap an allow-listed or VPC network',
+  ),
+  DenyListedNetworks: metric('DenyListedNetworks', 'Count', 'nacl-updater', 'Deny rules in place for deny-listed networks'),
   Ec2ApiRetries: metric(
     'Ec2ApiRetries',
     'Count',

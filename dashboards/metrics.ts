@@ -37,6 +37,11 @@ export const METRIC_STATISTICS: Record<MetricName, string> = {
   // Every updater run re-reads the whole list: the count of bad lines is a state, not events.
   AllowListInvalidLines: cloudwatch.Stats.MAXIMUM,
   AllowListReadFailures: cloudwatch.Stats.SUM,
+  // The deny list is re-read every run too: its counts are states, like the allow list's.
+  DenyListInvalidLines: cloudwatch.Stats.MAXIMUM,
+  DenyListReadFailures: cloudwatch.Stats.SUM,
+  DenyListEntriesNotApplied: cloudwatch.Stats.MAXIMUM,
+  DenyListedNetworks: cloudwatch.Stats.MAXIMUM,
   Ec2ApiRetries: cloudwatch.Stats.SUM,
   AclSwaps: cloudwatch.Stats.SUM,
   AclEntryLimitExceeded: cloudwatch.Stats.SUM,

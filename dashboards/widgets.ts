@@ -233,12 +233,16 @@ export function updaterWidget({ props, metrics }: WidgetInputs): cloudwatch.Grap
 
 export function allowListWidget({ metrics }: WidgetInputs): cloudwatch.GraphWidget {
   return graph({
-    title: 'Allow list: failed reads/minute, invalid lines, spared sources',
+    title: 'Allow list and deny list: failed reads/minute, invalid lines, spared sources, deny rules',
     width: QUARTER,
     left: [
       metrics.metric(Metrics.AllowListReadFailures, { label: 'Failed reads (ACL left as it was)' }),
       metrics.metric(Metrics.AllowListInvalidLines, { label: 'Invalid lines skipped' }),
       metrics.metric(Metrics.AllowListedSourcesSkipped, { label: 'Anomalous sources spared (allow list or VPC)' }),
+      metrics.metric(Metrics.DenyListReadFailures, { label: 'Deny list: failed reads (no block lifted)' }),
+      metrics.metric(Metrics.DenyListInvalidLines, { label: 'Deny list: invalid lines skipped' }),
+      metrics.metric(Metrics.DenyListEntriesNotApplied, { label: 'Deny list: entries over allow-listed or VPC networks' }),
+      metrics.metric(Metrics.DenyListedNetworks, { label: 'Deny list: networks blocked' }),
     ],
     leftLabel: 'count',
   });

@@ -67,6 +67,7 @@ export const DEFAULTS = {
   maxNewBlocksPerRun: UPDATER_DEFAULTS.maxNewBlocksPerRun,
   maxBlockedNetworks: UPDATER_DEFAULTS.maxBlockedNetworks,
   allowListKey: UPDATER_DEFAULTS.allowListKey,
+  denyListKey: UPDATER_DEFAULTS.denyListKey,
   logRetentionDays: 1,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   maxAnomalies: SUMMARIZER_DEFAULTS.maxAnomalies,
@@ -152,7 +153,8 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     naclRuleNetworkMaskIpv6: check(() => integer(read, 'naclRuleNetworkMaskIpv6', DEFAULTS.naclRuleNetworkMaskIpv6)),
     maxNewBlocksPerRun: check(() => integer(read, 'maxNewBlocksPerRun', DEFAULTS.maxNewBlocksPerRun)),
     maxBlockedNetworks: check(() => integer(read, 'maxBlockedNetworks', DEFAULTS.maxBlockedNetworks)),
-    allowListKey: check(() => objectKey(read)),
+    allowListKey: check(() => objectKey(read, 'allowListKey')),
+    denyListKey: check(() => objectKey(read, 'denyListKey')),
     logRetentionDays: check(() => retention(read)),
     metricsNamespace: check(() => namespace(read)),
     operatorEmail: check(() => email(read)),
@@ -162,6 +164,11 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     naclMaxAggregatePrefixIpv6: check(() => optionalInteger(read, 'naclMaxAggregatePrefixIpv6')),
   };
   problems.push(...aggregationProblems(config));
+  if (config.allowListKey !== undefined && config.allowListKey === config.denyListKey) {
+    problems.push(
+      `allowListKey and denyListKey are both "${config.allowListKey}": one object cannot both spare and block. Fix: -c denyListKey=deny-list.txt.`,
+    );
+  }
   if (problems.length === 0 && !requeryFitsWindow(config.requeryMinutes, config.windowMinutes)) {
     problems.push(
       `requeryMinutes (${config.requeryMinutes}) must not exceed windowMinutes (${config.windowMinutes}): ` +
@@ -300,12 +307,12 @@ function binStore(read: ContextReader): BinStoreKind {
   return store;
 }
 
-function objectKey(read: ContextReader): string {
-  const value = text(read, 'allowListKey', DEFAULTS.allowListKey);
+function objectKey(read: ContextReader, key: 'allowListKey' | 'denyListKey'): string {
+  const value = text(read, key, DEFAULTS[key]);
   if (!isUsableObjectKey(value)) {
     throw new KeyProblem(
-      `allowListKey ${show(value)} is not a usable S3 object key (at most 1024 bytes, no leading "/", no control characters). ` +
-        'Fix: -c allowListKey=allow-list.txt.',
+      `${key} ${show(value)} is not a usable S3 object key (at most 1024 bytes, no leading "/", no control characters). ` +
+        `Fix: -c ${key}=${DEFAULTS[key]}.`,
     );
   }
   return value;

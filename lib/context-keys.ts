@@ -43,6 +43,12 @@ export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
   maxNewBlocksPerRun: { meaning: 'new deny rules one verdict may add ([threat-model.md](threat-model.md))' },
   maxBlockedNetworks: { meaning: 'deny rules in place at once, IPv4 and IPv6 together ([threat-model.md](threat-model.md))' },
   allowListKey: { meaning: 'object key of the allow list', accepts: 'at most 1024 bytes, no leading `/`, no control characters' },
+  denyListKey: {
+    meaning:
+      'object key of the deny list, in the allow-list bucket: networks always blocked ([operator-controls.md](operator-controls.md))',
+    accepts: 'at most 1024 bytes, no leading `/`, no control characters',
+    alsoRequires: 'not the same as `allowListKey`',
+  },
   logRetentionDays: {
     meaning: 'flow-log retention in days; function, state-machine and audit logs keep at least 30 days',
     accepts: 'a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)',

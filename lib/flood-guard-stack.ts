@@ -154,6 +154,10 @@ export class FloodGuardStack extends Stack {
       description: 'Upload an edited allow list (versioned: earlier versions stay restorable)',
       value: `aws s3 cp allow-list.txt s3://${bucket}/${config.allowListKey}`,
     });
+    new CfnOutput(this, 'DenyListEditCommand', {
+      description: 'Upload an edited deny list (same bucket, versioned)',
+      value: `aws s3 cp deny-list.txt s3://${bucket}/${config.denyListKey}`,
+    });
     new CfnOutput(this, 'AnomaliesTopicArn', {
       description: 'Topic the summarizer publishes verdicts to',
       value: this.detection.topic.topicArn,

@@ -24,7 +24,7 @@ export interface MitigationProps {
   readonly originalNetworkAclId: string;
   readonly vpcCidrs: string;
   readonly encryptionKey: kms.IKey;
-  /** The deploy-time custom resource function; it also seeds the allow list. */
+  /** The deploy-time custom resource function; it also seeds the allow list and the deny list. */
   readonly deployTimeFunction: FloodGuardFunction;
   readonly operationalLogRetention: logs.RetentionDays;
 }
@@ -94,31 +94,36 @@ export class Mitigation extends Construct {
       onFailure: new QueueArnDestination(this.deadLetterQueue),
     });
     props.topic.addSubscription(new subscriptions.LambdaSubscription(this.updater.function, { deadLetterQueue: this.deadLetterQueue }));
-    this.seedAllowList(props);
+    this.seedList(props, 'AllowListSeed', props.config.allowListKey, 'allow');
+    this.seedList(props, 'DenyListSeed', props.config.denyListKey, 'deny');
     this.grantUpdater(props);
     this.letSnsDeadLetter(props);
     this.acknowledgeFindings();
   }
 
   /**
-   * An empty, commented allow list exists from the first deploy, so the updater (which treats an
-   * unreadable list as a failure and then changes nothing) can block from the start. The write is
-   * conditional: an edited list is never overwritten.
+   * An empty, commented allow list and deny list exist from the first deploy, so the updater (which
+   * treats an unreadable list as a failure and then changes nothing, or lifts nothing) can block
+   * from the start. The write is conditional: an edited list is never overwritten.
    */
-  private seedAllowList(props: MitigationProps): void {
-    const key = props.config.allowListKey;
+  private seedList(props: MitigationProps, id: 'AllowListSeed' | 'DenyListSeed', key: string, list: 'allow' | 'deny'): void {
     const role = props.deployTimeFunction.role;
     const grant = role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'SeedAllowListObject',
+        sid: list === 'allow' ? 'SeedAllowListObject' : 'SeedDenyListObject',
         actions: ['s3:PutObject'],
         resources: [this.allowListBucket.arnForObjects(key)],
       }),
     );
-    const seed = new CustomResource(this, 'AllowListSeed', {
+    const seed = new CustomResource(this, id, {
       serviceToken: props.deployTimeFunction.function.functionArn,
       resourceType: ALLOW_LIST_SEED_TYPE,
-      properties: { Bucket: this.allowListBucket.bucketName, Key: key } satisfies AllowListSeedProperties,
+      // The allow list's resource keeps its properties as they were: no deployed stack sees a change.
+      properties: {
+        Bucket: this.allowListBucket.bucketName,
+        Key: key,
+        ...(list === 'deny' ? { List: list } : {}),
+      } satisfies AllowListSeedProperties,
     });
     if (grant.policyDependable) seed.node.addDependency(grant.policyDependable);
   }
@@ -186,23 +191,24 @@ export class Mitigation extends Construct {
     );
   }
 
-  /** The allow-list object only. */
+  /** The allow-list and deny-list objects only. */
   private grantAllowListRead(props: MitigationProps): void {
     const role = this.updater.role;
+    const { allowListKey, denyListKey } = props.config;
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadAllowList',
         actions: ['s3:GetObject'],
-        resources: [this.allowListBucket.arnForObjects(props.config.allowListKey)],
+        resources: [this.allowListBucket.arnForObjects(allowListKey), this.allowListBucket.arnForObjects(denyListKey)],
       }),
     );
-    // Without ListBucket a missing object answers 403 instead of 404; the key-only prefix keeps it to that object.
+    // Without ListBucket a missing object answers 403 instead of 404; the key-only prefixes keep it to those objects.
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'TellMissingAllowList',
         actions: ['s3:ListBucket'],
         resources: [this.allowListBucket.bucketArn],
-        conditions: { StringEquals: { 's3:prefix': props.config.allowListKey } },
+        conditions: { StringEquals: { 's3:prefix': [allowListKey, denyListKey] } },
       }),
     );
   }

@@ -27,6 +27,8 @@ export interface DeploymentSpec extends Partial<ChosenSettings> {
   readonly accountRuleLimit?: number;
   /** Allow-list object text. @default '' (the stack deploys an empty list); null: the object is missing */
   readonly allowList?: string | null;
+  /** Deny-list object text. @default '' (the stack deploys an empty list); null: the object is missing */
+  readonly denyList?: string | null;
   /** Protected subnets. @default 2 */
   readonly subnetCount?: number;
   /** EC2 eventually consistent (simulation/ec2/consistency.ts): each call lags by up to maxLagMs, drawn from seed. @default consistent */
@@ -63,6 +65,7 @@ const CHOSEN_KEYS = [
   'naclMaxAggregatePrefixIpv6',
   'allowListKey',
   'binStore',
+  'denyListKey',
 ] as const satisfies readonly (keyof ChosenSettings)[];
 
 function protocolName(number: ListenerProtocolNumber): ListenerProtocol {

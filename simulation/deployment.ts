@@ -127,6 +127,7 @@ export class SimulatedDeployment {
     this.sns.createTopic(names.anomaliesTopicArn);
     this.s3.createBucket(names.allowListBucket);
     if (spec.allowList !== null) this.s3.putObject(names.allowListBucket, this.settings.allowListKey, spec.allowList ?? '');
+    if (spec.denyList !== null) this.s3.putObject(names.allowListBucket, this.settings.denyListKey, spec.denyList ?? '');
     if (binStore.kind === 'timestream') binStore.timestream.createTable(BIN_NAMES.timestreamDatabase, BIN_NAMES.timestreamTable);
     this.functions = {
       summarizer: {

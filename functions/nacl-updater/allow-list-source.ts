@@ -1,33 +1,41 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseAllowList, type AllowList } from '../../core/allow-list';
+import { parseDenyList, type DenyList } from '../../core/deny-list';
 
 /** Larger objects are refused: an allow list is a few hundred lines, and the Lambda's memory is small. */
 export const MAX_ALLOW_LIST_BYTES = 1024 * 1024;
 
-export type AllowListRead =
+export type ListRead<L> =
   /** Read now (new content): invalid lines are reported once, here. */
-  | { readonly status: 'fresh'; readonly list: AllowList }
+  | { readonly status: 'fresh'; readonly list: L }
   /** The object's ETag is unchanged: the cached list is current. */
-  | { readonly status: 'unchanged'; readonly list: AllowList }
+  | { readonly status: 'unchanged'; readonly list: L }
   /** The read failed; the last list read successfully in this container stands in. */
-  | { readonly status: 'stale'; readonly list: AllowList; readonly failure: string }
-  /** The read failed and there is no earlier list: the run must change nothing. */
+  | { readonly status: 'stale'; readonly list: L; readonly failure: string }
+  /** The read failed and there is no earlier list. */
   | { readonly status: 'unavailable'; readonly failure: string };
 
+export type AllowListRead = ListRead<AllowList>;
+export type DenyListRead = ListRead<DenyList>;
+
 /**
- * The S3 allow list, cached per container with its ETag: an unchanged object answers
- * 304 Not Modified to the conditional GET and is not transferred or parsed again.
+ * A list object in S3 (the allow list, the deny list), cached per container with its ETag: an
+ * unchanged object answers 304 Not Modified to the conditional GET and is not transferred or
+ * parsed again.
  */
-export class AllowListSource {
-  private cached?: { etag: string | undefined; list: AllowList };
+export class ListObjectSource<L> {
+  private cached?: { etag: string | undefined; list: L };
 
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly key: string,
+    private readonly parse: (text: string) => L,
+    /** What the list is, for failure messages: "allow list", "deny list". */
+    private readonly what: string,
   ) {}
 
-  async read(): Promise<AllowListRead> {
+  async read(): Promise<ListRead<L>> {
     try {
       const output = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, IfNoneMatch: this.cached?.etag }));
       if (output.ContentLength !== undefined && output.ContentLength > MAX_ALLOW_LIST_BYTES) {
@@ -37,7 +45,7 @@ export class AllowListSource {
       if (bytes.byteLength > MAX_ALLOW_LIST_BYTES) return this.failed(`object is more than the ${MAX_ALLOW_LIST_BYTES} bytes accepted`);
       // Bytes that are not UTF-8 text are a corrupted upload: a failed read (the last good list
       // stands in), never an empty list that would leave every partner unprotected.
-      const list = parseAllowList(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+      const list = this.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
       this.cached = { etag: output.ETag, list };
       return { status: 'fresh', list };
     } catch (error) {
@@ -47,9 +55,23 @@ export class AllowListSource {
     }
   }
 
-  private failed(failure: string): AllowListRead {
-    const reason = `cannot read allow list s3://${this.bucket}/${this.key}: ${failure}`;
+  private failed(failure: string): ListRead<L> {
+    const reason = `cannot read ${this.what} s3://${this.bucket}/${this.key}: ${failure}`;
     return this.cached ? { status: 'stale', list: this.cached.list, failure: reason } : { status: 'unavailable', failure: reason };
+  }
+}
+
+/** The allow list: sources never blocked. */
+export class AllowListSource extends ListObjectSource<AllowList> {
+  constructor(s3: S3Client, bucket: string, key: string) {
+    super(s3, bucket, key, parseAllowList, 'allow list');
+  }
+}
+
+/** The deny list: networks always blocked (core/deny-list.ts). */
+export class DenyListSource extends ListObjectSource<DenyList> {
+  constructor(s3: S3Client, bucket: string, key: string) {
+    super(s3, bucket, key, parseDenyList, 'deny list');
   }
 }
 

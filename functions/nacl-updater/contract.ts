@@ -67,6 +67,7 @@ export const UPDATER_DEFAULTS = {
   maxNewBlocksPerRun: DEFAULT_BLOCK_CAPS.newPerRun,
   maxBlockedNetworks: DEFAULT_BLOCK_CAPS.total,
   allowListKey: 'allow-list.txt',
+  denyListKey: 'deny-list.txt',
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
 } as const;
 
@@ -94,6 +95,8 @@ export interface UpdaterSettings {
   readonly naclMaxAggregatePrefix?: number;
   readonly naclMaxAggregatePrefixIpv6?: number;
   readonly allowListKey: string;
+  /** Object of the deny list, in the allow list's bucket (core/deny-list.ts). */
+  readonly denyListKey: string;
   readonly metricsNamespace: string;
 }
 
@@ -132,6 +135,7 @@ export interface UpdaterConfig {
   readonly aggregation?: Readonly<Record<AddressFamily, number>>;
   readonly allowListBucket: string;
   readonly allowListKey: string;
+  readonly denyListKey: string;
   readonly auditLogGroupName: string;
   readonly metricsNamespace: string;
   readonly serviceName: string;
@@ -148,6 +152,11 @@ const subnetList = text.min(1, 'expected at least one subnet id').transform((val
   }
   return [...new Set(ids)];
 });
+
+const objectKey = text.refine(
+  isUsableObjectKey,
+  `expected an S3 object key of at most ${ALLOW_LIST_KEY_MAX_BYTES} bytes, no leading "/", no control characters`,
+);
 
 const bounds = UPDATER_BOUNDS;
 const defaults = UPDATER_DEFAULTS;
@@ -169,12 +178,8 @@ export const updaterEnvironment = z
     NACL_MAX_AGGREGATE_PREFIX: integer(bounds.naclMaxAggregatePrefix).optional(),
     NACL_MAX_AGGREGATE_PREFIX_IPV6: integer(bounds.naclMaxAggregatePrefixIpv6).optional(),
     ALLOW_LIST_BUCKET: text.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
-    ALLOW_LIST_KEY: text
-      .refine(
-        isUsableObjectKey,
-        `expected an S3 object key of at most ${ALLOW_LIST_KEY_MAX_BYTES} bytes, no leading "/", no control characters`,
-      )
-      .default(defaults.allowListKey),
+    ALLOW_LIST_KEY: objectKey.default(defaults.allowListKey),
+    DENY_LIST_KEY: objectKey.default(defaults.denyListKey),
     AUDIT_LOG_GROUP_NAME: logGroupName,
     POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     POWERTOOLS_SERVICE_NAME: text.min(1).default(UPDATER_SERVICE_NAME),
@@ -182,6 +187,10 @@ export const updaterEnvironment = z
   .refine((env) => new Set([env.ORIGINAL_NACL_ID, env.BLUE_NACL_ID, env.GREEN_NACL_ID]).size === 3, {
     path: ['BLUE_NACL_ID'],
     message: 'ORIGINAL_NACL_ID, BLUE_NACL_ID and GREEN_NACL_ID must be three different ACLs: the updater only ever writes blue or green',
+  })
+  .refine((env) => env.ALLOW_LIST_KEY !== env.DENY_LIST_KEY, {
+    path: ['DENY_LIST_KEY'],
+    message: 'ALLOW_LIST_KEY and DENY_LIST_KEY must name two different objects: one list cannot both spare and block',
   });
 
 type Variables = z.input<typeof updaterEnvironment>;
@@ -211,6 +220,7 @@ export function toEnvironment(settings: UpdaterSettings, resources: UpdaterResou
     ...aggregationEnvironment(settings),
     ALLOW_LIST_BUCKET: resources.allowListBucket,
     ALLOW_LIST_KEY: settings.allowListKey,
+    DENY_LIST_KEY: settings.denyListKey,
     AUDIT_LOG_GROUP_NAME: resources.auditLogGroupName,
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     POWERTOOLS_SERVICE_NAME: UPDATER_SERVICE_NAME,
@@ -256,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined>): UpdaterConf
         }),
     allowListBucket: e.ALLOW_LIST_BUCKET,
     allowListKey: e.ALLOW_LIST_KEY,
+    denyListKey: e.DENY_LIST_KEY,
     auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     serviceName: e.POWERTOOLS_SERVICE_NAME,

@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { SNSEvent } from 'aws-lambda';
 import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
-import { AllowListSource } from './allow-list-source';
+import { AllowListSource, DenyListSource } from './allow-list-source';
 import { AuditLog } from './audit-log';
 import { loadConfig, UPDATER_DEPLOYMENT, type UpdaterConfig } from './contract';
 import { AclGateway, isNotFound, RETRY_RESERVE_MS, type OnRetry } from './ec2-acls';
@@ -51,6 +51,7 @@ export function createHandler(deps: HandlerDeps): UpdaterHandler {
     config,
     acls,
     allowList: new AllowListSource(deps.s3, config.allowListBucket, config.allowListKey),
+    denyList: new DenyListSource(deps.s3, config.allowListBucket, config.denyListKey),
     audit: new AuditLog(deps.logs, config.auditLogGroupName, deps.auditStreamName ?? defaultStreamName(deps.now())),
     metrics: telemetry.metrics,
     logger: telemetry.logger,

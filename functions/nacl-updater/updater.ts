@@ -6,9 +6,10 @@ import type { AuditLine } from '../../core/audit-line';
 import { selectBlocks, type BlockRule, type Selection } from '../../core/block-selection';
 import { denyNetworksOf } from '../../core/nacl-plan';
 import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
-import type { AllowListSource } from './allow-list-source';
+import type { AllowListSource, DenyListSource } from './allow-list-source';
 import type { AuditLog } from './audit-log';
 import { WATERMARK_TAG, type UpdaterConfig } from './contract';
+import { DenyListReader } from './deny-list';
 import type { AclGateway } from './ec2-acls';
 import { BlueGreenEnforcer, type Enforcement } from './enforcement';
 import { NetworkStateReader, type NetworkState } from './network-state';
@@ -17,6 +18,7 @@ export interface UpdaterDeps {
   readonly config: UpdaterConfig;
   readonly acls: AclGateway;
   readonly allowList: AllowListSource;
+  readonly denyList: Pick<DenyListSource, 'read'>;
   readonly audit: AuditLog;
   readonly metrics: TelemetryMetrics;
   readonly logger: TelemetryLogger;
@@ -32,10 +34,12 @@ export class NaclUpdater {
   private appliedAt: number | undefined;
   private readonly network: NetworkStateReader;
   private readonly enforcer: BlueGreenEnforcer;
+  private readonly denyList: DenyListReader;
 
   constructor(private readonly deps: UpdaterDeps) {
     this.network = new NetworkStateReader(deps);
     this.enforcer = new BlueGreenEnforcer(deps);
+    this.denyList = new DenyListReader({ ...deps, source: deps.denyList });
   }
 
   /** Handles the SNS message bodies of one invocation. Throws when the ACLs could not be brought to the verdict. */
@@ -77,7 +81,8 @@ export class NaclUpdater {
     if (!allowList) return;
     const state = await this.network.read();
     if (this.isOld(generatedAt, state.watermark)) return;
-    const enforcement = await this.enforcer.enforce(() => this.select(message, allowList, state), state);
+    const denied = await this.denyList.networks([...allowList.networks, ...state.vpcNetworks]);
+    const enforcement = await this.enforcer.enforce(() => this.select(message, allowList, state, denied), state);
     this.appliedAt = generatedAt;
     if (enforcement.changed) await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
     this.report(message, enforcement.selection, enforcement);
@@ -113,7 +118,8 @@ export class NaclUpdater {
     return read.list;
   }
 
-  private select(message: AnomalyMessage, allowList: AllowList, state: NetworkState): Selection {
+  /** `denied`: the deny list's networks in force; undefined when it could not be read, and the run then lifts nothing. */
+  private select(message: AnomalyMessage, allowList: AllowList, state: NetworkState, denied: readonly Network[] | undefined): Selection {
     const { config } = this.deps;
     const selection = selectBlocks({
       anomalies: message.anomalies,
@@ -122,8 +128,9 @@ export class NaclUpdater {
       ipv4Mask: config.ipv4Mask,
       ipv6Mask: config.ipv6Mask,
       capacity: this.enforcer.capacity(state.original.entries),
-      // A run that saw incomplete data may add blocks but never remove one.
-      retained: message.complete ? [] : this.blockedNow(state),
+      // A run that saw incomplete data, or no deny list, may add blocks but never remove one.
+      retained: message.complete && denied !== undefined ? [] : this.blockedNow(state),
+      denyListed: denied ?? [],
       inPlace: this.blockedNow(state),
       caps: { newPerRun: config.maxNewBlocksPerRun, total: config.maxBlockedNetworks },
       ...(config.aggregation ? { aggregation: config.aggregation } : {}),
@@ -172,11 +179,13 @@ export class NaclUpdater {
     metrics.add('BlockedSourceNetworks', enforcement.placed.length);
     metrics.add('UnblockedSourceNetworks', unplaced.length);
     metrics.add('AllowListedSourcesSkipped', selection.excluded.length);
+    metrics.add('DenyListedNetworks', enforcement.placed.filter((r) => r.denyListed).length);
     logger.info('anomaly message applied', {
       generatedAt: message.generatedAt,
       complete: message.complete,
       changed: enforcement.changed,
       blockedNetworks: enforcement.placed.map((r) => r.cidr),
+      denyListedNetworks: enforcement.placed.filter((r) => r.denyListed).map((r) => r.cidr),
       unblockedNetworks: unplaced.map((r) => r.cidr),
     });
   }

@@ -1,6 +1,6 @@
 /**
- * Custom resource "AllowListSeed": puts a commented, empty allow list in place at deploy time, so
- * the updater always finds one. The write is conditional (If-None-Match: *): an allow list the
+ * Custom resources "AllowListSeed" and "DenyListSeed": put a commented, empty list in place at deploy time, so
+ * the updater always finds one. The write is conditional (If-None-Match: *): a list the
  * operator already edited is never overwritten, on create, update or a re-created stack that
  * kept its bucket. The updater treats a list it cannot read as a failure (fail safe: nothing is
  * unblocked or newly exposed), which is why the object must exist from the start.
@@ -15,6 +15,14 @@ export const ALLOW_LIST_TEMPLATE = [
   '',
 ].join('\n');
 
+export const DENY_LIST_TEMPLATE = [
+  '# nacl-flood-guard deny list: networks always blocked, ahead of detected sources, within the rule quota.',
+  '# One IPv4 or IPv6 address or CIDR per line, optionally until=<date-time> and a comment, e.g.',
+  '#   203.0.113.7 until=2026-12-31T00:00:00Z # scraper',
+  '# An entry that overlaps an allow-listed or VPC network is not applied. Edit with `aws s3 cp`; the bucket is versioned.',
+  '',
+].join('\n');
+
 export type SeedOutcome = 'created' | 'kept existing';
 
 export async function seedAllowList(s3: S3Client, props: AllowListSeedProperties): Promise<SeedOutcome> {
@@ -23,7 +31,7 @@ export async function seedAllowList(s3: S3Client, props: AllowListSeedProperties
       new PutObjectCommand({
         Bucket: props.Bucket,
         Key: props.Key,
-        Body: ALLOW_LIST_TEMPLATE,
+        Body: props.List === 'deny' ? DENY_LIST_TEMPLATE : ALLOW_LIST_TEMPLATE,
         ContentType: 'text/plain; charset=utf-8',
         IfNoneMatch: '*',
       }),

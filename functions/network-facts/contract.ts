@@ -48,6 +48,8 @@ export const NETWORK_FACTS_ATTRIBUTES = {
 export interface AllowListSeedProperties {
   readonly Bucket: string;
   readonly Key: string;
+  /** Which list's template to put in place. @default 'allow' */
+  readonly List?: 'allow' | 'deny';
 }
 
 /** Physical id when Create failed: a later Delete of it has nothing to undo. */

@@ -113,11 +113,14 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
 async function applySeed(deps: Deps, event: CloudFormationCustomResourceEvent): Promise<Outcome> {
   const props = event.ResourceProperties as unknown as AllowListSeedProperties;
   if (!props?.Bucket || !props?.Key) throw new NetworkFactsError('Resource properties Bucket and Key are required.');
+  if (props.List !== undefined && props.List !== 'allow' && props.List !== 'deny') {
+    throw new NetworkFactsError(`Resource property List must be "allow" or "deny", got ${JSON.stringify(props.List)}.`);
+  }
   const physicalId = `s3://${props.Bucket}/${props.Key}`;
-  // The allow list is operator data: deleting the stack keeps it (the bucket is retained too).
+  // The lists are operator data: deleting the stack keeps them (the bucket is retained too).
   if (event.RequestType === 'Delete') return { physicalId: event.PhysicalResourceId };
   const outcome = await seedAllowList(deps.s3, props);
-  deps.telemetry.logger.info('allow list seeded', { object: physicalId, outcome });
+  deps.telemetry.logger.info(`${props.List ?? 'allow'} list seeded`, { object: physicalId, outcome });
   return { physicalId };
 }
 

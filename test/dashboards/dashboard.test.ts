@@ -61,7 +61,7 @@ describe('dashboard layout', () => {
       ['metric', 'Incomplete detection data', 18, 28, 6, 6],
       ['metric', 'Logs Insights: capped results and rejected rows', 0, 34, 6, 6],
       ['metric', 'NACL updater: errors', 6, 34, 6, 6],
-      ['metric', 'Allow list: failed reads/minute', 12, 34, 6, 6],
+      ['metric', 'Allow list and deny list: failed reads/minute', 12, 34, 6, 6],
       ['metric', 'Network ACL changes and EC2 API trouble', 18, 34, 6, 6],
       ['alarm', 'Operator alarms', 0, 40, 24, 3],
     ]);
@@ -325,6 +325,10 @@ describe('pipeline health widgets', () => {
       ['AllowListReadFailures', 'Sum'],
       ['AllowListInvalidLines', 'Maximum'],
       ['AllowListedSourcesSkipped', 'Maximum'],
+      ['DenyListReadFailures', 'Sum'],
+      ['DenyListInvalidLines', 'Maximum'],
+      ['DenyListEntriesNotApplied', 'Maximum'],
+      ['DenyListedNetworks', 'Maximum'],
     ]);
     expect(acl).toEqual([
       ['AclSwaps', 'Sum'],

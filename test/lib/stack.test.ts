@@ -270,6 +270,7 @@ describe('3. functions', () => {
       MAX_BLOCKED_NETWORKS: '40',
       ALLOW_LIST_BUCKET: `{${id.bucket}}`,
       ALLOW_LIST_KEY: 'allow-list.txt',
+      DENY_LIST_KEY: 'deny-list.txt',
       AUDIT_LOG_GROUP_NAME: `{${id.audit}}`,
       POWERTOOLS_METRICS_NAMESPACE: 'AutoNACL',
       POWERTOOLS_SERVICE_NAME: 'nacl-updater',
@@ -405,16 +406,21 @@ describe('6. allow-list bucket', () => {
     }
   });
 
-  it('lets the updater read only the allow-list object (and learn that it is missing)', () => {
+  it('lets the updater read only the allow-list and deny-list objects (and learn that one is missing)', () => {
     const s3Statements = policyOfRole(id.updaterRole).filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
     expect(s3Statements).toEqual([
-      { Sid: 'ReadAllowList', Effect: 'Allow', Action: 's3:GetObject', Resource: `{${id.bucket}.Arn}/allow-list.txt` },
+      {
+        Sid: 'ReadAllowList',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [`{${id.bucket}.Arn}/allow-list.txt`, `{${id.bucket}.Arn}/deny-list.txt`],
+      },
       {
         Sid: 'TellMissingAllowList',
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: `{${id.bucket}.Arn}`,
-        Condition: { StringEquals: { 's3:prefix': 'allow-list.txt' } },
+        Condition: { StringEquals: { 's3:prefix': ['allow-list.txt', 'deny-list.txt'] } },
       },
     ]);
   });
@@ -430,7 +436,17 @@ describe('6. allow-list bucket', () => {
     const s3Statements = policyOfRole(id.factsRole).filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
     expect(s3Statements).toEqual([
       { Sid: 'SeedAllowListObject', Effect: 'Allow', Action: 's3:PutObject', Resource: `{${id.bucket}.Arn}/allow-list.txt` },
+      { Sid: 'SeedDenyListObject', Effect: 'Allow', Action: 's3:PutObject', Resource: `{${id.bucket}.Arn}/deny-list.txt` },
     ]);
+  });
+  it('puts an empty deny list in place the same way, with its own template', () => {
+    const seed = resource(logicalIdOf(template, 'Custom::AllowListSeed', 'MitigationDenyListSeed'));
+    expect(seed.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [id.facts, 'Arn'] },
+      Bucket: { Ref: id.bucket },
+      Key: 'deny-list.txt',
+      List: 'deny',
+    });
   });
 });
 
@@ -599,6 +615,7 @@ describe('9. outputs', () => {
     expect(outputs.AllowListBucketName?.Value).toBe(`{${id.bucket}}`);
     expect(outputs.AllowListKey?.Value).toBe('allow-list.txt');
     expect(outputs.AllowListEditCommand?.Value).toBe(`aws s3 cp allow-list.txt s3://{${id.bucket}}/allow-list.txt`);
+    expect(outputs.DenyListEditCommand?.Value).toBe(`aws s3 cp deny-list.txt s3://{${id.bucket}}/deny-list.txt`);
     expect(outputs.AnomaliesTopicArn?.Value).toBe(`{${id.topic}}`);
     expect(outputs.BlueNetworkAclId?.Value).toBe(`{${id.blue}.Id}`);
     expect(outputs.GreenNetworkAclId?.Value).toBe(`{${id.green}.Id}`);
@@ -694,7 +711,7 @@ describe('configuration reaches the template', () => {
     });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const getObject = allStatements(t).find((s) => s.statement.Sid === 'ReadAllowList');
-    expect(getObject?.statement.Resource).toMatch(/\/lists\/allow\.txt$/);
+    expect(asList(getObject?.statement.Resource)[0]).toMatch(/\/lists\/allow\.txt$/);
   });
 
   it('passes an adaptive aggregation limit to the updater, the unset family at its host prefix (no merging), as its cold-start validation accepts', () => {

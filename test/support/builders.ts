@@ -26,6 +26,7 @@ export const FLOW_LOG_GROUP = '/flood-guard/flow-logs';
 export const AUDIT_LOG_GROUP = '/nacl-flood-guard/audit';
 export const ALLOW_LIST_BUCKET = 'flood-guard-allow-list';
 export const ALLOW_LIST_KEY = 'allow-list.txt';
+export const DENY_LIST_KEY = 'deny-list.txt';
 
 /** Fake credentials for SDK clients whose calls never leave the process. */
 export const TEST_CREDENTIALS = { accessKeyId: 'TEST', secretAccessKey: 'TEST' };

@@ -16,7 +16,7 @@ import { LogStreamsStandIn } from '../../simulation/log-streams';
 import { S3StandIn } from '../../simulation/s3';
 import type { Route } from '../../simulation/sdk-routing';
 import { TelemetryCapture } from '../../simulation/telemetry-capture';
-import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, AUDIT_LOG_GROUP, snsEvent, START, TEST_CREDENTIALS } from './builders';
+import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, AUDIT_LOG_GROUP, DENY_LIST_KEY, snsEvent, START, TEST_CREDENTIALS } from './builders';
 import { FaultInjector, standInClient } from './sdk';
 
 export const AUDIT_STREAM = 'nacl-updater/test';
@@ -42,6 +42,8 @@ export interface UpdaterWorldOptions {
   readonly allowList?: string | null;
   /** EC2 eventually consistent on the world's clock (simulation/ec2/consistency.ts). @default consistent */
   readonly consistency?: { readonly maxLagMs: number; readonly seed: number };
+  /** The deny-list object's text; null: there is no object. @default a comment line */
+  readonly denyList?: string | null;
 }
 
 /** One SDK call the handler sent, whatever its outcome. */
@@ -81,6 +83,7 @@ export class UpdaterWorld {
     this.ec2 = ec2;
     this.s3.createBucket(ALLOW_LIST_BUCKET);
     if (options.allowList !== null) this.s3.putObject(ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, options.allowList ?? '# nothing allowed\n');
+    if (options.denyList !== null) this.s3.putObject(ALLOW_LIST_BUCKET, DENY_LIST_KEY, options.denyList ?? '# nothing denied\n');
     this.logStreams.createLogGroup(AUDIT_LOG_GROUP);
     this.env = environment(options, { vpcId, cidrs, subnetIds, originalAclId, blueAclId, greenAclId });
     this.config = loadConfig(this.env);

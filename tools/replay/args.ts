@@ -20,6 +20,7 @@ export interface ReplayOptions {
   /** The packet-bin store the simulated deployment keeps its bins in. */
   readonly binStore: BinStoreKind;
   readonly allowList?: string;
+  readonly denyList?: string;
   readonly json?: string;
   readonly report?: string;
   /** Show a progress bar (only ever when stderr is a terminal). */
@@ -50,6 +51,7 @@ Options:
   --nacl-mask-ipv6 <n>         IPv6 prefix length of deny rules (default 128)
   --bin-store <store>          packet-bin store: timestream (default) or dynamodb
   --allow-list <file>          allow list: one address or CIDR per line, # comments
+  --deny-list <file>           deny list: one address or CIDR per line, optional until=<date-time>
   --json <out.json>            write every run and a summary as JSON
   --report <out.html>          write a self-contained HTML report with charts
   --no-progress                never show the progress bar
@@ -68,6 +70,7 @@ const OPTIONS = {
   'nacl-mask-ipv6': { type: 'string' },
   'bin-store': { type: 'string' },
   'allow-list': { type: 'string' },
+  'deny-list': { type: 'string' },
   json: { type: 'string' },
   report: { type: 'string' },
   'no-progress': { type: 'boolean' },
@@ -117,6 +120,7 @@ export function parseReplayArgs(argv: readonly string[]): ReplayOptions | undefi
     ),
     binStore: parseBinStore(values['bin-store']),
     allowList: values['allow-list'],
+    denyList: values['deny-list'],
     json: values.json,
     report: values.report,
     progress: !values['no-progress'],

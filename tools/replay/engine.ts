@@ -8,6 +8,7 @@
  */
 import { cidrText, networkContains, type Network } from '../../core/addresses';
 import type { AnomalyMessage } from '../../core/anomaly-message';
+import { activeDenyList, type DenyList } from '../../core/deny-list';
 import type { FlowRecord } from '../../core/flow-log-format';
 import { evaluate, denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
 import { flowLogEvent } from '../../simulation/flow-log-events';
@@ -38,6 +39,8 @@ export interface ReplaySettings {
   readonly listenerProtocol: number;
   readonly windowMinutes: number;
   readonly requeryMinutes: number;
+  /** The deny list the deployment holds, to tell its rules from detected ones. @default none */
+  readonly denyList?: DenyList;
 }
 
 export interface ReplayProgress {
@@ -118,7 +121,7 @@ export async function runReplay(
   const lastEndMs = records.reduce((max, r) => Math.max(max, r.end), 0) * 1000;
   // After the data ends, blocks live for one window; give the runs that lift them time to happen.
   const hardStopMs = lastEndMs + (settings.windowMinutes + settings.requeryMinutes + 5) * MINUTE_MS;
-  const state = new TimelineState(out);
+  const state = new TimelineState(out, settings.denyList);
   let next = 0;
   for (let at = firstMinuteMs + MINUTE_MS; at <= hardStopMs; at += RUN_INTERVAL_MS) {
     const entries = pipeline.activeAclEntries();
@@ -184,11 +187,18 @@ function trafficSeries(input: ReplayInput): TrafficMinute[] {
 /** Turns run-by-run states into runs, timeline lines and the blocked-source table. */
 class TimelineState {
   private denied = new Map<string, Network>();
+  private listedBefore: ReadonlySet<string> = new Set();
   private unblocked = new Set<string>();
   private onOriginal = true;
-  private readonly blocked = new Map<string, { firstBlocked: string; lastBlocked: string; maxZScore: number; maxPackets: number }>();
+  private readonly blocked = new Map<
+    string,
+    { firstBlocked: string; lastBlocked: string; maxZScore: number; maxPackets: number; denyListed?: true }
+  >();
 
-  constructor(private readonly out: EngineOutput) {}
+  constructor(
+    private readonly out: EngineOutput,
+    private readonly denyList?: DenyList,
+  ) {}
 
   private denialStart: number | undefined;
   private denialEnd = 0;
@@ -225,16 +235,20 @@ class TimelineState {
     const covered = (ip: string) => networks.some((n) => networkContains(n, ip));
     const unblocked = anomalies.filter((a) => !covered(a.sourceIp)).map((a) => a.sourceIp);
     const cidrs = networks.map(cidrText);
+    // The deny list in force at this run, as the updater evaluated it on the same clock.
+    const listed = new Set(this.denyList ? activeDenyList(this.denyList, atMs, []).networks.map(cidrText) : []);
+    const denyListed = cidrs.filter((cidr) => listed.has(cidr));
     this.out.runs.push({
       at,
       anomalies: anomalies.map((a) => ({ ...a })),
       blocked: cidrs,
+      denyListed,
       unblocked,
       baseline: message?.baseline ?? { mean: null, standardDeviation: null, anomalyThreshold: null, binCount: 0 },
       complete: message?.complete ?? false,
     });
     if (outcome.error) this.note(at, 'note', `summarizer run failed: ${outcome.error}`);
-    this.diffRules(at, networks, anomalies);
+    this.diffRules(at, networks, anomalies, new Set(denyListed));
     this.diffUnblocked(at, unblocked, anomalies);
     if (onOriginal && !this.onOriginal) {
       this.note(at, 'original-acl', 'no source needs blocking: protected subnets are back on their original network ACL');
@@ -244,7 +258,7 @@ class TimelineState {
     (this.out as { maxConcurrentRules: number }).maxConcurrentRules = Math.max(this.out.maxConcurrentRules, networks.length);
   }
 
-  private diffRules(at: string, networks: Network[], anomalies: AnomalyMessage['anomalies']): void {
+  private diffRules(at: string, networks: Network[], anomalies: AnomalyMessage['anomalies'], denyListed: ReadonlySet<string>): void {
     const now = new Map(networks.map((n) => [cidrText(n), n]));
     for (const [cidr, network] of now) {
       const worst = anomalies.filter((a) => networkContains(network, a.sourceIp));
@@ -254,16 +268,21 @@ class TimelineState {
       if (entry)
         Object.assign(entry, { lastBlocked: at, maxZScore: Math.max(entry.maxZScore, z), maxPackets: Math.max(entry.maxPackets, packets) });
       else this.blocked.set(cidr, { firstBlocked: at, lastBlocked: at, maxZScore: z, maxPackets: packets });
-      if (!this.denied.has(cidr))
-        this.note(at, 'blocked', `blocked ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
+      if (denyListed.has(cidr)) this.blocked.get(cidr)!.denyListed = true;
+      if (this.denied.has(cidr)) continue;
+      if (denyListed.has(cidr)) this.note(at, 'blocked', `blocked ${cidr}: on the deny list`);
+      else this.note(at, 'blocked', `blocked ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
     }
     for (const [cidr, network] of this.denied) {
       if (now.has(cidr)) continue;
       if (anomalies.some((a) => networkContains(network, a.sourceIp))) {
         this.note(at, 'unblocked', `rule for ${cidr} given up to sources with higher Z-scores (no rule capacity left)`);
+      } else if (this.listedBefore.has(cidr)) {
+        this.note(at, 'expired', `rule for ${cidr} lifted: no longer on the deny list (expired or removed)`);
       } else this.note(at, 'expired', `rule for ${cidr} lifted: no anomalous minute left in the window`);
     }
     this.denied = now;
+    this.listedBefore = denyListed;
     this.out.blockedEntries.splice(0, this.out.blockedEntries.length, ...[...this.blocked].map(([cidr, e]) => ({ cidr, ...e })));
   }
 

@@ -3,6 +3,7 @@
  * simulated time, summarise. The CLI and the demo call this; tests call it too.
  */
 import { readFile } from 'node:fs/promises';
+import { parseDenyList } from '../../core/deny-list';
 import { SimulatedDeployment } from '../../simulation/deployment';
 import type { ReplayOptions } from './args';
 import { ReplayInput, runReplay, type EngineOutput } from './engine';
@@ -18,17 +19,18 @@ export interface ReplayHooks {
   readonly progress?: (phase: 'reading' | 'simulating', fraction: number) => void;
 }
 
-async function readAllowList(path: string | undefined): Promise<string> {
+async function readList(path: string | undefined, what: string): Promise<string> {
   if (path === undefined) return '';
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read allow list ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new Error(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
 }
 
 export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks = {}): Promise<ReplayResult> {
-  const allowList = await readAllowList(options.allowList);
+  const allowList = await readList(options.allowList, 'allow list');
+  const denyList = await readList(options.denyList, 'deny list');
   const read = await readFlowLogs(options, hooks);
   const { input } = read;
   const requeryMinutes = Math.min(REPLAY_REQUERY_MINUTES, options.windowMinutes);
@@ -47,10 +49,12 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     naclRuleNetworkMaskIpv6: options.naclMaskIpv6,
     binStore: options.binStore,
     allowList,
+    denyList,
   });
   try {
     const { listenerPort, listenerProtocol, windowMinutes } = options;
-    const engine = await runReplay(input, deployment, { listenerPort, listenerProtocol, windowMinutes, requeryMinutes }, (done, total) =>
+    const settings = { listenerPort, listenerProtocol, windowMinutes, requeryMinutes, denyList: parseDenyList(denyList) };
+    const engine = await runReplay(input, deployment, settings, (done, total) =>
       hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)),
     );
     const { runs, traffic, timeline, blockedEntries } = engine;
@@ -138,6 +142,7 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
       naclMask: options.naclMask,
       naclMaskIpv6: options.naclMaskIpv6,
       allowList: options.allowList ?? '(none)',
+      denyList: options.denyList ?? '(none)',
     },
   };
 }

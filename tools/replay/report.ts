@@ -116,7 +116,13 @@ export async function renderReport(result: ReplayResult): Promise<string> {
   }
   const { summary } = result;
   const settings = Object.entries(summary.settings).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]);
-  const blockedRows = result.blockedEntries.map((b) => [b.cidr, b.firstBlocked, b.lastBlocked, b.maxZScore.toFixed(2), b.maxPackets]);
+  const blockedRows = result.blockedEntries.map((b) => [
+    b.denyListed ? `${b.cidr} (deny list)` : b.cidr,
+    b.firstBlocked,
+    b.lastBlocked,
+    b.maxZScore.toFixed(2),
+    b.maxPackets,
+  ]);
   const timeline = result.timeline
     .map((e) => `<li class="${e.kind}"><span class="k">${escapeHtml(e.at)}</span> ${escapeHtml(e.text)}</li>`)
     .join('\n');

@@ -7,6 +7,8 @@ export interface ReplayRun {
   readonly anomalies: readonly Anomaly[];
   /** Deny rules in force after the run (CIDRs), in rule order. */
   readonly blocked: readonly string[];
+  /** Of `blocked`: the networks on the deny list in force at the run (`--deny-list`). */
+  readonly denyListed: readonly string[];
   /** Anomalous sources no deny rule covers after the run. */
   readonly unblocked: readonly string[];
   readonly baseline: {
@@ -44,6 +46,8 @@ export interface BlockedEntry {
   readonly lastBlocked: string;
   readonly maxZScore: number;
   readonly maxPackets: number;
+  /** Present when the network was on the deny list while blocked. */
+  readonly denyListed?: true;
 }
 
 export interface ReplaySummary {

@@ -91,7 +91,13 @@ const READ: Record<keyof typeof UPDATER_BOUNDS, (config: UpdaterConfig) => numbe
 describe('nacl-updater contract', () => {
   it('writes every variable of its schema, and reads back exactly the settings and resources it was given', () => {
     // Prepare
-    const chosen = settings({ naclRuleLimit: 40, naclRuleNetworkMask: 24, naclMaxAggregatePrefix: 16, allowListKey: 'lists/allow.txt' });
+    const chosen = settings({
+      naclRuleLimit: 40,
+      naclRuleNetworkMask: 24,
+      naclMaxAggregatePrefix: 16,
+      allowListKey: 'lists/allow.txt',
+      denyListKey: 'lists/deny.txt',
+    });
 
     // Act
     const environment = toEnvironment(chosen, RESOURCES);
@@ -115,6 +121,7 @@ describe('nacl-updater contract', () => {
       aggregation: { ipv4: 16, ipv6: 128 },
       allowListBucket: RESOURCES.allowListBucket,
       allowListKey: 'lists/allow.txt',
+      denyListKey: 'lists/deny.txt',
       auditLogGroupName: RESOURCES.auditLogGroupName,
       metricsNamespace: UPDATER_DEFAULTS.metricsNamespace,
       serviceName: 'nacl-updater',
@@ -145,8 +152,19 @@ describe('nacl-updater contract', () => {
       maxNewBlocksPerRun: UPDATER_DEFAULTS.maxNewBlocksPerRun,
       maxBlockedNetworks: UPDATER_DEFAULTS.maxBlockedNetworks,
       allowListKey: UPDATER_DEFAULTS.allowListKey,
+      denyListKey: UPDATER_DEFAULTS.denyListKey,
       metricsNamespace: UPDATER_DEFAULTS.metricsNamespace,
     });
+  });
+
+  it('refuses one object as both the allow list and the deny list', () => {
+    // Act, Assess
+    expect(() => loadConfig({ ...env, ALLOW_LIST_KEY: 'lists.txt', DENY_LIST_KEY: 'lists.txt' })).toThrow(
+      /DENY_LIST_KEY.*ALLOW_LIST_KEY and DENY_LIST_KEY must name two different objects/,
+    );
+    expect(() => parseConfig((key) => ({ ...CONTEXT, allowListKey: 'lists.txt', denyListKey: 'lists.txt' })[key as 'vpcId'])).toThrow(
+      'allowListKey and denyListKey are both "lists.txt"',
+    );
   });
 
   describe.each(boundaryCases(UPDATER_BOUNDS))('bounds, the same for the stack and the function:', (boundary) => {

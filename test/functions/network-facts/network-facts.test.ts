@@ -11,9 +11,10 @@ import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ALLOW_LIST_TEMPLATE } from '../../../functions/network-facts/allow-list-seed';
+import { ALLOW_LIST_TEMPLATE, DENY_LIST_TEMPLATE } from '../../../functions/network-facts/allow-list-seed';
 import { createHandler } from '../../../functions/network-facts/handler';
 import { parseAllowList } from '../../../core/allow-list';
+import { parseDenyList } from '../../../core/deny-list';
 import {
   ALLOW_LIST_SEED_TYPE,
   FAILED_CREATE_ID,
@@ -500,12 +501,12 @@ describe('allow-list seed', () => {
   const BUCKET = 'naclfloodguard-allowlist-1a2b3c';
   const KEY = 'allow-list.txt';
 
-  function seedEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
+  function seedEvent(requestType: 'Create' | 'Update' | 'Delete', extra: Record<string, string> = {}): CloudFormationCustomResourceEvent {
     const base = {
       ...common,
       LogicalResourceId: 'MitigationAllowListSeed',
       ResourceType: ALLOW_LIST_SEED_TYPE,
-      ResourceProperties: { ServiceToken: common.ServiceToken, Bucket: BUCKET, Key: KEY },
+      ResourceProperties: { ServiceToken: common.ServiceToken, Bucket: BUCKET, Key: KEY, ...extra },
     };
     if (requestType === 'Create') return { ...base, RequestType: 'Create' };
     if (requestType === 'Update')
@@ -589,6 +590,38 @@ describe('allow-list seed', () => {
     // Assess
     expect(parsed.networks).toEqual([]);
     expect(parsed.invalidLines).toEqual([]);
+  });
+
+  it('writes the commented deny-list template for List "deny", only if none exists', async () => {
+    // Prepare
+    s3.on(PutObjectCommand).rejectsOnce(preconditionFailed());
+    const { handler, sent, logs } = harness();
+
+    // Act
+    await handler(seedEvent('Create', { List: 'deny' }));
+
+    // Assess
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: BUCKET, Key: KEY, Body: DENY_LIST_TEMPLATE, ContentType: 'text/plain; charset=utf-8', IfNoneMatch: '*' },
+    ]);
+    expect(sent[0].body).toMatchObject({ Status: 'SUCCESS' });
+    expect(logs.map((l) => l.entry)).toContainEqual(expect.objectContaining({ message: 'deny list seeded', outcome: 'kept existing' }));
+    expect(parseDenyList(DENY_LIST_TEMPLATE)).toEqual({ entries: [], invalidLines: [] });
+  });
+
+  it('fails the deploy on an unknown List property', async () => {
+    // Prepare
+    const { handler, sent } = harness();
+
+    // Act
+    await handler(seedEvent('Create', { List: 'block' }));
+
+    // Assess
+    expect(s3.calls()).toHaveLength(0);
+    expect(sent[0].body).toMatchObject({
+      Status: 'FAILED',
+      Reason: expect.stringContaining('Resource property List must be "allow" or "deny", got "block"'),
+    });
   });
 });
 

@@ -17,6 +17,7 @@ function run(minute: number, blocked: string[], unblocked: string[]): ReplayRun 
       maxPackets: 30_000 - i,
     })),
     blocked,
+    denyListed: [],
     unblocked,
     baseline: { mean: 1_500 + minute, standardDeviation: 800, anomalyThreshold: 3_900 + minute, binCount: 1_000 },
     complete: true,

@@ -9,7 +9,15 @@ import { allowListCases } from './allow-list';
 import { dynamoDbCases } from './dynamodb';
 import { ec2Cases } from './ec2';
 import { messageCases } from './messages';
+import { operatorControlCases } from './operator-controls';
 import { summarizerCases } from './summarizer';
 
 /** Every case, in the order the campaign runs them and the docs list them. */
-export const FAULT_CASES: readonly FaultCase[] = [...summarizerCases, ...dynamoDbCases, ...allowListCases, ...ec2Cases, ...messageCases];
+export const FAULT_CASES: readonly FaultCase[] = [
+  ...summarizerCases,
+  ...dynamoDbCases,
+  ...allowListCases,
+  ...ec2Cases,
+  ...messageCases,
+  ...operatorControlCases,
+];

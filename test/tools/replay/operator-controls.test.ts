@@ -1,0 +1,74 @@
+/** The replay with the operator's controls: a deny list from the first run, lifted at its expiry. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ScenarioSpec } from '../../../scenarios/generator';
+import { parseReplayArgs } from '../../../tools/replay/args';
+import { writeScenario } from '../../../tools/replay/demo';
+import { replayFlowLogs } from '../../../tools/replay/replay';
+import { renderReport } from '../../../tools/replay/report';
+import { scratchDir } from '../../support/files';
+
+const SPEC: ScenarioSpec = {
+  name: 't',
+  description: 't',
+  startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000,
+  minutes: 20,
+  seed: 3,
+  steadySources: 60,
+  steadyPackets: [100, 2000],
+  steadyPresence: 1,
+  listenerPort: 443,
+  listenerProtocol: 6,
+  vpcCidrs: ['10.0.0.0/16'],
+  endpoint: '10.0.1.10',
+  waves: [{ sources: ['203.0.113.1', '203.0.113.2', '203.0.113.3'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
+};
+
+async function files(denyList: string): Promise<string[]> {
+  const dir = await scratchDir('replay-controls');
+  const logs = join(dir, 'flows.log.gz');
+  await writeScenario(SPEC, logs);
+  await writeFile(join(dir, 'deny.txt'), denyList);
+  return ['--flow-logs', logs, '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '10.0.0.0/16', '--window-minutes', '10'].concat(
+    '--deny-list',
+    join(dir, 'deny.txt'),
+    '--no-progress',
+  );
+}
+
+describe('replay: --deny-list', () => {
+  it('blocks the listed networks from the first run, lifts one at its expiry, and skips one over the VPC', async () => {
+    // Prepare: the first run is at 00:01; 192.0.2.9 expires at 00:05
+    const argv = await files('198.51.100.0/24 # hosting range\n192.0.2.9 until=2026-04-01T00:05:00Z\n10.0.0.0/8\nnot-an-address\n');
+
+    // Act
+    const result = await replayFlowLogs(parseReplayArgs(argv)!);
+
+    // Assess
+    expect(result.runs[0]).toMatchObject({
+      at: '2026-04-01T00:01:00.000Z',
+      blocked: ['192.0.2.9/32', '198.51.100.0/24'],
+      denyListed: ['192.0.2.9/32', '198.51.100.0/24'],
+    });
+    const lifted = result.runs.findIndex((r) => !r.blocked.includes('192.0.2.9/32'));
+    expect(result.runs[lifted]!.at).toBe('2026-04-01T00:05:00.000Z');
+    expect(result.runs[lifted - 1]!.at).toBe('2026-04-01T00:04:30.000Z');
+    // The flooders are blocked after the listed network, which stays in every run
+    expect(result.runs.every((r) => r.blocked.includes('198.51.100.0/24') && r.denyListed.includes('198.51.100.0/24'))).toBe(true);
+    expect(result.blockedEntries.map((e) => [e.cidr, e.denyListed ?? false])).toEqual([
+      ['192.0.2.9/32', true],
+      ['198.51.100.0/24', true],
+      ['203.0.113.3/32', false],
+      ['203.0.113.2/32', false],
+      ['203.0.113.1/32', false],
+    ]);
+    expect(result.timeline.filter((e) => e.text.includes('deny list')).map((e) => [e.at, e.text])).toEqual([
+      ['2026-04-01T00:01:00.000Z', 'blocked 192.0.2.9/32: on the deny list'],
+      ['2026-04-01T00:01:00.000Z', 'blocked 198.51.100.0/24: on the deny list'],
+      ['2026-04-01T00:05:00.000Z', 'rule for 192.0.2.9/32 lifted: no longer on the deny list (expired or removed)'],
+    ]);
+    expect(result.summary.settings.denyList).toBe(argv[argv.indexOf('--deny-list') + 1]);
+    expect(await renderReport(result)).toContain('<td>198.51.100.0/24 (deny list)</td>');
+  });
+});

@@ -1,0 +1,70 @@
+/** Faults of the operator's controls: a deny list that cannot be read or holds what must not be applied. */
+import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { logged, metric, type FaultCase } from '../evidence';
+import type { FaultContext } from '../world';
+
+const BUCKET = 'flood-guard-allow-list';
+const DENY_LIST_KEY = 'deny-list.txt';
+/** A network the story never floods from: blocked from the first run, so losing the list would show as a lifted rule. */
+export const DENY_LISTED = '203.0.113.128/25';
+const DENY_LIST = `${DENY_LISTED} # scrapers\n`;
+
+function s3Error(name: string, status: number): Error {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
+}
+
+/** Not UTF-8 text: a corrupted or binary upload. */
+function garbageBytes(): Buffer {
+  return Buffer.from(Array.from({ length: 2048 }, (_, i) => (i % 64 === 0 ? 0xc3 : (i * 131 + 7) & 0xff)));
+}
+
+const denyListStale = { log: logged(['warn'], 'deny list read failed'), metric: metric('DenyListReadFailures') };
+const restoreDenyList = ({ deployment }: FaultContext) => deployment.s3.putObject(BUCKET, DENY_LIST_KEY, DENY_LIST);
+
+export const operatorControlCases: FaultCase[] = [
+  {
+    name: 'deny list garbage bytes',
+    handling: 'Not UTF-8 text: a failed read; the last good deny list stands in, so no listed network is lifted; counted and logged',
+    deployment: { denyList: DENY_LIST },
+    evidence: denyListStale,
+    arm: ({ deployment }) => deployment.s3.putObject(BUCKET, DENY_LIST_KEY, garbageBytes()),
+    disarm: restoreDenyList,
+  },
+  {
+    name: 'deny list 404',
+    handling: 'As garbage bytes: the last good deny list stands in; with none read yet, the run blocks detected sources and lifts nothing',
+    deployment: { denyList: DENY_LIST },
+    evidence: denyListStale,
+    arm: ({ deployment }) => deployment.s3.deleteObject(BUCKET, DENY_LIST_KEY),
+    disarm: restoreDenyList,
+  },
+  (() => {
+    let container: ((event: never) => Promise<void>) | undefined;
+    return {
+      name: 'deny list 403 at a cold start',
+      handling:
+        'No list read in the new container: detected sources are still blocked, and every rule in place is kept until the list is readable',
+      deployment: { denyList: DENY_LIST },
+      evidence: { log: logged(['error'], 'deny list unavailable'), metric: metric('DenyListReadFailures') },
+      arm: ({ deployment }) => {
+        container = deployment.coldStartUpdater() as (event: never) => Promise<void>;
+        deployment.faults.on(GetObjectCommand, async (input, next) => {
+          if ((input as { Key?: string }).Key === DENY_LIST_KEY) throw s3Error('AccessDenied', 403);
+          return next(input);
+        });
+      },
+      deliver: async (ctx, messages) => {
+        for (const message of messages) await ctx.invokeUpdater(message, container);
+      },
+    } satisfies FaultCase;
+  })(),
+  {
+    name: 'deny list over the allow list, with invalid lines',
+    handling:
+      'An entry that overlaps an allow-listed or VPC network is not applied (the allow list wins); invalid lines are skipped; both logged and counted',
+    deployment: { denyList: DENY_LIST },
+    evidence: { log: logged(['warn'], 'deny-list entries not applied'), metric: metric('DenyListEntriesNotApplied') },
+    arm: ({ deployment }) => deployment.s3.putObject(BUCKET, DENY_LIST_KEY, `${DENY_LIST}192.0.2.0/24\n10.0.0.0/8\nnot-an-address\n`),
+    disarm: restoreDenyList,
+  },
+];
