@@ -5,9 +5,8 @@ import type { FaultContext } from '../world';
 
 const BUCKET = 'flood-guard-allow-list';
 const DENY_LIST_KEY = 'deny-list.txt';
-/** A network the story never floods from: blocked from the first run, so losing the list would show as a lifted rule. */
-export const DENY_LISTED = '203.0.113.128/25';
-const DENY_LIST = `${DENY_LISTED} # scrapers\n`;
+/** The deployment's deny list, as the fault-free story's: empty and commented, so every run can be compared with it. */
+const DENY_LIST = '# nothing denied\n';
 
 function s3Error(name: string, status: number): Error {
   return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
@@ -64,7 +63,8 @@ export const operatorControlCases: FaultCase[] = [
       'An entry that overlaps an allow-listed or VPC network is not applied (the allow list wins); invalid lines are skipped; both logged and counted',
     deployment: { denyList: DENY_LIST },
     evidence: { log: logged(['warn'], 'deny-list entries not applied'), metric: metric('DenyListEntriesNotApplied') },
-    arm: ({ deployment }) => deployment.s3.putObject(BUCKET, DENY_LIST_KEY, `${DENY_LIST}192.0.2.0/24\n10.0.0.0/8\nnot-an-address\n`),
+    arm: ({ deployment }) =>
+      deployment.s3.putObject(BUCKET, DENY_LIST_KEY, '192.0.2.0/24 # the partner range\n10.0.0.0/8\nnot-an-address\n'),
     disarm: restoreDenyList,
   },
 ];
