@@ -22,6 +22,7 @@ import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-messag
 import type { AclEntry } from '../core/nacl-plan';
 import * as updaterContract from '../functions/nacl-updater/contract';
 import { createHandler as createUpdater, type UpdaterHandler } from '../functions/nacl-updater/handler';
+import { sdkClientOptions } from '../functions/shared/client-options';
 import type { FunctionDeployment } from '../functions/shared/contract';
 import * as summarizerContract from '../functions/summarizer/contract';
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
@@ -60,6 +61,9 @@ const BIN_NAMES = {
 };
 const ACCOUNT = '123456789012';
 const credentials = { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' };
+const AT = { region: REGION, credentials };
+/** The summarizer's clients as its cold start builds them (the contract's timeouts), in the simulated region. */
+const SUMMARIZER_CLIENTS = { ...sdkClientOptions(summarizerContract.SUMMARIZER_CALLS), ...AT };
 
 export class SimulatedDeployment {
   readonly insights: LogsInsightsStandIn;
@@ -254,6 +258,11 @@ export class SimulatedDeployment {
     return this.subnetIds.every((id) => this.ec2.aclOf(id) === this.originalAclId);
   }
 
+  /** The next `times` calls of `command` never answer: each ends at its client's timeouts, on the simulated clock (simulation/hung-calls.ts). */
+  hangCalls(command: Route[0], times = Infinity): void {
+    this.faults.hang(command, this.sleep, times);
+  }
+
   close(): void {
     if (this.binStore.kind === 'dynamodb') this.binStore.dynamodb.close();
     else this.binStore.timestream.close();
@@ -282,9 +291,9 @@ export class SimulatedDeployment {
     return createSummarizer({
       config,
       telemetry: this.telemetry.telemetry(config),
-      logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), this.insights.routes()),
+      logs: this.client(new CloudWatchLogsClient(SUMMARIZER_CLIENTS), this.insights.routes()),
       ...this.binStoreClients(),
-      sns: this.client(new SNSClient({ region: REGION, credentials }), this.sns.routes()),
+      sns: this.client(new SNSClient(SUMMARIZER_CLIENTS), this.sns.routes()),
       now: () => this.now(),
       sleep: this.sleep,
     });
@@ -292,7 +301,7 @@ export class SimulatedDeployment {
 
   /** The clients of the deployment's store, as the summarizer's cold start creates them. */
   private binStoreClients() {
-    const options = { region: REGION, credentials };
+    const options = SUMMARIZER_CLIENTS;
     if (this.binStore.kind === 'dynamodb') return { dynamodb: this.client(new DynamoDBClient(options), this.binStore.dynamodb.routes()) };
     const routes = this.binStore.timestream.routes();
     return {
@@ -319,9 +328,9 @@ export class SimulatedDeployment {
     return createUpdater({
       config,
       telemetry: this.telemetry.telemetry(config),
-      ec2: this.client(new EC2Client({ region: REGION, credentials }), this.ec2.routes()),
-      s3: this.client(new S3Client({ region: REGION, credentials }), this.s3.routes()),
-      logs: this.client(new CloudWatchLogsClient({ region: REGION, credentials }), this.logStreams.routes()),
+      ec2: this.client(new EC2Client({ ...sdkClientOptions(updaterContract.UPDATER_EC2_CALLS), ...AT }), this.ec2.routes()),
+      s3: this.client(new S3Client({ ...sdkClientOptions(updaterContract.UPDATER_CALLS), ...AT }), this.s3.routes()),
+      logs: this.client(new CloudWatchLogsClient({ ...sdkClientOptions(updaterContract.UPDATER_CALLS), ...AT }), this.logStreams.routes()),
       now: () => this.now(),
       sleep: this.sleep,
       auditStreamName: 'nacl-updater/simulated',

@@ -3,13 +3,15 @@
  * to fail, answer differently, take time, or have the world change under it, for a number of
  * calls or until cleared. Observers see every successful call (to check invariants mid-run).
  */
-import type { Route } from './sdk-routing';
+import { hungCall } from './hung-calls';
+import type { Route, SentCall } from './sdk-routing';
 
 type CommandClass = Route[0];
 type Call = (input: unknown) => Promise<unknown>;
+type Serve = (input: unknown, call: SentCall) => Promise<unknown>;
 
-/** Replaces one call: `next` runs the stand-in (or the next fault) with an input. */
-export type Interceptor = (input: unknown, next: Call) => Promise<unknown>;
+/** Replaces one call: `next` runs the stand-in (or the next fault) with an input; `call` is what it was sent with. */
+export type Interceptor = (input: unknown, next: Call, call: SentCall) => Promise<unknown>;
 
 interface Rule {
   readonly command: CommandClass;
@@ -34,6 +36,14 @@ export class FaultInjector {
     this.on(command, async () => Promise.reject(error()), times);
   }
 
+  /**
+   * The next `times` calls of `command` never answer: each ends as the client's request handler
+   * and retry strategy end it (simulation/hung-calls.ts), the time passing through `wait`.
+   */
+  hang(command: CommandClass, wait: (ms: number) => Promise<void>, times = Infinity): void {
+    this.on(command, (_input, _next, call) => hungCall(call, wait), times);
+  }
+
   /** Called after every successful call of `command` (every command when omitted). */
   observe(observe: (command: string, input: unknown, output: unknown) => void, command?: CommandClass): void {
     this.observers.push({ command, observe });
@@ -50,18 +60,21 @@ export class FaultInjector {
 
   /** The routes with faults and observers applied; faults are looked up at call time. */
   wrap(routes: readonly Route[]): Route[] {
-    return routes.map(([command, handler]) => [command, (input: never) => this.call(command, handler as unknown as Call, input)] as Route);
+    return routes.map(
+      ([command, handler]) =>
+        [command, (input: never, call: SentCall) => this.call(command, handler as unknown as Serve, input, call)] as Route,
+    );
   }
 
-  private async call(command: CommandClass, handler: Call, input: unknown): Promise<unknown> {
+  private async call(command: CommandClass, handler: Serve, input: unknown, call: SentCall): Promise<unknown> {
     const rule = this.rules.find((r) => r.command === command && r.remaining > 0);
     let output: unknown;
     if (rule) {
       rule.remaining--;
       this.fired.set(command.name, (this.fired.get(command.name) ?? 0) + 1);
-      output = await rule.intercept(input, async (i) => handler(i));
+      output = await rule.intercept(input, async (i) => handler(i, call), call);
     } else {
-      output = await handler(input);
+      output = await handler(input, call);
     }
     for (const o of this.observers) if (o.command === undefined || o.command === command) o.observe(command.name, input, output);
     return output;

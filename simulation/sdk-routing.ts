@@ -5,14 +5,21 @@
  */
 // The SDK's Command classes: we only need `instanceof` and `.input`.
 type CommandClass = abstract new (...args: never[]) => { readonly input: unknown };
-export type Route = readonly [CommandClass, (input: never) => unknown];
+export type Route = readonly [CommandClass, (input: never, call: SentCall) => unknown];
+
+/** What a call was sent with besides its input: the client (its timeouts and retries) and the caller's abort signal. */
+export interface SentCall {
+  readonly client: object;
+  readonly abortSignal?: AbortSignal;
+}
 
 export function routeCommands<C extends object>(client: C, routes: readonly Route[]): C {
-  const send = async (command: { input: unknown; constructor: { name: string } }) => {
+  const send = async (command: { input: unknown; constructor: { name: string } }, options?: { abortSignal?: AbortSignal }) => {
     const route = routes.find(([type]) => command instanceof type);
     if (!route) throw new Error(`simulation: ${command.constructor.name} is not modelled by any stand-in`);
     // Each call gets its own copy of the input, as a request on the wire would.
-    return (route[1] as (input: unknown) => unknown)(structuredClone(command.input));
+    const call: SentCall = { client, ...(options?.abortSignal ? { abortSignal: options.abortSignal } : {}) };
+    return (route[1] as (input: unknown, call: SentCall) => unknown)(structuredClone(command.input), call);
   };
   Object.defineProperty(client, 'send', { value: send, configurable: true, writable: true });
   return client;

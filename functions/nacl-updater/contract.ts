@@ -24,6 +24,7 @@ import {
   type FunctionDeployment,
   type IntegerBounds,
 } from '../shared/contract';
+import type { CallTimeouts } from '../shared/client-options';
 
 export const UPDATER_DEPLOYMENT: FunctionDeployment = {
   // EC2 calls for up to 2 x 40 rules plus one swap per subnet, with throttling backoff.
@@ -32,6 +33,20 @@ export const UPDATER_DEPLOYMENT: FunctionDeployment = {
   // One writer: two concurrent updaters could both pick the same inactive ACL.
   reservedConcurrency: 1,
 };
+
+/**
+ * The updater's S3 and CloudWatch Logs calls: a hung one gives up after 3 attempts of 5 s (about
+ * 16 s), well inside the 2 minutes, so an allow list that cannot be read in time is a failed read
+ * (the last good list stands in).
+ */
+export const UPDATER_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 3 };
+
+/**
+ * Its EC2 calls: one attempt each, since the updater retries throttling itself and counts it
+ * (ec2-acls.ts); a hung call fails the invocation after 5 s, before any subnet moves onto an ACL
+ * it did not finish writing, and Lambda retries the event.
+ */
+export const UPDATER_EC2_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 1 };
 
 export const UPDATER_SERVICE_NAME = 'nacl-updater';
 

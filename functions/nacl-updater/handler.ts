@@ -7,7 +7,8 @@ import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import { AllowListSource, DenyListSource } from './allow-list-source';
 import { AuditLog } from './audit-log';
-import { loadConfig, UPDATER_DEPLOYMENT, type UpdaterConfig } from './contract';
+import { sdkClientOptions } from '../shared/client-options';
+import { loadConfig, UPDATER_CALLS, UPDATER_DEPLOYMENT, UPDATER_EC2_CALLS, type UpdaterConfig } from './contract';
 import { AclGateway, isNotFound, RETRY_RESERVE_MS, type OnRetry } from './ec2-acls';
 import { NaclUpdater } from './updater';
 
@@ -84,9 +85,9 @@ function coldStart(): UpdaterHandler {
     config,
     telemetry: powertoolsTelemetry(config),
     // Throttling and NotFound are retried (and counted) by the updater itself; SDK retries would hide them.
-    ec2: new EC2Client({ maxAttempts: 1 }),
-    s3: new S3Client({}),
-    logs: new CloudWatchLogsClient({}),
+    ec2: new EC2Client(sdkClientOptions(UPDATER_EC2_CALLS)),
+    s3: new S3Client(sdkClientOptions(UPDATER_CALLS)),
+    logs: new CloudWatchLogsClient(sdkClientOptions(UPDATER_CALLS)),
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });

@@ -6,10 +6,18 @@
  *
  * Pure: no SDK client, no environment read at import.
  */
+import type { CallTimeouts } from '../shared/client-options';
 import type { FunctionDeployment } from '../shared/contract';
 
 /** CloudFormation waits for the response; EC2 retries with backoff fit well inside this. */
 export const NETWORK_FACTS_DEPLOYMENT: FunctionDeployment = { timeoutSeconds: 300, memoryMiB: 256 };
+
+/**
+ * Its EC2 and S3 calls: 8 attempts of at most 5 s with the SDK's backoff between (about 65 s for a
+ * call that never answers), so a hung call fails the custom resource with its reason well inside
+ * the 300 s, and CloudFormation gets an answer instead of waiting an hour.
+ */
+export const NETWORK_FACTS_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 8 };
 
 /** The `service` key of its log lines (it has no environment to set POWERTOOLS_SERVICE_NAME). */
 export const NETWORK_FACTS_SERVICE_NAME = 'network-facts';

@@ -13,6 +13,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
+import { sdkClientOptions } from '../shared/client-options';
 import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import { seedAllowList } from './allow-list-seed';
@@ -20,6 +21,7 @@ import {
   ALLOW_LIST_SEED_TYPE,
   FAILED_CREATE_ID,
   NETWORK_FACTS_ATTRIBUTES,
+  NETWORK_FACTS_CALLS,
   NETWORK_FACTS_SERVICE_NAME,
   physicalIdOf,
   type AllowListSeedProperties,
@@ -159,8 +161,8 @@ export async function putResponse(url: string, body: string): Promise<void> {
 }
 
 export const handler = createHandler({
-  ec2: new EC2Client({ maxAttempts: 8 }),
-  s3: new S3Client({ maxAttempts: 8 }),
+  ec2: new EC2Client(sdkClientOptions(NETWORK_FACTS_CALLS)),
+  s3: new S3Client(sdkClientOptions(NETWORK_FACTS_CALLS)),
   respond: putResponse,
   // It emits no metrics: the namespace is only there for the port's shape.
   telemetry: powertoolsTelemetry({ serviceName: NETWORK_FACTS_SERVICE_NAME, metricsNamespace: DEFAULT_METRICS_NAMESPACE }),

@@ -11,6 +11,7 @@ import { ConfigError } from '../../core/config-error';
 import { PROTOCOL_NUMBERS, type ListenerProtocol, type ListenerProtocolNumber } from '../../core/insights-query';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import type { ScheduledRun } from '../../core/run-window';
+import type { CallTimeouts } from '../shared/client-options';
 import {
   boundedNumber,
   cidrList,
@@ -30,6 +31,14 @@ import {
  * and the run keeps back a reserve for writing bins and publishing (run.ts).
  */
 export const SUMMARIZER_DEPLOYMENT: FunctionDeployment = { timeoutSeconds: 25, memoryMiB: 1024 };
+
+/**
+ * The summarizer's SDK calls (Logs Insights, Timestream, DynamoDB, SNS): each answers in well under
+ * a second, and a call that has not after 3 s is retried once; the longest a hung call takes
+ * (about 6 s) is what the run keeps back after its Insights phase (run.ts), so a hung call
+ * ends as an incomplete minute or run, or as no verdict, inside the 25 s.
+ */
+export const SUMMARIZER_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 3_000, maxAttempts: 2 };
 
 export const SUMMARIZER_SERVICE_NAME = 'summarizer';
 

@@ -16,7 +16,8 @@ import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import type { PacketBinStore } from '../../core/packet-bin-store';
 import type { TelemetryLogger } from '../shared/telemetry';
-import { binRetentionMs, loadConfig, readScheduleEvent, type SummarizerConfig } from './contract';
+import { sdkClientOptions } from '../shared/client-options';
+import { binRetentionMs, loadConfig, readScheduleEvent, SUMMARIZER_CALLS, type SummarizerConfig } from './contract';
 import { DynamoDbBinStore } from './dynamodb-bin-store';
 import { addRunMetrics } from './metrics';
 import { summarize } from './run';
@@ -98,8 +99,8 @@ function createBinStore(deps: SummarizerDeps, logger: TelemetryLogger): PacketBi
   return new TimestreamBinStore({ write, query, table: { database, table }, logger, now: deps.now });
 }
 
-/** SDK clients retry throttling (standard mode); a few more attempts ride out short bursts. */
-const clientOptions = { maxAttempts: 5 } as const;
+/** Timeouts and attempts from the contract: a hung call ends inside the run's reserve (run.ts). */
+const clientOptions = sdkClientOptions(SUMMARIZER_CALLS);
 
 function coldStart(): SummarizerHandler {
   const config = loadConfig(process.env);

@@ -149,15 +149,18 @@ async function completeOutcome(
 }
 
 async function stopAll(deps: MinuteQueryDeps, running: Map<string, number>, outcomes: Map<number, MinuteQueryOutcome>): Promise<void> {
-  for (const [queryId, minute] of running) {
-    try {
-      await deps.client.send(new StopQueryCommand({ queryId }));
-    } catch (error) {
-      // It may have just finished; either way this run does not use it.
-      deps.logger.info('StopQuery failed', { queryId, error: error as Error });
-    }
-    deps.logger.warn('Insights query stopped at the deadline', { queryId, minuteStart: new Date(minute).toISOString() });
-    outcomes.set(minute, { minuteStartMs: minute, status: 'Stopped', reason: 'still running at the deadline', bytesScanned: 0 });
-  }
+  // All at once: past the deadline, hung StopQuery calls must cost one call's timeout, not one each.
+  await Promise.all(
+    [...running].map(async ([queryId, minute]) => {
+      try {
+        await deps.client.send(new StopQueryCommand({ queryId }));
+      } catch (error) {
+        // It may have just finished; either way this run does not use it.
+        deps.logger.info('StopQuery failed', { queryId, error: error as Error });
+      }
+      deps.logger.warn('Insights query stopped at the deadline', { queryId, minuteStart: new Date(minute).toISOString() });
+      outcomes.set(minute, { minuteStartMs: minute, status: 'Stopped', reason: 'still running at the deadline', bytesScanned: 0 });
+    }),
+  );
   running.clear();
 }

@@ -16,16 +16,19 @@ import {
 } from '../../core/packet-bins';
 import { BIN_MS, planRun, type RunWindow, type ScheduledRun } from '../../core/run-window';
 import { buildVerdict } from '../../core/verdict';
-import type { SummarizerConfig } from './contract';
+import { longestCallMs } from '../shared/client-options';
+import { SUMMARIZER_CALLS, type SummarizerConfig } from './contract';
 import { queryMinutes, type MinuteQueryOutcome } from './insights';
 import type { SummarizerMetricValues } from './metrics';
 
 /**
  * Time kept back from the Insights phase for writing bins (parallel batches), the two store
- * queries and the publish: a few seconds in practice. With the stack's 25 s timeout the Insights
- * queries get about 17 s, several times what a one-minute query takes.
+ * queries and the publish: the longest one hung call can take (contract.ts, SUMMARIZER_CALLS),
+ * since a StartQuery begun just before the deadline may hang that long, plus 2 s for the calls
+ * that answer. With the stack's 25 s timeout the Insights queries get about 17 s, several times
+ * what a one-minute query takes.
  */
-export const POST_QUERY_RESERVE_MS = 8_000;
+export const POST_QUERY_RESERVE_MS = longestCallMs(SUMMARIZER_CALLS) + 2_000;
 
 export interface RunDeps {
   readonly config: SummarizerConfig;

@@ -3,7 +3,7 @@ import type { BinStoreKind } from '../../functions/summarizer/contract';
 import type { DeploymentSpec } from '../../simulation/deployment';
 import { FAULT_CASES } from './cases';
 import { evidenceSeen, type FaultCase } from './evidence';
-import { runWorld, type Invariant, type RunState, type Violation } from './world';
+import { label, runWorld, type Invariant, type RunState, type Violation } from './world';
 
 export const INVARIANTS: readonly Invariant[] = ['I1', 'I2', 'I3', 'I4', 'I5'];
 
@@ -67,6 +67,13 @@ export class Campaign {
       run.disarmedAt + 30_000,
     );
     if (missing) violations.push({ invariant: 'I4', at: 'fault window', detail: missing });
+    const timedOut = run.platformErrors.find((e) => e.message.startsWith('Task timed out'));
+    if (fault.endsBeforeLambdaTimeouts && timedOut)
+      violations.push({
+        invariant: 'I4',
+        at: label(timedOut.at),
+        detail: `${timedOut.fn} ran into its Lambda timeout: ${timedOut.message}`,
+      });
     return {
       name: fault.name,
       handling: fault.handling,

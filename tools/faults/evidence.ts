@@ -9,7 +9,10 @@ import type { FaultHooks, PlatformError } from './world';
 /** How a fault must be visible (I4). */
 export interface Evidence {
   /** A log line the handler (or Lambda, for a failed invocation) writes, with the reason. */
-  readonly log: { readonly describe: string; readonly matches: (line: CapturedLog) => boolean } | 'invocation error';
+  readonly log:
+    | { readonly describe: string; readonly matches: (line: CapturedLog) => boolean }
+    | { readonly describe: string; readonly matchesError: (error: PlatformError) => boolean }
+    | 'invocation error';
   /** A metric data point it emits (Lambda's Errors for a failed invocation). */
   readonly metric: { readonly name: MetricName; readonly positive: boolean } | 'Lambda Errors';
 }
@@ -19,6 +22,11 @@ export interface FaultCase extends FaultHooks {
   /** How the product handles it (docs/failure-handling.md). */
   readonly handling: string;
   readonly evidence: Evidence;
+  /**
+   * The fault must never make an invocation run into its Lambda timeout, which the platform reports
+   * with nothing but "Task timed out" and no metric of the function (I4): a hung call must end first.
+   */
+  readonly endsBeforeLambdaTimeouts?: boolean;
   /** Addresses that must never be denied in this case, besides the VPC and the allow list (I1). */
   readonly protectedAddresses?: readonly string[];
 }
@@ -30,6 +38,12 @@ export const logged = (level: Level[], text: string) => ({
   describe: `${level.join('/')} "${text}"`,
   // Powertools writes the level in capitals (INFO, WARN, ERROR).
   matches: (l: CapturedLog) => level.some((name) => name.toUpperCase() === l.level) && l.message.includes(text),
+});
+
+/** Evidence of a failed invocation whose error (as Lambda logs it) contains `text`. */
+export const failedWith = (text: string) => ({
+  describe: `Lambda error log "${text}"`,
+  matchesError: (e: PlatformError) => e.message.includes(text),
 });
 
 /** Evidence of a data point of `name`: above zero, or zero when `positive` is false. */
@@ -45,10 +59,13 @@ export function evidenceSeen(
   until: number,
 ): string | undefined {
   const within = (at: number) => at >= from && at <= until;
+  const { log } = evidence;
   const logOk =
-    evidence.log === 'invocation error'
+    log === 'invocation error'
       ? errors.some((e) => within(e.at))
-      : logs.some((l) => within(l.at) && (evidence.log as Exclude<Evidence['log'], string>).matches(l));
+      : 'matchesError' in log
+        ? errors.some((e) => within(e.at) && log.matchesError(e))
+        : logs.some((l) => within(l.at) && log.matches(l));
   const metricOk =
     evidence.metric === 'Lambda Errors'
       ? errors.some((e) => within(e.at))

@@ -7,6 +7,7 @@ import { parseAnomalyMessage, type AnomalyMessage } from '../../../core/anomaly-
 import { buildBinQuery, buildMinuteStatisticsQuery } from '../../../core/insights-query';
 import { buildAnomalyQuery, buildBaselineQuery } from '../../../core/zscore-query';
 import { SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
+import { POST_QUERY_RESERVE_MS } from '../../../functions/summarizer/run';
 import type { TimestreamStandIn } from '../../../simulation/timestream/stand-in';
 import { statisticsOfBins } from '../../../core/packet-bins';
 import { logLines, runMetrics } from '../../support/output';
@@ -267,7 +268,7 @@ describe('summarizer handler: Logs Insights', () => {
     ]);
     // Polls back off (500, 750, 1125 ms ...) and the last wait ends exactly at the deadline.
     expect(h.sleeps.slice(0, 3)).toEqual([500, 750, 1125]);
-    expect(h.clock.now - NOW).toBe(5_000);
+    expect(h.clock.now - NOW).toBe(13_000 - POST_QUERY_RESERVE_MS);
     expect(publishedMessage().complete).toBe(false);
     expect(runMetrics(h.telemetry).values.InsightsQueriesIncomplete).toBe(2);
   });

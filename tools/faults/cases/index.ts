@@ -8,6 +8,7 @@ import type { FaultCase } from '../evidence';
 import { allowListCases } from './allow-list';
 import { dynamoDbCases } from './dynamodb';
 import { ec2Cases } from './ec2';
+import { hungCallCases } from './hung-calls';
 import { messageCases } from './messages';
 import { operatorControlCases } from './operator-controls';
 import { summarizerCases } from './summarizer';
@@ -20,4 +21,5 @@ export const FAULT_CASES: readonly FaultCase[] = [
   ...ec2Cases,
   ...messageCases,
   ...operatorControlCases,
+  ...hungCallCases,
 ];

@@ -1,0 +1,58 @@
+/**
+ * A call that never answers, ended as the AWS SDK ends it: the client's request handler
+ * (NodeHttpHandler) gives up on each attempt at its requestTimeout with a TimeoutError, the
+ * standard retry strategy retries that transient error after its backoff until maxAttempts, and
+ * the caller's abort signal ends the call at once. The settings are read from the client itself,
+ * so a client built without timeouts hangs until the Lambda timeout stops it, as it would on AWS.
+ */
+import { longestRetryDelayMs } from '../functions/shared/client-options';
+import type { SentCall } from './sdk-routing';
+
+/** The request handler's settings as a client resolves them. */
+interface HandlerSettings {
+  readonly requestTimeout?: number;
+  readonly throwOnRequestTimeout?: boolean;
+}
+
+interface ClientSettings {
+  readonly requestHandler?: { readonly configProvider?: Promise<HandlerSettings> };
+  readonly maxAttempts?: () => Promise<number>;
+}
+
+/** Longer than any Lambda timeout: a call nothing ends waits until Lambda stops the invocation. */
+const FOREVER_MS = 24 * 3600_000;
+
+async function settingsOf(client: object): Promise<{ requestTimeoutMs: number | undefined; maxAttempts: number }> {
+  const config = (client as { config?: ClientSettings }).config;
+  const handler = (await config?.requestHandler?.configProvider) ?? {};
+  const maxAttempts = (await config?.maxAttempts?.()) ?? 3;
+  // Without throwOnRequestTimeout the handler only logs a warning at the timeout and keeps waiting.
+  const requestTimeoutMs = handler.throwOnRequestTimeout && handler.requestTimeout ? handler.requestTimeout : undefined;
+  return { requestTimeoutMs, maxAttempts };
+}
+
+function aborted(): Error {
+  return Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+}
+
+/** Never answers: throws what the SDK throws once the client's timeouts and retries are spent (or at the abort). */
+export async function hungCall(call: SentCall, wait: (ms: number) => Promise<void>): Promise<never> {
+  const { requestTimeoutMs, maxAttempts } = await settingsOf(call.client);
+  let retryDelayMs = 0;
+  for (let attempt = 1; ; attempt++) {
+    if (call.abortSignal?.aborted) throw aborted();
+    await wait(requestTimeoutMs ?? FOREVER_MS);
+    if (call.abortSignal?.aborted) throw aborted();
+    if (attempt >= maxAttempts) {
+      const message = `@smithy/node-http-handler - [ERROR] a request has exceeded the configured ${requestTimeoutMs} ms requestTimeout.`;
+      throw Object.assign(new Error(message), {
+        name: 'TimeoutError',
+        code: 'ETIMEDOUT',
+        $metadata: { attempts: attempt, totalRetryDelay: retryDelayMs },
+      });
+    }
+    // The strategy's full jitter picks up to this; the simulation takes the longest, the worst case.
+    await wait(longestRetryDelayMs(attempt));
+    retryDelayMs += longestRetryDelayMs(attempt);
+  }
+}
