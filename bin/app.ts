@@ -17,7 +17,7 @@ export function buildApp(app: App = new App(), env?: Environment): { app: App; s
   const config = parseConfig(context, knownKeys);
   // Server access logs are delivered under a bucket policy, not the legacy log-delivery ACL.
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-  const stack = new FloodGuardStack(app, 'NaclFloodGuard', {
+  const stack = new FloodGuardStack(app, config.stackName, {
     config,
     ...(env ? { env } : {}),
     description: `nacl-flood-guard: network-flood auto-mitigation for ${config.vpcId} (${config.listenerProtocol}/${config.listenerPort})`,

@@ -5,6 +5,8 @@
  * the bad value and the fix; all problems are reported at once so one `cdk synth` shows them all.
  */
 import { ConfigError } from '../core/config-error';
+import { EXAMPLE_COMMAND, missingMessage } from './config-messages';
+import { defaultMetricsNamespace, defaultStackName, STACK_NAME_PREFIX, stackNameProblem } from './deployment-name';
 import { aggregationProblems } from './config-rules';
 import type { ListenerProtocol } from '../core/insights-query';
 import { DEFAULT_METRICS_NAMESPACE } from '../core/metrics';
@@ -28,7 +30,7 @@ import {
 
 export type { ListenerProtocol };
 /** The product's one configuration error (core/config-error.ts), for the CDK app. */
-export { ConfigError };
+export { ConfigError, EXAMPLE_COMMAND };
 
 /**
  * The validated deployment configuration. The keys that reach a function are that function's
@@ -39,15 +41,14 @@ export interface FloodGuardConfig extends SummarizerSettings, UpdaterSettings {
   readonly operatorEmail?: string;
   /** Operator alarm thresholds (context keys alarm*). */
   readonly alarms: ResolvedAlarmThresholds;
+  /** The CloudFormation stack: one per VPC (by default) or per network ACL. */
+  readonly stackName: string;
 }
 
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-export const EXAMPLE_COMMAND =
-  'npx cdk deploy -c vpcId=vpc-0123456789abcdef0 -c subnetIds=subnet-0123456789abcdef0,subnet-0fedcba9876543210 -c listenerPort=443 -c listenerProtocol=TCP';
 
 export const REQUIRED_KEYS = ['vpcId', 'subnetIds', 'listenerPort', 'listenerProtocol'] as const;
 
@@ -69,7 +70,6 @@ export const DEFAULTS = {
   allowListKey: UPDATER_DEFAULTS.allowListKey,
   denyListKey: UPDATER_DEFAULTS.denyListKey,
   logRetentionDays: 1,
-  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   maxAnomalies: SUMMARIZER_DEFAULTS.maxAnomalies,
   alarmUnblockedMinutes: DEFAULT_ALARM_THRESHOLDS.unblockedMinutes,
   alarmDetectionStalledMinutes: DEFAULT_ALARM_THRESHOLDS.detectionStalledMinutes,
@@ -80,7 +80,13 @@ export const DEFAULTS = {
 } as const;
 
 /** Keys with no default: unset means the feature is off. */
-export const OPTIONAL_KEYS = ['operatorEmail', 'naclMaxAggregatePrefix', 'naclMaxAggregatePrefixIpv6'] as const;
+export const OPTIONAL_KEYS = [
+  'stackName',
+  'metricsNamespace',
+  'operatorEmail',
+  'naclMaxAggregatePrefix',
+  'naclMaxAggregatePrefixIpv6',
+] as const;
 
 export const CONFIG_KEYS = [...REQUIRED_KEYS, ...Object.keys(DEFAULTS), ...OPTIONAL_KEYS] as const;
 
@@ -138,8 +144,11 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     }
   };
 
+  const vpcId = check(() => matching(read, 'vpcId', VPC_ID_PATTERN, 'a VPC id like vpc-0123456789abcdef0'));
+  const name = check(() => stackName(read, vpcId));
   const config: FloodGuardConfig = {
-    vpcId: check(() => matching(read, 'vpcId', VPC_ID_PATTERN, 'a VPC id like vpc-0123456789abcdef0')),
+    vpcId,
+    stackName: name,
     subnetIds: check(() => subnetIds(read)),
     listenerPort: check(() => integer(read, 'listenerPort', undefined)),
     listenerProtocol: check(() => protocol(read)),
@@ -156,7 +165,7 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     allowListKey: check(() => objectKey(read, 'allowListKey')),
     denyListKey: check(() => objectKey(read, 'denyListKey')),
     logRetentionDays: check(() => retention(read)),
-    metricsNamespace: check(() => namespace(read)),
+    metricsNamespace: check(() => namespace(read, name)),
     operatorEmail: check(() => email(read)),
     maxAnomalies: check(() => integer(read, 'maxAnomalies', DEFAULTS.maxAnomalies)),
     alarms: alarmThresholds(read, check),
@@ -195,18 +204,6 @@ function alarmThresholds(read: ContextReader, check: <T>(fn: () => T) => T): Res
 
 function isUnset(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-}
-
-function missingMessage(missing: readonly string[], knownKeys: readonly string[]): string {
-  const hints = missing.flatMap((key) => {
-    const lookalike = knownKeys.find((k) => k !== key && k.toLowerCase() === key.toLowerCase());
-    return lookalike ? [`(found "${lookalike}": context keys are case-sensitive, use "${key}")`] : [];
-  });
-  return [
-    `Missing required context ${missing.length === 1 ? 'key' : 'keys'}: ${missing.join(', ')}.`,
-    ...hints,
-    `Pass them on the command line (or under "context" in cdk.json), for example:\n    ${EXAMPLE_COMMAND}`,
-  ].join(' ');
 }
 
 function show(value: unknown): string {
@@ -329,8 +326,16 @@ function retention(read: ContextReader): number {
   return value;
 }
 
-function namespace(read: ContextReader): string {
-  const value = text(read, 'metricsNamespace', DEFAULTS.metricsNamespace);
+/** The stack name; by default one per VPC (lib/deployment-name.ts). */
+function stackName(read: ContextReader, vpcId: string | undefined): string {
+  const value = text(read, 'stackName', vpcId === undefined ? undefined : defaultStackName(vpcId));
+  const problem = value === undefined ? undefined : stackNameProblem(value);
+  if (problem !== undefined) throw new KeyProblem(problem);
+  return value;
+}
+
+function namespace(read: ContextReader, name: string | undefined): string {
+  const value = text(read, 'metricsNamespace', defaultMetricsNamespace(name ?? STACK_NAME_PREFIX));
   if (!isCustomNamespace(value)) {
     throw new KeyProblem(
       `metricsNamespace ${show(value)} is not a valid custom CloudWatch namespace (1-255 letters, digits, . - _ / # : or spaces; ` +

@@ -53,8 +53,15 @@ export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
     meaning: 'flow-log retention in days; function, state-machine and audit logs keep at least 30 days',
     accepts: 'a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)',
   },
+  stackName: {
+    meaning:
+      'CloudFormation stack of this deployment: deployments with different names never touch each other, so deploy one per VPC or network ACL',
+    accepts: 'a letter, then letters, digits or hyphens; at most 128',
+    whenUnset: '`NaclFloodGuard-<vpcId>` (one per VPC; name a second deployment in the same VPC yourself)',
+  },
   metricsNamespace: {
-    meaning: 'CloudWatch namespace of every metric',
+    meaning: "CloudWatch namespace of every metric; each deployment's own by default",
+    whenUnset: '`AutoNACL/<stackName>`',
     accepts: '1-255 of letters, digits, `. - _ / # :` and space; not starting with `AWS/` or `:`',
   },
   maxAnomalies: { meaning: 'most sources one verdict lists (highest Z-scores first)' },

@@ -14,6 +14,7 @@ import { ALLOW_LIST_SEED_TYPE, type AllowListSeedProperties } from '../functions
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
+import { ownedByThisStack } from './network-facts';
 import { regionalServiceHost } from './partition';
 
 export interface MitigationProps {
@@ -170,6 +171,7 @@ export class Mitigation extends Construct {
         sid: 'WriteStackAclsOnly',
         actions: ['ec2:CreateNetworkAclEntry', 'ec2:ReplaceNetworkAclEntry', 'ec2:DeleteNetworkAclEntry'],
         resources: stackAcls,
+        conditions: { StringEquals: ownedByThisStack(stack) },
       }),
     );
     role.addToPolicy(
@@ -177,7 +179,7 @@ export class Mitigation extends Construct {
         sid: 'WatermarkStackAclsOnly',
         actions: ['ec2:CreateTags'],
         resources: stackAcls,
-        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG] } },
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG] }, StringEquals: ownedByThisStack(stack) },
       }),
     );
     // ReplaceNetworkAclAssociation authorizes both the target network-acl and the subnet:

@@ -13,6 +13,7 @@ import {
   type NetworkFactsProperties,
 } from '../functions/network-facts/contract';
 import { FloodGuardFunction } from './lambda-function';
+import { DEPLOYMENT_TAG } from './deployment-name';
 import { acknowledge } from './nag';
 
 export interface StackNetworkAclsProps {
@@ -77,9 +78,11 @@ export class StackNetworkAcls extends Construct {
   private networkAcl(color: 'Blue' | 'Green', vpcId: string): ec2.CfnNetworkAcl {
     return new ec2.CfnNetworkAcl(this, color, {
       vpcId,
+      // Named after the stack, and tagged with it: the write permissions of this deployment's functions require that tag.
       tags: [
-        { key: 'Name', value: `nacl-flood-guard-${color.toLowerCase()}` },
+        { key: 'Name', value: `${Stack.of(this).stackName}-${color.toLowerCase()}` },
         { key: 'nacl-flood-guard:role', value: color.toLowerCase() },
+        { key: DEPLOYMENT_TAG, value: Stack.of(this).stackName },
       ],
     });
   }
@@ -94,7 +97,10 @@ export class StackNetworkAcls extends Construct {
         resources: [this.blue, this.green].map((acl) =>
           stack.formatArn({ service: 'ec2', resource: 'network-acl', resourceName: acl.attrId }),
         ),
-        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [ORIGINAL_ACL_TAG] } },
+        conditions: {
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [ORIGINAL_ACL_TAG] },
+          StringEquals: ownedByThisStack(stack),
+        },
       }),
     );
     role.addToPolicy(
@@ -146,4 +152,9 @@ export class StackNetworkAcls extends Construct {
       'Invoked by CloudFormation for one custom resource event; the handler reports every failure to CloudFormation (the stack operation fails with the reason), so there is nothing to dead-letter.',
     );
   }
+}
+
+/** IAM condition: the resource carries this stack's deployment tag (an ACL of another deployment never does). */
+export function ownedByThisStack(stack: Stack): Record<string, string> {
+  return { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: stack.stackName };
 }

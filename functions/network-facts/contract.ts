@@ -63,7 +63,10 @@ export interface AllowListSeedProperties {
 /** Physical id when Create failed: a later Delete of it has nothing to undo. */
 export const FAILED_CREATE_ID = 'network-facts-not-created';
 
-/** Physical id of a created resource: stable across updates, so an update never triggers a cleanup Delete. */
-export function physicalIdOf(vpcId: string): string {
-  return `nacl-flood-guard-network-facts-${vpcId}`;
+/**
+ * Physical id of a created resource, unique per deployment (its blue ACL is its own). An update
+ * keeps the id the resource was created with, so it never triggers a cleanup Delete.
+ */
+export function physicalIdOf(vpcId: string, blueNetworkAclId: string): string {
+  return `nacl-flood-guard-network-facts-${vpcId}-${blueNetworkAclId}`;
 }

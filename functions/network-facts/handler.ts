@@ -88,11 +88,11 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
   const network = protectedNetwork(event.ResourceProperties as unknown as NetworkFactsProperties);
   switch (event.RequestType) {
     case 'Create':
-      return recordFacts(deps, network);
+      return recordFacts(deps, network, physicalIdOf(network.vpcId, network.stackAclIds[0] as string));
     case 'Update': {
       // Subnets on a stack ACL are mid-mitigation: their original is the one recorded before.
       const previous = await recordedOriginalAcl(deps.ec2, network.stackAclIds);
-      const outcome = await recordFacts(deps, network, previous);
+      const outcome = await recordFacts(deps, network, event.PhysicalResourceId, previous);
       const dropped = droppedSubnets(event.OldResourceProperties as unknown as NetworkFactsProperties, network);
       // Subnets no longer protected must not stay on a stack ACL the updater will never touch again.
       if (dropped.length > 0) {
@@ -126,14 +126,14 @@ async function applySeed(deps: Deps, event: CloudFormationCustomResourceEvent): 
   return { physicalId };
 }
 
-async function recordFacts(deps: Deps, network: ProtectedNetwork, previousOriginal?: string): Promise<Outcome> {
+async function recordFacts(deps: Deps, network: ProtectedNetwork, physicalId: string, previousOriginal?: string): Promise<Outcome> {
   const facts = await discoverNetworkFacts(deps.ec2, network, previousOriginal);
   if (facts.originalNetworkAclId !== previousOriginal) {
     const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
     await recordOriginalAcl(deps.ec2, network.stackAclIds, facts.originalNetworkAclId, sleep);
   }
   return {
-    physicalId: physicalIdOf(network.vpcId),
+    physicalId,
     data: {
       [NETWORK_FACTS_ATTRIBUTES.originalNetworkAclId]: facts.originalNetworkAclId,
       [NETWORK_FACTS_ATTRIBUTES.vpcCidrs]: facts.vpcCidrs.join(','),

@@ -48,7 +48,8 @@ describe('parseConfig', () => {
       allowListKey: 'allow-list.txt',
       denyListKey: 'deny-list.txt',
       logRetentionDays: 1,
-      metricsNamespace: 'AutoNACL',
+      stackName: 'NaclFloodGuard-vpc-0123456789abcdef0',
+      metricsNamespace: 'AutoNACL/NaclFloodGuard-vpc-0123456789abcdef0',
       operatorEmail: undefined,
       maxAnomalies: 100,
       naclMaxAggregatePrefix: undefined,
@@ -62,6 +63,20 @@ describe('parseConfig', () => {
         maxDeliveryLagSeconds: 600,
       },
     });
+  });
+
+  it('names the stack and its metrics namespace from stackName, for a second deployment in the same VPC', () => {
+    // Act
+    const config = parseConfig(reader({ ...REQUIRED, stackName: 'NaclFloodGuard-edge-acl' }));
+
+    // Assess
+    expect(config.stackName).toBe('NaclFloodGuard-edge-acl');
+    expect(config.metricsNamespace).toBe('AutoNACL/NaclFloodGuard-edge-acl');
+  });
+
+  it('keeps an explicit metricsNamespace whatever the stack name (an existing deployment keeps its metrics)', () => {
+    const config = parseConfig(reader({ ...REQUIRED, stackName: 'NaclFloodGuard', metricsNamespace: 'AutoNACL' }));
+    expect([config.stackName, config.metricsNamespace]).toEqual(['NaclFloodGuard', 'AutoNACL']);
   });
 
   it('reads every alarm threshold from its context key', () => {
@@ -236,6 +251,9 @@ describe('parseConfig', () => {
       { metricsNamespace: 'Floods!' },
       'metricsNamespace "Floods!" is not a valid custom CloudWatch namespace',
     ],
+    ['stackName starting with a digit', { stackName: '1guard' }, 'stackName "1guard" is not a CloudFormation stack name'],
+    ['stackName with an underscore', { stackName: 'flood_guard' }, 'stackName "flood_guard" is not a CloudFormation stack name'],
+    ['stackName too long', { stackName: `a${'b'.repeat(128)}` }, 'is not a CloudFormation stack name'],
     ['operatorEmail', { operatorEmail: 'ops-at-example' }, 'operatorEmail "ops-at-example" is not an e-mail address'],
     ['maxAnomalies', { maxAnomalies: '1001' }, 'maxAnomalies "1001" must be a whole number from 1 to 1000'],
     [

@@ -138,7 +138,9 @@ describe('1. flow logs', () => {
       template.hasResourceProperties('AWS::Logs::MetricFilter', {
         LogGroupName: { Ref: id.flowLogGroup },
         FilterPattern: pattern(action),
-        MetricTransformations: [{ MetricName: name, MetricNamespace: 'AutoNACL', MetricValue: '$packets', Unit: 'Count' }],
+        MetricTransformations: [
+          { MetricName: name, MetricNamespace: `AutoNACL/${synthesized.stack.stackName}`, MetricValue: '$packets', Unit: 'Count' },
+        ],
       });
     }
   });
@@ -249,7 +251,7 @@ describe('3. functions', () => {
       TIMESTREAM_DATABASE: `{${id.database}}`,
       TIMESTREAM_TABLE: `{${id.table}.Name}`,
       ANOMALIES_TOPIC_ARN: `{${id.topic}}`,
-      POWERTOOLS_METRICS_NAMESPACE: 'AutoNACL',
+      POWERTOOLS_METRICS_NAMESPACE: `AutoNACL/${synthesized.stack.stackName}`,
       POWERTOOLS_SERVICE_NAME: 'summarizer',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -272,7 +274,7 @@ describe('3. functions', () => {
       ALLOW_LIST_KEY: 'allow-list.txt',
       DENY_LIST_KEY: 'deny-list.txt',
       AUDIT_LOG_GROUP_NAME: `{${id.audit}}`,
-      POWERTOOLS_METRICS_NAMESPACE: 'AutoNACL',
+      POWERTOOLS_METRICS_NAMESPACE: `AutoNACL/${synthesized.stack.stackName}`,
       POWERTOOLS_SERVICE_NAME: 'nacl-updater',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -550,8 +552,15 @@ describe('8. least privilege', () => {
       expect(asList(statement.Action)).toEqual(['ec2:CreateTags']);
       expect(asList(statement.Resource).sort()).toEqual([aclArn(id.blue), aclArn(id.green)].sort());
     }
-    expect(byOwner.MitigationNaclUpdaterRole?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG] } });
-    expect(byOwner.NetworkAclsFactsFunctionRole?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'aws:TagKeys': [ORIGINAL_ACL_TAG] } });
+    const owned = { StringEquals: { 'aws:ResourceTag/nacl-flood-guard:deployment': synthesized.stack.stackName } };
+    expect(byOwner.MitigationNaclUpdaterRole?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG] },
+      ...owned,
+    });
+    expect(byOwner.NetworkAclsFactsFunctionRole?.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [ORIGINAL_ACL_TAG] },
+      ...owned,
+    });
   });
 
   it('lets the updater swap only the protected subnets, only onto blue, green or their original ACL', () => {

@@ -60,7 +60,10 @@ interface TemplateFunction {
 function contextOf(spec: DeploymentSpec, deployment: SimulatedDeployment): Record<string, string> {
   const { settings } = deployment;
   const chosen = Object.keys(spec).filter((key) => (CONFIG_KEYS as readonly string[]).includes(key)) as (keyof typeof settings)[];
-  const keys = [...new Set<keyof typeof settings>(['vpcId', 'subnetIds', 'listenerPort', 'listenerProtocol', ...chosen])];
+  // The simulation counts in the contracts' namespace; the stack's default is per deployment, so it is named here.
+  const keys = [
+    ...new Set<keyof typeof settings>(['vpcId', 'subnetIds', 'listenerPort', 'listenerProtocol', 'metricsNamespace', ...chosen]),
+  ];
   return Object.fromEntries(keys.map((key) => [key, [settings[key]].flat().join(',')]));
 }
 

@@ -144,7 +144,10 @@ describe('nacl-updater contract', () => {
     const unset = loadConfig(env);
 
     // Assess
-    for (const [key, value] of Object.entries(UPDATER_DEFAULTS)) expect(deployed[key as keyof typeof deployed], key).toBe(value);
+    const { metricsNamespace, ...stackDefaults } = UPDATER_DEFAULTS;
+    for (const [key, value] of Object.entries(stackDefaults)) expect(deployed[key as keyof typeof deployed], key).toBe(value);
+    // The stack counts each deployment in its own namespace under the contract's.
+    expect(deployed.metricsNamespace).toBe(`${metricsNamespace}/${deployed.stackName}`);
     expect(unset).toMatchObject({
       naclRuleLimit: UPDATER_DEFAULTS.naclRuleLimit,
       ipv4Mask: UPDATER_DEFAULTS.naclRuleNetworkMask,

@@ -148,7 +148,7 @@ describe('network facts on Create', () => {
         url: RESPONSE_URL,
         body: {
           Status: 'SUCCESS',
-          PhysicalResourceId: physicalIdOf(VPC),
+          PhysicalResourceId: physicalIdOf(VPC, BLUE),
           StackId: common.StackId,
           RequestId: 'request-1',
           LogicalResourceId: 'NetworkAclsFacts',
@@ -309,7 +309,7 @@ async function statefulNetwork() {
   const props = (subnets = [a, b]) => ({ ...properties(subnets, blue, green), VpcId: vpcId });
   const moveTo = async (subnet: string, acl: string) =>
     standIn.replaceNetworkAclAssociation({ AssociationId: standIn.associationIdOf(subnet), NetworkAclId: acl });
-  return { standIn, vpcId, physicalId: physicalIdOf(vpcId), original, blue, green, a, b, bystander, props, moveTo };
+  return { standIn, vpcId, physicalId: physicalIdOf(vpcId, blue), original, blue, green, a, b, bystander, props, moveTo };
 }
 
 describe('network facts on Delete (stateful EC2 stand-in)', () => {
@@ -403,7 +403,7 @@ describe('network facts on Delete without a recorded original', () => {
     const { handler, sent } = harness(standIn);
 
     // Act
-    await handler(deleteEvent(physicalIdOf(vpcId), { ...properties([subnet], blue, green), VpcId: vpcId }));
+    await handler(deleteEvent(physicalIdOf(vpcId, blue), { ...properties([subnet], blue, green), VpcId: vpcId }));
 
     // Assess
     expect(standIn.aclOf(subnet)).toBe(blue);
@@ -433,6 +433,24 @@ describe('network facts on Update (stateful EC2 stand-in)', () => {
     });
     expect(net.standIn.aclOf(net.a)).toBe(net.green);
     expect(net.standIn.mutatingCalls()).toEqual([]);
+  });
+
+  it('keeps the physical id the resource was created with, even in an older format, so CloudFormation never deletes it', async () => {
+    // Prepare: created by a release whose physical id named only the VPC
+    const net = await statefulNetwork();
+    const { handler, sent } = harness(net.standIn);
+
+    // Act
+    await handler(updateEvent(`nacl-flood-guard-network-facts-${net.vpcId}`, net.props(), net.props()));
+
+    // Assess
+    expect(sent[0]?.body).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `nacl-flood-guard-network-facts-${net.vpcId}` });
+  });
+
+  it('gives two deployments in one VPC different physical ids', () => {
+    expect(physicalIdOf('vpc-0123456789abcdef0', 'acl-0b1e0000000000001')).not.toBe(
+      physicalIdOf('vpc-0123456789abcdef0', 'acl-0b1e0000000000003'),
+    );
   });
 
   it('moves a subnet dropped from protection back to the original ACL, and only that one', async () => {

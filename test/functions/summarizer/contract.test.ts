@@ -195,7 +195,9 @@ describe('summarizer contract', () => {
 
     // Assess
     for (const [key, value] of Object.entries(SUMMARIZER_DEFAULTS)) {
-      expect(deployed[key as keyof typeof deployed], key).toBe(value);
+      // The stack counts each deployment in its own namespace under the contract's.
+      const stackValue = key === 'metricsNamespace' ? `${value}/${deployed.stackName}` : value;
+      expect(deployed[key as keyof typeof deployed], key).toBe(stackValue);
       expect(unset[key as keyof typeof unset], key).toBe(value);
     }
   });

@@ -36,7 +36,11 @@ describe('generated tables in the docs', () => {
     expect(rows.get('`minZScore`')?.slice(2)).toEqual(['3', 'number > 0, at most 1000']);
     expect(rows.get('`minPacketsPerBin`')?.slice(2)).toEqual(['12000', 'whole number >= 0']);
     expect(rows.get('`requeryMinutes`')?.slice(2)).toEqual(['10', 'whole number 5-60, at most `windowMinutes`']);
-    expect(rows.get('`metricsNamespace`')?.[2]).toBe('`AutoNACL`');
+    expect(rows.get('`metricsNamespace`')?.[2]).toBe('`AutoNACL/<stackName>`');
+    expect(rows.get('`stackName`')?.slice(2)).toEqual([
+      '`NaclFloodGuard-<vpcId>` (one per VPC; name a second deployment in the same VPC yourself)',
+      'a letter, then letters, digits or hyphens; at most 128',
+    ]);
     expect(rows.get('`naclMaxAggregatePrefix`')?.slice(2)).toEqual(['none (off)', 'whole number 8-32, at most `naclRuleNetworkMask`']);
   });
 

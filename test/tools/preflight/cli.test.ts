@@ -22,6 +22,9 @@ import { scratchDir } from '../../support/files';
 import { mockSdk } from '../../support/sdk';
 import { STACK_CONTEXT, SUBNET_IDS, VPC_ID } from '../../support/builders';
 
+/** The app's default stack name for the example VPC: one stack per VPC. */
+const STACK_NAME = `NaclFloodGuard-${VPC_ID}`;
+
 const ec2 = mockSdk(EC2Client);
 const cloudFormation = mockSdk(CloudFormationClient);
 const lambda = mockSdk(LambdaClient);
@@ -86,7 +89,7 @@ function healthyAccount(): void {
       },
     ],
   });
-  cloudFormation.on(DescribeStacksCommand, { StackName: 'NaclFloodGuard' }).rejects(notFound('NaclFloodGuard'));
+  cloudFormation.on(DescribeStacksCommand, { StackName: STACK_NAME }).rejects(notFound(STACK_NAME));
 }
 
 beforeEach(() => {
@@ -186,7 +189,7 @@ describe('preflight against an account', () => {
       code: 0,
       err: [],
       out: [
-        'preflight of stack NaclFloodGuard in account 123456789012, eu-west-1:',
+        `preflight of stack ${STACK_NAME} in account 123456789012, eu-west-1:`,
         `PASS  VPC and subnets: ${VPC_ID} and its 2 subnets exist`,
         `PASS  one network ACL: all 2 subnets use ${ACL}`,
         `PASS  room for deny rules: 18 IPv4 deny rules fit in 20 rules per ACL beside 1 inbound rule of ${ACL}`,
@@ -194,7 +197,7 @@ describe('preflight against an account', () => {
         'PASS  Timestream access: this account can use Timestream for LiveAnalytics',
         `PASS  Lambda concurrency: the stack reserves ${reserved === 0 ? 'none' : reserved}; 1000 of the account's 1000 concurrent executions are unreserved`,
         'PASS  CDK bootstrap: CDKToolkit (qualifier hnb659fds, version 30)',
-        'PASS  stack name: NaclFloodGuard is free: the deploy creates it',
+        `PASS  stack name: ${STACK_NAME} is free: the deploy creates it`,
         '8 passed, 0 warned, 0 failed',
       ],
     });
@@ -231,10 +234,10 @@ describe('preflight against an account', () => {
   it("on a redeploy, reads the recorded original ACL for the room check and does not count the stack's own flow logs", async () => {
     healthyAccount();
     const original = 'acl-0eeeeeeeeeeeeeee1';
-    cloudFormation.on(DescribeStacksCommand, { StackName: 'NaclFloodGuard' }).resolves({
+    cloudFormation.on(DescribeStacksCommand, { StackName: STACK_NAME }).resolves({
       Stacks: [
         {
-          StackName: 'NaclFloodGuard',
+          StackName: STACK_NAME,
           StackStatus: 'UPDATE_COMPLETE',
           CreationTime: new Date(0),
           Description: `${DESCRIPTION_PREFIX} network-flood auto-mitigation for ${VPC_ID} (TCP/443)`,
@@ -259,7 +262,7 @@ describe('preflight against an account', () => {
         },
       ],
     });
-    const ours = [{ Key: 'aws:cloudformation:stack-name', Value: 'NaclFloodGuard' }];
+    const ours = [{ Key: 'aws:cloudformation:stack-name', Value: STACK_NAME }];
     ec2
       .on(DescribeFlowLogsCommand)
       .resolves({ FlowLogs: SUBNET_IDS.map((ResourceId) => ({ FlowLogId: `fl-${ResourceId}`, ResourceId, Tags: ours })) });
@@ -268,7 +271,7 @@ describe('preflight against an account', () => {
     expect(result.out).toContain(
       `PASS  room for deny rules: 16 IPv4 deny rules fit in 20 rules per ACL beside 3 inbound rules of ${original}`,
     );
-    expect(result.out).toContain(`PASS  stack name: NaclFloodGuard is this deployment (${VPC_ID}, UPDATE_COMPLETE): the deploy updates it`);
+    expect(result.out).toContain(`PASS  stack name: ${STACK_NAME} is this deployment (${VPC_ID}, UPDATE_COMPLETE): the deploy updates it`);
   });
 
   it('warns, and exits 0, when the credentials may not read something', async () => {
@@ -286,7 +289,7 @@ describe('deployment plan', () => {
   it('is what the app deploys: its stack name and description, reservations, store and one flow log per subnet', () => {
     const plan = deploymentPlan({ ...STACK_CONTEXT, '@aws-cdk/core:bootstrapQualifier': 'team1' });
     expect(plan).toMatchObject({
-      stackName: 'NaclFloodGuard',
+      stackName: STACK_NAME,
       reservedConcurrency: UPDATER_DEPLOYMENT.reservedConcurrency ?? 0,
       usesTimestream: true,
       bootstrapQualifier: 'team1',
