@@ -85,6 +85,20 @@ export const Metrics = {
   BlockedSourceNetworks: metric('BlockedSourceNetworks', 'Count', 'nacl-updater', 'Deny rules in place'),
   UnblockedSourceNetworks: metric('UnblockedSourceNetworks', 'Count', 'nacl-updater', 'Networks that needed a deny rule but got none'),
 
+  // NACL updater in report mode (ours).
+  WouldBlockSourceIPs: metric(
+    'WouldBlockSourceIPs',
+    'Count',
+    'nacl-updater',
+    'Report mode: anomalous sources block mode would cover with a deny rule (none is written)',
+  ),
+  WouldBlockSourceNetworks: metric(
+    'WouldBlockSourceNetworks',
+    'Count',
+    'nacl-updater',
+    'Report mode: deny rules block mode would hold (none is written)',
+  ),
+
   // NACL updater health (ours).
   MessagesRejected: metric('MessagesRejected', 'Count', 'nacl-updater', 'Anomaly messages rejected as malformed or of an unknown version'),
   MessagesIgnored: metric('MessagesIgnored', 'Count', 'nacl-updater', 'Anomaly messages older than the one last applied'),

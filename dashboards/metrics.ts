@@ -32,6 +32,8 @@ export const METRIC_STATISTICS: Record<MetricName, string> = {
   UnblockedSourceIPs: cloudwatch.Stats.MAXIMUM,
   BlockedSourceNetworks: cloudwatch.Stats.MAXIMUM,
   UnblockedSourceNetworks: cloudwatch.Stats.MAXIMUM,
+  WouldBlockSourceIPs: cloudwatch.Stats.MAXIMUM,
+  WouldBlockSourceNetworks: cloudwatch.Stats.MAXIMUM,
   MessagesRejected: cloudwatch.Stats.SUM,
   MessagesIgnored: cloudwatch.Stats.SUM,
   // Every updater run re-reads the whole list: the count of bad lines is a state, not events.

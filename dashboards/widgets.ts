@@ -72,6 +72,7 @@ export function anomalousNetworksWidget({ props, metrics }: WidgetInputs): cloud
     left: [
       metrics.metric(Metrics.BlockedSourceNetworks, { label: 'Blocked networks (deny rules)' }),
       metrics.metric(Metrics.UnblockedSourceNetworks, { label: 'Unblocked networks (no room in the ACL)' }),
+      metrics.metric(Metrics.WouldBlockSourceNetworks, { label: 'Would block networks (report mode: no rule written)' }),
     ],
     leftLabel: 'networks',
     leftAnnotations: [
@@ -92,6 +93,7 @@ export function anomalousIpsWidget({ metrics }: WidgetInputs): cloudwatch.GraphW
     left: [
       metrics.metric(Metrics.BlockedSourceIPs, { label: 'Blocked sources' }),
       metrics.metric(Metrics.UnblockedSourceIPs, { label: 'Unblocked sources (no room in the ACL)' }),
+      metrics.metric(Metrics.WouldBlockSourceIPs, { label: 'Would block sources (report mode: no rule written)' }),
     ],
     leftLabel: 'sources',
   });
@@ -121,7 +123,7 @@ export function packetStatisticsWidget({ props, metrics }: WidgetInputs): cloudw
 
 export function blockedIpsWidget({ props }: WidgetInputs): cloudwatch.LogQueryWidget {
   return new cloudwatch.LogQueryWidget({
-    title: 'Blocked IPs per hour and source: max Z-score, max packets/minute, last block time',
+    title: 'Blocked IPs per hour and source: max Z-score, max packets/minute, last block time (mode report: would block)',
     logGroupNames: [props.auditLogGroup.logGroupName],
     queryLines: blockedIpsQueryLines(),
     view: cloudwatch.LogQueryVisualizationType.TABLE,

@@ -27,6 +27,7 @@ import {
   type BinStoreKind,
   type SummarizerSettings,
 } from '../functions/summarizer/contract';
+import { CONTROL_DEFAULTS, parseControls, type OperatorControls } from './operator-controls';
 
 export type { ListenerProtocol };
 /** The product's one configuration error (core/config-error.ts), for the CDK app. */
@@ -36,7 +37,7 @@ export { ConfigError, EXAMPLE_COMMAND };
  * The validated deployment configuration. The keys that reach a function are that function's
  * contract settings (named as the context keys); the others configure the stack itself.
  */
-export interface FloodGuardConfig extends SummarizerSettings, UpdaterSettings {
+export interface FloodGuardConfig extends SummarizerSettings, UpdaterSettings, OperatorControls {
   readonly logRetentionDays: number;
   readonly operatorEmail?: string;
   /** Operator alarm thresholds (context keys alarm*). */
@@ -58,6 +59,7 @@ export const REQUIRED_KEYS = ['vpcId', 'subnetIds', 'listenerPort', 'listenerPro
  */
 export const DEFAULTS = {
   binStore: SUMMARIZER_DEFAULTS.binStore,
+  ...CONTROL_DEFAULTS,
   minZScore: SUMMARIZER_DEFAULTS.minZScore,
   minPacketsPerBin: SUMMARIZER_DEFAULTS.minPacketsPerBin,
   windowMinutes: SUMMARIZER_DEFAULTS.windowMinutes,
@@ -144,9 +146,12 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     }
   };
 
+  const controls = parseControls(read);
+  problems.push(...controls.problems);
   const vpcId = check(() => matching(read, 'vpcId', VPC_ID_PATTERN, 'a VPC id like vpc-0123456789abcdef0'));
   const name = check(() => stackName(read, vpcId));
   const config: FloodGuardConfig = {
+    ...controls.controls,
     vpcId,
     stackName: name,
     subnetIds: check(() => subnetIds(read)),

@@ -18,6 +18,11 @@ export interface ContextKeyHelp {
 }
 
 export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
+  mode: {
+    meaning:
+      '`block` applies the verdicts; `report` changes no ACL entry or association and reports what it would block ([report-mode.md](report-mode.md))',
+    accepts: '`block` or `report` (any case)',
+  },
   vpcId: { meaning: 'VPC of the endpoint', accepts: '`vpc-` + 8 or 17 hex digits' },
   subnetIds: {
     meaning: 'comma-separated public subnets of the endpoint; all must share one network ACL (checked at deploy)',

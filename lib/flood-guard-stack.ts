@@ -11,6 +11,7 @@ import { Mitigation } from './mitigation';
 import { acknowledge } from './nag';
 import { CONSOLE_HOSTS, regionalServiceHost } from './partition';
 import { StackNetworkAcls } from './network-facts';
+import { ReportModeRestore } from './report-mode';
 
 export interface FloodGuardStackProps extends StackProps {
   /** Validated deployment configuration (see lib/config.ts). */
@@ -71,6 +72,15 @@ export class FloodGuardStack extends Stack {
       operationalLogRetention,
       deployTimeFunction: this.acls.factsFunction,
     });
+    if (config.mode === 'report') {
+      new ReportModeRestore(this, 'ReportMode', {
+        blueAcl: this.acls.blue,
+        greenAcl: this.acls.green,
+        originalNetworkAclId: this.acls.originalNetworkAclId,
+        deployTimeFunction: this.acls.factsFunction,
+        updater: this.mitigation.updater,
+      });
+    }
     this.monitoring = this.createMonitoring(config);
     this.addOutputs(config);
     this.acknowledgeFindings();

@@ -149,7 +149,10 @@ export class Mitigation extends Construct {
     this.grantAuditAndDeadLetters(props);
   }
 
-  /** Reads every ACL; writes rules and the watermark tag on blue and green only; moves only the protected subnets. */
+  /**
+   * Reads every ACL; writes rules and the watermark tag on blue and green only; moves only the
+   * protected subnets. In report mode it may only read: no EC2 write action at all.
+   */
   private grantAclChanges(props: MitigationProps): void {
     const stack = Stack.of(this);
     const role = this.updater.role;
@@ -166,6 +169,7 @@ export class Mitigation extends Construct {
         resources: ['*'],
       }),
     );
+    if (props.config.mode === 'report') return;
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteStackAclsOnly',

@@ -50,6 +50,7 @@ export function settingsOf(spec: DeploymentSpec): Omit<FunctionSettings, 'vpcId'
 }
 
 const CHOSEN_KEYS = [
+  'mode',
   'minZScore',
   'minPacketsPerBin',
   'windowMinutes',

@@ -12,7 +12,7 @@
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client, type NetworkAclEntry } from '@aws-sdk/client-ec2';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
@@ -23,6 +23,7 @@ import type { AclEntry } from '../core/nacl-plan';
 import * as updaterContract from '../functions/nacl-updater/contract';
 import { createHandler as createUpdater, type UpdaterHandler } from '../functions/nacl-updater/handler';
 import { sdkClientOptions } from '../functions/shared/client-options';
+import { NETWORK_FACTS_SERVICE_NAME } from '../functions/network-facts/contract';
 import type { FunctionDeployment } from '../functions/shared/contract';
 import * as summarizerContract from '../functions/summarizer/contract';
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
@@ -38,6 +39,8 @@ import { routeCommands, type Route } from './sdk-routing';
 import { SnsStandIn, snsEvent } from './sns';
 import { TelemetryCapture } from './telemetry-capture';
 import { TimestreamStandIn } from './timestream/stand-in';
+import { toAclEntry } from './acl-entry';
+import { reportModeRestoreEvent, runDeployTimeFunction } from './deploy-time-events';
 import { settingsOf, type DeployedResources, type DeploymentSpec, type FunctionSettings } from './deployment-settings';
 
 export type { DeployedResources, DeploymentSpec, FunctionSettings };
@@ -78,17 +81,17 @@ export class SimulatedDeployment {
   readonly vpcId: string;
   readonly subnetIds: readonly string[];
   readonly originalAclId: string;
-  /** The operator's settings, defaults applied, as the stack would hold them after validation. */
-  readonly settings: FunctionSettings;
+  /** The operator's settings, defaults applied, as the stack would hold them after validation (changed by redeploy). */
+  settings: FunctionSettings;
   /** Names of the simulated resources the functions' environments refer to. */
   readonly resources: DeployedResources;
-  readonly functions: { readonly summarizer: SimulatedFunction; readonly naclUpdater: SimulatedFunction };
+  functions: { readonly summarizer: SimulatedFunction; readonly naclUpdater: SimulatedFunction };
   readonly summarizerEnv: Readonly<Record<string, string>>;
-  readonly updaterEnv: Readonly<Record<string, string>>;
+  updaterEnv: Readonly<Record<string, string>>;
   /** The summarizer's container: rebuilt after a timeout, as Lambda starts a new runtime then. */
   private summarizer: SummarizerHandler;
-  /** The NACL updater, one invocation at a time (reserved concurrency 1), each within its timeout. */
-  readonly updater: UpdaterHandler;
+  /** The NACL updater, one invocation at a time (reserved concurrency 1), each within its timeout; a new one after a redeploy. */
+  updater: UpdaterHandler;
   /** Messages the updater has been handed, parsed. */
   readonly applied: AnomalyMessage[] = [];
   private clockMs: number;
@@ -281,6 +284,29 @@ export class SimulatedDeployment {
     return routeCommands(client, this.faults.wrap(guarded));
   }
 
+  /**
+   * A redeploy with other settings, in CloudFormation's order: the updater gets its new
+   * environment (new containers); then, when the deploy switches to report mode, the deploy-time
+   * function, which the stack makes wait for the updater, moves the subnets back to their
+   * original ACL (Custom::ReportModeRestore). Throws what CloudFormation would show when it fails.
+   */
+  async redeploy(changes: Partial<Pick<FunctionSettings, 'mode'>>): Promise<void> {
+    const toReport = changes.mode === 'report' && this.settings.mode !== 'report';
+    this.settings = { ...this.settings, ...changes };
+    this.updaterEnv = updaterContract.toEnvironment(this.settings, this.resources);
+    this.functions = { ...this.functions, naclUpdater: { ...this.functions.naclUpdater, environment: this.updaterEnv } };
+    this.updater = this.buildUpdater();
+    if (toReport) await runDeployTimeFunction(this.deployTimeDeps(), reportModeRestoreEvent(this.resources));
+  }
+
+  private deployTimeDeps() {
+    const [ec2, s3] = [
+      this.client(new EC2Client({ region: REGION, credentials }), this.ec2.routes()),
+      this.client(new S3Client({ region: REGION, credentials }), this.s3.routes()),
+    ];
+    return { ec2, s3, telemetry: this.telemetry.telemetry({ serviceName: NETWORK_FACTS_SERVICE_NAME, metricsNamespace: 'AutoNACL' }) };
+  }
+
   /** A second NACL updater container (a cold start): same configuration, no in-memory state. */
   coldStartUpdater(): UpdaterHandler {
     return this.buildUpdater();
@@ -351,17 +377,4 @@ function timedOut(timeoutSeconds: number): Error {
 
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'Sandbox.Timedout';
-}
-
-function toAclEntry(entry: NetworkAclEntry): AclEntry {
-  return {
-    ruleNumber: entry.RuleNumber ?? 0,
-    egress: entry.Egress ?? false,
-    protocol: entry.Protocol ?? '-1',
-    ruleAction: entry.RuleAction === 'deny' ? 'deny' : 'allow',
-    ...(entry.CidrBlock !== undefined ? { cidrBlock: entry.CidrBlock } : {}),
-    ...(entry.Ipv6CidrBlock !== undefined ? { ipv6CidrBlock: entry.Ipv6CidrBlock } : {}),
-    ...(entry.PortRange ? { portRange: { from: entry.PortRange.From ?? 0, to: entry.PortRange.To ?? 65535 } } : {}),
-    ...(entry.IcmpTypeCode ? { icmpTypeCode: { type: entry.IcmpTypeCode.Type ?? -1, code: entry.IcmpTypeCode.Code ?? -1 } } : {}),
-  };
 }

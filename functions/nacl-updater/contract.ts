@@ -75,7 +75,15 @@ export const UPDATER_BOUNDS = {
   naclMaxAggregatePrefixIpv6: { min: 16, max: 128 },
 } as const satisfies Record<string, IntegerBounds>;
 
+/**
+ * `block` applies the verdicts; `report` runs everything but never changes an ACL entry or an
+ * association, and reports what it would have blocked (docs/report-mode.md).
+ */
+export const UPDATER_MODES = ['block', 'report'] as const;
+export type UpdaterMode = (typeof UPDATER_MODES)[number];
+
 export const UPDATER_DEFAULTS = {
+  mode: 'block' as UpdaterMode,
   naclRuleLimit: 20,
   naclRuleNetworkMask: 32,
   naclRuleNetworkMaskIpv6: 128,
@@ -94,6 +102,8 @@ export function isUsableObjectKey(key: string): boolean {
 
 /** The operator's choices the updater reads: the stack's context keys of the same names. */
 export interface UpdaterSettings {
+  /** Block (apply the verdicts) or report only (never change an ACL or an association). */
+  readonly mode: UpdaterMode;
   readonly vpcId: string;
   readonly subnetIds: readonly string[];
   readonly naclRuleLimit: number;
@@ -129,6 +139,7 @@ export interface UpdaterResources {
 
 /** NACL updater settings, read once at cold start from the environment the stack sets. */
 export interface UpdaterConfig {
+  readonly mode: UpdaterMode;
   readonly vpcId: string;
   readonly vpcNetworks: readonly Network[];
   readonly subnetIds: readonly string[];
@@ -179,6 +190,7 @@ const defaults = UPDATER_DEFAULTS;
 /** The updater's environment: every variable, its bounds and its default. */
 export const updaterEnvironment = z
   .object({
+    MODE: z.enum(UPDATER_MODES, { message: `expected ${UPDATER_MODES.join(' or ')}` }).default(defaults.mode),
     VPC_ID: vpcId,
     VPC_CIDRS: cidrList,
     SUBNET_IDS: subnetList,
@@ -221,6 +233,7 @@ export type UpdaterEnvironment = Record<Exclude<keyof Variables, AggregationVari
 /** The environment for these settings and resources; the stack deploys it and the simulation runs with it. */
 export function toEnvironment(settings: UpdaterSettings, resources: UpdaterResources): UpdaterEnvironment {
   return {
+    MODE: settings.mode,
     VPC_ID: settings.vpcId,
     VPC_CIDRS: resources.vpcCidrs,
     SUBNET_IDS: settings.subnetIds.join(','),
@@ -260,6 +273,7 @@ function aggregationEnvironment(settings: UpdaterSettings): Partial<Record<Aggre
 export function loadConfig(env: Record<string, string | undefined>): UpdaterConfig {
   const e = readEnvironment(updaterEnvironment, env, 'nacl-updater');
   return {
+    mode: e.MODE,
     vpcId: e.VPC_ID,
     vpcNetworks: e.VPC_CIDRS,
     subnetIds: e.SUBNET_IDS,

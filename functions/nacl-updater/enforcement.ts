@@ -1,4 +1,4 @@
-import type { AddressFamily } from '../../core/addresses';
+import type { AddressFamily, Network } from '../../core/addresses';
 import { cidrText } from '../../core/addresses';
 import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
 import type { BlockRule, Selection } from '../../core/block-selection';
@@ -7,6 +7,7 @@ import {
   DEFAULT_RULE_NUMBER_IPV4,
   DEFAULT_RULE_NUMBER_IPV6,
   denyCapacity,
+  denyNetworksOf,
   desiredEntries,
   diffEntries,
   entryFamily,
@@ -32,6 +33,15 @@ export interface Enforcement {
   readonly selection: Selection;
 }
 
+/** How a run brings (or, in report mode, pretends to bring) the protected subnets to a selection. */
+export interface Enforcer {
+  /** Deny rules per family the ACL has room for. */
+  capacity(original: readonly AclEntry[]): Record<AddressFamily, number>;
+  /** Networks held before this run: denied by the ACL the subnets use, or (report mode) those it would deny. */
+  held(state: NetworkState): Network[];
+  enforce(choose: () => Selection, state: NetworkState): Promise<Enforcement>;
+}
+
 export interface EnforcerDeps {
   readonly config: UpdaterConfig;
   readonly acls: AclGateway;
@@ -44,7 +54,7 @@ export interface EnforcerDeps {
  * written in full before any subnet moves onto it. Keeps, for the container's life, the account's
  * real rules-per-ACL quota once NetworkAclEntryLimitExceeded has shown it.
  */
-export class BlueGreenEnforcer {
+export class BlueGreenEnforcer implements Enforcer {
   private learnedLimit: Partial<Record<AddressFamily, number>> = {};
 
   constructor(private readonly deps: EnforcerDeps) {}
@@ -57,6 +67,13 @@ export class BlueGreenEnforcer {
       return learned === undefined ? configured[family] : Math.min(configured[family], denyCapacity(learned, original)[family]);
     };
     return { ipv4: cap('ipv4'), ipv6: cap('ipv6') };
+  }
+
+  /** Networks denied now by the stack ACLs that protected subnets use. */
+  held(state: NetworkState): Network[] {
+    const inUse = [state.blue, state.green].filter((acl) => state.subnets.some((s) => s.networkAclId === acl.id));
+    const unique = new Map(inUse.flatMap((acl) => denyNetworksOf(acl.entries)).map((n) => [cidrText(n), n]));
+    return [...unique.values()];
   }
 
   /**

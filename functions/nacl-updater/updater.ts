@@ -1,18 +1,17 @@
-import type { Network } from '../../core/addresses';
-import { cidrText } from '../../core/addresses';
+import { cidrText, type Network } from '../../core/addresses';
 import type { AllowList } from '../../core/allow-list';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
 import type { AuditLine } from '../../core/audit-line';
 import { selectBlocks, type BlockRule, type Selection } from '../../core/block-selection';
-import { denyNetworksOf } from '../../core/nacl-plan';
 import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
 import type { AllowListSource, DenyListSource } from './allow-list-source';
 import type { AuditLog } from './audit-log';
 import { WATERMARK_TAG, type UpdaterConfig } from './contract';
 import { DenyListReader } from './deny-list';
 import type { AclGateway } from './ec2-acls';
-import { BlueGreenEnforcer, type Enforcement } from './enforcement';
+import { BlueGreenEnforcer, type Enforcement, type Enforcer } from './enforcement';
 import { NetworkStateReader, type NetworkState } from './network-state';
+import { ReportOnlyEnforcer } from './report-only';
 
 export interface UpdaterDeps {
   readonly config: UpdaterConfig;
@@ -33,12 +32,12 @@ export interface UpdaterDeps {
 export class NaclUpdater {
   private appliedAt: number | undefined;
   private readonly network: NetworkStateReader;
-  private readonly enforcer: BlueGreenEnforcer;
+  private readonly enforcer: Enforcer;
   private readonly denyList: DenyListReader;
 
   constructor(private readonly deps: UpdaterDeps) {
     this.network = new NetworkStateReader(deps);
-    this.enforcer = new BlueGreenEnforcer(deps);
+    this.enforcer = deps.config.mode === 'report' ? new ReportOnlyEnforcer(deps) : new BlueGreenEnforcer(deps);
     this.denyList = new DenyListReader({ ...deps, source: deps.denyList });
   }
 
@@ -84,7 +83,8 @@ export class NaclUpdater {
     const denied = await this.denyList.networks([...allowList.networks, ...state.vpcNetworks]);
     const enforcement = await this.enforcer.enforce(() => this.select(message, allowList, state, denied), state);
     this.appliedAt = generatedAt;
-    if (enforcement.changed) await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
+    // Report mode writes nothing to EC2, not even the watermark tag: its ordering is this container's memory.
+    if (enforcement.changed && this.deps.config.mode === 'block') await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
     this.report(message, enforcement.selection, enforcement);
     await this.writeAudit(enforcement.placed);
   }
@@ -129,9 +129,9 @@ export class NaclUpdater {
       ipv6Mask: config.ipv6Mask,
       capacity: this.enforcer.capacity(state.original.entries),
       // A run that saw incomplete data, or no deny list, may add blocks but never remove one.
-      retained: message.complete && denied !== undefined ? [] : this.blockedNow(state),
+      retained: message.complete && denied !== undefined ? [] : this.enforcer.held(state),
       denyListed: denied ?? [],
-      inPlace: this.blockedNow(state),
+      inPlace: this.enforcer.held(state),
       caps: { newPerRun: config.maxNewBlocksPerRun, total: config.maxBlockedNetworks },
       ...(config.aggregation ? { aggregation: config.aggregation } : {}),
     });
@@ -151,13 +151,6 @@ export class NaclUpdater {
     return selection;
   }
 
-  /** Networks denied now by the stack ACLs that protected subnets use. */
-  private blockedNow(state: NetworkState): Network[] {
-    const inUse = [state.blue, state.green].filter((acl) => state.subnets.some((s) => s.networkAclId === acl.id));
-    const unique = new Map(inUse.flatMap((acl) => denyNetworksOf(acl.entries)).map((n) => [cidrText(n), n]));
-    return [...unique.values()];
-  }
-
   /** Tags the ACL now in use (or both stack ACLs when the subnets went back to the original). */
   private async recordWatermark(generatedAt: string, target: string | undefined): Promise<void> {
     const { config } = this.deps;
@@ -170,29 +163,37 @@ export class NaclUpdater {
     }
   }
 
+  /** In report mode the rules placed are those block mode would hold: counted as "would block", never as blocked. */
   private report(message: AnomalyMessage, selection: Selection, enforcement: Enforcement): void {
-    const { metrics, logger } = this.deps;
+    const { metrics, logger, config } = this.deps;
     const unplaced = [...selection.unblocked, ...enforcement.refused];
     const sources = (rules: readonly BlockRule[]) => rules.reduce((sum, r) => sum + r.sources.length, 0);
-    metrics.add('BlockedSourceIPs', sources(enforcement.placed));
+    const report = config.mode === 'report';
+    metrics.add('BlockedSourceIPs', report ? 0 : sources(enforcement.placed));
+    metrics.add('BlockedSourceNetworks', report ? 0 : enforcement.placed.length);
+    if (report) {
+      metrics.add('WouldBlockSourceIPs', sources(enforcement.placed));
+      metrics.add('WouldBlockSourceNetworks', enforcement.placed.length);
+    }
     metrics.add('UnblockedSourceIPs', sources(unplaced));
-    metrics.add('BlockedSourceNetworks', enforcement.placed.length);
     metrics.add('UnblockedSourceNetworks', unplaced.length);
     metrics.add('AllowListedSourcesSkipped', selection.excluded.length);
     metrics.add('DenyListedNetworks', enforcement.placed.filter((r) => r.denyListed).length);
     logger.info('anomaly message applied', {
+      mode: config.mode,
       generatedAt: message.generatedAt,
       complete: message.complete,
       changed: enforcement.changed,
-      blockedNetworks: enforcement.placed.map((r) => r.cidr),
+      [report ? 'wouldBlockNetworks' : 'blockedNetworks']: enforcement.placed.map((r) => r.cidr),
       denyListedNetworks: enforcement.placed.filter((r) => r.denyListed).map((r) => r.cidr),
       unblockedNetworks: unplaced.map((r) => r.cidr),
     });
   }
 
   private async writeAudit(placed: readonly BlockRule[]): Promise<void> {
+    const { mode } = this.deps.config;
     const lines: AuditLine[] = placed.flatMap((rule) =>
-      rule.sources.map((s) => ({ ip: s.sourceIp, network: rule.cidr, z_score: s.maxZScore, packets: s.maxPackets })),
+      rule.sources.map((s) => ({ ip: s.sourceIp, network: rule.cidr, z_score: s.maxZScore, packets: s.maxPackets, mode })),
     );
     try {
       await this.deps.audit.write(lines, this.deps.now());

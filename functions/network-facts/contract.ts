@@ -53,6 +53,19 @@ export const NETWORK_FACTS_ATTRIBUTES = {
   vpcCidrs: 'VpcCidrs',
 } as const;
 
+/**
+ * Custom resource, deployed in report mode only: moves every protected subnet off the stack's
+ * ACLs onto its original ACL (docs/report-mode.md). Created when a deploy switches to report
+ * mode, so the subnets leave the deny rules during that deploy; deleting it changes nothing.
+ */
+export const REPORT_MODE_RESTORE_TYPE = 'Custom::ReportModeRestore';
+
+export interface ReportModeRestoreProperties {
+  readonly BlueNetworkAclId: string;
+  readonly GreenNetworkAclId: string;
+  readonly OriginalNetworkAclId: string;
+}
+
 export interface AllowListSeedProperties {
   readonly Bucket: string;
   readonly Key: string;

@@ -24,8 +24,10 @@ import {
   NETWORK_FACTS_CALLS,
   NETWORK_FACTS_SERVICE_NAME,
   physicalIdOf,
+  REPORT_MODE_RESTORE_TYPE,
   type AllowListSeedProperties,
   type NetworkFactsProperties,
+  type ReportModeRestoreProperties,
 } from './contract';
 import {
   discoverNetworkFacts,
@@ -85,6 +87,7 @@ function common(event: CloudFormationCustomResourceEvent) {
 
 async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Promise<Outcome> {
   if (event.ResourceType === ALLOW_LIST_SEED_TYPE) return applySeed(deps, event);
+  if (event.ResourceType === REPORT_MODE_RESTORE_TYPE) return applyReportModeRestore(deps, event);
   const network = protectedNetwork(event.ResourceProperties as unknown as NetworkFactsProperties);
   switch (event.RequestType) {
     case 'Create':
@@ -123,6 +126,22 @@ async function applySeed(deps: Deps, event: CloudFormationCustomResourceEvent): 
   if (event.RequestType === 'Delete') return { physicalId: event.PhysicalResourceId };
   const outcome = await seedAllowList(deps.s3, props);
   deps.telemetry.logger.info(`${props.List ?? 'allow'} list seeded`, { object: physicalId, outcome });
+  return { physicalId };
+}
+
+/** Report mode: subnets on a stack ACL (blocked before the switch) go back to their original ACL. */
+async function applyReportModeRestore(deps: Deps, event: CloudFormationCustomResourceEvent): Promise<Outcome> {
+  const props = event.ResourceProperties as unknown as ReportModeRestoreProperties;
+  if (!props?.BlueNetworkAclId || !props?.GreenNetworkAclId || !props?.OriginalNetworkAclId) {
+    throw new NetworkFactsError('Resource properties BlueNetworkAclId, GreenNetworkAclId and OriginalNetworkAclId are required.');
+  }
+  const physicalId = `report-mode-${props.BlueNetworkAclId}-${props.GreenNetworkAclId}`;
+  // Leaving report mode (the resource is deleted) lets the updater block with its next verdict: nothing to do here.
+  if (event.RequestType === 'Delete') return { physicalId: event.PhysicalResourceId };
+  const moved = await restoreOriginalAcl(deps.ec2, [props.BlueNetworkAclId, props.GreenNetworkAclId], {
+    originalNetworkAclId: props.OriginalNetworkAclId,
+  });
+  deps.telemetry.logger.info('report mode: subnets moved back to their original ACL', { moved });
   return { physicalId };
 }
 

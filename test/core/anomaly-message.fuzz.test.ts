@@ -121,6 +121,7 @@ describe('fuzz: parseAnomalyMessage', () => {
 });
 
 const CONFIG: UpdaterConfig = {
+  mode: 'block',
   vpcId: VALID.vpcId,
   vpcNetworks: [],
   subnetIds: ['subnet-0123456789abcdef0'],

@@ -145,7 +145,7 @@ describe('reference widgets', () => {
     ]);
   });
 
-  it('3. Anomalous Source Networks: blocked and unblocked networks, stacked, under the deny-rule capacity bound', () => {
+  it('3. Anomalous Source Networks: blocked, unblocked and (report mode) would-block networks, stacked, under the deny-rule capacity bound', () => {
     const widget = widgetTitled(widgets, 'Anomalous Source Networks');
 
     expect(widget.properties.title).toBe('Anomalous Source Networks (/32 IPv4, /128 IPv6), deny rules');
@@ -153,6 +153,7 @@ describe('reference widgets', () => {
     expect(widgetMetrics(widget)).toEqual([
       productMetric('BlockedSourceNetworks', 'Maximum', 'Blocked networks (deny rules)'),
       productMetric('UnblockedSourceNetworks', 'Maximum', 'Unblocked networks (no room in the ACL)'),
+      productMetric('WouldBlockSourceNetworks', 'Maximum', 'Would block networks (report mode: no rule written)'),
     ]);
     expect(annotations(widget)).toEqual([
       { value: 19, label: 'Deny-rule capacity per IP family, at most 19 (quota 20 - default deny - mirrored rules)' },
@@ -170,13 +171,14 @@ describe('reference widgets', () => {
     expect(annotations(widget).map((a) => a.value)).toEqual([39]);
   });
 
-  it('4. Anomalous Source IPs: blocked and unblocked sources, stacked', () => {
+  it('4. Anomalous Source IPs: blocked, unblocked and (report mode) would-block sources, stacked', () => {
     const widget = widgetTitled(widgets, 'Anomalous Source IPs');
 
     expect(widget.properties.stacked).toBe(true);
     expect(widgetMetrics(widget)).toEqual([
       productMetric('BlockedSourceIPs', 'Maximum', 'Blocked sources'),
       productMetric('UnblockedSourceIPs', 'Maximum', 'Unblocked sources (no room in the ACL)'),
+      productMetric('WouldBlockSourceIPs', 'Maximum', 'Would block sources (report mode: no rule written)'),
     ]);
   });
 
@@ -215,9 +217,9 @@ describe('reference widgets', () => {
     expect(widget.properties.query).toBe(
       `SOURCE '\${Ref:${defaults.ids.auditLogGroup}}' | ` +
         [
-          'fields @timestamp, ip, network, z_score, packets',
+          'fields @timestamp, ip, network, z_score, packets, mode',
           'filter ispresent(ip)',
-          'stats max(z_score) as maxZScore, max(packets) as maxPacketsPerMinute, latest(network) as denyRuleNetwork, latest(@timestamp) as lastBlocked by bin(1h), ip',
+          'stats max(z_score) as maxZScore, max(packets) as maxPacketsPerMinute, latest(network) as denyRuleNetwork, latest(@timestamp) as lastBlocked, latest(mode) as mode by bin(1h), ip',
           'sort lastBlocked desc',
           'limit 1000',
         ].join('\n| '),

@@ -105,6 +105,13 @@ describe('the NACL updater emits its metrics as EMF', () => {
         return [world, await emitted(world, () => world.deliver(message(world.vpcId, flooders(1))))];
       },
     ],
+    [
+      'report mode',
+      async () => {
+        const world = await UpdaterWorld.create({ mode: 'report' });
+        return [world, await emitted(world, () => world.deliver(message(world.vpcId, flooders(2))))];
+      },
+    ],
   ];
 
   it('emits every nacl-updater metric of core/metrics.ts over its scenarios, each with the namespace and VpcId dimension', async () => {

@@ -259,6 +259,7 @@ describe('3. functions', () => {
 
   it('sets exactly the updater variables, from construct attributes', () => {
     expect(symbolic(environmentOf(id.updater))).toEqual({
+      MODE: 'block',
       VPC_ID,
       VPC_CIDRS: `{${id.factsResource}.VpcCidrs}`,
       SUBNET_IDS: SUBNETS.join(','),

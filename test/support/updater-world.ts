@@ -22,6 +22,8 @@ import { FaultInjector, standInClient } from './sdk';
 export const AUDIT_STREAM = 'nacl-updater/test';
 
 export interface UpdaterWorldOptions {
+  /** MODE. @default block */
+  readonly mode?: 'block' | 'report';
   /** Add an IPv6 CIDR to the VPC (its ACLs then carry the IPv6 default rules). */
   readonly dualStack?: boolean;
   /** NACL_RULE_LIMIT. @default 20 */
@@ -221,6 +223,7 @@ function environment(
     ALLOW_LIST_BUCKET,
     ALLOW_LIST_KEY,
     AUDIT_LOG_GROUP_NAME: AUDIT_LOG_GROUP,
+    ...(options.mode ? { MODE: options.mode } : {}),
     ...Object.fromEntries(Object.entries(optional).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]]))),
   };
 }

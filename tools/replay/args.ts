@@ -21,6 +21,8 @@ export interface ReplayOptions {
   readonly binStore: BinStoreKind;
   readonly allowList?: string;
   readonly denyList?: string;
+  /** `report`: the updater changes no ACL; runs list what block mode would block. */
+  readonly mode: 'block' | 'report';
   readonly json?: string;
   readonly report?: string;
   /** Show a progress bar (only ever when stderr is a terminal). */
@@ -52,6 +54,8 @@ Options:
   --bin-store <store>          packet-bin store: timestream (default) or dynamodb
   --allow-list <file>          allow list: one address or CIDR per line, # comments
   --deny-list <file>           deny list: one address or CIDR per line, optional until=<date-time>
+  --mode <block|report>        block (default), or report: no rule is written, nothing is
+                               rejected, each run lists what block mode would block (wouldBlock)
   --json <out.json>            write every run and a summary as JSON
   --report <out.html>          write a self-contained HTML report with charts
   --no-progress                never show the progress bar
@@ -71,6 +75,7 @@ const OPTIONS = {
   'bin-store': { type: 'string' },
   'allow-list': { type: 'string' },
   'deny-list': { type: 'string' },
+  mode: { type: 'string' },
   json: { type: 'string' },
   report: { type: 'string' },
   'no-progress': { type: 'boolean' },
@@ -121,6 +126,7 @@ export function parseReplayArgs(argv: readonly string[]): ReplayOptions | undefi
     binStore: parseBinStore(values['bin-store']),
     allowList: values['allow-list'],
     denyList: values['deny-list'],
+    mode: mode(values.mode),
     json: values.json,
     report: values.report,
     progress: !values['no-progress'],
@@ -157,6 +163,13 @@ function decimal(text: string | undefined, fallback: number, flag: string, { abo
   const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
   if (!(value > above) || value > max) throw new UsageError(`--${flag} must be a number above ${above} and at most ${max}, got "${text}"`);
   return value;
+}
+
+function mode(text: string | undefined): 'block' | 'report' {
+  if (text === undefined) return 'block';
+  const normalized = text.toLowerCase();
+  if (normalized === 'block' || normalized === 'report') return normalized;
+  throw new UsageError(`--mode must be block or report, got "${text}"`);
 }
 
 function protocol(text: string): 6 | 17 {

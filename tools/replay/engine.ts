@@ -6,7 +6,7 @@
  * aggregation interval has ended. While a deny rule covers a source, its traffic is what the ACL
  * would have made of it: rejected, so it leaves the baseline as it would in production.
  */
-import { cidrText, networkContains, type Network } from '../../core/addresses';
+import { cidrText, networkContains, parseNetwork, type Network } from '../../core/addresses';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { activeDenyList, type DenyList } from '../../core/deny-list';
 import type { FlowRecord } from '../../core/flow-log-format';
@@ -29,6 +29,8 @@ export interface SimulatedPipeline {
   activeAclEntries(): AclEntry[];
   /** True when every protected subnet is on its original network ACL. */
   onOriginalAcl(): boolean;
+  /** What the functions logged: report mode reads what block mode would hold from the updater's log. */
+  readonly telemetry: { readonly logs: readonly { readonly entry: Readonly<Record<string, unknown>> }[] };
 }
 
 export const RUN_INTERVAL_MS = 30_000;
@@ -41,6 +43,8 @@ export interface ReplaySettings {
   readonly requeryMinutes: number;
   /** The deny list the deployment holds, to tell its rules from detected ones. @default none */
   readonly denyList?: DenyList;
+  /** Report mode: nothing is denied, so the traffic is never rewritten; runs list what would be blocked. @default block */
+  readonly mode?: 'block' | 'report';
 }
 
 export interface ReplayProgress {
@@ -130,8 +134,7 @@ export async function runReplay(
     state.deniedTraffic(at, input, input.deniedPackets > deniedBefore);
     pipeline.advanceTo(at);
     const outcome = await pipeline.tick();
-    const after = pipeline.activeAclEntries();
-    state.record(at, outcome, denyNetworksOf(after), pipeline.onOriginalAcl());
+    state.record(at, outcome, heldNetworks(pipeline, settings.mode ?? 'block'), pipeline.onOriginalAcl());
     progress?.(at - firstMinuteMs, lastEndMs - firstMinuteMs);
     if (next >= records.length && at > lastEndMs && state.idle() && pipeline.onOriginalAcl()) break;
   }
@@ -140,6 +143,14 @@ export async function runReplay(
   out.timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   out.traffic.push(...trafficSeries(input));
   return out;
+}
+
+/** The networks the run ends with: denied by the ACL in use, or (report mode) those block mode would deny. */
+function heldNetworks(pipeline: SimulatedPipeline, mode: 'block' | 'report'): { mode: 'block' | 'report'; networks: Network[] } {
+  if (mode === 'block') return { mode, networks: denyNetworksOf(pipeline.activeAclEntries()) };
+  const applied = pipeline.telemetry.logs.findLast((l) => l.entry.message === 'anomaly message applied' && 'wouldBlockNetworks' in l.entry);
+  const cidrs = (applied?.entry.wouldBlockNetworks as string[] | undefined) ?? [];
+  return { mode, networks: cidrs.flatMap((cidr) => parseNetwork(cidr) ?? []) };
 }
 
 /** Delivers the records that started by `at`, each judged by the ACL in force when it was sent; returns the next index. */
@@ -188,6 +199,8 @@ function trafficSeries(input: ReplayInput): TrafficMinute[] {
 class TimelineState {
   private denied = new Map<string, Network>();
   private listedBefore: ReadonlySet<string> = new Set();
+  /** How the timeline names a rule put in place: report mode writes none. */
+  private verb: 'blocked' | 'would block' = 'blocked';
   private unblocked = new Set<string>();
   private onOriginal = true;
   private readonly blocked = new Map<
@@ -228,7 +241,14 @@ class TimelineState {
     return this.denied.size === 0 && this.unblocked.size === 0;
   }
 
-  record(atMs: number, outcome: { message?: AnomalyMessage; error?: string }, networks: Network[], onOriginal: boolean): void {
+  record(
+    atMs: number,
+    outcome: { message?: AnomalyMessage; error?: string },
+    held: { mode: 'block' | 'report'; networks: Network[] },
+    onOriginal: boolean,
+  ): void {
+    const { networks } = held;
+    this.verb = held.mode === 'report' ? 'would block' : 'blocked';
     const at = iso(atMs);
     const message = outcome.message;
     const anomalies = message?.anomalies ?? [];
@@ -241,8 +261,9 @@ class TimelineState {
     this.out.runs.push({
       at,
       anomalies: anomalies.map((a) => ({ ...a })),
-      blocked: cidrs,
+      blocked: held.mode === 'report' ? [] : cidrs,
       denyListed,
+      ...(held.mode === 'report' ? { wouldBlock: cidrs } : {}),
       unblocked,
       baseline: message?.baseline ?? { mean: null, standardDeviation: null, anomalyThreshold: null, binCount: 0 },
       complete: message?.complete ?? false,
@@ -270,20 +291,24 @@ class TimelineState {
       else this.blocked.set(cidr, { firstBlocked: at, lastBlocked: at, maxZScore: z, maxPackets: packets });
       if (denyListed.has(cidr)) this.blocked.get(cidr)!.denyListed = true;
       if (this.denied.has(cidr)) continue;
-      if (denyListed.has(cidr)) this.note(at, 'blocked', `blocked ${cidr}: on the deny list`);
-      else this.note(at, 'blocked', `blocked ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
+      if (denyListed.has(cidr)) this.note(at, 'blocked', `${this.verb} ${cidr}: on the deny list`);
+      else this.note(at, 'blocked', `${this.verb} ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
     }
     for (const [cidr, network] of this.denied) {
       if (now.has(cidr)) continue;
       if (anomalies.some((a) => networkContains(network, a.sourceIp))) {
-        this.note(at, 'unblocked', `rule for ${cidr} given up to sources with higher Z-scores (no rule capacity left)`);
+        this.note(at, 'unblocked', `${this.ruleFor(cidr)} given up to sources with higher Z-scores (no rule capacity left)`);
       } else if (this.listedBefore.has(cidr)) {
-        this.note(at, 'expired', `rule for ${cidr} lifted: no longer on the deny list (expired or removed)`);
-      } else this.note(at, 'expired', `rule for ${cidr} lifted: no anomalous minute left in the window`);
+        this.note(at, 'expired', `${this.ruleFor(cidr)} lifted: no longer on the deny list (expired or removed)`);
+      } else this.note(at, 'expired', `${this.ruleFor(cidr)} lifted: no anomalous minute left in the window`);
     }
     this.denied = now;
     this.listedBefore = denyListed;
     this.out.blockedEntries.splice(0, this.out.blockedEntries.length, ...[...this.blocked].map(([cidr, e]) => ({ cidr, ...e })));
+  }
+
+  private ruleFor(cidr: string): string {
+    return this.verb === 'blocked' ? `rule for ${cidr}` : `would-be rule for ${cidr}`;
   }
 
   private diffUnblocked(at: string, unblocked: string[], anomalies: AnomalyMessage['anomalies']): void {

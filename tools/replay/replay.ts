@@ -48,12 +48,13 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     naclRuleNetworkMask: options.naclMask,
     naclRuleNetworkMaskIpv6: options.naclMaskIpv6,
     binStore: options.binStore,
+    mode: options.mode,
     allowList,
     denyList,
   });
   try {
-    const { listenerPort, listenerProtocol, windowMinutes } = options;
-    const settings = { listenerPort, listenerProtocol, windowMinutes, requeryMinutes, denyList: parseDenyList(denyList) };
+    const { mode, listenerPort, listenerProtocol, windowMinutes } = options;
+    const settings = { listenerPort, listenerProtocol, windowMinutes, requeryMinutes, denyList: parseDenyList(denyList), mode };
     const engine = await runReplay(input, deployment, settings, (done, total) =>
       hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)),
     );
@@ -108,6 +109,7 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
   const { stats } = read;
   const anomalous = new Set(engine.runs.flatMap((r) => r.anomalies.map((a) => a.sourceIp)));
   return {
+    mode: options.mode,
     input: {
       files: read.files,
       skippedFiles: read.skippedFiles.length,
@@ -143,6 +145,7 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
       naclMaskIpv6: options.naclMaskIpv6,
       allowList: options.allowList ?? '(none)',
       denyList: options.denyList ?? '(none)',
+      mode: options.mode,
     },
   };
 }
@@ -150,7 +153,9 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
 /** The human-readable timeline printed on stdout. */
 export function formatTimeline(result: ReplayResult): string {
   const { summary } = result;
+  const report = summary.mode === 'report';
   const lines = [
+    ...(report ? ['Report mode: no deny rule was written and no traffic rejected; "would block" is what block mode would have done.'] : []),
     `Read ${summary.input.records} flow records from ${summary.input.files} file(s)${summary.input.skippedFiles ? ` (${summary.input.skippedFiles} other file(s) skipped: not usable flow logs)` : ''} (${summary.input.firstRecord ?? '-'} to ${summary.input.lastRecord ?? '-'}); ` +
       `skipped ${summary.input.skippedNoData} NODATA, ${summary.input.skippedSkipData} SKIPDATA, ${summary.input.malformedLines} malformed line(s).`,
     ...result.warnings.map((w) => `  warning: ${w}`),
@@ -160,8 +165,8 @@ export function formatTimeline(result: ReplayResult): string {
       ? ['No source was anomalous: nothing blocked.']
       : result.timeline.map((e) => `${e.at}  ${e.kind.padEnd(12)} ${e.text}`)),
     '',
-    `Summary: ${summary.anomalousSources} anomalous source(s), ${summary.blockedNetworks} network(s) blocked at some point, ` +
-      `at most ${summary.maxConcurrentRules} deny rule(s) at once, ${summary.neverBlocked.length} never blocked${summary.neverBlocked.length ? ` (${summary.neverBlocked.join(', ')})` : ''}.`,
+    `Summary: ${summary.anomalousSources} anomalous source(s), ${summary.blockedNetworks} network(s) ${report ? 'would have been ' : ''}blocked at some point, ` +
+      `at most ${summary.maxConcurrentRules} deny rule(s) ${report ? 'would have been in place ' : ''}at once, ${summary.neverBlocked.length} never blocked${summary.neverBlocked.length ? ` (${summary.neverBlocked.join(', ')})` : ''}.`,
     summary.backOnOriginalAclAt
       ? `Subnets back on their original network ACL at ${summary.backOnOriginalAclAt}.`
       : 'Subnets never left their original network ACL.',

@@ -40,6 +40,7 @@ function series<T>(items: readonly T[], time: (item: T) => string, columns: Reco
 
 export function reportSpecs(result: ReplayResult): Record<string, VegaLiteSpec> {
   const { traffic, runs } = result;
+  const report = result.summary.mode === 'report';
   return {
     traffic: lineChart(
       'Traffic to the listener (packets per minute)',
@@ -60,7 +61,9 @@ export function reportSpecs(result: ReplayResult): Record<string, VegaLiteSpec> 
     anomalies: lineChart(
       'Anomalous sources after each run',
       series(runs, (r) => r.at, {
-        'blocked (deny rules)': (r) => r.blocked.length,
+        ...(report
+          ? { 'would block (report mode, no rule written)': (r: (typeof runs)[number]) => r.wouldBlock?.length ?? 0 }
+          : { 'blocked (deny rules)': (r: (typeof runs)[number]) => r.blocked.length }),
         unblocked: (r) => r.unblocked.length,
         anomalous: (r) => r.anomalies.length,
       }),
@@ -115,6 +118,8 @@ export async function renderReport(result: ReplayResult): Promise<string> {
     charts.push(`<section class="chart" id="chart-${name}">${await toSvg(spec)}</section>`);
   }
   const { summary } = result;
+  const report = summary.mode === 'report';
+  const blocked = report ? 'would have been blocked' : 'blocked';
   const settings = Object.entries(summary.settings).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]);
   const blockedRows = result.blockedEntries.map((b) => [
     b.denyListed ? `${b.cidr} (deny list)` : b.cidr,
@@ -132,12 +137,13 @@ export async function renderReport(result: ReplayResult): Promise<string> {
 <style>${STYLE}</style></head>
 <body>
 <h1>nacl-flood-guard replay report</h1>
+${report ? '<p id="report-mode"><strong>Report mode:</strong> no deny rule was written and no traffic was rejected. Every &quot;would block&quot; is what block mode would have done with the data as recorded.</p>' : ''}
 <p>${summary.input.records} flow records from ${summary.input.files} file(s)${summary.input.skippedFiles ? ` (${summary.input.skippedFiles} other file(s) skipped: not usable flow logs)` : ''}, ${summary.input.firstRecord ?? '-'} to ${summary.input.lastRecord ?? '-'};
-${summary.runs} summarizer runs; ${summary.anomalousSources} anomalous source(s); ${summary.blockedNetworks} network(s) blocked;
-${summary.neverBlocked.length} never blocked; at most ${summary.maxConcurrentRules} deny rule(s) at once.</p>
+${summary.runs} summarizer runs; ${summary.anomalousSources} anomalous source(s); ${summary.blockedNetworks} network(s) ${blocked};
+${summary.neverBlocked.length} never ${blocked}; at most ${summary.maxConcurrentRules} deny rule(s) at once.</p>
 ${charts.join('\n')}
-<h2>Blocked sources</h2>
-${table(['network', 'first blocked', 'last blocked', 'max Z-score', 'max packets/min'], blockedRows, 'blocked-table')}
+<h2>${report ? 'Sources block mode would have blocked' : 'Blocked sources'}</h2>
+${table(['network', `first ${blocked}`, `last ${blocked}`, 'max Z-score', 'max packets/min'], blockedRows, 'blocked-table')}
 <h2>Timeline</h2>
 <ul id="timeline">${timeline}</ul>
 <h2>Settings</h2>

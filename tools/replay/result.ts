@@ -5,10 +5,12 @@ export interface ReplayRun {
   /** Simulated time of the run (ISO-8601, UTC). */
   readonly at: string;
   readonly anomalies: readonly Anomaly[];
-  /** Deny rules in force after the run (CIDRs), in rule order. */
+  /** Deny rules in force after the run (CIDRs), in rule order; always [] in report mode. */
   readonly blocked: readonly string[];
   /** Of `blocked`: the networks on the deny list in force at the run (`--deny-list`). */
   readonly denyListed: readonly string[];
+  /** Report mode only: the networks block mode would hold after the run, given the data as recorded. */
+  readonly wouldBlock?: readonly string[];
   /** Anomalous sources no deny rule covers after the run. */
   readonly unblocked: readonly string[];
   readonly baseline: {
@@ -51,6 +53,8 @@ export interface BlockedEntry {
 }
 
 export interface ReplaySummary {
+  /** `report`: nothing was blocked; the blocked-network figures and table are what block mode would have blocked. */
+  readonly mode: 'block' | 'report';
   readonly input: {
     /** Files read (usable flow logs). */
     readonly files: number;

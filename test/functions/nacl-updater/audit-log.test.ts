@@ -12,7 +12,13 @@ describe('AuditLog', () => {
     logs.on(CreateLogStreamCommand).rejects(Object.assign(new Error('exists'), { name: 'ResourceAlreadyExistsException' }));
     logs.on(PutLogEventsCommand).resolves({});
     const audit = new AuditLog(client, '/audit', 'stream');
-    const lines = Array.from({ length: 12_000 }, (_, i) => ({ ip: `192.0.2.${i % 256}`, network: '192.0.2.0/24', z_score: i, packets: i }));
+    const lines = Array.from({ length: 12_000 }, (_, i) => ({
+      ip: `192.0.2.${i % 256}`,
+      network: '192.0.2.0/24',
+      z_score: i,
+      packets: i,
+      mode: 'block' as const,
+    }));
 
     // Act
     await audit.write(lines, 1_000);
@@ -20,7 +26,8 @@ describe('AuditLog', () => {
 
     // Assess
     const batches = logs.commandCalls(PutLogEventsCommand).map((c) => c.args[0].input.logEvents!);
-    expect(batches.map((b) => b.length)).toEqual([10_000, 2_000, 1]);
+    // About 105 bytes a line: the 1 MiB bound splits before the 10,000-event one.
+    expect(batches.map((b) => b.length)).toEqual([9_092, 2_908, 1]);
     for (const batch of batches)
       expect(batch.reduce((sum, e) => sum + Buffer.byteLength(e.message!) + 26, 0)).toBeLessThanOrEqual(1_048_576);
     expect(logs.commandCalls(CreateLogStreamCommand)).toHaveLength(1);

@@ -32,6 +32,7 @@ describe('loadConfig (nacl-updater)', () => {
 
     // Assess
     expect(config).toMatchObject({
+      mode: 'block',
       subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
       naclRuleLimit: 20,
       ipv4Mask: 32,
@@ -50,6 +51,7 @@ describe('loadConfig (nacl-updater)', () => {
     ['VPC_CIDRS', '10.0.0.1/16', /VPC_CIDRS .*not an IPv4 or IPv6 CIDR without host bits/],
     ['GREEN_NACL_ID', 'acl-00000000000000002', /BLUE_NACL_ID .*three different ACLs/],
     ['ORIGINAL_NACL_ID', undefined, /ORIGINAL_NACL_ID \(unset\)/],
+    ['MODE', 'deny', /MODE \("deny"\): expected block or report/],
   ])('names the bad variable %s', (name, value, message) => {
     // Act / Assess
     expect(() => loadConfig({ ...env, [name]: value })).toThrow(message);
@@ -92,6 +94,7 @@ describe('nacl-updater contract', () => {
   it('writes every variable of its schema, and reads back exactly the settings and resources it was given', () => {
     // Prepare
     const chosen = settings({
+      mode: 'report',
       naclRuleLimit: 40,
       naclRuleNetworkMask: 24,
       naclMaxAggregatePrefix: 16,
@@ -106,6 +109,7 @@ describe('nacl-updater contract', () => {
     // Assess
     expect(Object.keys(environment).sort()).toEqual(Object.keys(updaterEnvironment.shape).sort());
     expect({ ...config, vpcNetworks: config.vpcNetworks.map(cidrText) }).toEqual({
+      mode: 'report',
       vpcId: chosen.vpcId,
       vpcNetworks: RESOURCES.vpcCidrs.split(','),
       subnetIds: chosen.subnetIds,
@@ -149,6 +153,7 @@ describe('nacl-updater contract', () => {
     // The stack counts each deployment in its own namespace under the contract's.
     expect(deployed.metricsNamespace).toBe(`${metricsNamespace}/${deployed.stackName}`);
     expect(unset).toMatchObject({
+      mode: 'block',
       naclRuleLimit: UPDATER_DEFAULTS.naclRuleLimit,
       ipv4Mask: UPDATER_DEFAULTS.naclRuleNetworkMask,
       ipv6Mask: UPDATER_DEFAULTS.naclRuleNetworkMaskIpv6,

@@ -364,12 +364,12 @@ describe('NACL updater: messages', () => {
       {
         timestamp: world.clock,
         logStreamName: AUDIT_STREAM,
-        line: { ip: '198.51.100.1', network: '198.51.100.0/24', z_score: 50, packets: 50_000 },
+        line: { ip: '198.51.100.1', network: '198.51.100.0/24', z_score: 50, packets: 50_000, mode: 'block' },
       },
       {
         timestamp: world.clock,
         logStreamName: AUDIT_STREAM,
-        line: { ip: '198.51.100.2', network: '198.51.100.0/24', z_score: 49, packets: 49_900 },
+        line: { ip: '198.51.100.2', network: '198.51.100.0/24', z_score: 49, packets: 49_900, mode: 'block' },
       },
     ]);
   });

@@ -47,6 +47,7 @@ describe('replay command line', () => {
       naclMaskIpv6: 128,
       binStore: 'timestream',
       allowList: undefined,
+      mode: 'block',
       json: undefined,
       report: undefined,
       progress: true,
@@ -86,6 +87,8 @@ describe('replay command line', () => {
       'o.json',
       '--report',
       'o.html',
+      '--mode',
+      'Report',
       '--no-progress',
     ]);
 
@@ -103,6 +106,7 @@ describe('replay command line', () => {
       allowList: 'a.txt',
       json: 'o.json',
       report: 'o.html',
+      mode: 'report',
       progress: false,
     });
   });
@@ -120,6 +124,7 @@ describe('replay command line', () => {
     [[...REQUIRED, '--nacl-mask-ipv6', '129'], /--nacl-mask-ipv6 must be an integer from 0 to 128/],
     [[...REQUIRED, '--bogus'], /Unknown option '--bogus'/],
     [[...REQUIRED, '--bin-store', 's3'], /--bin-store must be timestream or dynamodb, got "s3"/],
+    [[...REQUIRED, '--mode', 'deny'], /--mode must be block or report, got "deny"/],
   ])('rejects a bad command line %# with a message naming the problem and status 2', async (argv, message) => {
     // Act
     const result = await cli(argv as string[]);

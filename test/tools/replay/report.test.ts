@@ -45,6 +45,7 @@ const RESULT: ReplayResult = {
     },
   ],
   summary: {
+    mode: 'block',
     input: {
       files: 1,
       skippedFiles: 0,
