@@ -255,15 +255,25 @@ class InvariantChecker {
         const hit = this.protectedNetworks.find((p) => networkContains(rule, p.address) || networkContains(p, rule.address));
         if (hit) this.violate('I1', at, `${subnet} denies ${cidr}, which covers protected ${cidrText(hit)}`);
       }
-      // I2: a network denied before is lifted only where the fault-free run lifts it too.
-      const referenceNow = this.reference?.[this.run]?.deniedBySubnet[i];
+      // I2: a network denied before is lifted only where the fault-free run lifts it too: a lift is
+      // early when the fault-free run still keeps the block at the same run and at the same moment.
+      // Both, because a fault that slows the functions (a slow S3 read) runs each run later than the
+      // fault-free run, so the run with the same index may already have lifted what the data lifts.
+      const sameRun = this.reference?.[this.run]?.deniedBySubnet[i];
+      const sameTime = this.referenceAt(this.deployment.now())?.deniedBySubnet[i];
       for (const cidr of this.last[i] ?? []) {
-        if (referenceNow !== undefined && !(denied[i] ?? []).includes(cidr) && referenceNow.includes(cidr)) {
+        const keptByReference = sameRun?.includes(cidr) === true && sameTime?.includes(cidr) !== false;
+        if (keptByReference && !(denied[i] ?? []).includes(cidr)) {
           this.violate('I2', at, `${subnet} lost the block on ${cidr}, which the fault-free run keeps`);
         }
       }
     });
     this.last = denied;
+  }
+
+  /** The fault-free run's state in force at `at`: that of its last run ended by then. */
+  private referenceAt(at: number): RunState | undefined {
+    return this.reference?.filter((state) => state.at <= at).at(-1);
   }
 
   /** I5: original, blue or green, and a stack ACL in use mirrors the original's rules, in order, after its deny rules. */
