@@ -10,6 +10,27 @@ export interface Network {
 
 export type AddressFamily = Network['family'];
 
+/**
+ * Remembers the last results of a pure function of a string. The updater, the allow list and the
+ * simulation's checks parse the same few hundred addresses over and over; ipaddr.js parses with
+ * regular expressions each time. The cache is emptied when full, so it never grows without bound.
+ */
+function remembered<T>(compute: (text: string) => T, capacity = 20_000): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    let found = cache.get(text);
+    if (found === undefined && !cache.has(text)) {
+      if (cache.size >= capacity) cache.clear();
+      found = compute(text);
+      cache.set(text, found);
+    }
+    return found as T;
+  };
+}
+
+/** A valid address parsed by ipaddr.js: shared, so never to be changed by the caller. */
+const parsedAddress = remembered((address: string) => ipaddr.parse(address));
+
 function familyOf(addr: ipaddr.IPv4 | ipaddr.IPv6): AddressFamily {
   return addr.kind() === 'ipv4' ? 'ipv4' : 'ipv6';
 }
@@ -35,6 +56,13 @@ export function parseAddress(text: string): { family: AddressFamily; address: st
  * Host bits set below the prefix are an error, unless `allowHostBits`, when they are cleared.
  */
 export function parseNetwork(text: string, options: { allowHostBits?: boolean } = {}): Network | undefined {
+  return options.allowHostBits ? parseNetworkClearingHostBits(text) : parseExactNetwork(text);
+}
+
+const parseExactNetwork = remembered((text: string) => parseNetworkText(text, false));
+const parseNetworkClearingHostBits = remembered((text: string) => parseNetworkText(text, true));
+
+function parseNetworkText(text: string, allowHostBits: boolean): Network | undefined {
   const trimmed = text.trim();
   const slash = trimmed.indexOf('/');
   const host = parseAddress(slash === -1 ? trimmed : trimmed.slice(0, slash));
@@ -48,13 +76,13 @@ export function parseNetwork(text: string, options: { allowHostBits?: boolean } 
     if (prefixLength > maxPrefix) return undefined;
   }
   const network = networkOf(host.address, prefixLength);
-  if (!options.allowHostBits && network.address !== host.address) return undefined;
-  return network;
+  if (!allowHostBits && network.address !== host.address) return undefined;
+  return Object.freeze(network);
 }
 
 /** The network of `prefixLength` bits that encloses `address` (a valid address). */
 export function networkOf(address: string, prefixLength: number): Network {
-  const addr = ipaddr.parse(address);
+  const addr = parsedAddress(address);
   const family = familyOf(addr);
   const bytes = addr.toByteArray();
   for (let bit = prefixLength; bit < bytes.length * 8; bit++) {
@@ -73,7 +101,7 @@ const NON_SOURCE_RANGES = new Set(['unspecified', 'broadcast', 'multicast', 'lin
  * would only spend a rule of the quota. `address` must be a valid address.
  */
 export function isRoutableSource(address: string): boolean {
-  return !NON_SOURCE_RANGES.has(ipaddr.parse(address).range());
+  return !NON_SOURCE_RANGES.has(parsedAddress(address).range());
 }
 
 /** CIDR text of a network, e.g. `203.0.113.0/24` or `2001:db8::/48`. */
@@ -83,9 +111,9 @@ export function cidrText(network: Network): string {
 
 /** True when `address` lies inside `network`. Addresses of the other family never do. */
 export function networkContains(network: Network, address: string): boolean {
-  const addr = ipaddr.parse(address);
+  const addr = parsedAddress(address);
   if (familyOf(addr) !== network.family) return false;
-  return addr.match(ipaddr.parse(network.address), network.prefixLength);
+  return addr.match(parsedAddress(network.address), network.prefixLength);
 }
 
 /** True when the two networks share any address (one contains the other). */
