@@ -3,6 +3,7 @@ import { parseNetwork } from '../../core/addresses';
 import { UPDATER_BOUNDS, UPDATER_DEFAULTS } from '../../functions/nacl-updater/contract';
 import type { IntegerBounds, PositiveBounds } from '../../functions/shared/contract';
 import { BIN_STORES, SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS, type BinStoreKind } from '../../functions/summarizer/contract';
+import { DelaySpecError, parseDelaySpec, type DelaySpec } from './delivery-delay';
 
 /** Everything one replay needs, validated. */
 export interface ReplayOptions {
@@ -23,6 +24,10 @@ export interface ReplayOptions {
   readonly denyList?: string;
   /** `report`: the updater changes no ACL; runs list what block mode would block. */
   readonly mode: 'block' | 'report';
+  /** Flow-log delivery delay per delivery batch (delivery-delay.ts); none when undefined. */
+  readonly deliveryDelay?: DelaySpec;
+  /** Seed of the delays drawn from a distribution; 1 when undefined. */
+  readonly seed?: number;
   readonly json?: string;
   readonly report?: string;
   /** Show a progress bar (only ever when stderr is a terminal). */
@@ -56,6 +61,9 @@ Options:
   --deny-list <file>           deny list: one address or CIDR per line, optional until=<date-time>
   --mode <block|report>        block (default), or report: no rule is written, nothing is
                                rejected, each run lists what block mode would block (wouldBlock)
+  --delivery-delay <delay>     flow-log delivery delay, one draw per minute of records (default 0):
+                               a duration (90s, 5m), uniform:min=1m,max=9m or lognormal:median=5m,p99=9m
+  --seed <n>                   seed of the delays drawn from a distribution (default 1)
   --json <out.json>            write every run and a summary as JSON
   --report <out.html>          write a self-contained HTML report with charts
   --no-progress                never show the progress bar
@@ -76,6 +84,8 @@ const OPTIONS = {
   'allow-list': { type: 'string' },
   'deny-list': { type: 'string' },
   mode: { type: 'string' },
+  'delivery-delay': { type: 'string' },
+  seed: { type: 'string' },
   json: { type: 'string' },
   report: { type: 'string' },
   'no-progress': { type: 'boolean' },
@@ -127,6 +137,8 @@ export function parseReplayArgs(argv: readonly string[]): ReplayOptions | undefi
     allowList: values['allow-list'],
     denyList: values['deny-list'],
     mode: mode(values.mode),
+    deliveryDelay: deliveryDelay(values['delivery-delay']),
+    seed: values.seed === undefined ? undefined : integer(values.seed, 'seed', { min: 0, max: 2 ** 32 - 1 }),
     json: values.json,
     report: values.report,
     progress: !values['no-progress'],
@@ -170,6 +182,16 @@ function mode(text: string | undefined): 'block' | 'report' {
   const normalized = text.toLowerCase();
   if (normalized === 'block' || normalized === 'report') return normalized;
   throw new UsageError(`--mode must be block or report, got "${text}"`);
+}
+
+function deliveryDelay(text: string | undefined): DelaySpec | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDelaySpec(text);
+  } catch (error) {
+    if (error instanceof DelaySpecError) throw new UsageError(`--delivery-delay ${error.message}`);
+    throw error;
+  }
 }
 
 function protocol(text: string): 6 | 17 {

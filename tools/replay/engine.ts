@@ -3,7 +3,7 @@
  * Every 30 simulated seconds the real summarizer runs (through the simulated pipeline: Insights,
  * Timestream on DuckDB, SNS) and the real NACL updater applies what it published to the EC2
  * stand-in. Records reach Logs Insights as the flow log would deliver them: visible once their
- * aggregation interval has ended. While a deny rule covers a source, its traffic is what the ACL
+ * aggregation interval has ended, plus the delivery delay of their batch (none by default). While a deny rule covers a source, its traffic is what the ACL
  * would have made of it: rejected, so it leaves the baseline as it would in production.
  */
 import { cidrText, networkContains, parseNetwork, type Network } from '../../core/addresses';
@@ -13,6 +13,7 @@ import type { FlowRecord } from '../../core/flow-log-format';
 import { evaluate, denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import type { LogEvent } from '../../simulation/logs-insights/log-groups';
+import type { DeliveryDelays } from './delivery-delay';
 import type { RecordColumns } from './record-columns';
 import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
 
@@ -45,6 +46,8 @@ export interface ReplaySettings {
   readonly denyList?: DenyList;
   /** Report mode: nothing is denied, so the traffic is never rewritten; runs list what would be blocked. @default block */
   readonly mode?: 'block' | 'report';
+  /** Flow-log delivery delay per batch (delivery-delay.ts). @default none: visible at the record's end */
+  readonly deliveryDelays?: DeliveryDelays;
 }
 
 export interface ReplayProgress {
@@ -123,20 +126,23 @@ export async function runReplay(
   if (records.length === 0) return out;
   const firstMinuteMs = Math.floor((records[0] as FlowRecord).start / 60) * MINUTE_MS;
   const lastEndMs = records.reduce((max, r) => Math.max(max, r.end), 0) * 1000;
+  const delays = settings.deliveryDelays;
+  // Records delivered later than the re-query reach are never queried: waiting for them longer changes nothing.
+  const lastArrivalMs = () => lastEndMs + Math.min(delays?.maxMs ?? 0, settings.requeryMinutes * MINUTE_MS);
   // After the data ends, blocks live for one window; give the runs that lift them time to happen.
-  const hardStopMs = lastEndMs + (settings.windowMinutes + settings.requeryMinutes + 5) * MINUTE_MS;
+  const hardStopMs = () => lastArrivalMs() + (settings.windowMinutes + settings.requeryMinutes + 5) * MINUTE_MS;
   const state = new TimelineState(out, settings.denyList);
   let next = 0;
-  for (let at = firstMinuteMs + MINUTE_MS; at <= hardStopMs; at += RUN_INTERVAL_MS) {
+  for (let at = firstMinuteMs + MINUTE_MS; at <= hardStopMs(); at += RUN_INTERVAL_MS) {
     const entries = pipeline.activeAclEntries();
     const deniedBefore = input.deniedPackets;
-    next = deliverUntil(input, pipeline, entries, next, at);
+    next = deliverUntil(input, pipeline, entries, next, at, delays);
     state.deniedTraffic(at, input, input.deniedPackets > deniedBefore);
     pipeline.advanceTo(at);
     const outcome = await pipeline.tick();
     state.record(at, outcome, heldNetworks(pipeline, settings.mode ?? 'block'), pipeline.onOriginalAcl());
     progress?.(at - firstMinuteMs, lastEndMs - firstMinuteMs);
-    if (next >= records.length && at > lastEndMs && state.idle() && pipeline.onOriginalAcl()) break;
+    if (next >= records.length && at > lastArrivalMs() && state.idle() && pipeline.onOriginalAcl()) break;
   }
   state.deniedTraffic(Number.POSITIVE_INFINITY, input, false);
   // Stretches of dropped traffic are reported when they end, dated when they began.
@@ -153,8 +159,18 @@ function heldNetworks(pipeline: SimulatedPipeline, mode: 'block' | 'report'): { 
   return { mode, networks: cidrs.flatMap((cidr) => parseNetwork(cidr) ?? []) };
 }
 
-/** Delivers the records that started by `at`, each judged by the ACL in force when it was sent; returns the next index. */
-export function deliverUntil(input: ReplayInput, pipeline: SimulatedPipeline, entries: AclEntry[], from: number, at: number): number {
+/**
+ * Delivers the records that started by `at`, each judged by the ACL in force when it was sent and
+ * visible to Insights after its batch's delivery delay (none without `delays`); returns the next index.
+ */
+export function deliverUntil(
+  input: ReplayInput,
+  pipeline: SimulatedPipeline,
+  entries: AclEntry[],
+  from: number,
+  at: number,
+  delays?: DeliveryDelays,
+): number {
   const { records } = input;
   const verdicts = new Map<string, boolean>();
   const events: LogEvent[] = [];
@@ -177,7 +193,7 @@ export function deliverUntil(input: ReplayInput, pipeline: SimulatedPipeline, en
         record = { ...record, action: 'REJECT' };
       }
     } else if (record.flowDirection === 'ingress') traffic.rejected += record.packets;
-    events.push(flowLogEvent(record));
+    events.push(flowLogEvent(record, delays?.delayMs(record.end) ?? 0));
   }
   if (events.length > 0) pipeline.deliver(events);
   return i;

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDenyList } from '../../core/deny-list';
 import { SimulatedDeployment } from '../../simulation/deployment';
 import type { ReplayOptions } from './args';
+import { deliveryLine, DeliveryDelays } from './delivery-delay';
 import { ReplayInput, runReplay, type EngineOutput } from './engine';
 import { FlowLogReader, resolveFlowLogInput } from './flow-log-files';
 import type { ParseStats } from './flow-log-parser';
@@ -54,14 +55,23 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
   });
   try {
     const { mode, listenerPort, listenerProtocol, windowMinutes } = options;
-    const settings = { listenerPort, listenerProtocol, windowMinutes, requeryMinutes, denyList: parseDenyList(denyList), mode };
+    const deliveryDelays = new DeliveryDelays(options.deliveryDelay, options.seed);
+    const settings = {
+      listenerPort,
+      listenerProtocol,
+      windowMinutes,
+      requeryMinutes,
+      denyList: parseDenyList(denyList),
+      mode,
+      deliveryDelays,
+    };
     const engine = await runReplay(input, deployment, settings, (done, total) =>
       hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)),
     );
     const { runs, traffic, timeline, blockedEntries } = engine;
     return {
       runs,
-      summary: summarize(options, read, engine),
+      summary: summarize(options, read, engine, deliveryDelays),
       traffic,
       timeline,
       blockedEntries,
@@ -105,7 +115,7 @@ async function readFlowLogs(options: ReplayOptions, hooks: ReplayHooks): Promise
   return { input, files: files.files.length - skippedFiles.length, skippedFiles, stats: reader.stats, firstStart, lastEnd };
 }
 
-function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOutput): ReplaySummary {
+function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOutput, delays: DeliveryDelays): ReplaySummary {
   const { stats } = read;
   const anomalous = new Set(engine.runs.flatMap((r) => r.anomalies.map((a) => a.sourceIp)));
   return {
@@ -131,6 +141,7 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
       .sort(),
     maxConcurrentRules: engine.maxConcurrentRules,
     backOnOriginalAclAt: engine.backOnOriginalAclAt,
+    delivery: delays.summary(),
     settings: {
       flowLogs: options.flowLogs,
       listenerPort: options.listenerPort,
@@ -146,6 +157,8 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
       allowList: options.allowList ?? '(none)',
       denyList: options.denyList ?? '(none)',
       mode: options.mode,
+      deliveryDelay: delays.summary().delay,
+      seed: delays.seed,
     },
   };
 }
@@ -159,6 +172,7 @@ export function formatTimeline(result: ReplayResult): string {
     `Read ${summary.input.records} flow records from ${summary.input.files} file(s)${summary.input.skippedFiles ? ` (${summary.input.skippedFiles} other file(s) skipped: not usable flow logs)` : ''} (${summary.input.firstRecord ?? '-'} to ${summary.input.lastRecord ?? '-'}); ` +
       `skipped ${summary.input.skippedNoData} NODATA, ${summary.input.skippedSkipData} SKIPDATA, ${summary.input.malformedLines} malformed line(s).`,
     ...result.warnings.map((w) => `  warning: ${w}`),
+    deliveryLine(summary.delivery),
     `Ran the summarizer ${summary.runs} times (every 30 s of simulated time, ${summary.firstRun ?? '-'} to ${summary.lastRun ?? '-'}).`,
     '',
     ...(result.timeline.length === 0

@@ -4,6 +4,7 @@
  * packet statistics with the anomaly threshold, and the blocked-IP table. Charts are Vega-Lite
  * specs rendered to SVG here, server-side.
  */
+import { deliveryLine } from './delivery-delay';
 import type { ReplayResult } from './result';
 
 type VegaLiteSpec = Record<string, unknown>;
@@ -141,6 +142,7 @@ ${report ? '<p id="report-mode"><strong>Report mode:</strong> no deny rule was w
 <p>${summary.input.records} flow records from ${summary.input.files} file(s)${summary.input.skippedFiles ? ` (${summary.input.skippedFiles} other file(s) skipped: not usable flow logs)` : ''}, ${summary.input.firstRecord ?? '-'} to ${summary.input.lastRecord ?? '-'};
 ${summary.runs} summarizer runs; ${summary.anomalousSources} anomalous source(s); ${summary.blockedNetworks} network(s) ${blocked};
 ${summary.neverBlocked.length} never ${blocked}; at most ${summary.maxConcurrentRules} deny rule(s) at once.</p>
+<p id="delivery">${escapeHtml(deliveryLine(summary.delivery))}</p>
 ${charts.join('\n')}
 <h2>${report ? 'Sources block mode would have blocked' : 'Blocked sources'}</h2>
 ${table(['network', `first ${blocked}`, `last ${blocked}`, 'max Z-score', 'max packets/min'], blockedRows, 'blocked-table')}

@@ -1,4 +1,5 @@
 import type { Anomaly } from '../../core/anomaly-message';
+import type { DeliveryDelaySummary } from './delivery-delay';
 
 /** One summarizer run of the replay and what the updater made of it. */
 export interface ReplayRun {
@@ -79,6 +80,8 @@ export interface ReplaySummary {
   readonly maxConcurrentRules: number;
   /** When the subnets last went back to their original network ACL, if they did. */
   readonly backOnOriginalAclAt: string | null;
+  /** The flow-log delivery delay that applied (`--delivery-delay`, `--seed`) and the delays drawn; a replay always sets it. */
+  readonly delivery?: DeliveryDelaySummary;
   readonly settings: Record<string, string | number | readonly string[]>;
 }
 
