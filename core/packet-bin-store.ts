@@ -24,15 +24,25 @@ export interface BinWriteOutcome {
 }
 
 /**
+ * When one run's writes must end (docs/failure-handling.md, Hung calls): no write starts at or
+ * after `deadlineMs`, and `signal` (aborted at that moment on the run's clock) ends the calls
+ * still in flight.
+ */
+export interface WriteDeadline {
+  readonly deadlineMs: number;
+  readonly signal: AbortSignal;
+}
+
+/**
  * The packet-bin store port (docs/architecture.md, Packet-bin store): Timestream is its first adapter; the local
  * replay and other stores implement the same three operations with the same semantics.
  */
 export interface PacketBinStore {
   /**
    * Upserts each minute's statistics and candidate bins; `version` orders writes of the same
-   * minute (a newer run wins).
+   * minute (a newer run wins). What is not written by `deadline` counts as failed.
    */
-  writeMinutes(minutes: readonly MinuteSummary[], version: number): Promise<BinWriteOutcome>;
+  writeMinutes(minutes: readonly MinuteSummary[], version: number, deadline?: WriteDeadline): Promise<BinWriteOutcome>;
   /** Mean, population sd and count of every bin at or after windowStartMs (from the statistics). */
   baseline(windowStartMs: number): Promise<Baseline>;
   /** Anomalous sources over the window, highest Z-score first, capped. */

@@ -33,6 +33,7 @@ import { FaultInjector } from './faults';
 import { LogStreamsStandIn } from './log-streams';
 import type { LogEvent } from './logs-insights/log-groups';
 import { LogsInsightsStandIn } from './logs-insights/stand-in';
+import { ClockSignals } from './clock-signals';
 import { S3StandIn } from './s3';
 import { onTheMinuteEvent } from './schedule';
 import { routeCommands, type Route } from './sdk-routing';
@@ -95,6 +96,8 @@ export class SimulatedDeployment {
   /** Messages the updater has been handed, parsed. */
   readonly applied: AnomalyMessage[] = [];
   private clockMs: number;
+  /** The functions' timers (AbortSignal.timeout) on the simulated clock. */
+  private readonly signals = new ClockSignals(() => this.now());
 
   private constructor(
     spec: DeploymentSpec,
@@ -165,18 +168,18 @@ export class SimulatedDeployment {
     return this.clockMs;
   }
 
+  /** Moves the clock forward (never back) and fires the functions' timers that are due. */
   advanceTo(ms: number): void {
     this.clockMs = Math.max(this.clockMs, ms);
+    this.signals.fire();
   }
 
   /** Time passes while a handler waits; a wait past the running invocation's timeout ends it there. */
   private readonly sleep = async (ms: number): Promise<void> => {
     const deadlineMs = this.invocation?.deadlineMs;
-    if (deadlineMs !== undefined && this.clockMs + Math.max(0, ms) >= deadlineMs) {
-      this.clockMs = Math.max(this.clockMs, deadlineMs);
-      throw timedOut(this.invocation?.timeoutSeconds ?? 0);
-    }
-    this.clockMs += Math.max(0, ms);
+    const untilMs = this.clockMs + Math.max(0, ms);
+    this.advanceTo(deadlineMs === undefined ? untilMs : Math.min(untilMs, deadlineMs));
+    if (deadlineMs !== undefined && untilMs >= deadlineMs) throw timedOut(this.invocation?.timeoutSeconds ?? 0);
   };
 
   /** The invocation running now, if any: Lambda stops it at its deadline. */
@@ -263,7 +266,7 @@ export class SimulatedDeployment {
 
   /** The next `times` calls of `command` never answer: each ends at its client's timeouts, on the simulated clock (simulation/hung-calls.ts). */
   hangCalls(command: Route[0], times = Infinity): void {
-    this.faults.hang(command, this.sleep, times);
+    this.faults.hang(command, { now: () => this.now(), sleep: this.sleep }, times);
   }
 
   close(): void {
@@ -322,6 +325,7 @@ export class SimulatedDeployment {
       sns: this.client(new SNSClient(SUMMARIZER_CLIENTS), this.sns.routes()),
       now: () => this.now(),
       sleep: this.sleep,
+      signalAt: this.signals.signalAt,
     });
   }
 

@@ -3,7 +3,7 @@
  * to fail, answer differently, take time, or have the world change under it, for a number of
  * calls or until cleared. Observers see every successful call (to check invariants mid-run).
  */
-import { hungCall } from './hung-calls';
+import { hungCall, type HangClock } from './hung-calls';
 import type { Route, SentCall } from './sdk-routing';
 
 type CommandClass = Route[0];
@@ -38,10 +38,10 @@ export class FaultInjector {
 
   /**
    * The next `times` calls of `command` never answer: each ends as the client's request handler
-   * and retry strategy end it (simulation/hung-calls.ts), the time passing through `wait`.
+   * and retry strategy end it (simulation/hung-calls.ts), on `clock`.
    */
-  hang(command: CommandClass, wait: (ms: number) => Promise<void>, times = Infinity): void {
-    this.on(command, (_input, _next, call) => hungCall(call, wait), times);
+  hang(command: CommandClass, clock: HangClock, times = Infinity): void {
+    this.on(command, (_input, _next, call) => hungCall(call, clock), times);
   }
 
   /** Called after every successful call of `command` (every command when omitted). */

@@ -4,6 +4,9 @@
  * standard retry strategy retries that transient error after its backoff until maxAttempts, and
  * the caller's abort signal ends the call at once. The settings are read from the client itself,
  * so a client built without timeouts hangs until the Lambda timeout stops it, as it would on AWS.
+ *
+ * Each call measures its timeouts on the clock and waits in short steps: calls that hang at the
+ * same time wait side by side, as concurrent requests do, and an abort is seen within a step.
  */
 import { longestRetryDelayMs } from '../functions/shared/client-options';
 import type { SentCall } from './sdk-routing';
@@ -21,6 +24,14 @@ interface ClientSettings {
 
 /** Longer than any Lambda timeout: a call nothing ends waits until Lambda stops the invocation. */
 const FOREVER_MS = 24 * 3600_000;
+/** The step a hung call waits at a time: how late it may see an abort or its timeout, times the calls hung with it. */
+export const HANG_STEP_MS = 10;
+
+/** The simulated clock a hung call waits on. */
+export interface HangClock {
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+}
 
 async function settingsOf(client: object): Promise<{ requestTimeoutMs: number | undefined; maxAttempts: number }> {
   const config = (client as { config?: ClientSettings }).config;
@@ -35,14 +46,23 @@ function aborted(): Error {
   return Object.assign(new Error('Request aborted'), { name: 'AbortError' });
 }
 
+/** Waits `ms` on the clock in steps; the abort ends the wait at once. */
+async function waitFor(ms: number, clock: HangClock, signal: AbortSignal | undefined): Promise<void> {
+  const untilMs = clock.now() + ms;
+  for (;;) {
+    if (signal?.aborted) throw aborted();
+    const left = untilMs - clock.now();
+    if (left <= 0) return;
+    await clock.sleep(Math.min(HANG_STEP_MS, left));
+  }
+}
+
 /** Never answers: throws what the SDK throws once the client's timeouts and retries are spent (or at the abort). */
-export async function hungCall(call: SentCall, wait: (ms: number) => Promise<void>): Promise<never> {
+export async function hungCall(call: SentCall, clock: HangClock): Promise<never> {
   const { requestTimeoutMs, maxAttempts } = await settingsOf(call.client);
   let retryDelayMs = 0;
   for (let attempt = 1; ; attempt++) {
-    if (call.abortSignal?.aborted) throw aborted();
-    await wait(requestTimeoutMs ?? FOREVER_MS);
-    if (call.abortSignal?.aborted) throw aborted();
+    await waitFor(requestTimeoutMs ?? FOREVER_MS, clock, call.abortSignal);
     if (attempt >= maxAttempts) {
       const message = `@smithy/node-http-handler - [ERROR] a request has exceeded the configured ${requestTimeoutMs} ms requestTimeout.`;
       throw Object.assign(new Error(message), {
@@ -52,7 +72,7 @@ export async function hungCall(call: SentCall, wait: (ms: number) => Promise<voi
       });
     }
     // The strategy's full jitter picks up to this; the simulation takes the longest, the worst case.
-    await wait(longestRetryDelayMs(attempt));
+    await waitFor(longestRetryDelayMs(attempt), clock, call.abortSignal);
     retryDelayMs += longestRetryDelayMs(attempt);
   }
 }

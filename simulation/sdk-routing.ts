@@ -17,6 +17,8 @@ export function routeCommands<C extends object>(client: C, routes: readonly Rout
   const send = async (command: { input: unknown; constructor: { name: string } }, options?: { abortSignal?: AbortSignal }) => {
     const route = routes.find(([type]) => command instanceof type);
     if (!route) throw new Error(`simulation: ${command.constructor.name} is not modelled by any stand-in`);
+    // As the SDK: a call sent with an aborted signal is not sent.
+    if (options?.abortSignal?.aborted) throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
     // Each call gets its own copy of the input, as a request on the wire would.
     const call: SentCall = { client, ...(options?.abortSignal ? { abortSignal: options.abortSignal } : {}) };
     return (route[1] as (input: unknown, call: SentCall) => unknown)(structuredClone(command.input), call);

@@ -16,12 +16,13 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../../core/concurrency';
-import type { BinWriteOutcome, PacketBinStore } from '../../core/packet-bin-store';
+import type { BinWriteOutcome, PacketBinStore, WriteDeadline } from '../../core/packet-bin-store';
 import type { MinuteSummary } from '../../core/packet-bins';
 import { computeAnomalies, computeBaseline } from '../../core/zscore-compute';
 import type { Baseline, ZScoreAnomaly } from '../../core/zscore-query';
 import type { TelemetryLogger } from '../shared/telemetry';
 import { DYNAMODB_BIN_TABLE_KEYS } from './contract';
+import { WriteBudget } from './write-budget';
 import {
   CANDIDATES_PER_SHARD,
   shardCount,
@@ -61,6 +62,8 @@ export interface DynamoDbBinStoreDeps {
   /** How long items are kept after their minute (contract.ts binRetentionMs). */
   readonly retentionMs: number;
   readonly logger: TelemetryLogger;
+  /** The run's clock, epoch ms: the write deadline is read on it. */
+  readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
 
@@ -82,8 +85,9 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 export class DynamoDbBinStore implements PacketBinStore {
   constructor(private readonly deps: DynamoDbBinStoreDeps) {}
 
-  async writeMinutes(minutes: readonly MinuteSummary[], version: number): Promise<BinWriteOutcome> {
-    const outcomes = await mapWithConcurrency(minutes, MINUTE_CONCURRENCY, (minute) => this.writeMinute(minute, version));
+  async writeMinutes(minutes: readonly MinuteSummary[], version: number, deadline?: WriteDeadline): Promise<BinWriteOutcome> {
+    const budget = new WriteBudget(this.deps.now, deadline);
+    const outcomes = await mapWithConcurrency(minutes, MINUTE_CONCURRENCY, (minute) => this.writeMinute(minute, version, budget));
     const sum = (result: MinuteOutcome['result']) => outcomes.filter((o) => o.result === result).reduce((total, o) => total + o.records, 0);
     return {
       accepted: sum('stored'),
@@ -95,7 +99,7 @@ export class DynamoDbBinStore implements PacketBinStore {
   }
 
   /** Candidates first, then the head that makes them current: a minute whose candidates are not all stored keeps its older head. */
-  private async writeMinute(minute: MinuteSummary, version: number): Promise<MinuteOutcome> {
+  private async writeMinute(minute: MinuteSummary, version: number, budget: WriteBudget): Promise<MinuteOutcome> {
     const { listener, retentionMs } = this.deps;
     const expiresAtMs = minute.minuteStartMs + retentionMs;
     const records = 1 + minute.candidates.length;
@@ -105,7 +109,9 @@ export class DynamoDbBinStore implements PacketBinStore {
     });
     const minuteStart = new Date(minute.minuteStartMs).toISOString();
     try {
-      const batches = await mapWithConcurrency(chunk(requests, MAX_ITEMS_PER_BATCH), BATCH_CONCURRENCY, (batch) => this.writeBatch(batch));
+      const batches = await mapWithConcurrency(chunk(requests, MAX_ITEMS_PER_BATCH), BATCH_CONCURRENCY, (batch) =>
+        this.writeBatch(batch, budget),
+      );
       const unprocessed = batches.reduce((total, left) => total + left, 0);
       if (unprocessed > 0) {
         this.deps.logger.error('packet-bin write failed', { minuteStart, records, unprocessedItems: unprocessed });
@@ -120,6 +126,7 @@ export class DynamoDbBinStore implements PacketBinStore {
         packetSquareSum: s.packetSquareSum,
         candidates: minute.candidates.length,
       };
+      budget.check();
       await this.deps.client.send(
         new PutItemCommand({
           TableName: this.deps.tableName,
@@ -129,6 +136,7 @@ export class DynamoDbBinStore implements PacketBinStore {
           ExpressionAttributeNames: { '#v': 'v' },
           ExpressionAttributeValues: { ':v': { N: String(version) } },
         }),
+        { abortSignal: budget.signal },
       );
       return { records, result: 'stored' };
     } catch (error) {
@@ -137,20 +145,30 @@ export class DynamoDbBinStore implements PacketBinStore {
         this.deps.logger.info('packet-bin minute kept by a newer run', { minuteStart, version });
         return { records, result: 'lost' };
       }
-      // Throttling has already been retried by the SDK; what reaches here is a failed minute.
+      // Throttling has already been retried by the SDK; what reaches here is a failed minute. A call
+      // that did not answer stops the run's other writes (write-budget.ts).
+      budget.failed(error);
       this.deps.logger.error('packet-bin write failed', { minuteStart, records, error: error as Error });
       return { records, result: 'failed' };
     }
   }
 
-  /** Writes one batch, resending its unprocessed items with exponential backoff; returns how many were never processed. */
-  private async writeBatch(batch: readonly WriteRequest[]): Promise<number> {
+  /**
+   * Writes one batch, resending its unprocessed items with exponential backoff while the run's
+   * write deadline allows; returns how many were never processed.
+   */
+  private async writeBatch(batch: readonly WriteRequest[], budget: WriteBudget): Promise<number> {
     const { tableName } = this.deps;
     let pending = [...batch];
     for (let attempt = 0; attempt < MAX_BATCH_ATTEMPTS && pending.length > 0; attempt++) {
-      if (attempt > 0) await this.deps.sleep(FIRST_BACKOFF_MS * 2 ** (attempt - 1));
+      const backoffMs = attempt > 0 ? FIRST_BACKOFF_MS * 2 ** (attempt - 1) : 0;
+      if (attempt > 0 && !budget.fits(backoffMs)) break;
+      if (backoffMs > 0) await this.deps.sleep(backoffMs);
+      budget.check();
       try {
-        const output = await this.deps.client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
+        const output = await this.deps.client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), {
+          abortSignal: budget.signal,
+        });
         pending = output.UnprocessedItems?.[tableName] ?? [];
       } catch (error) {
         // Nothing processed for lack of throughput (after the SDK's own retries): back off and resend it all.

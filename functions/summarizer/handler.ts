@@ -34,6 +34,8 @@ export interface SummarizerDeps {
   /** Clock in epoch milliseconds. */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** An AbortSignal aborted when the clock reaches `atMs` (the run's write deadline). */
+  readonly signalAt: (atMs: number) => AbortSignal;
   /** The container's logger and metrics: Powertools on Lambda, a capture in the simulation and tests. */
   readonly telemetry: Telemetry;
 }
@@ -67,7 +69,7 @@ export function createHandler(deps: SummarizerDeps): SummarizerHandler {
         throw error;
       }
       const report = await summarize(
-        { config, logs: deps.logs, store, sns: deps.sns, logger, now: deps.now, sleep: deps.sleep, retryMinutes },
+        { config, logs: deps.logs, store, sns: deps.sns, logger, now: deps.now, sleep: deps.sleep, signalAt: deps.signalAt, retryMinutes },
         context.getRemainingTimeInMillis(),
         scheduled,
       );
@@ -89,6 +91,7 @@ function createBinStore(deps: SummarizerDeps, logger: TelemetryLogger): PacketBi
       listener: { port: config.listenerPort, protocol: config.listenerProtocol },
       retentionMs: binRetentionMs(config.windowMinutes, config.requeryMinutes),
       logger,
+      now: deps.now,
       sleep: deps.sleep,
     });
   }
@@ -115,6 +118,7 @@ function coldStart(): SummarizerHandler {
     sns: new SNSClient(clientOptions),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    signalAt: (atMs) => AbortSignal.timeout(Math.max(0, atMs - Date.now())),
   });
 }
 

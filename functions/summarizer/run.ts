@@ -22,13 +22,19 @@ import { queryMinutes, type MinuteQueryOutcome } from './insights';
 import type { SummarizerMetricValues } from './metrics';
 
 /**
- * Time kept back from the Insights phase for writing bins (parallel batches), the two store
- * queries and the publish: the longest one hung call can take (contract.ts, SUMMARIZER_CALLS),
- * since a StartQuery begun just before the deadline may hang that long, plus 2 s for the calls
- * that answer. With the stack's 25 s timeout the Insights queries get about 17 s, several times
- * what a one-minute query takes.
+ * Time kept back after the bin writes for the store's window reads and the publish: the longest
+ * one hung call can take (contract.ts, SUMMARIZER_CALLS) plus 2 s for the calls that answer. The
+ * writes end by then: none starts later, and those in flight are aborted (write-budget.ts).
  */
-export const POST_QUERY_RESERVE_MS = longestCallMs(SUMMARIZER_CALLS) + 2_000;
+export const JUDGE_RESERVE_MS = longestCallMs(SUMMARIZER_CALLS) + 2_000;
+
+/**
+ * Time kept back from the Insights phase: the writes get at least 1 s, then the judging reserve.
+ * A StartQuery begun just before the Insights deadline may hang the longest call and still end
+ * before the reserve's last 2 s. With the stack's 25 s timeout the Insights queries get about
+ * 16 s, several times what a one-minute query takes.
+ */
+export const POST_QUERY_RESERVE_MS = JUDGE_RESERVE_MS + 1_000;
 
 export interface RunDeps {
   readonly config: SummarizerConfig;
@@ -38,6 +44,8 @@ export interface RunDeps {
   readonly logger: TelemetryLogger;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** An AbortSignal aborted when `now()` reaches `atMs`: a timer on the run's clock. */
+  readonly signalAt: (atMs: number) => AbortSignal;
   /**
    * Minutes earlier runs of this container could not store (query not Complete, write failed),
    * re-queried by every run until stored or older than the re-query span. Without it the by-age
@@ -180,7 +188,14 @@ export async function summarize(deps: RunDeps, remainingMs: number, scheduled: S
   const collected = await collectMinutes(deps, outcomes, deadlineMs);
   logRejections(logger, collected.rejections);
 
-  const writes = collected.minutes.length > 0 ? await deps.store.writeMinutes(collected.minutes, window.runAtMs) : NO_WRITES;
+  const writeDeadlineMs = window.runAtMs + remainingMs - JUDGE_RESERVE_MS;
+  const writes =
+    collected.minutes.length > 0
+      ? await deps.store.writeMinutes(collected.minutes, window.runAtMs, {
+          deadlineMs: writeDeadlineMs,
+          signal: deps.signalAt(writeDeadlineMs),
+        })
+      : NO_WRITES;
   // A malformed row hides packets we should have counted; a VPC-internal one hides nothing.
   const malformedRows = collected.rejections.filter((r) => r.reason !== 'source inside the VPC').length;
   const sawCompleteData =

@@ -2,7 +2,7 @@ import { QueryCommand, ValidationException, type QueryCommandOutput, type Timest
 import { RejectedRecordsException, WriteRecordsCommand, type _Record, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { TelemetryLogger } from '../shared/telemetry';
 import { mapWithConcurrency } from '../../core/concurrency';
-import type { BinWriteOutcome, PacketBinStore, StoredValue } from '../../core/packet-bin-store';
+import type { BinWriteOutcome, PacketBinStore, StoredValue, WriteDeadline } from '../../core/packet-bin-store';
 import type { MinuteSummary } from '../../core/packet-bins';
 import {
   BIN_STORE_SCHEMA,
@@ -12,6 +12,7 @@ import {
   parseBaselineResult,
   type BinTable,
 } from '../../core/zscore-query';
+import { WriteBudget } from './write-budget';
 
 /** WriteRecords accepts at most 100 records per request. */
 export const MAX_RECORDS_PER_WRITE = 100;
@@ -123,9 +124,10 @@ export class TimestreamBinStore implements PacketBinStore {
     }
   }
 
-  async writeMinutes(minutes: readonly MinuteSummary[], version: number): Promise<BinWriteOutcome> {
+  async writeMinutes(minutes: readonly MinuteSummary[], version: number, deadline?: WriteDeadline): Promise<BinWriteOutcome> {
     const batches = chunk(storedValues(minutes), MAX_RECORDS_PER_WRITE);
-    const outcomes = await mapWithConcurrency(batches, WRITE_CONCURRENCY, (batch) => this.writeBatch(batch, version));
+    const budget = new WriteBudget(this.deps.now, deadline);
+    const outcomes = await mapWithConcurrency(batches, WRITE_CONCURRENCY, (batch) => this.writeBatch(batch, version, budget));
     const failed = outcomes.filter((o) => o.failed);
     return {
       accepted: outcomes.reduce((sum, o) => sum + o.accepted, 0),
@@ -136,9 +138,10 @@ export class TimestreamBinStore implements PacketBinStore {
     };
   }
 
-  private async writeBatch(batch: readonly StoredValue[], version: number): Promise<BatchOutcome> {
+  private async writeBatch(batch: readonly StoredValue[], version: number, budget: WriteBudget): Promise<BatchOutcome> {
     const { database, table } = this.deps.table;
     try {
+      budget.check();
       await this.deps.write.send(
         new WriteRecordsCommand({
           DatabaseName: database,
@@ -146,11 +149,14 @@ export class TimestreamBinStore implements PacketBinStore {
           CommonAttributes: { MeasureValueType: BIN_STORE_SCHEMA.measureValueType, TimeUnit: 'MILLISECONDS', Version: version },
           Records: batch.map(toRecord),
         }),
+        { abortSignal: budget.signal },
       );
       return { accepted: batch.length, versionLosses: 0, rejected: [], failed: false, records: batch.length };
     } catch (error) {
       if (error instanceof RejectedRecordsException) return this.inspectRejections(batch, version, error);
-      // Throttling has already been retried by the SDK; what reaches here is a failed batch.
+      // Throttling has already been retried by the SDK; what reaches here is a failed batch. A call
+      // that did not answer stops the run's other writes (write-budget.ts).
+      budget.failed(error);
       this.deps.logger.error('packet-bin write failed', { records: batch.length, error: error as Error });
       return { accepted: 0, versionLosses: 0, rejected: [], failed: true, records: batch.length };
     }

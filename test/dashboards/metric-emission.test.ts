@@ -15,6 +15,7 @@ import { BIN_QUERY_COLUMNS } from '../../core/insights-query';
 import { ANOMALY_COLUMNS, BASELINE_COLUMNS } from '../../core/zscore-query';
 import { loadConfig, SUMMARIZER_DEPLOYMENT } from '../../functions/summarizer/contract';
 import { createHandler as createSummarizerHandler } from '../../functions/summarizer/handler';
+import { ClockSignals } from '../../simulation/clock-signals';
 import { dataPoints, TelemetryCapture, type CapturedMetric } from '../../simulation/telemetry-capture';
 import { scheduleEvent } from '../../simulation/schedule';
 import { anomalyMessage as message, flooders, summarizerEnv } from '../support/builders';
@@ -200,6 +201,7 @@ describe('the summarizer emits its metrics as EMF', () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const clock = { now: NOW };
     const capture = new TelemetryCapture(() => clock.now);
+    const signals = new ClockSignals(() => clock.now);
     const config = loadConfig(summarizerEnv({ VPC_ID: VPC, VPC_CIDRS: '10.0.0.0/16', REQUERY_MINUTES: '5' }));
     const handler = createSummarizerHandler({
       config,
@@ -211,7 +213,9 @@ describe('the summarizer emits its metrics as EMF', () => {
       now: () => clock.now,
       sleep: async (ms) => {
         clock.now += ms;
+        signals.fire();
       },
+      signalAt: signals.signalAt,
     });
     await handler(scheduleEvent(1, clock.now), { getRemainingTimeInMillis: () => SUMMARIZER_DEPLOYMENT.timeoutSeconds * 1000 });
     return { emitted: capture.metrics, published: sns.commandCalls(PublishCommand).length };

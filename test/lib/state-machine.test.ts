@@ -12,6 +12,7 @@ import { flowLogEvent } from '../../simulation/flow-log-events';
 import { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import { SnsStandIn } from '../../simulation/sns';
 import { TelemetryCapture } from '../../simulation/telemetry-capture';
+import { ClockSignals } from '../../simulation/clock-signals';
 import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
 import { flowRecord, TEST_CREDENTIALS as credentials } from '../support/builders';
 import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
@@ -84,6 +85,7 @@ async function realSummarizer() {
     sns: standInClient(new SNSClient({ region: 'eu-west-1', credentials }), sns.routes()),
     now,
     sleep: async () => undefined,
+    signalAt: new ClockSignals(now).signalAt,
   });
   return { handler, sns };
 }

@@ -7,11 +7,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { onTestFinished } from 'vitest';
-import { binRetentionMs, DYNAMODB_BIN_TABLE_KEYS, PACKET_BINS_TABLE } from '../../functions/summarizer/contract';
+import { sdkClientOptions } from '../../functions/shared/client-options';
+import { binRetentionMs, DYNAMODB_BIN_TABLE_KEYS, PACKET_BINS_TABLE, SUMMARIZER_CALLS } from '../../functions/summarizer/contract';
 import { DynamoDbBinStore } from '../../functions/summarizer/dynamodb-bin-store';
 import type { ListenerKey } from '../../functions/summarizer/dynamodb-items';
 import { TimestreamBinStore } from '../../functions/summarizer/timestream-bin-store';
+import { ClockSignals } from '../../simulation/clock-signals';
 import { DynamoDbStandIn, type DynamoDbStandInOptions } from '../../simulation/dynamodb/stand-in';
+import type { HangClock } from '../../simulation/hung-calls';
 import { TelemetryCapture } from '../../simulation/telemetry-capture';
 import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
 import { TEST_CREDENTIALS } from './builders';
@@ -26,11 +29,15 @@ export interface DynamoDbHarness {
   readonly standIn: DynamoDbStandIn;
   readonly telemetry: TelemetryCapture;
   readonly sleeps: number[];
+  /** Timers on the clock, as the run's write deadline uses them. */
+  readonly signals: ClockSignals;
+  /** The clock hung calls wait on (their waits are not the store's sleeps). */
+  readonly hangClock: HangClock;
   /** An adapter over the stand-in (another listener: its own keys in the same table). */
   store(listener?: ListenerKey): DynamoDbBinStore;
 }
 
-/** A DynamoDB stand-in holding the packet-bin table, on `clock`; sleeps advance the clock. */
+/** A DynamoDB stand-in holding the packet-bin table, on `clock`; sleeps advance the clock. The client has the summarizer's timeouts. */
 export async function dynamoDbBins(
   clock: { now: number },
   standInOptions: DynamoDbStandInOptions = {},
@@ -44,19 +51,26 @@ export async function dynamoDbBins(
   onTestFinished(() => standIn.close());
   const telemetry = new TelemetryCapture(() => clock.now);
   const sleeps: number[] = [];
+  const signals = new ClockSignals(() => clock.now);
+  const advance = (ms: number) => {
+    clock.now += ms;
+    signals.fire();
+  };
+  const hangClock: HangClock = { now: () => clock.now, sleep: async (ms) => advance(ms) };
   const store = (listener: ListenerKey = LISTENER) =>
     new DynamoDbBinStore({
-      client: standInClient(new DynamoDBClient(options), standIn.routes(), faults),
+      client: standInClient(new DynamoDBClient({ ...options, ...sdkClientOptions(SUMMARIZER_CALLS) }), standIn.routes(), faults),
       tableName: BIN_TABLE,
       listener,
       retentionMs: RETENTION_MS,
       logger: telemetry.telemetry({ serviceName: 'summarizer', metricsNamespace: 'Test', vpcId: 'vpc-0123456789abcdef0' }).logger,
+      now: () => clock.now,
       sleep: async (ms) => {
         sleeps.push(ms);
-        clock.now += ms;
+        advance(ms);
       },
     });
-  return { standIn, telemetry, sleeps, store };
+  return { standIn, telemetry, sleeps, signals, hangClock, store };
 }
 
 /** A Timestream stand-in with one table per `table` name, and the Timestream adapter over it. */

@@ -13,6 +13,8 @@ import { loadConfig, type ScheduleEvent, type SummarizerConfig } from '../../fun
 import { createHandler, type SummarizerHandler } from '../../functions/summarizer/handler';
 import type { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import { scheduleEvent } from '../../simulation/schedule';
+import { ClockSignals } from '../../simulation/clock-signals';
+import type { HangClock } from '../../simulation/hung-calls';
 import type { Route } from '../../simulation/sdk-routing';
 import { TelemetryCapture } from '../../simulation/telemetry-capture';
 import { TimestreamStandIn } from '../../simulation/timestream/stand-in';
@@ -54,6 +56,8 @@ export interface Harness {
   readonly telemetry: TelemetryCapture;
   /** The state machine's event for a run now: the first run of an execution starting now, or the second of one 30 s ago. */
   readonly event: (run?: RunNumber) => ScheduleEvent;
+  /** The clock calls hung by FaultInjector.hang wait on (their waits are not the handler's sleeps). */
+  readonly hangClock: HangClock;
 }
 
 /** Stand-ins to route clients to instead of the stubs, and the faults to inject into their calls. */
@@ -75,6 +79,11 @@ export function makeHandler(env: Record<string, string> = {}, standIns: StandIns
     standIn ? standInClient(instance, standIn.routes(), standIns.faults) : instance;
   const options = { region: 'eu-west-1', credentials: TEST_CREDENTIALS };
   const telemetry = new TelemetryCapture(() => clock.now);
+  const signals = new ClockSignals(() => clock.now);
+  const advance = (ms: number) => {
+    clock.now += ms;
+    signals.fire();
+  };
   const handler = createHandler({
     config,
     telemetry: telemetry.telemetry(config),
@@ -85,11 +94,12 @@ export function makeHandler(env: Record<string, string> = {}, standIns: StandIns
     now: () => clock.now,
     sleep: async (ms) => {
       sleeps.push(ms);
-      clock.now += ms;
+      advance(ms);
     },
+    signalAt: signals.signalAt,
   });
   const event = (run: RunNumber = 1) => scheduleEvent(run, run === 1 ? clock.now : clock.now - 30_000);
-  return { config, handler, clock, sleeps, telemetry, event };
+  return { config, handler, clock, sleeps, telemetry, event, hangClock: { now: () => clock.now, sleep: async (ms) => advance(ms) } };
 }
 
 /** A Timestream stand-in holding the example packet_bins table, on `clock`; closed when the calling test ends. */

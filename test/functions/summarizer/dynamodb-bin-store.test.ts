@@ -2,13 +2,15 @@
  * The DynamoDB packet-bin store over a real DynamoDB engine (dynalite, behind the stand-in's
  * throughput, paging and TTL rules): the items it writes, a newer run winning whatever the order
  * and however the writes interleave, unprocessed and throttled batches, paginated window reads,
- * and a window read that fails.
+ * a window read that fails, and writes that never answer or outlast the run's write deadline.
  */
 import { BatchWriteItemCommand, InternalServerError, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { MinuteSummary, PacketBin } from '../../../core/packet-bins';
 import { statisticsOfBins, summarizeMinute } from '../../../core/packet-bins';
-import { FIRST_BACKOFF_MS, MAX_BATCH_ATTEMPTS } from '../../../functions/summarizer/dynamodb-bin-store';
+import { longestCallMs } from '../../../functions/shared/client-options';
+import { SUMMARIZER_CALLS } from '../../../functions/summarizer/contract';
+import { FIRST_BACKOFF_MS, MAX_BATCH_ATTEMPTS, MINUTE_CONCURRENCY } from '../../../functions/summarizer/dynamodb-bin-store';
 import { BIN_TABLE, dynamoDbBins, RETENTION_MS } from '../../support/bin-stores';
 import { FaultInjector } from '../../support/sdk';
 
@@ -264,5 +266,63 @@ describe('DynamoDB bin store: window reads', () => {
 
     // Act / Assess
     await expect(store().anomalies(options)).rejects.toThrow(/shard 0 holds 1 candidate bins, its head counts 2/);
+  });
+});
+
+describe('DynamoDB bin store: hung calls', () => {
+  const errorNames = (lines: readonly { message: string; fields: Readonly<Record<string, unknown>> }[]) =>
+    lines.filter((l) => l.message === 'packet-bin write failed').map((l) => (l.fields.error as { name: string }).name);
+
+  it("fails a minute whose head write never answers at the client's timeouts, stops the run's other writes at once, and the next run writes them all", async () => {
+    // Prepare: 12 minutes without candidates (one head write each); every PutItem hangs
+    const clock = { now: NOW };
+    const faults = new FaultInjector();
+    const { store, telemetry, hangClock } = await dynamoDbBins(clock, {}, faults);
+    const minutes = Array.from({ length: 12 }, (_, i) => minute(M(20 + i)));
+    faults.hang(PutItemCommand, hangClock);
+
+    // Act
+    const hung = await store().writeMinutes(minutes, NOW);
+    const elapsedMs = clock.now - NOW;
+    faults.clear();
+    const next = await store().writeMinutes(minutes, NOW + 30_000);
+
+    // Assess: the first 8 heads were in flight together and ended together; the last 4 never started
+    expect(hung).toEqual({ accepted: 0, versionLosses: 0, rejected: [], failedBatches: 12, failedRecords: 12 });
+    expect(faults.fired.get('PutItemCommand')).toBe(MINUTE_CONCURRENCY);
+    expect(elapsedMs).toBeGreaterThanOrEqual(longestCallMs(SUMMARIZER_CALLS));
+    expect(elapsedMs).toBeLessThan(2 * longestCallMs(SUMMARIZER_CALLS));
+    // Heads that time out within the same step are ended by their own timeouts, the others by the abort.
+    const names = errorNames(telemetry.lines());
+    expect(names.filter((name) => name === 'WriteStoppedError')).toHaveLength(12 - MINUTE_CONCURRENCY);
+    expect(names).toContain('TimeoutError');
+    expect(names.filter((name) => name !== 'WriteStoppedError').every((name) => name === 'TimeoutError' || name === 'AbortError')).toBe(
+      true,
+    );
+    expect(next).toEqual({ accepted: 12, versionLosses: 0, rejected: [], failedBatches: 0, failedRecords: 0 });
+  });
+
+  it("stops at the run's write deadline: the batch in flight is aborted then, and nothing is sent once it has passed", async () => {
+    // Prepare: every BatchWriteItem hangs; the run's writes must end 1 s from now
+    const clock = { now: NOW };
+    const faults = new FaultInjector();
+    const { store, telemetry, hangClock, signals } = await dynamoDbBins(clock, {}, faults);
+    faults.hang(BatchWriteItemCommand, hangClock);
+    const deadline = { deadlineMs: NOW + 1_000, signal: signals.signalAt(NOW + 1_000) };
+
+    // Act
+    const inFlight = await store().writeMinutes([minute(M(30), { '203.0.113.7': 50_000 })], NOW, deadline);
+    const abortedAt = clock.now;
+    const late = await store().writeMinutes([minute(M(31), { '203.0.113.8': 50_000 })], NOW, deadline);
+
+    // Assess
+    expect(abortedAt).toBe(NOW + 1_000);
+    expect(clock.now).toBe(abortedAt);
+    expect([inFlight.failedBatches, late.failedBatches]).toEqual([1, 1]);
+    expect(faults.fired.get('BatchWriteItemCommand')).toBe(1);
+    expect(errorNames(telemetry.lines())).toEqual(['AbortError', 'WriteStoppedError']);
+    expect(telemetry.lines().at(-1)?.fields.error).toMatchObject({
+      message: expect.stringContaining("no time left: the run's write deadline"),
+    });
   });
 });

@@ -7,7 +7,8 @@ import { parseAnomalyMessage, type AnomalyMessage } from '../../../core/anomaly-
 import { buildBinQuery, buildMinuteStatisticsQuery } from '../../../core/insights-query';
 import { buildAnomalyQuery, buildBaselineQuery } from '../../../core/zscore-query';
 import { SUMMARIZER_METRIC_NAMES } from '../../../functions/summarizer/metrics';
-import { POST_QUERY_RESERVE_MS } from '../../../functions/summarizer/run';
+import { JUDGE_RESERVE_MS, POST_QUERY_RESERVE_MS } from '../../../functions/summarizer/run';
+import { HANG_STEP_MS } from '../../../simulation/hung-calls';
 import type { TimestreamStandIn } from '../../../simulation/timestream/stand-in';
 import { statisticsOfBins } from '../../../core/packet-bins';
 import { logLines, runMetrics } from '../../support/output';
@@ -251,7 +252,7 @@ describe('summarizer handler: Logs Insights', () => {
   );
 
   it('stops queries still running at the deadline; their minutes are incomplete', async () => {
-    // Prepare: 13 s left, 8 s of it reserved for writing, judging and publishing: 5 s for Insights.
+    // Prepare: 13 s left, 9.1 s of it reserved for writing, judging and publishing: 3.9 s for Insights.
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
@@ -846,6 +847,31 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     expect(logLines(h.telemetry).filter((l) => l.message.startsWith('schema record write failed'))).toEqual([
       expect.objectContaining({ level: 'WARN', error: expect.objectContaining({ name: 'ThrottlingException', message: 'slow down' }) }),
     ]);
+  });
+});
+
+describe('summarizer handler: a bin write that never answers', () => {
+  it("is aborted at the run's write deadline, counted failed, and the run still publishes an incomplete verdict", async () => {
+    // Prepare: a client without timeouts (the deadline alone ends the call); the one batch of the run hangs
+    const clock = { now: NOW };
+    const store = await packetBinStore(clock);
+    const faults = new FaultInjector();
+    const h = makeHandler({}, { timestream: store, faults }, clock);
+    faults.hang(WriteRecordsCommand, h.hangClock, 1);
+    mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M32]: { rows: QUIET }, [M33]: { rows: QUIET } });
+
+    // Act
+    const result = await h.handler(h.event(), lambdaContext());
+
+    // Assess
+    const writeDeadline = NOW + 25_000 - JUDGE_RESERVE_MS;
+    const failed = h.telemetry.logs.filter((l) => l.message === 'packet-bin write failed');
+    expect(failed.map((l) => (l.fields.error as Error).name)).toEqual(['AbortError']);
+    expect(failed[0]?.at).toBeGreaterThanOrEqual(writeDeadline);
+    expect(failed[0]?.at).toBeLessThan(writeDeadline + HANG_STEP_MS);
+    expect(result.complete).toBe(false);
+    expect(runMetrics(h.telemetry).values).toMatchObject({ BinWriteFailures: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
   });
 });
 

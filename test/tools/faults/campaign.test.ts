@@ -31,7 +31,7 @@ describe('fault campaign: every fault leaves I1-I5 intact', () => {
   });
 
   it('covers every fault case once and reports them in one line', () => {
-    expect(FAULT_CASES).toHaveLength(55);
+    expect(FAULT_CASES).toHaveLength(59);
     expect(new Set(FAULT_CASES.map((c) => c.name)).size).toBe(FAULT_CASES.length);
     expect(results.map((r) => r.name)).toEqual(FAULT_CASES.map((c) => c.name));
     expect(summaryLine(results)).toBe(`faults: ${FAULT_CASES.length} injected, 0 invariant violations`);
@@ -47,6 +47,8 @@ describe('fault campaign on the DynamoDB bin store', () => {
       'WriteRecords validation error',
       'Z-score query throttled',
       'Z-score query failing',
+      'Timestream WriteRecords hung',
+      'Timestream Query hung',
     ]);
     expect(names(FAULT_CASES).filter((n) => !names(casesFor('timestream')).includes(n))).toEqual(names(dynamoDbCases));
     expect(casesFor(undefined)).toEqual(FAULT_CASES);

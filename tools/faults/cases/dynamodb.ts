@@ -1,6 +1,7 @@
 /**
  * Faults of the DynamoDB packet-bin store (binStore=dynamodb): throttled and unprocessed writes,
- * a newer run winning a conditional-write race, and window queries that fail or are throttled.
+ * a newer run winning a conditional-write race, window queries that fail or are throttled, and
+ * calls that never answer (ended at the client's timeouts, as ./hung-calls.ts describes).
  */
 import {
   BatchWriteItemCommand,
@@ -13,9 +14,12 @@ import {
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { SimulatedDeployment } from '../../../simulation/deployment';
+import { JUDGE_RESERVE_MS } from '../../../functions/summarizer/run';
 import { logged, metric, type FaultCase } from '../evidence';
+import { hang, seconds, SUMMARIZER_CALL } from './hung-calls';
 
 const DYNAMODB = { binStore: 'dynamodb' } as const;
+const WRITE_DEADLINE = `${seconds(JUDGE_RESERVE_MS)} before the 25-s timeout`;
 const throttled = () =>
   new ProvisionedThroughputExceededException({ message: 'Throughput exceeds the current capacity of your table or index.', $metadata: {} });
 
@@ -97,5 +101,33 @@ export const dynamoDbCases: FaultCase[] = [
     evidence: { log: logged(['error'], 'Z-score query failed'), metric: metric('IncompleteRuns') },
     arm: ({ deployment }) =>
       deployment.faults.fail(QueryCommand, () => new InternalServerError({ message: 'Internal server error', $metadata: {} })),
+  },
+  {
+    name: 'DynamoDB BatchWriteItem hung',
+    deployment: DYNAMODB,
+    handling: `The batches in flight give up together after ${SUMMARIZER_CALL}; the first that does not answer stops the run's other writes, and none outlasts the run's write deadline (${WRITE_DEADLINE}); the minutes keep their older heads, counted failed; the run is incomplete and the next runs rewrite them`,
+    evidence: { log: logged(['error'], 'packet-bin write failed'), metric: metric('BinWriteFailures') },
+    ...hang(BatchWriteItemCommand),
+  },
+  {
+    name: 'DynamoDB PutItem hung',
+    deployment: DYNAMODB,
+    handling: `The head writes in flight give up together after ${SUMMARIZER_CALL} and stop the run's other writes; each minute keeps its older head, counted failed; the run is incomplete and the next runs rewrite the minutes`,
+    evidence: { log: logged(['error'], 'packet-bin write failed'), metric: metric('BinWriteFailures') },
+    ...hang(PutItemCommand),
+  },
+  {
+    name: 'DynamoDB Query hung',
+    deployment: DYNAMODB,
+    handling: `The window query gives up after ${SUMMARIZER_CALL}: no baseline, no verdict, nothing unblocked; the invocation fails with its reason logged`,
+    evidence: { log: logged(['error'], 'Z-score query failed'), metric: metric('IncompleteRuns') },
+    ...hang(QueryCommand),
+  },
+  {
+    name: 'DynamoDB hung (every call)',
+    deployment: DYNAMODB,
+    handling: `Writes stop at the first that does not answer, by the write deadline at the latest; the window query then gives up after ${SUMMARIZER_CALL}: failed writes counted, no verdict, nothing unblocked, all within the 25 s`,
+    evidence: { log: logged(['error'], 'packet-bin write failed'), metric: metric('BinWriteFailures') },
+    ...hang(BatchWriteItemCommand, PutItemCommand, QueryCommand),
   },
 ];

@@ -17,13 +17,13 @@ import type { Route } from '../../../simulation/sdk-routing';
 import { failedWith, logged, metric, type FaultCase } from '../evidence';
 import type { FaultContext } from '../world';
 
-const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
-const SUMMARIZER_CALL = seconds(longestCallMs(SUMMARIZER_CALLS));
+export const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+export const SUMMARIZER_CALL = seconds(longestCallMs(SUMMARIZER_CALLS));
 const UPDATER_CALL = seconds(longestCallMs(UPDATER_CALLS));
 const EC2_CALL = seconds(longestCallMs(UPDATER_EC2_CALLS));
 
 /** Every call of these commands hangs while the fault is armed. */
-const hang = (...commands: Route[0][]) => ({
+export const hang = (...commands: Route[0][]) => ({
   arm: ({ deployment }: FaultContext) => {
     for (const command of commands) deployment.hangCalls(command);
   },
@@ -39,12 +39,14 @@ export const hungCallCases: FaultCase[] = [
   },
   {
     name: 'Timestream WriteRecords hung',
-    handling: `Batches give up after ${SUMMARIZER_CALL}, inside the reserve the run keeps after its queries; counted failed, the run is incomplete (never removes a block) and the next run rewrites the bins`,
+    deployment: { binStore: 'timestream' },
+    handling: `Batches give up after ${SUMMARIZER_CALL}, inside the reserve the run keeps after its queries; the first that does not answer stops the run's other writes; counted failed, the run is incomplete (never removes a block) and the next run rewrites the bins`,
     evidence: { log: logged(['error'], 'packet-bin write failed'), metric: metric('BinWriteFailures') },
     ...hang(WriteRecordsCommand),
   },
   {
     name: 'Timestream Query hung',
+    deployment: { binStore: 'timestream' },
     handling: `The Z-score query gives up after ${SUMMARIZER_CALL}: no baseline, no verdict, nothing unblocked; the invocation fails with its reason logged`,
     evidence: { log: logged(['error'], 'Z-score query failed'), metric: metric('IncompleteRuns') },
     ...hang(QueryCommand),
