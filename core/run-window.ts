@@ -14,8 +14,11 @@ export const BIN_MS = BIN_SECONDS * 1000;
  * Which of the last `requeryMinutes` complete minutes a run re-queries.
  * - `every-run`: all of them, every run (the reference, with 5 minutes).
  * - `by-age`: see requeryAges; the default.
+ * - `every-minute`: all of them in the first run of each minute, ages 1 and `requeryMinutes` in the
+ *   second; `every-minute-once`: the same, age 1 only in the second. The benchmark's alternatives
+ *   (docs/benchmark.md, Detection): a delivered minute waits at most a minute for its query.
  */
-export type RequerySchedule = 'by-age' | 'every-run';
+export type RequerySchedule = 'by-age' | 'every-run' | 'every-minute' | 'every-minute-once';
 
 export interface RunWindowOptions {
   readonly windowMinutes: number;
@@ -56,7 +59,10 @@ export interface ScheduledRun {
  */
 export function requeryAges(requeryMinutes: number, run: RunNumber, schedule: RequerySchedule = 'by-age'): number[] {
   assertWholeMinutes('requeryMinutes', requeryMinutes);
-  if (schedule === 'every-run') return Array.from({ length: requeryMinutes }, (_, i) => i + 1);
+  const all = Array.from({ length: requeryMinutes }, (_, i) => i + 1);
+  if (schedule === 'every-run' || (run === 1 && schedule !== 'by-age')) return all;
+  if (schedule === 'every-minute-once') return [1];
+  if (schedule === 'every-minute') return [...new Set([1, requeryMinutes])];
   const ages = new Set([1, requeryMinutes]);
   if (run === 1) for (let age = 2, gap = 2; age < requeryMinutes; age += gap, gap++) ages.add(age);
   return [...ages].sort((a, b) => a - b);

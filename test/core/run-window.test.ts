@@ -175,6 +175,20 @@ describe('re-query schedule by age', () => {
     );
   });
 
+  it('every-minute schedules query every age in the first run; the second run ages 1 and R, or age 1 only', () => {
+    // Act
+    const first = requeryAges(10, 1, 'every-minute');
+    const second = requeryAges(10, 2, 'every-minute');
+    const secondOnce = requeryAges(10, 2, 'every-minute-once');
+
+    // Assess
+    expect(first).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(requeryAges(10, 1, 'every-minute-once')).toEqual(first);
+    expect(second).toEqual([1, 10]);
+    expect(secondOnce).toEqual([1]);
+    expect(requeryAges(1, 2, 'every-minute')).toEqual([1]);
+  });
+
   it('property: ages are distinct, ascending, within 1..R, always with 1 and R', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 60 }), fc.constantFrom<RunNumber>(1, 2), (r, run) => {

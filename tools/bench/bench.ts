@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { measureBaseline } from './baseline';
 import { costMeasures } from './cost-measures';
+import { detectionSection } from './detection';
 import { simulateLateRecords } from './late-records';
 import {
   blogScenarioEc2,
@@ -29,7 +30,7 @@ interface BenchArgs {
   readonly only?: readonly string[];
 }
 
-export const SECTIONS = ['baseline', 'lateRecords', 'ec2', 'capacity', 'core', 'replay', 'bundles', 'cost'] as const;
+export const SECTIONS = ['baseline', 'lateRecords', 'detection', 'ec2', 'capacity', 'core', 'replay', 'bundles', 'cost'] as const;
 
 export const USAGE = `usage: npm run bench -- [--json <file>] [--records <n>] [--sources <n,n,...>] [--only <section,...>]
   --records  records in the file the replay reader is timed on (default 10000000)
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {};
   if (wanted('baseline')) result.baseline = await baselineMeasures(args.sources, log);
   if (wanted('lateRecords')) result.lateRecords = lateRecordMeasures(log);
+  if (wanted('detection')) result.detection = detectionMeasures(log);
   if (wanted('ec2')) result.ec2 = await ec2Measures(log);
   if (wanted('capacity')) result.capacity = capacityMeasures();
   if (wanted('core')) {
@@ -109,9 +111,11 @@ async function baselineMeasures(sourceCounts: readonly number[], log: Log) {
   return { relativeError, recall, flooders: FLOODS, reference: { relativeError: referenceError, recall: referenceRecall } };
 }
 
+const LATE_OPTIONS = { minutes: 120, recordsPerMinute: 500, lagMs: [60_000, 540_000] as const, seed: 7 };
+
 function lateRecordMeasures(log: Log) {
   log('late records: lags 1-9 minutes, 2 runs a minute, 2 hours...');
-  const lateOptions = { minutes: 120, recordsPerMinute: 500, lagMs: [60_000, 540_000] as const, seed: 7 };
+  const lateOptions = LATE_OPTIONS;
   const ours = simulateLateRecords({ ...lateOptions, requeryMinutes: 10, schedule: 'by-age' });
   const reference = simulateLateRecords({ ...lateOptions, requeryMinutes: 5, schedule: 'every-run' });
   // Records delivered within the minute after theirs: what the reference counts in full.
@@ -132,6 +136,18 @@ function lateRecordMeasures(log: Log) {
       queriesPerMinute: reference.queries / lateOptions.minutes,
     },
   };
+}
+
+/** Time to block, ours beside the reference, and the curve of schedules against their scan amplification (docs/benchmark.md). */
+function detectionMeasures(log: Log) {
+  log('detection: time to block 2,000 floods per schedule and lag model, lags 1-9 minutes...');
+  return detectionSection({
+    floods: 2_000,
+    scans: (choice) => {
+      const late = simulateLateRecords({ ...LATE_OPTIONS, ...choice });
+      return { scanAmplification: late.scanAmplification, countedShare: late.countedShare };
+    },
+  });
 }
 
 async function ec2Measures(log: Log) {
