@@ -8,15 +8,19 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { SCHEDULE_EVENT_SOURCE, SUMMARIZER_DEPLOYMENT, toEnvironment, type SummarizerResources } from '../functions/summarizer/contract';
+import {
+  SCHEDULE_EVENT_SOURCE,
+  SECOND_RUN_DELAY_SECONDS,
+  SUMMARIZER_DEPLOYMENT,
+  toEnvironment,
+  type SummarizerResources,
+} from '../functions/summarizer/contract';
 import { createBinStore, type BinStore } from './bin-store';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
 import { regionalServiceHost, VENDED_STATES_LOG_PREFIX } from './partition';
 
-/** Seconds between the two summarizer runs of one execution: detection runs twice a minute. */
-export const SECOND_RUN_DELAY_SECONDS = 30;
 /** Summarizer timeout (its contract): both runs and the wait finish well inside the minute between executions. */
 export const SUMMARIZER_TIMEOUT = Duration.seconds(SUMMARIZER_DEPLOYMENT.timeoutSeconds);
 /** Lambda service errors worth one quick retry; a failed run is superseded 30 s later anyway. */

@@ -3,10 +3,10 @@
  * times rather than through the synthesized state machine (the replay, the fault campaign).
  */
 import { BIN_MS, type RunNumber } from '../core/run-window';
-import { SCHEDULE_EVENT_SOURCE, type ScheduleEvent } from '../functions/summarizer/contract';
+import { SCHEDULE_EVENT_SOURCE, SECOND_RUN_DELAY_SECONDS, type ScheduleEvent } from '../functions/summarizer/contract';
 
-/** Seconds the state machine waits after the first run before the second (lib/detection.ts). */
-const SECOND_RUN_DELAY_MS = 30_000;
+/** The state machine's wait after the first run before the second (the summarizer's contract, as the stack). */
+const SECOND_RUN_DELAY_MS = SECOND_RUN_DELAY_SECONDS * 1000;
 
 /** The event of run `run` of the execution that started at `executionStartMs`. */
 export function scheduleEvent(run: RunNumber, executionStartMs: number): ScheduleEvent {

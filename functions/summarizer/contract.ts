@@ -33,6 +33,13 @@ import {
 export const SUMMARIZER_DEPLOYMENT: FunctionDeployment = { timeoutSeconds: 25, memoryMiB: 1024 };
 
 /**
+ * Seconds the state machine waits after the first run of an execution before the second:
+ * detection runs twice a minute, and a second run's reach counts on starting at least this long
+ * after its execution (core/run-window.ts). The stack's Wait state and the simulation's schedule read it.
+ */
+export const SECOND_RUN_DELAY_SECONDS = 30;
+
+/**
  * The summarizer's SDK calls (Logs Insights, Timestream, DynamoDB, SNS): each answers in well under
  * a second, and a call that has not after 3 s is retried once; the longest a hung call takes
  * (about 6 s) is what the run keeps back after its Insights phase (run.ts), so a hung call

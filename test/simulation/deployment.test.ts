@@ -15,9 +15,10 @@ import { CONFIG_KEYS, parseConfig } from '../../lib/config';
 import type { FloodGuardStack } from '../../lib/flood-guard-stack';
 import type { FloodGuardFunction } from '../../lib/lambda-function';
 import { SimulatedDeployment, type DeploymentSpec, type SimulatedFunction } from '../../simulation/deployment';
+import { onTheMinuteEvent, scheduleEvent } from '../../simulation/schedule';
 import { snsEvent } from '../../simulation/sns';
 import { anomalyMessage, flooders } from '../support/builders';
-import { resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
+import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
 
 const START = Date.UTC(2026, 2, 1, 8, 0, 0);
 const NETWORK = { startMs: START, vpcCidrs: ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'], listenerPort: 443, listenerProtocol: 6 } as const;
@@ -160,6 +161,30 @@ describe.each([
       expect(deployment.functions[simulated]).toEqual(product);
     },
   );
+
+  it("starts each execution's second run when the template's state machine does: after its Wait state", async () => {
+    // Prepare
+    const { synthesized } = await setUp();
+    const { template } = synthesized;
+    const summarizer = logicalIdOf(template, 'AWS::Lambda::Function', 'DetectionSummarizerFunction');
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as {
+      Properties: { DefinitionString: unknown };
+    };
+    const ids = { [`${summarizer}.Arn`]: 'arn:aws:lambda:eu-west-1:111122223333:function:summarizer' };
+    const definition = JSON.parse(resolveCfn(machine.Properties.DefinitionString, ids) as string) as {
+      States: Record<string, { Type: string; Seconds?: number }>;
+    };
+    const waits = Object.values(definition.States).filter((state) => state.Type === 'Wait');
+    const executionStart = START + 5 * 60_000;
+
+    // Act
+    const waitMs = (waits[0]?.Seconds ?? 0) * 1000;
+
+    // Assess
+    expect(waits).toHaveLength(1);
+    expect(onTheMinuteEvent(executionStart + waitMs - 1)).toEqual(scheduleEvent(1, executionStart + waitMs - 1));
+    expect(onTheMinuteEvent(executionStart + waitMs)).toEqual(scheduleEvent(2, executionStart));
+  });
 });
 
 describe("simulated Lambda timeouts: the contracts' own", () => {

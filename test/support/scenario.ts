@@ -12,7 +12,7 @@ import { denyNetworksOf } from '../../core/nacl-plan';
 import { scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
 import { STACK_CONTEXT } from './builders';
 import type { ScheduleEvent } from '../../functions/summarizer/contract';
-import { SECOND_RUN_DELAY_SECONDS } from '../../lib/detection';
+import { SECOND_RUN_DELAY_SECONDS } from '../../functions/summarizer/contract';
 import { SimulatedDeployment, type DeploymentSpec } from '../../simulation/deployment';
 import { deliverUntil, ReplayInput } from '../../tools/replay/engine';
 import { logicalIdOf, resolveCfn, synthesize } from './cdk';

@@ -9,7 +9,7 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { onTestFinished } from 'vitest';
 import type { RunNumber } from '../../core/run-window';
-import { loadConfig, type ScheduleEvent, type SummarizerConfig } from '../../functions/summarizer/contract';
+import { loadConfig, SUMMARIZER_BOUNDS, type ScheduleEvent, type SummarizerConfig } from '../../functions/summarizer/contract';
 import { createHandler, type SummarizerHandler } from '../../functions/summarizer/handler';
 import type { LogsInsightsStandIn } from '../../simulation/logs-insights/stand-in';
 import { scheduleEvent } from '../../simulation/schedule';
@@ -22,19 +22,20 @@ import { insightsRow, SUMMARIZER_ENV, summarizerEnv, TEST_CREDENTIALS } from './
 import { mockSdk, standInClient, type FaultInjector } from './sdk';
 
 /**
- * The re-query reach of the handler tests: 3 minutes, below the 5 a deployment may have (the
- * contract's bounds, tested in contract.test.ts), so that a first-half run re-queries three
- * consecutive minutes. The handler follows whatever reach its configuration holds (core/run-window
- * plans the minutes).
+ * The re-query reach of the handler tests: the shortest a deployment may have (the contract's
+ * bounds), so a first-half run re-queries four minutes: ages 1, 2, 4 and 5 (core/run-window.ts).
  */
-export const TEST_REQUERY_MINUTES = 3;
+export const TEST_REQUERY_MINUTES = SUMMARIZER_BOUNDS.requeryMinutes.min;
 
-/** 12:34:16.789 (a first-half run): re-queried minutes with a reach of 3 are 12:31, 12:32, 12:33. */
+/** 12:34:16.789 (a first-half run): re-queried minutes with a reach of 5 are 12:29, 12:30, 12:32 and 12:33. */
 export const NOW = Date.UTC(2026, 10, 25, 12, 34, 16, 789);
 export const minute = (hh: number, mm: number): number => Date.UTC(2026, 10, 25, hh, mm);
-export const M31 = minute(12, 31);
+export const M29 = minute(12, 29);
+export const M30 = minute(12, 30);
 export const M32 = minute(12, 32);
 export const M33 = minute(12, 33);
+/** The minutes a first run at NOW re-queries, oldest first. */
+export const REQUERIED = [M29, M30, M32, M33];
 
 /** Stubs of the summarizer's four clients for the calling test file; reset after each test. */
 export function mockSummarizerSdk() {
@@ -72,8 +73,7 @@ export interface StandIns {
  * is TEST_REQUERY_MINUTES unless `env` sets REQUERY_MINUTES.
  */
 export function makeHandler(env: Record<string, string> = {}, standIns: StandIns = {}, clock = { now: NOW }): Harness {
-  const loaded = loadConfig(summarizerEnv(env));
-  const config = env.REQUERY_MINUTES === undefined ? { ...loaded, requeryMinutes: TEST_REQUERY_MINUTES } : loaded;
+  const config = loadConfig(summarizerEnv({ REQUERY_MINUTES: String(TEST_REQUERY_MINUTES), ...env }));
   const sleeps: number[] = [];
   const client = <C extends object>(instance: C, standIn?: { routes(): Route[] }): C =>
     standIn ? standInClient(instance, standIn.routes(), standIns.faults) : instance;

@@ -74,19 +74,19 @@ async function runOverStandIns(minutes: readonly { minuteStartMs: number; record
 
 describe('exact baseline beyond the 10,000-row cap', () => {
   it('25,000 sources in a minute: count, mean and sd over every bin; the floods found with their exact Z-scores', async () => {
-    // Prepare: three minutes; 12:32 has 25,000 sources (capped), the others 3,000.
-    const m31 = minuteOfTraffic(END - 3 * MINUTE_MS, 3_000, []);
+    // Prepare: three of the re-queried minutes; 12:32 has 25,000 sources (capped), 12:30 and 12:33 3,000.
+    const m30 = minuteOfTraffic(END - 4 * MINUTE_MS, 3_000, []);
     const m32 = minuteOfTraffic(END - 2 * MINUTE_MS, 25_000, [
       ['203.0.113.66', 90_000],
       ['2001:db8:ffff::9', 60_000],
     ]);
     const m33 = minuteOfTraffic(END - 1 * MINUTE_MS, 3_000, []);
-    const allBins = [m31, m32, m33].flatMap((m) => [...m.bins.values()]);
+    const allBins = [m30, m32, m33].flatMap((m) => [...m.bins.values()]);
     const expected = reference(allBins);
 
     // Act
     const { message, insights, config } = await runOverStandIns([
-      { minuteStartMs: END - 3 * MINUTE_MS, records: m31.records },
+      { minuteStartMs: END - 4 * MINUTE_MS, records: m30.records },
       { minuteStartMs: END - 2 * MINUTE_MS, records: m32.records },
       { minuteStartMs: END - MINUTE_MS, records: m33.records },
     ]);

@@ -15,9 +15,11 @@ import { logLines, runMetrics } from '../../support/output';
 import { FaultInjector } from '../../support/sdk';
 import {
   lambdaContext,
-  M31,
+  M29,
+  M30,
   M32,
   M33,
+  REQUERIED,
   makeHandler,
   minute,
   mockSummarizerSdk,
@@ -108,14 +110,15 @@ function quietStore(h: ReturnType<typeof makeHandler>): void {
 
 describe('summarizer handler, end to end over the Timestream stand-in', () => {
   it('bins the re-queried minutes, upserts them, judges the window and publishes the verdict', async () => {
-    // Prepare: 57 quiet minutes already stored, then three minutes of flow logs with two floods.
+    // Prepare: 56 quiet minutes already stored, then the four re-queried minutes of flow logs with two floods.
     const clock = { now: NOW };
     const store = await packetBinStore(clock, 7);
     const h = makeHandler({}, { timestream: store }, clock);
     mocks.sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    for (let m = minute(11, 34); m < M31; m += 60_000) await storeMinute(store, m, QUIET);
+    for (let m = minute(11, 34); m < M33; m += 60_000) if (!REQUERIED.includes(m)) await storeMinute(store, m, QUIET);
     scriptInsights(mocks.logs, {
-      [M31]: { statuses: ['Running', 'Complete'], rows: QUIET },
+      [M29]: { rows: QUIET },
+      [M30]: { statuses: ['Running', 'Complete'], rows: QUIET },
       [M32]: { statuses: ['Scheduled', 'Running', 'Complete'], rows: [['2001:db8:ffff::9', '60000', '301000'], ...QUIET] },
       [M33]: { rows: [['203.0.113.66', '90000', '280000'], ...QUIET] },
     });
@@ -162,7 +165,7 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
 
     // Assess: the Insights queries
     expect(mocks.logs.commandCalls(StartQueryCommand).map((c) => c.args[0].input)).toEqual(
-      [M31, M32, M33].map((m) => ({
+      REQUERIED.map((m) => ({
         logGroupName: '/flood-guard/flow-logs',
         startTime: m / 1000,
         endTime: m / 1000 + 59,
@@ -186,7 +189,7 @@ describe('summarizer handler, end to end over the Timestream stand-in', () => {
       InsightsQueriesIncomplete: 0,
       InsightsResultsCapped: 0,
       InsightsRowsRejected: 0,
-      InsightsBytesScanned: 3000,
+      InsightsBytesScanned: 4000,
       BinRecordsRejected: 0,
       BinWriteFailures: 0,
     });
@@ -229,7 +232,8 @@ describe('summarizer handler: Logs Insights', () => {
       quietStore(h);
       mocks.sns.on(PublishCommand).resolves({});
       scriptInsights(mocks.logs, {
-        [M31]: { rows: QUIET },
+        [M29]: { rows: QUIET },
+        [M30]: { rows: QUIET },
         [M32]: { statuses: ['Running', status], rows: [['203.0.113.66', '90000']] },
         [M33]: { rows: QUIET },
       });
@@ -241,7 +245,7 @@ describe('summarizer handler: Logs Insights', () => {
       const written = writtenRecords(mocks.write);
       expect(written.map((r) => r.Time)).not.toContain(String(M32));
       expect(written.map((r) => [r.MeasureName, r.Time])).toEqual(
-        [M31, M33].flatMap((m) => ['bin_count', 'packet_sum', 'packet_square_sum'].map((measure) => [measure, String(m)])),
+        [M29, M30, M33].flatMap((m) => ['bin_count', 'packet_sum', 'packet_square_sum'].map((measure) => [measure, String(m)])),
       );
       expect(publishedMessage().complete).toBe(false);
       expect(runMetrics(h.telemetry).values).toMatchObject({ InsightsQueriesIncomplete: 1, IncompleteRuns: 1, SummarizerRuns: 1 });
@@ -257,7 +261,7 @@ describe('summarizer handler: Logs Insights', () => {
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     mocks.logs.on(StopQueryCommand).resolves({ success: true });
-    scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M32]: { statuses: ['Running'] }, [M33]: { statuses: ['Scheduled'] } });
+    scriptInsights(mocks.logs, { [M30]: { rows: QUIET }, [M32]: { statuses: ['Running'] }, [M33]: { statuses: ['Scheduled'] } });
 
     // Act
     await h.handler(h.event(), lambdaContext(13_000));
@@ -279,7 +283,7 @@ describe('summarizer handler: Logs Insights', () => {
     const h = makeHandler();
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M33]: { rows: QUIET } });
+    scriptInsights(mocks.logs, { [M30]: { rows: QUIET }, [M33]: { rows: QUIET } });
     mocks.logs
       .on(StartQueryCommand, { startTime: M32 / 1000 })
       .rejects(new LimitExceededException({ message: 'Account maximum query concurrency limit of [30] reached.', $metadata: {} }));
@@ -324,7 +328,8 @@ describe('summarizer handler: Logs Insights', () => {
     ]);
     const statistics = { binCount: '25000', packetSum: '1012345678', packetSquareSum: '987654321012345' };
     scriptInsights(mocks.logs, {
-      [M31]: { rows: QUIET },
+      [M29]: { rows: QUIET },
+      [M30]: { rows: QUIET },
       [M32]: { rows: capped, statistics: { statuses: ['Running', 'Complete'], row: statistics, bytesScanned: 5000 } },
       [M33]: { rows: QUIET },
     });
@@ -351,7 +356,8 @@ describe('summarizer handler: Logs Insights', () => {
     ]);
     expect(atM32.filter((r) => r.MeasureName === 'packets')).toHaveLength(10_000);
     const metrics = runMetrics(h.telemetry).values;
-    expect(metrics).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 0, UniqueSourceIPs: 25_000, InsightsBytesScanned: 8000 });
+    // Four bin queries of 1,000 bytes each and the statistics query's 5,000.
+    expect(metrics).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 0, UniqueSourceIPs: 25_000, InsightsBytesScanned: 9000 });
     expect(publishedMessage().complete).toBe(true);
   });
 
@@ -375,7 +381,7 @@ describe('summarizer handler: Logs Insights', () => {
 
     // Assess
     expect(writtenRecords(mocks.write).filter((r) => r.Time === String(M32))).toEqual([]);
-    expect(writtenRecords(mocks.write, 'bin_count').map((r) => r.Time)).toEqual([String(M31), String(M33)]);
+    expect(writtenRecords(mocks.write, 'bin_count').map((r) => r.Time)).toEqual([M29, M30, M33].map(String));
     expect(runMetrics(h.telemetry).values).toMatchObject({ InsightsResultsCapped: 1, IncompleteRuns: 1 });
     expect(publishedMessage().complete).toBe(false);
   });
@@ -385,7 +391,7 @@ describe('summarizer handler: Logs Insights', () => {
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
-    scriptInsights(mocks.logs, { [M31]: { rows: [] }, [M33]: { rows: [] } });
+    scriptInsights(mocks.logs, { [M30]: { rows: [] }, [M33]: { rows: [] } });
     const id = `q-${M32 / 1000}`;
     mocks.logs.on(GetQueryResultsCommand, { queryId: id }).resolves({
       status: 'Complete',
@@ -427,7 +433,7 @@ describe('summarizer handler: Logs Insights', () => {
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     scriptInsights(mocks.logs, {
-      [M31]: { rows: QUIET },
+      [M30]: { rows: QUIET },
       [M32]: {
         rows: [
           ['203.0.113.1', undefined],
@@ -463,7 +469,7 @@ describe('summarizer handler: Logs Insights', () => {
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
     scriptInsights(mocks.logs, {
-      [M31]: {
+      [M30]: {
         rows: [
           ['10.0.7.7', '90000'],
           ['2001:db8:1234:1aff::1', '90000'],
@@ -477,7 +483,7 @@ describe('summarizer handler: Logs Insights', () => {
     expect(writtenRecords(mocks.write, 'packets').map((r) => r.Dimensions?.[0]?.Value)).toEqual(['192.0.2.9']);
     expect(
       writtenRecords(mocks.write, 'bin_count')
-        .filter((r) => r.Time === String(M31))
+        .filter((r) => r.Time === String(M30))
         .map((r) => r.MeasureValue),
     ).toEqual(['1']);
     expect(runMetrics(h.telemetry).values).toMatchObject({ InsightsRowsRejected: 2, IncompleteRuns: 0 });
@@ -486,7 +492,7 @@ describe('summarizer handler: Logs Insights', () => {
 
 describe('summarizer handler: writing bins to Timestream', () => {
   it("writes each minute's statistics and its candidate bins as BIGINT records, versioned by run time, at most 100 per request", async () => {
-    // Prepare: 250 sources in one minute, all above a floor of 0; the two other minutes are empty.
+    // Prepare: 250 sources in one minute, all above a floor of 0; the three other minutes are empty.
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
@@ -498,7 +504,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
 
     // Assess
     const calls = mocks.write.commandCalls(WriteRecordsCommand).map((c) => c.args[0].input);
-    expect(calls.map((c) => c.Records?.length)).toEqual([100, 100, 59]);
+    expect(calls.map((c) => c.Records?.length)).toEqual([100, 100, 62]);
     const statistic = (m: number, measure: string, value: string) => ({
       Dimensions: [{ Name: 'source_ip', Value: '*' }],
       MeasureName: measure,
@@ -512,7 +518,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
       TableName: 'packet_bins',
       CommonAttributes: { MeasureValueType: 'BIGINT', TimeUnit: 'MILLISECONDS', Version: NOW },
       Records: [
-        ...[M31, M32].flatMap((m) => [
+        ...[M29, M30, M32].flatMap((m) => [
           statistic(m, 'bin_count', '0'),
           statistic(m, 'packet_sum', '0'),
           statistic(m, 'packet_square_sum', '0'),
@@ -520,7 +526,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
         statistic(M33, 'bin_count', '250'),
         statistic(M33, 'packet_sum', String(sum)),
         statistic(M33, 'packet_square_sum', String(squares)),
-        ...rows.slice(0, 91).map(([ip, p]) => ({
+        ...rows.slice(0, 88).map(([ip, p]) => ({
           Dimensions: [{ Name: 'source_ip', Value: ip }],
           MeasureName: 'packets',
           MeasureValue: p,
@@ -531,7 +537,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
   });
 
   it('writes at most 8 requests at a time', async () => {
-    // Prepare: 1,991 candidate bins and 9 statistics = 20 requests, each held open until the test lets go.
+    // Prepare: 1,988 candidate bins and 12 statistics = 20 requests, each held open until the test lets go.
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
@@ -544,7 +550,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
       inFlight--;
       return {};
     });
-    scriptInsights(mocks.logs, { [M33]: { rows: Array.from({ length: 1991 }, (_, i): Row => [`100.64.${i >> 8}.${i & 255}`, '1']) } });
+    scriptInsights(mocks.logs, { [M33]: { rows: Array.from({ length: 1988 }, (_, i): Row => [`100.64.${i >> 8}.${i & 255}`, '1']) } });
 
     // Act
     await h.handler(h.event(), lambdaContext());
@@ -563,7 +569,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
       .on(WriteRecordsCommand)
       .rejectsOnce(new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} }))
       .resolves({});
-    scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M32]: { rows: QUIET } });
+    scriptInsights(mocks.logs, { [M30]: { rows: QUIET }, [M32]: { rows: QUIET } });
 
     // Act
     await h.handler(h.event(), lambdaContext());
@@ -578,7 +584,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
     expect(logLines(h.telemetry).filter((l) => l.level === 'ERROR')).toEqual([
       expect.objectContaining({
         message: 'packet-bin write failed',
-        records: 9,
+        records: 12,
         error: expect.objectContaining({ name: 'ThrottlingException' }),
       }),
     ]);
@@ -586,7 +592,7 @@ describe('summarizer handler: writing bins to Timestream', () => {
   });
 
   it('RejectedRecords: losing to a newer version is fine; any other rejection is counted and logged', async () => {
-    // Prepare: records 0-8 are the statistics of the three minutes, 9-11 the candidate bins.
+    // Prepare: records 0-11 are the statistics of the four minutes, 12-14 the candidate bins.
     const h = makeHandler({ MIN_PACKETS_PER_BIN: '0' });
     quietStore(h);
     mocks.sns.on(PublishCommand).resolves({});
@@ -601,8 +607,8 @@ describe('summarizer handler: writing bins to Timestream', () => {
         message: 'One or more records have been rejected.',
         $metadata: {},
         RejectedRecords: [
-          { RecordIndex: 9, Reason: 'A record with a higher version exists', ExistingVersion: NOW + 30_000 },
-          { RecordIndex: 11, Reason: 'The record timestamp is outside the time range of the memory store.' },
+          { RecordIndex: 12, Reason: 'A record with a higher version exists', ExistingVersion: NOW + 30_000 },
+          { RecordIndex: 14, Reason: 'The record timestamp is outside the time range of the memory store.' },
         ],
       }),
     );
@@ -707,9 +713,9 @@ describe('summarizer handler: the Z-score query', () => {
       anomalies: [],
       complete: true,
     });
-    // Three empty minutes: their statistics say so (nothing else to write).
+    // Four empty minutes: their statistics say so (nothing else to write).
     expect(writtenRecords(mocks.write).map((r) => [r.MeasureName, r.MeasureValue])).toEqual(
-      [M31, M32, M33].flatMap(() => [
+      REQUERIED.flatMap(() => [
         ['bin_count', '0'],
         ['packet_sum', '0'],
         ['packet_square_sum', '0'],
@@ -795,7 +801,7 @@ describe('summarizer handler: a brand-new Timestream table', () => {
     // Prepare: a table that has never received a record, and Insights queries that all fail, so
     // the runs write no minute statistics that would create the columns.
     const { h, store, writes } = await freshStore();
-    scriptInsights(mocks.logs, Object.fromEntries([M31, M32, M33, minute(12, 34)].map((m) => [m, { statuses: ['Failed'] }])));
+    scriptInsights(mocks.logs, Object.fromEntries([...REQUERIED, minute(12, 34)].map((m) => [m, { statuses: ['Failed'] }])));
 
     // Act: two runs of the same container.
     const first = await h.handler(h.event(), lambdaContext());
@@ -859,7 +865,7 @@ describe('summarizer handler: a bin write that never answers', () => {
     const h = makeHandler({}, { timestream: store, faults }, clock);
     faults.hang(WriteRecordsCommand, h.hangClock, 1);
     mocks.sns.on(PublishCommand).resolves({ MessageId: 'm' });
-    scriptInsights(mocks.logs, { [M31]: { rows: QUIET }, [M32]: { rows: QUIET }, [M33]: { rows: QUIET } });
+    scriptInsights(mocks.logs, { [M30]: { rows: QUIET }, [M32]: { rows: QUIET }, [M33]: { rows: QUIET } });
 
     // Act
     const result = await h.handler(h.event(), lambdaContext());
