@@ -11,6 +11,7 @@ import { alarmsTable } from './tables/alarms';
 import { contextKeysTable } from './tables/context-keys';
 import { faultCasesTable } from './tables/fault-cases';
 import { metricsTable } from './tables/metrics';
+import { summarizerBudgetTable } from './tables/summarizer-budget';
 
 export const DOCS_COMMAND = 'npm run docs';
 
@@ -20,6 +21,7 @@ export const TABLES: Readonly<Record<string, () => Table>> = {
   metrics: metricsTable,
   alarms: alarmsTable,
   'fault-cases': faultCasesTable,
+  'summarizer-budget': summarizerBudgetTable,
 };
 
 /** One documentation file: its text now and as generated. */
