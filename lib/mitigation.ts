@@ -9,7 +9,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { toEnvironment, UPDATER_DEPLOYMENT, WATERMARK_TAG, type UpdaterResources } from '../functions/nacl-updater/contract';
+import {
+  toEnvironment,
+  UPDATER_ASYNC_DELIVERY,
+  UPDATER_DEPLOYMENT,
+  WATERMARK_TAG,
+  type UpdaterResources,
+} from '../functions/nacl-updater/contract';
 import { ALLOW_LIST_SEED_TYPE, type AllowListSeedProperties } from '../functions/network-facts/contract';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
@@ -89,9 +95,8 @@ export class Mitigation extends Construct {
       encryptionKey: props.encryptionKey,
     });
     this.updater.function.configureAsyncInvoke({
-      retryAttempts: 2,
-      // Verdicts arrive twice a minute; an older one is superseded by a newer one anyway.
-      maxEventAge: Duration.minutes(10),
+      retryAttempts: UPDATER_ASYNC_DELIVERY.retryAttempts,
+      maxEventAge: Duration.seconds(UPDATER_ASYNC_DELIVERY.maxEventAgeSeconds),
       onFailure: new QueueArnDestination(this.deadLetterQueue),
     });
     props.topic.addSubscription(new subscriptions.LambdaSubscription(this.updater.function, { deadLetterQueue: this.deadLetterQueue }));

@@ -48,6 +48,13 @@ export const UPDATER_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, request
  */
 export const UPDATER_EC2_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 1 };
 
+/**
+ * How Lambda delivers a verdict to the updater (asynchronous invocation from the anomalies topic):
+ * a failed invocation is retried twice; an event older than 10 minutes is dropped to the
+ * dead-letter queue, since verdicts arrive twice a minute and a newer one supersedes it anyway.
+ */
+export const UPDATER_ASYNC_DELIVERY = { retryAttempts: 2, maxEventAgeSeconds: 600 } as const;
+
 export const UPDATER_SERVICE_NAME = 'nacl-updater';
 
 /** Tag on the stack's ACLs holding the generatedAt of the last message applied; survives cold starts. */

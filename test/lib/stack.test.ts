@@ -7,7 +7,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowLogFormat } from '../../core/flow-log-format';
 import { loadConfig as loadSummarizerConfig } from '../../functions/summarizer/contract';
-import { loadConfig as loadUpdaterConfig, WATERMARK_TAG } from '../../functions/nacl-updater/contract';
+import { loadConfig as loadUpdaterConfig, UPDATER_ASYNC_DELIVERY, WATERMARK_TAG } from '../../functions/nacl-updater/contract';
 import { ORIGINAL_ACL_TAG } from '../../functions/network-facts/contract';
 import { memoryStoreHours } from '../../lib/detection';
 import { STACK_CONTEXT, SUBNET_IDS, VPC_ID } from '../support/builders';
@@ -219,8 +219,8 @@ describe('3. functions', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: id.updater },
       Qualifier: '$LATEST',
-      MaximumRetryAttempts: 2,
-      MaximumEventAgeInSeconds: 600,
+      MaximumRetryAttempts: UPDATER_ASYNC_DELIVERY.retryAttempts,
+      MaximumEventAgeInSeconds: UPDATER_ASYNC_DELIVERY.maxEventAgeSeconds,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [id.dlq, 'Arn'] } } },
     });
     expect(resource(id.dlq).Properties).toMatchObject({
