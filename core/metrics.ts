@@ -126,6 +126,18 @@ export const Metrics = {
     'nacl-updater',
     'NetworkAclEntryLimitExceeded answers: the account quota is below the configured one',
   ),
+  AclStaleReads: metric(
+    'AclStaleReads',
+    'Count',
+    'nacl-updater',
+    'Network ACL reads that disagreed with the swap or the entries the updater last made (EC2 eventual consistency): read again or set aside',
+  ),
+  AclStateUnknown: metric(
+    'AclStateUnknown',
+    'Count',
+    'nacl-updater',
+    'Runs that applied no verdict because the ACL in use stayed unknown (reads still disagreeing, or a stale association id)',
+  ),
   AclEntryChanges: metric('AclEntryChanges', 'Count', 'nacl-updater', 'Create/Replace/DeleteNetworkAclEntry calls that succeeded'),
   AllowListedSourcesSkipped: metric(
     'AllowListedSourcesSkipped',

@@ -48,6 +48,8 @@ export const METRIC_STATISTICS: Record<MetricName, string> = {
   AclSwaps: cloudwatch.Stats.SUM,
   AclEntryLimitExceeded: cloudwatch.Stats.SUM,
   AclEntryChanges: cloudwatch.Stats.SUM,
+  AclStaleReads: cloudwatch.Stats.SUM,
+  AclStateUnknown: cloudwatch.Stats.SUM,
   // Each run reports the anomalous sources it spared: a run's view, like the blocked counts.
   AllowListedSourcesSkipped: cloudwatch.Stats.MAXIMUM,
   AuditLogWriteFailures: cloudwatch.Stats.SUM,

@@ -259,6 +259,8 @@ export function aclChangesWidget({ metrics }: WidgetInputs): cloudwatch.GraphWid
       metrics.metric(Metrics.AclEntryChanges, { label: 'ACL entries created, replaced or deleted' }),
       metrics.metric(Metrics.Ec2ApiRetries, { label: 'EC2 calls retried after throttling' }),
       metrics.metric(Metrics.AclEntryLimitExceeded, { label: 'NetworkAclEntryLimitExceeded (quota below naclRuleLimit)' }),
+      metrics.metric(Metrics.AclStaleReads, { label: 'ACL reads behind the last swap or write (read again)' }),
+      metrics.metric(Metrics.AclStateUnknown, { label: 'Runs with the ACL in use unknown (no verdict applied)' }),
     ],
     leftLabel: 'count/minute',
   });

@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  ACTIVE_ACL_TAG,
   toEnvironment,
   UPDATER_ASYNC_DELIVERY,
   UPDATER_DEPLOYMENT,
@@ -188,7 +189,10 @@ export class Mitigation extends Construct {
         sid: 'WatermarkStackAclsOnly',
         actions: ['ec2:CreateTags'],
         resources: stackAcls,
-        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG] }, StringEquals: ownedByThisStack(stack) },
+        conditions: {
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG, ACTIVE_ACL_TAG] },
+          StringEquals: ownedByThisStack(stack),
+        },
       }),
     );
     // ReplaceNetworkAclAssociation authorizes both the target network-acl and the subnet:

@@ -60,6 +60,14 @@ export const UPDATER_SERVICE_NAME = 'nacl-updater';
 /** Tag on the stack's ACLs holding the generatedAt of the last message applied; survives cold starts. */
 export const WATERMARK_TAG = 'nacl-flood-guard:last-applied-generated-at';
 
+/**
+ * Tag on both stack ACLs recording `<ISO time> <acl-id>` of the ACL the updater makes active, written
+ * before the first subnet moves onto it (core/acl-state-check.ts): a read that disagrees with a
+ * recent record may be stale. A separate key from the watermark, which is written only once a
+ * verdict is in place.
+ */
+export const ACTIVE_ACL_TAG = 'nacl-flood-guard:active-acl';
+
 /** S3 object keys are at most 1024 bytes of UTF-8. */
 export const ALLOW_LIST_KEY_MAX_BYTES = 1_024;
 

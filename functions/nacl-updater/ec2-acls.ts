@@ -62,6 +62,13 @@ export class AclGateway {
     this.deadlineMs = deadlineMs;
   }
 
+  /** Waits `ms` before reading again, unless that reaches past the deadline: then false at once. */
+  async pause(ms: number): Promise<boolean> {
+    if (this.now() + ms > this.deadlineMs) return false;
+    await this.sleep(ms);
+    return true;
+  }
+
   /** The current ACL association of each protected subnet; fails when a subnet has none. */
   async subnetAssociations(subnetIds: readonly string[]): Promise<SubnetAssociation[]> {
     const acls = await this.describeAll({ Filters: [{ Name: 'association.subnet-id', Values: [...subnetIds] }], MaxResults: PAGE_SIZE });

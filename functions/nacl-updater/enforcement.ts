@@ -1,3 +1,4 @@
+import { formatActiveRecord } from '../../core/acl-state-check';
 import type { AddressFamily, Network } from '../../core/addresses';
 import { cidrText } from '../../core/addresses';
 import { planBlueGreen, type DesiredFor, type SubnetAssociation } from '../../core/blue-green';
@@ -16,9 +17,10 @@ import {
   type AclEntry,
 } from '../../core/nacl-plan';
 import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
-import type { UpdaterConfig } from './contract';
-import { errorCode, type AclGateway, type DescribedAcl } from './ec2-acls';
+import { ACTIVE_ACL_TAG, type UpdaterConfig } from './contract';
+import { errorCode, isNotFound, type AclGateway, type DescribedAcl } from './ec2-acls';
 import type { NetworkState } from './network-state';
+import { AclStateUnknownError, type LastActions } from './state-check';
 
 /** What a run changed: the rules in place and those the account refused. */
 export interface Enforcement {
@@ -47,6 +49,9 @@ export interface EnforcerDeps {
   readonly acls: AclGateway;
   readonly metrics: TelemetryMetrics;
   readonly logger: TelemetryLogger;
+  /** What this container last did to the stack ACLs; the enforcer records its swaps and writes there. */
+  readonly last: LastActions;
+  readonly now: () => number;
 }
 
 /**
@@ -151,8 +156,11 @@ export class BlueGreenEnforcer implements Enforcer {
       try {
         await acls.apply(acl.id, operation);
         entries = afterOperation(entries, operation);
+        this.deps.last.written.set(acl.id, { at: this.deps.now(), entries });
         metrics.add('AclEntryChanges', 1);
       } catch (error) {
+        // A failed call may or may not have changed the ACL: what this container wrote no longer tells its entries.
+        if (errorCode(error) !== 'NetworkAclEntryLimitExceeded') this.deps.last.written.delete(acl.id);
         if (errorCode(error) !== 'NetworkAclEntryLimitExceeded' || operation.kind !== 'create') throw error;
         metrics.add('AclEntryLimitExceeded', 1);
         if (!denyCreate)
@@ -187,27 +195,63 @@ export class BlueGreenEnforcer implements Enforcer {
     this.learnedLimit[family] = inbound.length + (hasDefault ? 0 : 1);
   }
 
-  /** Moves the matching subnets onto `target`, each with its current association id. */
+  /**
+   * Moves the subnets read elsewhere onto the ACL recorded active (an unfinished move), with the
+   * association ids read; no new record. Throws AclStateUnknownError when an id no longer exists.
+   */
+  completeMove(subnets: readonly SubnetAssociation[], target: string): Promise<SubnetAssociation[]> {
+    return this.move(subnets, target, () => true, false);
+  }
+
+  /**
+   * Moves the matching subnets onto `target`. Before the first move, records `target` as the ACL
+   * made active (tag and memory). An association id read from a Describe that EC2 answers NotFound
+   * was replaced since (the read was stale): AclStateUnknownError, never a retry or a guess. Only
+   * the id this container's own last swap returned is retried on NotFound first (EC2 may not show it yet).
+   */
   private async move(
     subnets: readonly SubnetAssociation[],
     target: string,
     which: (s: SubnetAssociation) => boolean,
+    record = true,
   ): Promise<SubnetAssociation[]> {
+    const { acls, last } = this.deps;
+    const moving = subnets.filter((s) => s.networkAclId !== target && which(s));
+    if (moving.length > 0 && record) await this.recordActive(target);
     const moved: SubnetAssociation[] = [];
-    let count = 0;
     for (const subnet of subnets) {
-      if (subnet.networkAclId === target || !which(subnet)) {
+      if (!moving.includes(subnet)) {
         moved.push(subnet);
         continue;
       }
-      const associationId = await this.deps.acls.replaceAssociation(subnet.associationId, target);
+      const own = last.associationIds.get(subnet.subnetId) === subnet.associationId;
+      const associationId = await acls.replaceAssociation(subnet.associationId, target, own).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+        throw new AclStateUnknownError(
+          `association ${subnet.associationId} of ${subnet.subnetId} answers NotFound: replaced since it was read`,
+          {
+            cause: error,
+          },
+        );
+      });
+      last.associationIds.set(subnet.subnetId, associationId);
       moved.push({ ...subnet, associationId, networkAclId: target });
-      count++;
     }
-    if (count > 0) {
+    if (moving.length > 0) {
       this.deps.metrics.add('AclSwaps', 1);
-      this.deps.logger.info('protected subnets moved', { networkAclId: target, subnets: count });
+      this.deps.logger.info('protected subnets moved', { networkAclId: target, subnets: moving.length });
     }
     return moved;
+  }
+
+  /** Tags both stack ACLs with `<now> <target>` before the first subnet moves; a failed tag leaves this container's memory as the record. */
+  private async recordActive(target: string): Promise<void> {
+    const { acls, config, last, logger } = this.deps;
+    last.active = { at: this.deps.now(), aclId: target };
+    try {
+      await acls.tag([config.blueNaclId, config.greenNaclId], ACTIVE_ACL_TAG, formatActiveRecord(last.active));
+    } catch (error) {
+      logger.error('could not record the ACL being made active: this container still remembers it', { error: String(error) });
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { cidrText, parseNetwork, type Network } from '../../core/addresses';
+import { newestRecord, parseActiveRecord, type ActiveRecord } from '../../core/acl-state-check';
 import type { SubnetAssociation } from '../../core/blue-green';
 import type { TelemetryLogger } from '../shared/telemetry';
-import { WATERMARK_TAG, type UpdaterConfig } from './contract';
+import { ACTIVE_ACL_TAG, WATERMARK_TAG, type UpdaterConfig } from './contract';
 import type { AclGateway, DescribedAcl } from './ec2-acls';
 
 /** What the updater reads of the network at the start of every run: nothing of it is cached across runs. */
@@ -12,6 +13,8 @@ export interface NetworkState {
   readonly green: DescribedAcl;
   /** Newest watermark tag of blue and green, ms. */
   readonly watermark: number | undefined;
+  /** Newest record of the ACL made active, of blue's and green's tags (core/acl-state-check.ts). */
+  readonly activeRecord: ActiveRecord | undefined;
   /** The VPC's CIDRs recorded at deploy time and those associated with it now. */
   readonly vpcNetworks: readonly Network[];
 }
@@ -37,6 +40,7 @@ export class NetworkStateReader {
       blue,
       green,
       watermark: marks.length > 0 ? Math.max(...marks) : undefined,
+      activeRecord: newestRecord(...[blue, green].map((acl) => parseActiveRecord(acl.tags[ACTIVE_ACL_TAG]))),
       vpcNetworks,
     };
   }

@@ -12,6 +12,7 @@ import type { AclGateway } from './ec2-acls';
 import { BlueGreenEnforcer, type Enforcement, type Enforcer } from './enforcement';
 import { NetworkStateReader, type NetworkState } from './network-state';
 import { ReportOnlyEnforcer } from './report-only';
+import { AclStateUnknownError, LastActions, StateGuard } from './state-check';
 
 export interface UpdaterDeps {
   readonly config: UpdaterConfig;
@@ -34,11 +35,20 @@ export class NaclUpdater {
   private readonly network: NetworkStateReader;
   private readonly enforcer: Enforcer;
   private readonly denyList: DenyListReader;
+  /** Block mode only: report mode changes nothing, so no read of it can lead to a wrong write. */
+  private readonly guard: StateGuard | undefined;
 
   constructor(private readonly deps: UpdaterDeps) {
     this.network = new NetworkStateReader(deps);
-    this.enforcer = deps.config.mode === 'report' ? new ReportOnlyEnforcer(deps) : new BlueGreenEnforcer(deps);
     this.denyList = new DenyListReader({ ...deps, source: deps.denyList });
+    if (deps.config.mode === 'report') {
+      this.enforcer = new ReportOnlyEnforcer(deps);
+      return;
+    }
+    const last = new LastActions();
+    const blueGreen = new BlueGreenEnforcer({ ...deps, last });
+    this.enforcer = blueGreen;
+    this.guard = new StateGuard({ ...deps, reader: this.network, last, completeMove: (strays, to) => blueGreen.completeMove(strays, to) });
   }
 
   /** Handles the SNS message bodies of one invocation. Throws when the ACLs could not be brought to the verdict. */
@@ -78,15 +88,36 @@ export class NaclUpdater {
     if (this.isOld(generatedAt, undefined)) return;
     const allowList = await this.readAllowList();
     if (!allowList) return;
-    const state = await this.network.read();
-    if (this.isOld(generatedAt, state.watermark)) return;
+    const read = await this.network.read();
+    if (this.isOld(generatedAt, read.watermark)) return;
+    const confirmed = this.guard ? await this.guard.confirm(read) : { state: read, moved: false };
+    if (!confirmed) return;
+    const { state } = confirmed;
     const denied = await this.denyList.networks([...allowList.networks, ...state.vpcNetworks]);
-    const enforcement = await this.enforcer.enforce(() => this.select(message, allowList, state, denied), state);
+    const enforced = await this.enforce(message, allowList, state, denied);
+    if (!enforced) return;
+    const enforcement = { ...enforced, changed: enforced.changed || confirmed.moved };
     this.appliedAt = generatedAt;
     // Report mode writes nothing to EC2, not even the watermark tag: its ordering is this container's memory.
     if (enforcement.changed && this.deps.config.mode === 'block') await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
     this.report(message, enforcement.selection, enforcement);
     await this.writeAudit(enforcement.placed);
+  }
+
+  /** Enforces the selection; undefined when an association id turned out stale (the ACL in use unknown: logged and counted). */
+  private async enforce(
+    message: AnomalyMessage,
+    allowList: AllowList,
+    state: NetworkState,
+    denied: readonly Network[] | undefined,
+  ): Promise<Enforcement | undefined> {
+    try {
+      return await this.enforcer.enforce(() => this.select(message, allowList, state, denied), state);
+    } catch (error) {
+      if (!(error instanceof AclStateUnknownError)) throw error;
+      this.guard?.stateUnknown(error.message);
+      return undefined;
+    }
   }
 
   /** True (and counted) when a message is not newer than the last one applied, here or by any container. */

@@ -92,3 +92,87 @@ export class LaggingReads {
     return at !== undefined && this.options.now() - at < lag;
   }
 }
+
+/**
+ * What a fixed lag holds back: the associations DescribeNetworkAcls reports, the entries and tags
+ * it reports, or (`ids`) the association ids ReplaceNetworkAclAssociation knows.
+ */
+export type LaggedPart = 'associations' | 'entries' | 'ids';
+
+/** One part of EC2's answers lagging a fixed time behind the writes: a fault the campaign injects. */
+export class FixedLag {
+  private readonly reads: LaggingReads;
+
+  constructor(
+    private readonly part: LaggedPart,
+    readonly lagMs: number,
+    now: () => number,
+  ) {
+    this.reads = new LaggingReads({ maxLagMs: lagMs, seed: 0, now });
+  }
+
+  changed(state: ReadableState): void {
+    this.reads.changed(state);
+  }
+
+  created(id: string): void {
+    this.reads.created(id);
+  }
+
+  /** What a Describe sees: the lagging part as it was, the rest as it is; undefined when ids lag. */
+  readable(current: ReadableState): ReadableState | undefined {
+    if (this.part === 'ids') return undefined;
+    const then = this.reads.stateAt(this.lagMs, current);
+    return this.part === 'associations' ? { acls: current.acls, subnets: then.subnets } : { acls: then.acls, subnets: current.subnets };
+  }
+
+  /** Whether ReplaceNetworkAclAssociation does not know this association id yet. */
+  hides(associationId: string | undefined): boolean {
+    return this.part === 'ids' && this.reads.notYetVisible(associationId, this.lagMs);
+  }
+}
+
+/**
+ * What each call of the stand-in sees: the current state, or in eventual-consistency mode the state
+ * as of the lag drawn for the call, and a fixed lag of one part while a fault injects one.
+ */
+export class StandInReads {
+  private readonly lagging: LaggingReads | undefined;
+  private fixed: FixedLag | undefined;
+  /** The lag drawn for the call being served, ms. */
+  private lag = 0;
+
+  constructor(options: ConsistencyOptions | undefined) {
+    this.lagging = options && options.maxLagMs > 0 ? new LaggingReads(options) : undefined;
+  }
+
+  /** Starts (`fixed`) or ends (undefined) a fixed lag; changes before it count as made at its start. */
+  setFixed(fixed: FixedLag | undefined, current: ReadableState): void {
+    this.fixed = fixed;
+    fixed?.changed(current);
+  }
+
+  /** Draws the lag of the call about to be served. */
+  begin(): void {
+    this.lag = this.lagging?.lag() ?? 0;
+  }
+
+  readable(current: ReadableState): ReadableState {
+    return this.fixed?.readable(current) ?? (this.lagging ? this.lagging.stateAt(this.lag, current) : current);
+  }
+
+  changed(current: ReadableState): void {
+    this.lagging?.changed(current);
+    this.fixed?.changed(current);
+  }
+
+  created(id: string): void {
+    this.lagging?.created(id);
+    this.fixed?.created(id);
+  }
+
+  /** Whether the call being served does not see this ACL or association id yet. */
+  notYetVisible(id: string | undefined): boolean {
+    return (this.fixed?.hides(id) ?? false) || (this.lagging?.notYetVisible(id, this.lag) ?? false);
+  }
+}

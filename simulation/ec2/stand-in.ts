@@ -24,7 +24,7 @@ import {
 import { cidrText, parseNetwork } from '../../core/addresses';
 import type { Route } from '../sdk-routing';
 import { checkQuota, defaultAllowEntries, defaultDenyEntries, sortedEntries, toSdkEntry, validEntry, validRuleNumber } from './acl-entries';
-import { LaggingReads, type ConsistencyOptions, type ReadableState } from './consistency';
+import { FixedLag, StandInReads, type ConsistencyOptions, type LaggedPart } from './consistency';
 import { ec2Error } from './errors';
 import { DescribePages } from './pagination';
 import { aclMatchesFilters, checkNewTags, subnetMatchesFilters, toSdkAcl, toSdkVpc, type Acl, type Subnet, type Vpc } from './resources';
@@ -88,14 +88,12 @@ export class Ec2NetworkAclStandIn {
   private readonly faults: Fault[] = [];
   private readonly pages = new DescribePages(() => this.nextId('token'));
   private sequence = 0;
-  private readonly lagging: LaggingReads | undefined;
-  /** The lag drawn for the call being served, ms. */
-  private lag = 0;
+  private readonly reads: StandInReads;
 
   constructor(options: StandInOptions = {}) {
     this.ruleLimit = options.ruleLimit ?? 20;
     this.ownerId = options.ownerId ?? '111122223333';
-    this.lagging = options.consistency && options.consistency.maxLagMs > 0 ? new LaggingReads(options.consistency) : undefined;
+    this.reads = new StandInReads(options.consistency);
     this.changed();
   }
 
@@ -130,7 +128,7 @@ export class Ec2NetworkAclStandIn {
     const id = this.nextId('subnet');
     const associationId = this.nextId('aclassoc');
     this.subnets.set(id, { id, vpcId, aclId: vpc.defaultAclId, associationId });
-    this.lagging?.created(associationId);
+    this.reads.created(associationId);
     this.changed();
     return id;
   }
@@ -190,6 +188,16 @@ export class Ec2NetworkAclStandIn {
   /** The next `times` calls of `action` fail with the EC2 error `code` (e.g. RequestLimitExceeded). */
   failNext(action: Ec2Action, code: string, times = 1, status = code === 'RequestLimitExceeded' ? 503 : 400): void {
     this.faults.push({ action, error: () => ec2Error(code, `injected ${code}`, status), remaining: times });
+  }
+
+  /**
+   * From now on (until `lagReads(undefined)`), one part of EC2's answers lags `lagMs` behind the
+   * writes, as eventual consistency may (./consistency.ts): DescribeNetworkAcls reports the
+   * associations, or the entries and tags, as they were then; or (`ids`) ReplaceNetworkAclAssociation
+   * answers NotFound for an association id created less than `lagMs` ago.
+   */
+  lagReads(lag: { part: LaggedPart; lagMs: number; now: () => number } | undefined): void {
+    this.reads.setFixed(lag && new FixedLag(lag.part, lag.lagMs, lag.now), { acls: this.acls, subnets: this.subnets });
   }
 
   /** The next `times` calls of `action` fail with the given error. */
@@ -271,14 +279,14 @@ export class Ec2NetworkAclStandIn {
   ): Promise<ReplaceNetworkAclAssociationCommandOutput> => {
     this.begin('ReplaceNetworkAclAssociation', input);
     const subnet = [...this.subnets.values()].find((s) => s.associationId === input.AssociationId);
-    if (!subnet || this.lagging?.notYetVisible(input.AssociationId, this.lag))
+    if (!subnet || this.reads.notYetVisible(input.AssociationId))
       throw ec2Error('InvalidAssociationID.NotFound', `The association ID '${input.AssociationId}' does not exist`);
     const acl = this.requireAclForWrite(input.NetworkAclId);
     if (acl.vpcId !== subnet.vpcId)
       throw ec2Error('InvalidParameterValue', `Network ACL ${acl.id} and subnet ${subnet.id} belong to different VPCs`);
     subnet.aclId = acl.id;
     subnet.associationId = this.nextId('aclassoc');
-    this.lagging?.created(subnet.associationId);
+    this.reads.created(subnet.associationId);
     this.changed();
     return { NewAssociationId: subnet.associationId, $metadata: { httpStatusCode: 200 } };
   };
@@ -327,7 +335,7 @@ export class Ec2NetworkAclStandIn {
 
   private begin(action: Ec2Action, input: unknown): void {
     this.calls.push({ action, input: structuredClone(input) });
-    this.lag = this.lagging?.lag() ?? 0;
+    this.reads.begin();
     const fault = this.faults.find((f) => f.action === action && f.remaining > 0);
     if (fault) {
       fault.remaining--;
@@ -336,13 +344,12 @@ export class Ec2NetworkAclStandIn {
   }
 
   /** The state the call being served sees: the current one, or an earlier one in eventual-consistency mode. */
-  private readable(): ReadableState {
-    const current = { acls: this.acls, subnets: this.subnets };
-    return this.lagging ? this.lagging.stateAt(this.lag, current) : current;
+  private readable() {
+    return this.reads.readable({ acls: this.acls, subnets: this.subnets });
   }
 
   private changed(): void {
-    this.lagging?.changed({ acls: this.acls, subnets: this.subnets });
+    this.reads.changed({ acls: this.acls, subnets: this.subnets });
   }
 
   private nextId(prefix: string): string {
@@ -353,7 +360,7 @@ export class Ec2NetworkAclStandIn {
   private newAcl(vpcId: string, isDefault: boolean, hasIpv6: boolean): Acl {
     const acl: Acl = { id: this.nextId('acl'), vpcId, isDefault, entries: defaultDenyEntries(hasIpv6), tags: new Map() };
     this.acls.set(acl.id, acl);
-    this.lagging?.created(acl.id);
+    this.reads.created(acl.id);
     return acl;
   }
 
@@ -378,8 +385,7 @@ export class Ec2NetworkAclStandIn {
   private requireAclForWrite(id: string | undefined): Acl {
     if (id === undefined) throw ec2Error('MissingParameter', 'The request must contain the parameter networkAclId');
     // A network ACL created less than this call's lag ago is not visible to it yet.
-    if (this.lagging?.notYetVisible(id, this.lag))
-      throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${id}' does not exist`);
+    if (this.reads.notYetVisible(id)) throw ec2Error('InvalidNetworkAclID.NotFound', `The network ACL ID '${id}' does not exist`);
     return this.requireAcl(id);
   }
 }

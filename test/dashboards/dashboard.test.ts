@@ -337,6 +337,8 @@ describe('pipeline health widgets', () => {
       ['AclEntryChanges', 'Sum'],
       ['Ec2ApiRetries', 'Sum'],
       ['AclEntryLimitExceeded', 'Sum'],
+      ['AclStaleReads', 'Sum'],
+      ['AclStateUnknown', 'Sum'],
     ]);
   });
 

@@ -107,6 +107,15 @@ describe('the NACL updater emits its metrics as EMF', () => {
       },
     ],
     [
+      'associations read stale past the re-reads after a swap',
+      async () => {
+        const world = await UpdaterWorld.create();
+        world.ec2.lagReads({ part: 'associations', lagMs: 600_000, now: () => world.clock });
+        await emitted(world, () => world.deliver(message(world.vpcId, flooders(1))));
+        return [world, await emitted(world, () => world.deliver(message(world.vpcId, flooders(2))))];
+      },
+    ],
+    [
       'report mode',
       async () => {
         const world = await UpdaterWorld.create({ mode: 'report' });

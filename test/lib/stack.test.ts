@@ -7,7 +7,12 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowLogFormat } from '../../core/flow-log-format';
 import { loadConfig as loadSummarizerConfig } from '../../functions/summarizer/contract';
-import { loadConfig as loadUpdaterConfig, UPDATER_ASYNC_DELIVERY, WATERMARK_TAG } from '../../functions/nacl-updater/contract';
+import {
+  ACTIVE_ACL_TAG,
+  loadConfig as loadUpdaterConfig,
+  UPDATER_ASYNC_DELIVERY,
+  WATERMARK_TAG,
+} from '../../functions/nacl-updater/contract';
 import { ORIGINAL_ACL_TAG } from '../../functions/network-facts/contract';
 import { memoryStoreHours } from '../../lib/detection';
 import { STACK_CONTEXT, SUBNET_IDS, VPC_ID } from '../support/builders';
@@ -555,7 +560,7 @@ describe('8. least privilege', () => {
     }
     const owned = { StringEquals: { 'aws:ResourceTag/nacl-flood-guard:deployment': synthesized.stack.stackName } };
     expect(byOwner.MitigationNaclUpdaterRole?.Condition).toEqual({
-      'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG] },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [WATERMARK_TAG, ACTIVE_ACL_TAG] },
       ...owned,
     });
     expect(byOwner.NetworkAclsFactsFunctionRole?.Condition).toEqual({

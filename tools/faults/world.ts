@@ -117,7 +117,7 @@ export async function runWorld(
   const platformErrors: PlatformError[] = [];
   const ctx = faultContext(deployment, platformErrors);
   const checker = new InvariantChecker(deployment, reference, extraProtected);
-  deployment.faults.observe((command) => checker.afterCall(command));
+  deployment.faults.observe((command, input) => checker.afterCall(command, input));
   const states: RunState[] = [];
   let next = 0;
   let armed = false;
@@ -203,9 +203,14 @@ class InvariantChecker {
     this.runAt = at;
   }
 
-  afterCall(command: string): void {
+  afterCall(command: string, input: unknown): void {
     if (command === 'DescribeNetworkAclsCommand' || command === 'CreateTagsCommand') return;
-    this.checkState(`${label(this.runAt)} after ${command.replace(/Command$/, '')}`);
+    const at = `${label(this.runAt)} after ${command.replace(/Command$/, '')}`;
+    // I5: an ACL a protected subnet is on is never written (an entry write leaves associations as they were).
+    const aclId = command.endsWith('NetworkAclEntryCommand') ? (input as { NetworkAclId?: string }).NetworkAclId : undefined;
+    const onIt = this.deployment.subnetIds.find((subnet) => this.deployment.ec2.aclOf(subnet) === aclId);
+    if (onIt) this.violate('I5', at, `${command.replace(/Command$/, '')} wrote ${aclId}, which ${onIt} is on`);
+    this.checkState(at);
   }
 
   endRun(at: number): RunState {
@@ -276,7 +281,7 @@ class InvariantChecker {
     return this.reference?.filter((state) => state.at <= at).at(-1);
   }
 
-  /** I5: original, blue or green, and a stack ACL in use mirrors the original's rules, in order, after its deny rules. */
+  /** I5: original, blue or green, and a stack ACL in use mirrors the original's rules, in order, after its deny rules (and is never written, afterCall). */
   private checkFullyWritten(at: string, subnet: string, aclId: string): void {
     const { deployment } = this;
     const stackAcls = [deployment.updaterEnv.BLUE_NACL_ID, deployment.updaterEnv.GREEN_NACL_ID];

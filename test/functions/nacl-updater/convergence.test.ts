@@ -79,6 +79,7 @@ describe('NACL updater converges from any state', () => {
     expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual([
       'ReplaceNetworkAclEntry',
       'CreateNetworkAclEntry',
+      'CreateTags',
       'ReplaceNetworkAclAssociation',
       'ReplaceNetworkAclAssociation',
       'CreateTags',

@@ -3,7 +3,7 @@ import { DescribeNetworkAclsCommand, EC2ServiceException, ReplaceNetworkAclAssoc
 import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { AclEntry } from '../../../core/nacl-plan';
-import { WATERMARK_TAG } from '../../../functions/nacl-updater/contract';
+import { ACTIVE_ACL_TAG, WATERMARK_TAG } from '../../../functions/nacl-updater/contract';
 import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, anomalyMessage as message, AUDIT_LOG_GROUP, flooders, snsEvent } from '../../support/builders';
 import { AUDIT_STREAM, UpdaterWorld } from '../../support/updater-world';
 
@@ -35,6 +35,7 @@ describe('NACL updater: the reference scenario', () => {
     // Minimum calls on a fresh ACL: 18 deny rules and the 2 mirrored rules, one call each, then one swap per subnet.
     expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual([
       ...Array(20).fill('CreateNetworkAclEntry'),
+      'CreateTags',
       'ReplaceNetworkAclAssociation',
       'ReplaceNetworkAclAssociation',
       'CreateTags',
@@ -57,6 +58,7 @@ describe('NACL updater: the reference scenario', () => {
     // Assess
     expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual([
       'ReplaceNetworkAclEntry',
+      'CreateTags',
       'ReplaceNetworkAclAssociation',
       'ReplaceNetworkAclAssociation',
       'CreateTags',
@@ -90,9 +92,15 @@ describe('NACL updater: the reference scenario', () => {
     // Act
     await world.deliver(message(world.vpcId, []));
 
-    // Assess
+    // Assess: the ACL made active is recorded on both stack ACLs before the first subnet moves
     expect(world.activeAclId()).toBe(world.originalAclId);
+    const record = world.ec2.mutatingCalls()[0]!.input;
+    expect(record).toEqual({
+      Resources: [world.blueAclId, world.greenAclId],
+      Tags: [{ Key: ACTIVE_ACL_TAG, Value: `${new Date(world.clock).toISOString()} ${world.originalAclId}` }],
+    });
     expect(world.ec2.mutatingCalls().map((c) => c.action)).toEqual([
+      'CreateTags',
       'ReplaceNetworkAclAssociation',
       'ReplaceNetworkAclAssociation',
       'CreateTags',

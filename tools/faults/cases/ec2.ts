@@ -29,7 +29,7 @@ export const ec2Cases: FaultCase[] = [
     name: `EC2 RequestLimitExceeded on ${name}`,
     handling:
       name === 'CreateTags'
-        ? 'Retried with backoff; the watermark tag is only a record: the verdict stays applied, the failure is logged'
+        ? 'Retried with backoff; the watermark and active-ACL tags are records only: the verdict stays applied, the failure is logged, the container remembers the ACL it made active'
         : 'Retried with backoff (counted); still throttled, the invocation fails before any subnet moves onto a half-written ACL; Lambda retries, the next verdict converges',
     evidence: {
       log: name === 'CreateTags' ? logged(['error'], 'could not record the applied message time') : 'invocation error',
@@ -71,8 +71,8 @@ export const ec2Cases: FaultCase[] = [
   {
     name: 'subnet association changed by someone else mid-run',
     handling:
-      'ReplaceNetworkAclAssociation answers NotFound for the stale id; invocation fails; the next run reads the new association and converges',
-    evidence: { log: 'invocation error', metric: 'Lambda Errors' },
+      'ReplaceNetworkAclAssociation answers NotFound for the id read, replaced since: never retried nor guessed at; the run ends without change; the next run reads the new association, completes the move onto the ACL recorded active and converges',
+    evidence: { log: logged(['error'], 'network ACL in use unknown'), metric: metric('AclStateUnknown') },
     arm: ({ deployment }) =>
       deployment.faults.on(
         ReplaceNetworkAclAssociationCommand,
@@ -88,7 +88,7 @@ export const ec2Cases: FaultCase[] = [
   {
     name: 'updater time budget ends half-way through moving subnets',
     handling:
-      'Subnets are split, each on a fully written ACL (the target was complete before the first move); the next run consolidates them',
+      'Subnets are split, each on a fully written ACL (the target was complete before the first move); the next run finds them off the ACL recorded active, reads again, then completes the move onto it',
     evidence: { log: 'invocation error', metric: 'Lambda Errors' },
     arm: ({ deployment }) =>
       deployment.faults.on(

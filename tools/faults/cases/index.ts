@@ -11,6 +11,7 @@ import { ec2Cases } from './ec2';
 import { hungCallCases } from './hung-calls';
 import { messageCases } from './messages';
 import { operatorControlCases } from './operator-controls';
+import { staleReadCases } from './stale-reads';
 import { summarizerCases } from './summarizer';
 
 /** Every case, in the order the campaign runs them and the docs list them. */
@@ -19,6 +20,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
   ...dynamoDbCases,
   ...allowListCases,
   ...ec2Cases,
+  ...staleReadCases,
   ...messageCases,
   ...operatorControlCases,
   ...hungCallCases,
