@@ -9,8 +9,18 @@ import { flowLogEvent } from '../../../simulation/flow-log-events';
 import type { LogEvent } from '../../../simulation/logs-insights/log-groups';
 import { LogsInsightsStandIn } from '../../../simulation/logs-insights/stand-in';
 import { parseReplayArgs, UsageError } from '../../../tools/replay/args';
-import { runCli } from '../../../tools/replay/cli';
-import { batchDelayMs, DeliveryDelays, describeDelay, parseDelaySpec, type DelaySpec } from '../../../tools/replay/delivery-delay';
+import { jsonDocument, runCli } from '../../../tools/replay/cli';
+import { formatTimeline } from '../../../tools/replay/replay';
+import { renderReport } from '../../../tools/replay/report';
+import type { ReplayResult } from '../../../tools/replay/result';
+import {
+  batchDelayMs,
+  deliveryLine,
+  DeliveryDelays,
+  describeDelay,
+  parseDelaySpec,
+  type DelaySpec,
+} from '../../../tools/replay/delivery-delay';
 import { deliverUntil, ReplayInput, type SimulatedPipeline } from '../../../tools/replay/engine';
 
 const REQUIRED = ['--flow-logs', 'x.log', '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '10.0.0.0/16'];
@@ -207,5 +217,64 @@ describe('visibility of delayed records to Logs Insights', () => {
     expect(counts).toEqual([0, 20_000]);
     expect(zeroCounts).toEqual(counts);
     expect(flowLogEvent(record, new DeliveryDelays().delayMs(record.end))).toEqual(flowLogEvent(record));
+  });
+});
+
+describe('the delay that applied, as the outputs state it', () => {
+  const delays = new DeliveryDelays(parseDelaySpec('lognormal:median=5m,p99=9m'), 5);
+  for (let end = 1_768_467_600; end < 1_768_467_600 + 600; end += 60) delays.delayMs(end);
+  const result: ReplayResult = {
+    runs: [],
+    traffic: [],
+    timeline: [],
+    warnings: [],
+    blockedEntries: [],
+    summary: {
+      mode: 'block',
+      input: {
+        files: 1,
+        skippedFiles: 0,
+        skipped: [],
+        records: 10,
+        skippedNoData: 0,
+        skippedSkipData: 0,
+        malformedLines: 0,
+        firstRecord: null,
+        lastRecord: null,
+      },
+      runs: 0,
+      firstRun: null,
+      lastRun: null,
+      anomalousSources: 0,
+      blockedNetworks: 0,
+      neverBlocked: [],
+      maxConcurrentRules: 0,
+      backOnOriginalAclAt: null,
+      delivery: delays.summary(),
+      settings: { deliveryDelay: delays.summary().delay, seed: 5 },
+    },
+  };
+
+  it('names the delay, the seed and the delays drawn in the timeline, the JSON and the HTML report', async () => {
+    // Act
+    const timeline = formatTimeline(result);
+    const json = JSON.parse(jsonDocument(result)) as { summary: ReplayResult['summary'] };
+    const html = await renderReport(result);
+
+    // Assess
+    expect(timeline).toMatch(
+      /Flow-log delivery delay: lognormal:median=5m,p99=9m, one draw per minute of records \(10 batches: \d+-\d+ s, median \d+ s, seed 5\)/,
+    );
+    expect(json.summary.delivery).toMatchObject({ delay: 'lognormal:median=5m,p99=9m', seed: 5, batches: 10 });
+    expect(json.summary.delivery?.minSeconds).toBeLessThanOrEqual(json.summary.delivery?.maxSeconds ?? 0);
+    expect(html).toContain('<p id="delivery">Flow-log delivery delay: lognormal:median=5m,p99=9m');
+  });
+
+  it('says when no delay applied', () => {
+    // Act
+    const line = deliveryLine(new DeliveryDelays().summary());
+
+    // Assess
+    expect(line).toBe('Flow-log delivery delay: 0 (records visible to Logs Insights once their aggregation interval ends).');
   });
 });
