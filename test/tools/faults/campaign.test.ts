@@ -54,10 +54,18 @@ describe('fault campaign on the DynamoDB bin store', () => {
     expect(casesFor(undefined)).toEqual(FAULT_CASES);
   });
 
-  it('reads --bin-store anywhere on the command line, the other words being the filter', () => {
+  it('reads --bin-store and --ec2-lag anywhere on the command line, the other words being the filter', () => {
     expect(parseFaultArgs(['insights', '--bin-store', 'dynamodb', 'query'])).toEqual({ binStore: 'dynamodb', filter: 'insights query' });
     expect(parseFaultArgs(['SNS'])).toEqual({ filter: 'sns' });
     expect(() => parseFaultArgs(['--bin-store', 'redis'])).toThrow('--bin-store must be timestream or dynamodb, got "redis"');
+    expect(parseFaultArgs(['EC2', '--ec2-lag', '20000', '--bin-store', 'dynamodb'])).toEqual({
+      binStore: 'dynamodb',
+      ec2LagMs: 20_000,
+      filter: 'ec2',
+    });
+    expect(() => parseFaultArgs(['--ec2-lag', '2s'])).toThrow(
+      '--ec2-lag must be a whole number of milliseconds from 1 to 300000, got "2s"',
+    );
   });
 
   // The summarizer's other faults (Logs Insights, SNS) on a DynamoDB deployment; `npm run faults -- --bin-store dynamodb` runs them all.
