@@ -61,6 +61,11 @@ export interface SelectionInput {
    * retained one. @default none
    */
   readonly denyListed?: readonly Network[];
+  /**
+   * Networks in place that a repeat-offender hold keeps (core/repeat-offenders.ts): ranked after
+   * every detected and deny-listed network, so a hold never takes a place from either. @default none
+   */
+  readonly held?: readonly Network[];
 }
 
 /**
@@ -109,6 +114,11 @@ export function selectBlocks(input: SelectionInput): Selection {
     else if (kept) kept.denyListed = true;
     else rules.set(cidrText(network), { network, maxZScore: -Infinity, sources: [], retained: false, denyListed: true });
   }
+  for (const network of input.held ?? []) {
+    if (rules.has(cidrText(network))) continue;
+    if (protectedNetworks.some((p) => networksOverlap(p, network))) releasedForProtection.push(network);
+    else rules.set(cidrText(network), { network, maxZScore: -Infinity, sources: [], retained: false, denyListed: false });
+  }
 
   for (const anomaly of input.anomalies) {
     const reason = exclusionReason(anomaly.sourceIp, input);
@@ -141,7 +151,8 @@ function aggregateHostRules(
   for (const family of ['ipv4', 'ipv6'] as const) {
     const ofFamily = rules.filter((r) => r.network.family === family);
     const hostPrefix = family === 'ipv4' ? 32 : 128;
-    const hosts = ofFamily.filter((r) => !r.retained && !r.denyListed && r.network.prefixLength === hostPrefix);
+    // Rules without sources (retained, deny-listed or held) are never merged.
+    const hosts = ofFamily.filter((r) => r.sources.length > 0 && !r.retained && !r.denyListed && r.network.prefixLength === hostPrefix);
     const others = ofFamily.filter((r) => !hosts.includes(r));
     const room = input.capacity[family] - others.length;
     if (hosts.length <= room || room <= 0) {

@@ -92,3 +92,34 @@ describe('deny-listed networks in the selection', () => {
     ]);
   });
 });
+
+describe('networks held for repeat offenders in the selection', () => {
+  it('keeps them after every detected and deny-listed network, in the room left', () => {
+    // Act
+    const selection = selectBlocks(
+      input(flooders(2), {
+        denyListed: [net('203.0.113.0/24')],
+        held: [net('198.18.0.1/32'), net('198.18.0.2/32')],
+        inPlace: [net('198.18.0.1/32'), net('198.18.0.2/32')],
+      }),
+    );
+
+    // Assess
+    expect(selection.blocked.map((r) => [r.cidr, r.denyListed, r.sources.length])).toEqual([
+      ['203.0.113.0/24', true, 0],
+      ['198.51.100.1/32', false, 1],
+      ['198.51.100.2/32', false, 1],
+      ['198.18.0.1/32', false, 0],
+    ]);
+    expect(selection.unblocked.map((r) => r.cidr)).toEqual(['198.18.0.2/32']);
+  });
+
+  it('merges a held network with a source of its own that floods again, and never holds one over a protected address', () => {
+    // Act
+    const selection = selectBlocks(input(flooders(1), { held: [net('198.51.100.1/32'), net('192.0.2.0/24')] }));
+
+    // Assess
+    expect(selection.blocked.map((r) => [r.cidr, r.sources.length])).toEqual([['198.51.100.1/32', 1]]);
+    expect(selection.releasedForProtection.map(cidrText)).toEqual(['192.0.2.0/24']);
+  });
+});
