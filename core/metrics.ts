@@ -113,6 +113,24 @@ export const Metrics = {
     'Deny-list entries in force not applied because they overlap an allow-listed or VPC network',
   ),
   DenyListedNetworks: metric('DenyListedNetworks', 'Count', 'nacl-updater', 'Deny rules in place for deny-listed networks'),
+  RepeatOffenderHolds: metric(
+    'RepeatOffenderHolds',
+    'Count',
+    'nacl-updater',
+    'Deny rules kept past the reference rule for repeat offenders (emitted while repeat offenders are on)',
+  ),
+  RepeatOffenderStateReadFailures: metric(
+    'RepeatOffenderStateReadFailures',
+    'Count',
+    'nacl-updater',
+    'Repeat-offender state reads that failed: missing, unreadable or corrupt (no block is shortened below the reference)',
+  ),
+  RepeatOffenderStateWriteFailures: metric(
+    'RepeatOffenderStateWriteFailures',
+    'Count',
+    'nacl-updater',
+    'Repeat-offender state writes that failed (the container keeps the state and writes it again)',
+  ),
   Ec2ApiRetries: metric(
     'Ec2ApiRetries',
     'Count',

@@ -44,6 +44,10 @@ export const METRIC_STATISTICS: Record<MetricName, string> = {
   DenyListReadFailures: cloudwatch.Stats.SUM,
   DenyListEntriesNotApplied: cloudwatch.Stats.MAXIMUM,
   DenyListedNetworks: cloudwatch.Stats.MAXIMUM,
+  // Each run reports the holds in place: a state. Failures are events.
+  RepeatOffenderHolds: cloudwatch.Stats.MAXIMUM,
+  RepeatOffenderStateReadFailures: cloudwatch.Stats.SUM,
+  RepeatOffenderStateWriteFailures: cloudwatch.Stats.SUM,
   Ec2ApiRetries: cloudwatch.Stats.SUM,
   AclSwaps: cloudwatch.Stats.SUM,
   AclEntryLimitExceeded: cloudwatch.Stats.SUM,

@@ -245,6 +245,9 @@ export function allowListWidget({ metrics }: WidgetInputs): cloudwatch.GraphWidg
       metrics.metric(Metrics.DenyListInvalidLines, { label: 'Deny list: invalid lines skipped' }),
       metrics.metric(Metrics.DenyListEntriesNotApplied, { label: 'Deny list: entries over allow-listed or VPC networks' }),
       metrics.metric(Metrics.DenyListedNetworks, { label: 'Deny list: networks blocked' }),
+      metrics.metric(Metrics.RepeatOffenderHolds, { label: 'Repeat offenders: rules kept past one window' }),
+      metrics.metric(Metrics.RepeatOffenderStateReadFailures, { label: 'Repeat offenders: failed state reads (reference rule)' }),
+      metrics.metric(Metrics.RepeatOffenderStateWriteFailures, { label: 'Repeat offenders: failed state writes' }),
     ],
     leftLabel: 'count',
   });

@@ -41,3 +41,31 @@ export function aggregationProblems(
     ];
   });
 }
+
+/**
+ * Repeat offenders: a hold is windowMinutes x 2^k capped at maxBlockHours, so a cap below one
+ * window would cap nothing (the reference rule already keeps a rule one window); and the state
+ * object must not be one of the lists.
+ */
+export function repeatOffenderProblems(
+  config: Pick<FloodGuardConfig, 'repeatOffenderWindowHours' | 'maxBlockHours' | 'windowMinutes' | 'allowListKey' | 'denyListKey'>,
+  stateKey: string,
+): string[] {
+  const { repeatOffenderWindowHours: hours, maxBlockHours, windowMinutes } = config;
+  if (hours === undefined || maxBlockHours === undefined || windowMinutes === undefined) return [];
+  const problems: string[] = [];
+  if (maxBlockHours * 60 < windowMinutes) {
+    const least = Math.ceil(windowMinutes / 60);
+    problems.push(
+      `maxBlockHours (${maxBlockHours}) is shorter than windowMinutes (${windowMinutes} minutes): no block can be shorter than one window. ` +
+        `Fix: -c maxBlockHours=${least} or more, or lower windowMinutes.`,
+    );
+  }
+  for (const key of ['allowListKey', 'denyListKey'] as const) {
+    if (hours > 0 && config[key] === stateKey)
+      problems.push(
+        `${key} is "${stateKey}", the object that holds the repeat-offender state. Fix: -c ${key}=<another key>, or leave repeatOffenderWindowHours at 0.`,
+      );
+  }
+  return problems;
+}

@@ -7,11 +7,11 @@
 import { ConfigError } from '../core/config-error';
 import { EXAMPLE_COMMAND, missingMessage } from './config-messages';
 import { defaultMetricsNamespace, defaultStackName, STACK_NAME_PREFIX, stackNameProblem } from './deployment-name';
-import { aggregationProblems } from './config-rules';
+import { aggregationProblems, repeatOffenderProblems } from './config-rules';
 import type { ListenerProtocol } from '../core/insights-query';
 import { DEFAULT_METRICS_NAMESPACE } from '../core/metrics';
 import { ALARM_THRESHOLD_BOUNDS, DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from '../dashboards/alarm-defaults';
-import { isUsableObjectKey, UPDATER_BOUNDS, UPDATER_DEFAULTS, type UpdaterSettings } from '../functions/nacl-updater/contract';
+import { isUsableObjectKey, REPEAT_OFFENDER_STATE_KEY, UPDATER_BOUNDS, UPDATER_DEFAULTS, type UpdaterSettings } from '../functions/nacl-updater/contract';
 import {
   isCustomNamespace,
   SUBNET_ID_PATTERN,
@@ -71,6 +71,8 @@ export const DEFAULTS = {
   maxBlockedNetworks: UPDATER_DEFAULTS.maxBlockedNetworks,
   allowListKey: UPDATER_DEFAULTS.allowListKey,
   denyListKey: UPDATER_DEFAULTS.denyListKey,
+  repeatOffenderWindowHours: UPDATER_DEFAULTS.repeatOffenderWindowHours,
+  maxBlockHours: UPDATER_DEFAULTS.maxBlockHours,
   logRetentionDays: 1,
   maxAnomalies: SUMMARIZER_DEFAULTS.maxAnomalies,
   alarmUnblockedMinutes: DEFAULT_ALARM_THRESHOLDS.unblockedMinutes,
@@ -110,6 +112,8 @@ export const CONTEXT_BOUNDS = {
   maxBlockedNetworks: UPDATER_BOUNDS.maxBlockedNetworks,
   naclMaxAggregatePrefix: UPDATER_BOUNDS.naclMaxAggregatePrefix,
   naclMaxAggregatePrefixIpv6: UPDATER_BOUNDS.naclMaxAggregatePrefixIpv6,
+  repeatOffenderWindowHours: UPDATER_BOUNDS.repeatOffenderWindowHours,
+  maxBlockHours: UPDATER_BOUNDS.maxBlockHours,
   alarmUnblockedMinutes: ALARM_THRESHOLD_BOUNDS.unblockedMinutes,
   alarmDetectionStalledMinutes: ALARM_THRESHOLD_BOUNDS.detectionStalledMinutes,
   alarmIncompleteMinutes: ALARM_THRESHOLD_BOUNDS.incompleteMinutes,
@@ -169,6 +173,8 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     maxBlockedNetworks: check(() => integer(read, 'maxBlockedNetworks', DEFAULTS.maxBlockedNetworks)),
     allowListKey: check(() => objectKey(read, 'allowListKey')),
     denyListKey: check(() => objectKey(read, 'denyListKey')),
+    repeatOffenderWindowHours: check(() => integer(read, 'repeatOffenderWindowHours', DEFAULTS.repeatOffenderWindowHours)),
+    maxBlockHours: check(() => integer(read, 'maxBlockHours', DEFAULTS.maxBlockHours)),
     logRetentionDays: check(() => retention(read)),
     metricsNamespace: check(() => namespace(read, name)),
     operatorEmail: check(() => email(read)),
@@ -177,7 +183,7 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     naclMaxAggregatePrefix: check(() => optionalInteger(read, 'naclMaxAggregatePrefix')),
     naclMaxAggregatePrefixIpv6: check(() => optionalInteger(read, 'naclMaxAggregatePrefixIpv6')),
   };
-  problems.push(...aggregationProblems(config));
+  problems.push(...aggregationProblems(config), ...repeatOffenderProblems(config, REPEAT_OFFENDER_STATE_KEY));
   if (config.allowListKey !== undefined && config.allowListKey === config.denyListKey) {
     problems.push(
       `allowListKey and denyListKey are both "${config.allowListKey}": one object cannot both spare and block. Fix: -c denyListKey=deny-list.txt.`,

@@ -54,6 +54,14 @@ export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
     accepts: 'at most 1024 bytes, no leading `/`, no control characters',
     alsoRequires: 'not the same as `allowListKey`',
   },
+  repeatOffenderWindowHours: {
+    meaning:
+      'repeat offenders ([operator-controls.md](operator-controls.md#repeat-offenders)): a source blocked again within this many hours of an earlier block keeps its rule `windowMinutes` x 2^k after its last anomalous minute (k: its earlier blocks in that time); 0 is off, the reference rule',
+  },
+  maxBlockHours: {
+    meaning: 'the longest a repeat offender is kept after its last anomalous minute',
+    alsoRequires: 'at least `windowMinutes` (in hours, rounded up)',
+  },
   logRetentionDays: {
     meaning: 'flow-log retention in days; function, state-machine and audit logs keep at least 30 days',
     accepts: 'a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, ...)',

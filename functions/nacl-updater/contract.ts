@@ -11,6 +11,7 @@ import type { AddressFamily, Network } from '../../core/addresses';
 import { DEFAULT_BLOCK_CAPS } from '../../core/block-selection';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import { DEFAULT_MAX_AGGREGATE_PREFIX } from '../../core/prefix-aggregation';
+import type { RepeatPolicy } from '../../core/repeat-offenders';
 import {
   cidrList,
   integer,
@@ -68,6 +69,12 @@ export const WATERMARK_TAG = 'nacl-flood-guard:last-applied-generated-at';
  */
 export const ACTIVE_ACL_TAG = 'nacl-flood-guard:active-acl';
 
+/**
+ * Object of the repeat-offender state (core/repeat-offenders.ts), in the allow-list bucket: written
+ * by the updater only, and only when repeat offenders are on. Fixed, so the role's write names one key.
+ */
+export const REPEAT_OFFENDER_STATE_KEY = 'repeat-offenders.json';
+
 /** S3 object keys are at most 1024 bytes of UTF-8. */
 export const ALLOW_LIST_KEY_MAX_BYTES = 1_024;
 
@@ -88,6 +95,10 @@ export const UPDATER_BOUNDS = {
   // A merged rule blocks every address it covers: never wider than a /8 (IPv4) or a /16 (IPv6).
   naclMaxAggregatePrefix: { min: 8, max: 32 },
   naclMaxAggregatePrefixIpv6: { min: 16, max: 128 },
+  // Repeat offenders: 0 is off; 30 days of history at most (the state object stays small).
+  repeatOffenderWindowHours: { min: 0, max: 720 },
+  // The longest hold after the last anomalous minute: one week at most.
+  maxBlockHours: { min: 1, max: 168 },
 } as const satisfies Record<string, IntegerBounds>;
 
 /**
@@ -106,6 +117,8 @@ export const UPDATER_DEFAULTS = {
   maxBlockedNetworks: DEFAULT_BLOCK_CAPS.total,
   allowListKey: 'allow-list.txt',
   denyListKey: 'deny-list.txt',
+  repeatOffenderWindowHours: 0,
+  maxBlockHours: 24,
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
 } as const;
 
@@ -137,6 +150,10 @@ export interface UpdaterSettings {
   readonly allowListKey: string;
   /** Object of the deny list, in the allow list's bucket (core/deny-list.ts). */
   readonly denyListKey: string;
+  /** Repeat offenders (core/repeat-offenders.ts): earlier blocks within this many hours lengthen a hold; 0 is off. */
+  readonly repeatOffenderWindowHours: number;
+  /** The longest repeat-offender hold after the last anomalous minute. */
+  readonly maxBlockHours: number;
   readonly metricsNamespace: string;
 }
 
@@ -177,6 +194,8 @@ export interface UpdaterConfig {
   readonly allowListBucket: string;
   readonly allowListKey: string;
   readonly denyListKey: string;
+  /** Repeat offenders (REPEAT_OFFENDER_WINDOW_HOURS above 0, MAX_BLOCK_HOURS). Absent: off, the reference rule. */
+  readonly repeatOffenders?: RepeatPolicy;
   readonly auditLogGroupName: string;
   readonly metricsNamespace: string;
   readonly serviceName: string;
@@ -222,6 +241,8 @@ export const updaterEnvironment = z
     ALLOW_LIST_BUCKET: text.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'),
     ALLOW_LIST_KEY: objectKey.default(defaults.allowListKey),
     DENY_LIST_KEY: objectKey.default(defaults.denyListKey),
+    REPEAT_OFFENDER_WINDOW_HOURS: integer(bounds.repeatOffenderWindowHours).default(defaults.repeatOffenderWindowHours),
+    MAX_BLOCK_HOURS: integer(bounds.maxBlockHours).default(defaults.maxBlockHours),
     AUDIT_LOG_GROUP_NAME: logGroupName,
     POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     POWERTOOLS_SERVICE_NAME: text.min(1).default(UPDATER_SERVICE_NAME),
@@ -230,6 +251,10 @@ export const updaterEnvironment = z
     path: ['BLUE_NACL_ID'],
     message: 'ORIGINAL_NACL_ID, BLUE_NACL_ID and GREEN_NACL_ID must be three different ACLs: the updater only ever writes blue or green',
   })
+  .refine((env) => env.REPEAT_OFFENDER_WINDOW_HOURS === 0 || ![env.ALLOW_LIST_KEY, env.DENY_LIST_KEY].includes(REPEAT_OFFENDER_STATE_KEY), {
+    path: ['REPEAT_OFFENDER_WINDOW_HOURS'],
+    message: `${REPEAT_OFFENDER_STATE_KEY} holds the repeat-offender state: ALLOW_LIST_KEY and DENY_LIST_KEY must name other objects`,
+  })
   .refine((env) => env.ALLOW_LIST_KEY !== env.DENY_LIST_KEY, {
     path: ['DENY_LIST_KEY'],
     message: 'ALLOW_LIST_KEY and DENY_LIST_KEY must name two different objects: one list cannot both spare and block',
@@ -237,13 +262,14 @@ export const updaterEnvironment = z
 
 type Variables = z.input<typeof updaterEnvironment>;
 type AggregationVariable = 'NACL_MAX_AGGREGATE_PREFIX' | 'NACL_MAX_AGGREGATE_PREFIX_IPV6';
+type RepeatVariable = 'REPEAT_OFFENDER_WINDOW_HOURS' | 'MAX_BLOCK_HOURS';
 
 /**
  * The variables as the stack writes them: every one, defaults included, so the template shows
  * each value; the aggregation pair only when the operator opted in.
  */
-export type UpdaterEnvironment = Record<Exclude<keyof Variables, AggregationVariable>, string> &
-  Partial<Record<AggregationVariable, string>>;
+export type UpdaterEnvironment = Record<Exclude<keyof Variables, AggregationVariable | RepeatVariable>, string> &
+  Partial<Record<AggregationVariable | RepeatVariable, string>>;
 
 /** The environment for these settings and resources; the stack deploys it and the simulation runs with it. */
 export function toEnvironment(settings: UpdaterSettings, resources: UpdaterResources): UpdaterEnvironment {
@@ -264,6 +290,7 @@ export function toEnvironment(settings: UpdaterSettings, resources: UpdaterResou
     ALLOW_LIST_BUCKET: resources.allowListBucket,
     ALLOW_LIST_KEY: settings.allowListKey,
     DENY_LIST_KEY: settings.denyListKey,
+    ...repeatEnvironment(settings),
     AUDIT_LOG_GROUP_NAME: resources.auditLogGroupName,
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     POWERTOOLS_SERVICE_NAME: UPDATER_SERVICE_NAME,
@@ -282,6 +309,12 @@ function aggregationEnvironment(settings: UpdaterSettings): Partial<Record<Aggre
     NACL_MAX_AGGREGATE_PREFIX: String(ipv4 ?? bounds.naclMaxAggregatePrefix.max),
     NACL_MAX_AGGREGATE_PREFIX_IPV6: String(ipv6 ?? bounds.naclMaxAggregatePrefixIpv6.max),
   };
+}
+
+/** Repeat-offender variables, only when the operator turned it on: a deployment without it keeps its environment. */
+function repeatEnvironment(settings: UpdaterSettings): Partial<Record<RepeatVariable, string>> {
+  if (settings.repeatOffenderWindowHours === 0) return {};
+  return { REPEAT_OFFENDER_WINDOW_HOURS: String(settings.repeatOffenderWindowHours), MAX_BLOCK_HOURS: String(settings.maxBlockHours) };
 }
 
 /** Reads and validates the environment; throws one ConfigError naming every bad variable. */
@@ -311,6 +344,9 @@ export function loadConfig(env: Record<string, string | undefined>): UpdaterConf
     allowListBucket: e.ALLOW_LIST_BUCKET,
     allowListKey: e.ALLOW_LIST_KEY,
     denyListKey: e.DENY_LIST_KEY,
+    ...(e.REPEAT_OFFENDER_WINDOW_HOURS === 0
+      ? {}
+      : { repeatOffenders: { windowHours: e.REPEAT_OFFENDER_WINDOW_HOURS, maxBlockHours: e.MAX_BLOCK_HOURS } }),
     auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     serviceName: e.POWERTOOLS_SERVICE_NAME,

@@ -331,6 +331,9 @@ describe('pipeline health widgets', () => {
       ['DenyListInvalidLines', 'Maximum'],
       ['DenyListEntriesNotApplied', 'Maximum'],
       ['DenyListedNetworks', 'Maximum'],
+      ['RepeatOffenderHolds', 'Maximum'],
+      ['RepeatOffenderStateReadFailures', 'Sum'],
+      ['RepeatOffenderStateWriteFailures', 'Sum'],
     ]);
     expect(acl).toEqual([
       ['AclSwaps', 'Sum'],

@@ -48,6 +48,8 @@ describe('parseConfig', () => {
       maxBlockedNetworks: 40,
       allowListKey: 'allow-list.txt',
       denyListKey: 'deny-list.txt',
+      repeatOffenderWindowHours: 0,
+      maxBlockHours: 24,
       logRetentionDays: 1,
       stackName: 'NaclFloodGuard-vpc-0123456789abcdef0',
       metricsNamespace: 'AutoNACL/NaclFloodGuard-vpc-0123456789abcdef0',
@@ -257,6 +259,22 @@ describe('parseConfig', () => {
     ['stackName too long', { stackName: `a${'b'.repeat(128)}` }, 'is not a CloudFormation stack name'],
     ['operatorEmail', { operatorEmail: 'ops-at-example' }, 'operatorEmail "ops-at-example" is not an e-mail address'],
     ['maxAnomalies', { maxAnomalies: '1001' }, 'maxAnomalies "1001" must be a whole number from 1 to 1000'],
+    [
+      'repeatOffenderWindowHours negative',
+      { repeatOffenderWindowHours: '-1' },
+      'repeatOffenderWindowHours "-1" must be a whole number from 0 to 720. Fix: -c repeatOffenderWindowHours=<0-720>.',
+    ],
+    ['maxBlockHours 0', { maxBlockHours: '0' }, 'maxBlockHours "0" must be a whole number from 1 to 168'],
+    [
+      'maxBlockHours below windowMinutes',
+      { repeatOffenderWindowHours: '24', windowMinutes: '180', requeryMinutes: '10', maxBlockHours: '2' },
+      'maxBlockHours (2) is shorter than windowMinutes (180 minutes): no block can be shorter than one window. Fix: -c maxBlockHours=3 or more, or lower windowMinutes.',
+    ],
+    [
+      'repeat-offender state as the deny list',
+      { repeatOffenderWindowHours: '24', denyListKey: 'repeat-offenders.json' },
+      'denyListKey is "repeat-offenders.json", the object that holds the repeat-offender state. Fix: -c denyListKey=<another key>, or leave repeatOffenderWindowHours at 0.',
+    ],
     [
       'naclMaxAggregatePrefix 7',
       { naclMaxAggregatePrefix: '7' },

@@ -88,6 +88,9 @@ const READ: Record<keyof typeof UPDATER_BOUNDS, (config: UpdaterConfig) => numbe
   maxBlockedNetworks: (c) => c.maxBlockedNetworks,
   naclMaxAggregatePrefix: (c) => c.aggregation?.ipv4,
   naclMaxAggregatePrefixIpv6: (c) => c.aggregation?.ipv6,
+  // Off (0) leaves the policy out, as the stack then writes no variable.
+  repeatOffenderWindowHours: (c) => c.repeatOffenders?.windowHours ?? 0,
+  maxBlockHours: (c) => c.repeatOffenders?.maxBlockHours,
 };
 
 describe('nacl-updater contract', () => {
@@ -100,6 +103,8 @@ describe('nacl-updater contract', () => {
       naclMaxAggregatePrefix: 16,
       allowListKey: 'lists/allow.txt',
       denyListKey: 'lists/deny.txt',
+      repeatOffenderWindowHours: 48,
+      maxBlockHours: 12,
     });
 
     // Act
@@ -126,6 +131,7 @@ describe('nacl-updater contract', () => {
       allowListBucket: RESOURCES.allowListBucket,
       allowListKey: 'lists/allow.txt',
       denyListKey: 'lists/deny.txt',
+      repeatOffenders: { windowHours: 48, maxBlockHours: 12 },
       auditLogGroupName: RESOURCES.auditLogGroupName,
       metricsNamespace: UPDATER_DEFAULTS.metricsNamespace,
       serviceName: 'nacl-updater',
@@ -140,6 +146,23 @@ describe('nacl-updater contract', () => {
     expect(environment).not.toHaveProperty('NACL_MAX_AGGREGATE_PREFIX');
     expect(environment).not.toHaveProperty('NACL_MAX_AGGREGATE_PREFIX_IPV6');
     expect(loadConfig(environment).aggregation).toBeUndefined();
+  });
+
+  it('writes no repeat-offender variable while it is off (0), so the deployment keeps the reference rule', () => {
+    // Act
+    const environment = toEnvironment(settings({ maxBlockHours: 6 }), RESOURCES);
+
+    // Assess
+    expect(environment).not.toHaveProperty('REPEAT_OFFENDER_WINDOW_HOURS');
+    expect(environment).not.toHaveProperty('MAX_BLOCK_HOURS');
+    expect(loadConfig(environment).repeatOffenders).toBeUndefined();
+  });
+
+  it('refuses the repeat-offender state object as a list while repeat offenders are on', () => {
+    expect(() => loadConfig({ ...env, REPEAT_OFFENDER_WINDOW_HOURS: '24', DENY_LIST_KEY: 'repeat-offenders.json' })).toThrow(
+      /REPEAT_OFFENDER_WINDOW_HOURS.*repeat-offenders.json holds the repeat-offender state/,
+    );
+    expect(loadConfig({ ...env, DENY_LIST_KEY: 'repeat-offenders.json' }).denyListKey).toBe('repeat-offenders.json');
   });
 
   it('has the defaults the stack deploys when a context key is left out', () => {
@@ -177,8 +200,10 @@ describe('nacl-updater contract', () => {
 
   describe.each(boundaryCases(UPDATER_BOUNDS))('bounds, the same for the stack and the function:', (boundary) => {
     const { key, value, accepted } = boundary;
-    const environment = toEnvironment(settings({ [key]: value }), RESOURCES);
-    const unchanged = toEnvironment(settings(key.startsWith('naclMaxAggregate') ? { [key]: 16 } : {}), RESOURCES);
+    // The cap is written only while repeat offenders are on.
+    const on = key === 'maxBlockHours' ? { repeatOffenderWindowHours: 24 } : {};
+    const environment = toEnvironment(settings({ ...on, [key]: value }), RESOURCES);
+    const unchanged = toEnvironment(settings(key.startsWith('naclMaxAggregate') ? { [key]: 16 } : on), RESOURCES);
     const variable = Object.keys(environment).find(
       (name) => environment[name as keyof typeof environment] !== unchanged[name as keyof typeof unchanged],
     );
