@@ -6,7 +6,8 @@ import {
   ResourceAlreadyExistsException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { GetObjectCommand, NoSuchBucket, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, NoSuchBucket, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvalidParameterException as SnsInvalidParameter, NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { LogStreamsStandIn } from '../../simulation/log-streams';
@@ -110,6 +111,63 @@ describe('S3 stand-in', () => {
     await expect(changed.Body?.transformToString()).resolves.toBe('v2\n');
     expect(changed.ETag).toBe(s3.etagOf('allow', 'allow-list.txt'));
     expect(changed.ETag).not.toBe(first.ETag);
+  });
+});
+
+describe('S3 stand-in PutObject', () => {
+  function standIn(maxPutBytes?: number) {
+    const s3 = new S3StandIn(maxPutBytes);
+    s3.createBucket('allow');
+    const client = routeCommands(new S3Client({ region: 'us-east-1', credentials }), s3.routes());
+    const put = (input: Omit<ConstructorParameters<typeof PutObjectCommand>[0], 'Bucket'> & { Bucket?: string }) =>
+      client.send(new PutObjectCommand({ Bucket: 'allow', ...input }));
+    return { s3, client, put };
+  }
+
+  it('stores the body under a new ETag that a GET then serves', async () => {
+    // Prepare
+    const { s3, client, put } = standIn();
+
+    // Act
+    const first = await put({ Key: 'state.json', Body: '{"a":1}' });
+    const second = await put({ Key: 'state.json', Body: new TextEncoder().encode('{"a":2}') });
+
+    // Assess
+    const object = await client.send(new GetObjectCommand({ Bucket: 'allow', Key: 'state.json' }));
+    await expect(object.Body?.transformToString()).resolves.toBe('{"a":2}');
+    expect(second.ETag).toBe(s3.etagOf('allow', 'state.json'));
+    expect(second.ETag).not.toBe(first.ETag);
+  });
+
+  it('refuses what S3 refuses, with its codes and statuses', async () => {
+    // Prepare
+    const { s3, put } = standIn(8);
+    s3.putObject('allow', 'exists', 'x');
+    const md5 = createHash('md5').update('other').digest('base64');
+
+    // Act, Assess
+    await expect(put({ Bucket: 'nope', Key: 'k', Body: 'x' })).rejects.toBeInstanceOf(NoSuchBucket);
+    await expect(put({ Key: 'k', Body: '123456789' })).rejects.toMatchObject({
+      name: 'EntityTooLarge',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(put({ Key: 'k'.repeat(1025), Body: 'x' })).rejects.toMatchObject({
+      name: 'KeyTooLongError',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(put({ Key: 'k', Body: 'x', ContentMD5: 'abc' })).rejects.toMatchObject({ name: 'InvalidDigest' });
+    await expect(put({ Key: 'k', Body: 'x', ContentMD5: md5 })).rejects.toMatchObject({
+      name: 'BadDigest',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(put({ Key: 'exists', Body: 'y', IfNoneMatch: '*' })).rejects.toMatchObject({
+      name: 'PreconditionFailed',
+      $metadata: { httpStatusCode: 412 },
+    });
+    await expect(put({ Key: 'exists', Body: 'y', IfMatch: '"0"' })).rejects.toMatchObject({ name: 'PreconditionFailed' });
+    await expect(put({ Key: 'missing', Body: 'y', IfMatch: '"0"' })).rejects.toBeInstanceOf(NoSuchKey);
+    expect(s3.bodyOf('allow', 'exists')?.toString()).toBe('x');
+    expect(s3.bodyOf('allow', 'k')).toBeUndefined();
   });
 });
 
