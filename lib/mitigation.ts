@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   ACTIVE_ACL_TAG,
+  REPEAT_OFFENDER_STATE_KEY,
   toEnvironment,
   UPDATER_ASYNC_DELIVERY,
   UPDATER_DEPLOYMENT,
@@ -206,24 +207,34 @@ export class Mitigation extends Construct {
     );
   }
 
-  /** The allow-list and deny-list objects only. */
+  /** The allow-list and deny-list objects only; with repeat offenders on, also the state object, the only one it may write. */
   private grantAllowListRead(props: MitigationProps): void {
     const role = this.updater.role;
     const { allowListKey, denyListKey } = props.config;
+    const repeat = props.config.repeatOffenderWindowHours > 0;
+    const readable = [allowListKey, denyListKey, ...(repeat ? [REPEAT_OFFENDER_STATE_KEY] : [])];
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadAllowList',
         actions: ['s3:GetObject'],
-        resources: [this.allowListBucket.arnForObjects(allowListKey), this.allowListBucket.arnForObjects(denyListKey)],
+        resources: readable.map((key) => this.allowListBucket.arnForObjects(key)),
       }),
     );
+    if (repeat)
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteRepeatOffenderState',
+          actions: ['s3:PutObject'],
+          resources: [this.allowListBucket.arnForObjects(REPEAT_OFFENDER_STATE_KEY)],
+        }),
+      );
     // Without ListBucket a missing object answers 403 instead of 404; the key-only prefixes keep it to those objects.
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'TellMissingAllowList',
         actions: ['s3:ListBucket'],
         resources: [this.allowListBucket.bucketArn],
-        conditions: { StringEquals: { 's3:prefix': [allowListKey, denyListKey] } },
+        conditions: { StringEquals: { 's3:prefix': readable } },
       }),
     );
   }

@@ -8,7 +8,15 @@ import { instrumented, type InvocationContext, type Telemetry } from '../shared/
 import { AllowListSource, DenyListSource } from './allow-list-source';
 import { AuditLog } from './audit-log';
 import { sdkClientOptions } from '../shared/client-options';
-import { loadConfig, UPDATER_CALLS, UPDATER_DEPLOYMENT, UPDATER_EC2_CALLS, type UpdaterConfig } from './contract';
+import { RepeatOffenderStateObject } from './repeat-offender-state';
+import {
+  loadConfig,
+  REPEAT_OFFENDER_STATE_KEY,
+  UPDATER_CALLS,
+  UPDATER_DEPLOYMENT,
+  UPDATER_EC2_CALLS,
+  type UpdaterConfig,
+} from './contract';
 import { AclGateway, isNotFound, RETRY_RESERVE_MS, type OnRetry } from './ec2-acls';
 import { NaclUpdater } from './updater';
 
@@ -53,6 +61,9 @@ export function createHandler(deps: HandlerDeps): UpdaterHandler {
     acls,
     allowList: new AllowListSource(deps.s3, config.allowListBucket, config.allowListKey),
     denyList: new DenyListSource(deps.s3, config.allowListBucket, config.denyListKey),
+    ...(config.repeatOffenders
+      ? { repeatState: new RepeatOffenderStateObject(deps.s3, config.allowListBucket, REPEAT_OFFENDER_STATE_KEY) }
+      : {}),
     audit: new AuditLog(deps.logs, config.auditLogGroupName, deps.auditStreamName ?? defaultStreamName(deps.now())),
     metrics: telemetry.metrics,
     logger: telemetry.logger,

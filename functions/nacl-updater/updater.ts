@@ -1,4 +1,4 @@
-import { cidrText, type Network } from '../../core/addresses';
+import { cidrText, parseNetwork, type Network } from '../../core/addresses';
 import type { AllowList } from '../../core/allow-list';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
 import type { AuditLine } from '../../core/audit-line';
@@ -13,12 +13,16 @@ import { BlueGreenEnforcer, type Enforcement, type Enforcer } from './enforcemen
 import { NetworkStateReader, type NetworkState } from './network-state';
 import { ReportOnlyEnforcer } from './report-only';
 import { AclStateUnknownError, LastActions, StateGuard } from './state-check';
+import type { RepeatOffenderStateObject } from './repeat-offender-state';
+import { RepeatOffenders, type RepeatOffenderLine, type RepeatRun } from './repeat-offenders';
 
 export interface UpdaterDeps {
   readonly config: UpdaterConfig;
   readonly acls: AclGateway;
   readonly allowList: AllowListSource;
   readonly denyList: Pick<DenyListSource, 'read'>;
+  /** The repeat-offender state object; read and written only when config.repeatOffenders is set. */
+  readonly repeatState?: Pick<RepeatOffenderStateObject, 'read' | 'write'>;
   readonly audit: AuditLog;
   readonly metrics: TelemetryMetrics;
   readonly logger: TelemetryLogger;
@@ -37,10 +41,13 @@ export class NaclUpdater {
   private readonly denyList: DenyListReader;
   /** Block mode only: report mode changes nothing, so no read of it can lead to a wrong write. */
   private readonly guard: StateGuard | undefined;
+  private readonly repeat: RepeatOffenders | undefined;
 
   constructor(private readonly deps: UpdaterDeps) {
     this.network = new NetworkStateReader(deps);
     this.denyList = new DenyListReader({ ...deps, source: deps.denyList });
+    const policy = deps.config.repeatOffenders;
+    this.repeat = policy && deps.repeatState ? new RepeatOffenders({ ...deps, policy, object: deps.repeatState }) : undefined;
     if (deps.config.mode === 'report') {
       this.enforcer = new ReportOnlyEnforcer(deps);
       return;
@@ -94,13 +101,15 @@ export class NaclUpdater {
     if (!confirmed) return;
     const { state } = confirmed;
     const denied = await this.denyList.networks([...allowList.networks, ...state.vpcNetworks]);
-    const enforced = await this.enforce(message, allowList, state, denied);
+    const repeat = await this.repeat?.begin(this.enforcer.held(state).map(cidrText));
+    const enforced = await this.enforce(message, allowList, state, denied, repeat);
     if (!enforced) return;
     const enforcement = { ...enforced, changed: enforced.changed || confirmed.moved };
     this.appliedAt = generatedAt;
     // Report mode writes nothing to EC2, not even the watermark tag: its ordering is this container's memory.
     if (enforcement.changed && this.deps.config.mode === 'block') await this.recordWatermark(message.generatedAt, enforcement.aclInUse);
-    this.report(message, enforcement.selection, enforcement);
+    const repeatOffenders = repeat && (await this.repeat?.finish(repeat, enforcement.placed, generatedAt));
+    this.report(message, enforcement.selection, enforcement, repeatOffenders);
     await this.writeAudit(enforcement.placed);
   }
 
@@ -110,9 +119,10 @@ export class NaclUpdater {
     allowList: AllowList,
     state: NetworkState,
     denied: readonly Network[] | undefined,
+    repeat: RepeatRun | undefined,
   ): Promise<Enforcement | undefined> {
     try {
-      return await this.enforcer.enforce(() => this.select(message, allowList, state, denied), state);
+      return await this.enforcer.enforce(() => this.choose(message, allowList, state, denied, repeat), state);
     } catch (error) {
       if (!(error instanceof AclStateUnknownError)) throw error;
       this.guard?.stateUnknown(error.message);
@@ -149,8 +159,33 @@ export class NaclUpdater {
     return read.list;
   }
 
-  /** `denied`: the deny list's networks in force; undefined when it could not be read, and the run then lifts nothing. */
-  private select(message: AnomalyMessage, allowList: AllowList, state: NetworkState, denied: readonly Network[] | undefined): Selection {
+  /** The selection, with the rules repeat-offender holds keep when repeat offenders are on. */
+  private choose(
+    message: AnomalyMessage,
+    allowList: AllowList,
+    state: NetworkState,
+    denied: readonly Network[] | undefined,
+    repeat: RepeatRun | undefined,
+  ): Selection {
+    const keepAll = repeat?.keepAll ?? false;
+    const base = this.select(message, allowList, state, denied, { keepAll });
+    if (!repeat || !this.repeat) return base;
+    const holds = this.repeat.holds(repeat, message, base, message.complete && denied !== undefined);
+    if (holds.length === 0) return base;
+    return this.select(message, allowList, state, denied, { held: holds.flatMap((h) => parseNetwork(h.cidr) ?? []) });
+  }
+
+  /**
+   * `denied`: the deny list's networks in force; undefined when it could not be read, and the run then lifts nothing.
+   * `keepAll`: the repeat-offender state could not be read, and the run lifts nothing either; `held`: networks holds keep.
+   */
+  private select(
+    message: AnomalyMessage,
+    allowList: AllowList,
+    state: NetworkState,
+    denied: readonly Network[] | undefined,
+    repeat: { keepAll?: boolean; held?: readonly Network[] } = {},
+  ): Selection {
     const { config } = this.deps;
     const selection = selectBlocks({
       anomalies: message.anomalies,
@@ -160,8 +195,9 @@ export class NaclUpdater {
       ipv6Mask: config.ipv6Mask,
       capacity: this.enforcer.capacity(state.original.entries),
       // A run that saw incomplete data, or no deny list, may add blocks but never remove one.
-      retained: message.complete && denied !== undefined ? [] : this.enforcer.held(state),
+      retained: message.complete && denied !== undefined && !repeat.keepAll ? [] : this.enforcer.held(state),
       denyListed: denied ?? [],
+      held: repeat.held ?? [],
       inPlace: this.enforcer.held(state),
       caps: { newPerRun: config.maxNewBlocksPerRun, total: config.maxBlockedNetworks },
       ...(config.aggregation ? { aggregation: config.aggregation } : {}),
@@ -195,7 +231,12 @@ export class NaclUpdater {
   }
 
   /** In report mode the rules placed are those block mode would hold: counted as "would block", never as blocked. */
-  private report(message: AnomalyMessage, selection: Selection, enforcement: Enforcement): void {
+  private report(
+    message: AnomalyMessage,
+    selection: Selection,
+    enforcement: Enforcement,
+    repeatOffenders: readonly RepeatOffenderLine[] | undefined,
+  ): void {
     const { metrics, logger, config } = this.deps;
     const unplaced = [...selection.unblocked, ...enforcement.refused];
     const sources = (rules: readonly BlockRule[]) => rules.reduce((sum, r) => sum + r.sources.length, 0);
@@ -218,6 +259,7 @@ export class NaclUpdater {
       [report ? 'wouldBlockNetworks' : 'blockedNetworks']: enforcement.placed.map((r) => r.cidr),
       denyListedNetworks: enforcement.placed.filter((r) => r.denyListed).map((r) => r.cidr),
       unblockedNetworks: unplaced.map((r) => r.cidr),
+      ...(repeatOffenders ? { repeatOffenders } : {}),
     });
   }
 

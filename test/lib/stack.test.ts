@@ -692,6 +692,8 @@ describe('configuration reaches the template', () => {
         metricsNamespace: 'Edge/Floods',
         naclMaxAggregatePrefix: '20',
         alarmUnblockedMinutes: '9',
+        repeatOffenderWindowHours: '48',
+        maxBlockHours: '12',
       },
       { validate: true },
     );
@@ -727,6 +729,26 @@ describe('configuration reaches the template', () => {
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const getObject = allStatements(t).find((s) => s.statement.Sid === 'ReadAllowList');
     expect(asList(getObject?.statement.Resource)[0]).toMatch(/\/lists\/allow\.txt$/);
+  });
+
+  it('lets the updater write only the repeat-offender state object, and passes the policy as its cold-start validation accepts', () => {
+    // Prepare
+    const updaterId = logicalIdOf(other.template, 'AWS::Lambda::Function', 'MitigationNaclUpdaterFunction');
+    const variables = (other.template.toJSON().Resources[updaterId].Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+
+    // Act
+    const updater = loadUpdaterConfig(resolveCfn(variables, deployedIds()) as Record<string, string>);
+    const writes = allStatements(other.template).filter((s) => asList(s.statement.Action).includes('s3:PutObject'));
+
+    // Assess
+    expect(updater.repeatOffenders).toEqual({ windowHours: 48, maxBlockHours: 12 });
+    const updaterWrites = writes.filter((s) => s.statement.Sid === 'WriteRepeatOffenderState');
+    expect(updaterWrites).toHaveLength(1);
+    expect(asList(updaterWrites[0]!.statement.Resource)).toHaveLength(1);
+    expect(asList(updaterWrites[0]!.statement.Resource)[0]).toMatch(/\/repeat-offenders\.json$/);
+    const read = allStatements(other.template).find((s) => s.statement.Sid === 'ReadAllowList');
+    expect(asList(read?.statement.Resource).map(String).at(-1)).toMatch(/\/repeat-offenders\.json$/);
   });
 
   it('passes an adaptive aggregation limit to the updater, the unset family at its host prefix (no merging), as its cold-start validation accepts', () => {
