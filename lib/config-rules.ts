@@ -2,7 +2,7 @@
  * Rules of the context that involve two keys, checked once each key is valid on its own
  * (lib/config.ts).
  */
-import { UPDATER_BOUNDS } from '../functions/nacl-updater/contract';
+import { REPEAT_OFFENDER_STATE_KEY, UPDATER_BOUNDS } from '../functions/nacl-updater/contract';
 import type { FloodGuardConfig } from './config';
 
 /**
@@ -44,25 +44,30 @@ export function aggregationProblems(
 
 /**
  * Repeat offenders: a hold is windowMinutes x 2^k capped at maxBlockHours, so a cap below one
- * window would cap nothing (the reference rule already keeps a rule one window); and the state
- * object must not be one of the lists.
+ * window would cap nothing (the reference rule already keeps a rule one window).
  */
-export function repeatOffenderProblems(
-  config: Pick<FloodGuardConfig, 'repeatOffenderWindowHours' | 'maxBlockHours' | 'windowMinutes' | 'allowListKey' | 'denyListKey'>,
-  stateKey: string,
+export function repeatOffenderProblems(config: Pick<FloodGuardConfig, 'maxBlockHours' | 'windowMinutes'>): string[] {
+  const { maxBlockHours, windowMinutes } = config;
+  if (maxBlockHours === undefined || windowMinutes === undefined || maxBlockHours * 60 >= windowMinutes) return [];
+  return [
+    `maxBlockHours (${maxBlockHours}) is shorter than windowMinutes (${windowMinutes} minutes): no block can be shorter than one window. ` +
+      `Fix: -c maxBlockHours=${Math.ceil(windowMinutes / 60)} or more, or lower windowMinutes.`,
+  ];
+}
+
+/** The allow list, the deny list and (with repeat offenders on) the repeat-offender state are three different objects. */
+export function objectKeyProblems(
+  config: Pick<FloodGuardConfig, 'repeatOffenderWindowHours' | 'allowListKey' | 'denyListKey'>,
+  stateKey = REPEAT_OFFENDER_STATE_KEY,
 ): string[] {
-  const { repeatOffenderWindowHours: hours, maxBlockHours, windowMinutes } = config;
-  if (hours === undefined || maxBlockHours === undefined || windowMinutes === undefined) return [];
   const problems: string[] = [];
-  if (maxBlockHours * 60 < windowMinutes) {
-    const least = Math.ceil(windowMinutes / 60);
+  if (config.allowListKey !== undefined && config.allowListKey === config.denyListKey) {
     problems.push(
-      `maxBlockHours (${maxBlockHours}) is shorter than windowMinutes (${windowMinutes} minutes): no block can be shorter than one window. ` +
-        `Fix: -c maxBlockHours=${least} or more, or lower windowMinutes.`,
+      `allowListKey and denyListKey are both "${config.allowListKey}": one object cannot both spare and block. Fix: -c denyListKey=deny-list.txt.`,
     );
   }
   for (const key of ['allowListKey', 'denyListKey'] as const) {
-    if (hours > 0 && config[key] === stateKey)
+    if ((config.repeatOffenderWindowHours ?? 0) > 0 && config[key] === stateKey)
       problems.push(
         `${key} is "${stateKey}", the object that holds the repeat-offender state. Fix: -c ${key}=<another key>, or leave repeatOffenderWindowHours at 0.`,
       );

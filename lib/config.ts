@@ -7,11 +7,11 @@
 import { ConfigError } from '../core/config-error';
 import { EXAMPLE_COMMAND, missingMessage } from './config-messages';
 import { defaultMetricsNamespace, defaultStackName, STACK_NAME_PREFIX, stackNameProblem } from './deployment-name';
-import { aggregationProblems, repeatOffenderProblems } from './config-rules';
+import { aggregationProblems, objectKeyProblems, repeatOffenderProblems } from './config-rules';
 import type { ListenerProtocol } from '../core/insights-query';
 import { DEFAULT_METRICS_NAMESPACE } from '../core/metrics';
 import { ALARM_THRESHOLD_BOUNDS, DEFAULT_ALARM_THRESHOLDS, type ResolvedAlarmThresholds } from '../dashboards/alarm-defaults';
-import { isUsableObjectKey, REPEAT_OFFENDER_STATE_KEY, UPDATER_BOUNDS, UPDATER_DEFAULTS, type UpdaterSettings } from '../functions/nacl-updater/contract';
+import { isUsableObjectKey, UPDATER_BOUNDS, UPDATER_DEFAULTS, type UpdaterSettings } from '../functions/nacl-updater/contract';
 import {
   isCustomNamespace,
   SUBNET_ID_PATTERN,
@@ -183,12 +183,7 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     naclMaxAggregatePrefix: check(() => optionalInteger(read, 'naclMaxAggregatePrefix')),
     naclMaxAggregatePrefixIpv6: check(() => optionalInteger(read, 'naclMaxAggregatePrefixIpv6')),
   };
-  problems.push(...aggregationProblems(config), ...repeatOffenderProblems(config, REPEAT_OFFENDER_STATE_KEY));
-  if (config.allowListKey !== undefined && config.allowListKey === config.denyListKey) {
-    problems.push(
-      `allowListKey and denyListKey are both "${config.allowListKey}": one object cannot both spare and block. Fix: -c denyListKey=deny-list.txt.`,
-    );
-  }
+  problems.push(...aggregationProblems(config), ...objectKeyProblems(config), ...repeatOffenderProblems(config));
   if (problems.length === 0 && !requeryFitsWindow(config.requeryMinutes, config.windowMinutes)) {
     problems.push(
       `requeryMinutes (${config.requeryMinutes}) must not exceed windowMinutes (${config.windowMinutes}): ` +

@@ -67,6 +67,8 @@ const CHOSEN_KEYS = [
   'allowListKey',
   'binStore',
   'denyListKey',
+  'repeatOffenderWindowHours',
+  'maxBlockHours',
 ] as const satisfies readonly (keyof ChosenSettings)[];
 
 function protocolName(number: ListenerProtocolNumber): ListenerProtocol {

@@ -28,6 +28,10 @@ export interface ReplayOptions {
   readonly deliveryDelay?: DelaySpec;
   /** Seed of the delays drawn from a distribution; 1 when undefined. */
   readonly seed?: number;
+  /** Repeat offenders: earlier blocks within this many hours lengthen a hold; 0 is off. */
+  readonly repeatOffenderWindowHours: number;
+  /** The longest repeat-offender hold after the last anomalous minute. */
+  readonly maxBlockHours: number;
   readonly json?: string;
   readonly report?: string;
   /** Show a progress bar (only ever when stderr is a terminal). */
@@ -64,6 +68,11 @@ Options:
   --delivery-delay <delay>     flow-log delivery delay, one draw per minute of records (default 0):
                                a duration (90s, 5m), uniform:min=1m,max=9m or lognormal:median=5m,p99=9m
   --seed <n>                   seed of the delays drawn from a distribution (default 1)
+  --repeat-offender-window-hours <n>
+                               repeat offenders: a source blocked again within n hours keeps
+                               its rule windowMinutes x 2^k after its last anomalous minute
+                               (default 0: off, 0-720)
+  --max-block-hours <n>        the longest such hold (default 24, 1-168, at least one window)
   --json <out.json>            write every run and a summary as JSON
   --report <out.html>          write a self-contained HTML report with charts
   --no-progress                never show the progress bar
@@ -86,6 +95,8 @@ const OPTIONS = {
   mode: { type: 'string' },
   'delivery-delay': { type: 'string' },
   seed: { type: 'string' },
+  'repeat-offender-window-hours': { type: 'string' },
+  'max-block-hours': { type: 'string' },
   json: { type: 'string' },
   report: { type: 'string' },
   'no-progress': { type: 'boolean' },
@@ -101,7 +112,7 @@ export function parseReplayArgs(argv: readonly string[]): ReplayOptions | undefi
     throw new UsageError((error as Error).message);
   }
   if (values.help) return undefined;
-  return {
+  const options = {
     flowLogs: required(values['flow-logs'], 'flow-logs'),
     listenerPort: integer(required(values.port, 'port'), 'port', SUMMARIZER_BOUNDS.listenerPort),
     listenerProtocol: protocol(required(values.protocol, 'protocol')),
@@ -139,9 +150,30 @@ export function parseReplayArgs(argv: readonly string[]): ReplayOptions | undefi
     mode: mode(values.mode),
     deliveryDelay: deliveryDelay(values['delivery-delay']),
     seed: values.seed === undefined ? undefined : integer(values.seed, 'seed', { min: 0, max: 2 ** 32 - 1 }),
+    ...repeatOffenders(values['repeat-offender-window-hours'], values['max-block-hours']),
     json: values.json,
     report: values.report,
     progress: !values['no-progress'],
+  };
+  if (options.maxBlockHours * 60 < options.windowMinutes)
+    throw new UsageError(
+      `--max-block-hours (${options.maxBlockHours}) is shorter than --window-minutes (${options.windowMinutes}): no block can be shorter than one window`,
+    );
+  return options;
+}
+
+function repeatOffenders(
+  hours: string | undefined,
+  maxHours: string | undefined,
+): Pick<ReplayOptions, 'repeatOffenderWindowHours' | 'maxBlockHours'> {
+  return {
+    repeatOffenderWindowHours: optionalInteger(
+      hours,
+      UPDATER_DEFAULTS.repeatOffenderWindowHours,
+      'repeat-offender-window-hours',
+      UPDATER_BOUNDS.repeatOffenderWindowHours,
+    ),
+    maxBlockHours: optionalInteger(maxHours, UPDATER_DEFAULTS.maxBlockHours, 'max-block-hours', UPDATER_BOUNDS.maxBlockHours),
   };
 }
 

@@ -14,6 +14,8 @@ import { evaluate, denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import type { LogEvent } from '../../simulation/logs-insights/log-groups';
 import type { DeliveryDelays } from './delivery-delay';
+import type { RepeatPolicy } from '../../core/repeat-offenders';
+import type { RepeatOffenderLine } from '../../functions/nacl-updater/repeat-offenders';
 import type { RecordColumns } from './record-columns';
 import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
 
@@ -48,6 +50,8 @@ export interface ReplaySettings {
   readonly mode?: 'block' | 'report';
   /** Flow-log delivery delay per batch (delivery-delay.ts). @default none: visible at the record's end */
   readonly deliveryDelays?: DeliveryDelays;
+  /** Repeat offenders, as the deployment has them: runs and blocked entries then carry k and hold-until. @default off */
+  readonly repeatOffenders?: RepeatPolicy;
 }
 
 export interface ReplayProgress {
@@ -129,8 +133,9 @@ export async function runReplay(
   const delays = settings.deliveryDelays;
   // Records delivered later than the re-query reach are never queried: waiting for them longer changes nothing.
   const lastArrivalMs = () => lastEndMs + Math.min(delays?.maxMs ?? 0, settings.requeryMinutes * MINUTE_MS);
-  // After the data ends, blocks live for one window; give the runs that lift them time to happen.
-  const hardStopMs = () => lastArrivalMs() + (settings.windowMinutes + settings.requeryMinutes + 5) * MINUTE_MS;
+  // After the data ends, blocks live for one window (a repeat offender's up to its cap); give the runs that lift them time to happen.
+  const longestHold = Math.max(settings.windowMinutes, (settings.repeatOffenders?.maxBlockHours ?? 0) * 60);
+  const hardStopMs = () => lastArrivalMs() + (longestHold + settings.requeryMinutes + 5) * MINUTE_MS;
   const state = new TimelineState(out, settings.denyList);
   let next = 0;
   for (let at = firstMinuteMs + MINUTE_MS; at <= hardStopMs(); at += RUN_INTERVAL_MS) {
@@ -139,7 +144,9 @@ export async function runReplay(
     next = deliverUntil(input, pipeline, entries, next, at, delays);
     state.deniedTraffic(at, input, input.deniedPackets > deniedBefore);
     pipeline.advanceTo(at);
+    const logged = pipeline.telemetry.logs.length;
     const outcome = await pipeline.tick();
+    if (settings.repeatOffenders) state.repeatOffenders(repeatOffenderLines(pipeline, logged));
     state.record(at, outcome, heldNetworks(pipeline, settings.mode ?? 'block'), pipeline.onOriginalAcl());
     progress?.(at - firstMinuteMs, lastEndMs - firstMinuteMs);
     if (next >= records.length && at > lastArrivalMs() && state.idle() && pipeline.onOriginalAcl()) break;
@@ -157,6 +164,14 @@ function heldNetworks(pipeline: SimulatedPipeline, mode: 'block' | 'report'): { 
   const applied = pipeline.telemetry.logs.findLast((l) => l.entry.message === 'anomaly message applied' && 'wouldBlockNetworks' in l.entry);
   const cidrs = (applied?.entry.wouldBlockNetworks as string[] | undefined) ?? [];
   return { mode, networks: cidrs.flatMap((cidr) => parseNetwork(cidr) ?? []) };
+}
+
+/** What the updater logged in this run of the rules in place and their repeat-offender history; undefined when it applied nothing. */
+function repeatOffenderLines(pipeline: SimulatedPipeline, from: number): readonly RepeatOffenderLine[] | undefined {
+  const applied = pipeline.telemetry.logs
+    .slice(from)
+    .findLast((l) => l.entry.message === 'anomaly message applied' && 'repeatOffenders' in l.entry);
+  return applied?.entry.repeatOffenders as RepeatOffenderLine[] | undefined;
 }
 
 /**
@@ -221,8 +236,17 @@ class TimelineState {
   private onOriginal = true;
   private readonly blocked = new Map<
     string,
-    { firstBlocked: string; lastBlocked: string; maxZScore: number; maxPackets: number; denyListed?: true }
+    { firstBlocked: string; lastBlocked: string; maxZScore: number; maxPackets: number; denyListed?: true; k?: number; holdUntil?: string }
   >();
+  /** Repeat offenders on: the rules in place with their k and hold-until, as the updater last logged them. */
+  private repeat: Map<string, RepeatOffenderLine> | undefined;
+  /** Networks under a repeat-offender hold after the previous run. */
+  private heldBefore: ReadonlySet<string> = new Set();
+
+  /** The updater's view of the rules in place after this run (undefined: it applied nothing, the last view stands). */
+  repeatOffenders(lines: readonly RepeatOffenderLine[] | undefined): void {
+    if (lines || !this.repeat) this.repeat = new Map((lines ?? []).map((l) => [l.network, l]));
+  }
 
   constructor(
     private readonly out: EngineOutput,
@@ -280,6 +304,7 @@ class TimelineState {
       blocked: held.mode === 'report' ? [] : cidrs,
       denyListed,
       ...(held.mode === 'report' ? { wouldBlock: cidrs } : {}),
+      ...(this.repeat ? { repeatOffenders: cidrs.map((cidr) => this.repeat?.get(cidr) ?? { network: cidr, k: 0 }) } : {}),
       unblocked,
       baseline: message?.baseline ?? { mean: null, standardDeviation: null, anomalyThreshold: null, binCount: 0 },
       complete: message?.complete ?? false,
@@ -306,6 +331,8 @@ class TimelineState {
         Object.assign(entry, { lastBlocked: at, maxZScore: Math.max(entry.maxZScore, z), maxPackets: Math.max(entry.maxPackets, packets) });
       else this.blocked.set(cidr, { firstBlocked: at, lastBlocked: at, maxZScore: z, maxPackets: packets });
       if (denyListed.has(cidr)) this.blocked.get(cidr)!.denyListed = true;
+      const line = this.repeat?.get(cidr);
+      if (this.repeat) Object.assign(this.blocked.get(cidr)!, { k: line?.k ?? 0 }, line?.holdUntil ? { holdUntil: line.holdUntil } : {});
       if (this.denied.has(cidr)) continue;
       if (denyListed.has(cidr)) this.note(at, 'blocked', `${this.verb} ${cidr}: on the deny list`);
       else this.note(at, 'blocked', `${this.verb} ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
@@ -316,10 +343,14 @@ class TimelineState {
         this.note(at, 'unblocked', `${this.ruleFor(cidr)} given up to sources with higher Z-scores (no rule capacity left)`);
       } else if (this.listedBefore.has(cidr)) {
         this.note(at, 'expired', `${this.ruleFor(cidr)} lifted: no longer on the deny list (expired or removed)`);
+      } else if (this.blocked.get(cidr)?.holdUntil && this.heldBefore.has(cidr)) {
+        const { k, holdUntil } = this.blocked.get(cidr)!;
+        this.note(at, 'expired', `${this.ruleFor(cidr)} lifted: its repeat-offender hold ended (k ${k}, held until ${holdUntil})`);
       } else this.note(at, 'expired', `${this.ruleFor(cidr)} lifted: no anomalous minute left in the window`);
     }
     this.denied = now;
     this.listedBefore = denyListed;
+    this.heldBefore = new Set([...(this.repeat?.values() ?? [])].filter((l) => l.holdUntil !== undefined).map((l) => l.network));
     this.out.blockedEntries.splice(0, this.out.blockedEntries.length, ...[...this.blocked].map(([cidr, e]) => ({ cidr, ...e })));
   }
 

@@ -50,12 +50,18 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     naclRuleNetworkMaskIpv6: options.naclMaskIpv6,
     binStore: options.binStore,
     mode: options.mode,
+    repeatOffenderWindowHours: options.repeatOffenderWindowHours,
+    maxBlockHours: options.maxBlockHours,
     allowList,
     denyList,
   });
   try {
     const { mode, listenerPort, listenerProtocol, windowMinutes } = options;
     const deliveryDelays = new DeliveryDelays(options.deliveryDelay, options.seed);
+    const repeatOffenders =
+      options.repeatOffenderWindowHours > 0
+        ? { windowHours: options.repeatOffenderWindowHours, maxBlockHours: options.maxBlockHours }
+        : undefined;
     const settings = {
       listenerPort,
       listenerProtocol,
@@ -64,6 +70,7 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
       denyList: parseDenyList(denyList),
       mode,
       deliveryDelays,
+      repeatOffenders,
     };
     const engine = await runReplay(input, deployment, settings, (done, total) =>
       hooks.progress?.('simulating', total <= 0 ? 1 : Math.min(1, done / total)),
@@ -159,6 +166,9 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
       mode: options.mode,
       deliveryDelay: delays.summary().delay,
       seed: delays.seed,
+      ...(options.repeatOffenderWindowHours > 0
+        ? { repeatOffenderWindowHours: options.repeatOffenderWindowHours, maxBlockHours: options.maxBlockHours }
+        : {}),
     },
   };
 }

@@ -122,13 +122,24 @@ export async function renderReport(result: ReplayResult): Promise<string> {
   const report = summary.mode === 'report';
   const blocked = report ? 'would have been blocked' : 'blocked';
   const settings = Object.entries(summary.settings).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]);
+  // Repeat offenders on: each network's k and the hold-until its rule last had.
+  const repeat = summary.settings.repeatOffenderWindowHours !== undefined;
   const blockedRows = result.blockedEntries.map((b) => [
     b.denyListed ? `${b.cidr} (deny list)` : b.cidr,
     b.firstBlocked,
     b.lastBlocked,
     b.maxZScore.toFixed(2),
     b.maxPackets,
+    ...(repeat ? [b.k ?? 0, b.holdUntil ?? '-'] : []),
   ]);
+  const blockedHeaders = [
+    'network',
+    `first ${blocked}`,
+    `last ${blocked}`,
+    'max Z-score',
+    'max packets/min',
+    ...(repeat ? ['k (earlier blocks)', 'held until'] : []),
+  ];
   const timeline = result.timeline
     .map((e) => `<li class="${e.kind}"><span class="k">${escapeHtml(e.at)}</span> ${escapeHtml(e.text)}</li>`)
     .join('\n');
@@ -145,7 +156,7 @@ ${summary.neverBlocked.length} never ${blocked}; at most ${summary.maxConcurrent
 <p id="delivery">${escapeHtml(deliveryLine(summary.delivery))}</p>
 ${charts.join('\n')}
 <h2>${report ? 'Sources block mode would have blocked' : 'Blocked sources'}</h2>
-${table(['network', `first ${blocked}`, `last ${blocked}`, 'max Z-score', 'max packets/min'], blockedRows, 'blocked-table')}
+${table(blockedHeaders, blockedRows, 'blocked-table')}
 <h2>Timeline</h2>
 <ul id="timeline">${timeline}</ul>
 <h2>Settings</h2>

@@ -1,5 +1,6 @@
 import type { Anomaly } from '../../core/anomaly-message';
 import type { DeliveryDelaySummary } from './delivery-delay';
+import type { RepeatOffenderLine } from '../../functions/nacl-updater/repeat-offenders';
 
 /** One summarizer run of the replay and what the updater made of it. */
 export interface ReplayRun {
@@ -12,6 +13,8 @@ export interface ReplayRun {
   readonly denyListed: readonly string[];
   /** Report mode only: the networks block mode would hold after the run, given the data as recorded. */
   readonly wouldBlock?: readonly string[];
+  /** Repeat offenders on: each rule in place after the run with its k and, once set, its hold-until. */
+  readonly repeatOffenders?: readonly RepeatOffenderLine[];
   /** Anomalous sources no deny rule covers after the run. */
   readonly unblocked: readonly string[];
   readonly baseline: {
@@ -51,6 +54,10 @@ export interface BlockedEntry {
   readonly maxPackets: number;
   /** Present when the network was on the deny list while blocked. */
   readonly denyListed?: true;
+  /** Repeat offenders on: k of its latest block (its earlier blocks within the window). */
+  readonly k?: number;
+  /** Repeat offenders on: the latest hold-until its rule had, if it was held past the reference rule. */
+  readonly holdUntil?: string;
 }
 
 export interface ReplaySummary {

@@ -69,6 +69,9 @@ describe('replay: --deny-list', () => {
       ['2026-04-01T00:05:00.000Z', 'rule for 192.0.2.9/32 lifted: no longer on the deny list (expired or removed)'],
     ]);
     expect(result.summary.settings.denyList).toBe(argv[argv.indexOf('--deny-list') + 1]);
+    // Repeat offenders off (the default): no run or entry carries k or a hold, as before
+    expect(result.runs.some((r) => 'repeatOffenders' in r) || result.blockedEntries.some((e) => 'k' in e)).toBe(false);
+    expect(Object.keys(result.summary.settings)).not.toContain('repeatOffenderWindowHours');
     expect(await renderReport(result)).toContain('<td>198.51.100.0/24 (deny list)</td>');
   });
 });
