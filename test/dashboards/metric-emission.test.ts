@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   StartQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient, type QueryCommandOutput } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
@@ -113,6 +113,27 @@ describe('the NACL updater emits its metrics as EMF', () => {
         world.ec2.lagReads({ part: 'associations', lagMs: 600_000, now: () => world.clock });
         await emitted(world, () => world.deliver(message(world.vpcId, flooders(1))));
         return [world, await emitted(world, () => world.deliver(message(world.vpcId, flooders(2))))];
+      },
+    ],
+    [
+      'repeat offenders: no state yet (a failed read), a state write refused, one rule held',
+      async () => {
+        const world = await UpdaterWorld.create({ repeatOffenderWindowHours: 24 });
+        world.faults.fail(
+          PutObjectCommand,
+          () => new S3ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'x' }),
+        );
+        const t0 = Date.parse('2026-03-01T12:00:00Z');
+        const at = (minutes: number) => ({ generatedAt: t0 + minutes * 60_000 });
+        const points: CapturedMetric[] = [];
+        for (const [anomalies, minute] of [
+          [1, 0],
+          [0, 1],
+          [1, 2],
+          [0, 3],
+        ] as const)
+          points.push(...(await emitted(world, () => world.deliver(message(world.vpcId, flooders(anomalies), at(minute))))));
+        return [world, points];
       },
     ],
     [

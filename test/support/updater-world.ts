@@ -46,6 +46,9 @@ export interface UpdaterWorldOptions {
   readonly consistency?: { readonly maxLagMs: number; readonly seed: number };
   /** The deny-list object's text; null: there is no object. @default a comment line */
   readonly denyList?: string | null;
+  /** REPEAT_OFFENDER_WINDOW_HOURS (and MAX_BLOCK_HOURS). @default off */
+  readonly repeatOffenderWindowHours?: number;
+  readonly maxBlockHours?: number;
 }
 
 /** One SDK call the handler sent, whatever its outcome. */
@@ -212,6 +215,8 @@ function environment(
     MAX_NEW_BLOCKS_PER_RUN: options.maxNewBlocksPerRun,
     MAX_BLOCKED_NETWORKS: options.maxBlockedNetworks,
     NACL_MAX_AGGREGATE_PREFIX: options.maxAggregatePrefix,
+    REPEAT_OFFENDER_WINDOW_HOURS: options.repeatOffenderWindowHours,
+    MAX_BLOCK_HOURS: options.maxBlockHours,
   };
   return {
     VPC_ID: ids.vpcId,
