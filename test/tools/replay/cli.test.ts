@@ -48,6 +48,8 @@ describe('replay command line', () => {
       binStore: 'timestream',
       allowList: undefined,
       mode: 'block',
+      repeatOffenderWindowHours: 0,
+      maxBlockHours: 24,
       json: undefined,
       report: undefined,
       progress: true,
@@ -89,6 +91,10 @@ describe('replay command line', () => {
       'o.html',
       '--mode',
       'Report',
+      '--repeat-offender-window-hours',
+      '24',
+      '--max-block-hours',
+      '6',
       '--no-progress',
     ]);
 
@@ -107,6 +113,8 @@ describe('replay command line', () => {
       json: 'o.json',
       report: 'o.html',
       mode: 'report',
+      repeatOffenderWindowHours: 24,
+      maxBlockHours: 6,
       progress: false,
     });
   });
@@ -125,6 +133,11 @@ describe('replay command line', () => {
     [[...REQUIRED, '--bogus'], /Unknown option '--bogus'/],
     [[...REQUIRED, '--bin-store', 's3'], /--bin-store must be timestream or dynamodb, got "s3"/],
     [[...REQUIRED, '--mode', 'deny'], /--mode must be block or report, got "deny"/],
+    [[...REQUIRED, '--repeat-offender-window-hours', '721'], /--repeat-offender-window-hours must be an integer from 0 to 720, got "721"/],
+    [
+      [...REQUIRED, '--window-minutes', '120', '--max-block-hours', '1'],
+      /--max-block-hours \(1\) is shorter than --window-minutes \(120\): no block can be shorter than one window/,
+    ],
   ])('rejects a bad command line %# with a message naming the problem and status 2', async (argv, message) => {
     // Act
     const result = await cli(argv as string[]);
