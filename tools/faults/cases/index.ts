@@ -11,6 +11,7 @@ import { ec2Cases } from './ec2';
 import { hungCallCases } from './hung-calls';
 import { messageCases } from './messages';
 import { operatorControlCases } from './operator-controls';
+import { repeatOffenderCases } from './repeat-offenders';
 import { staleReadCases } from './stale-reads';
 import { summarizerCases } from './summarizer';
 
@@ -23,5 +24,6 @@ export const FAULT_CASES: readonly FaultCase[] = [
   ...staleReadCases,
   ...messageCases,
   ...operatorControlCases,
+  ...repeatOffenderCases,
   ...hungCallCases,
 ];
