@@ -169,6 +169,18 @@ export const Metrics = {
     'nacl-updater',
     'Audit log writes that failed (the blocks themselves are in place)',
   ),
+  NotificationsPublished: metric(
+    'NotificationsPublished',
+    'Count',
+    'nacl-updater',
+    'Block notifications published: one per change of the blocked set',
+  ),
+  NotificationPublishFailures: metric(
+    'NotificationPublishFailures',
+    'Count',
+    'nacl-updater',
+    'Block notifications that could not be published (the blocks themselves are in place)',
+  ),
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricName = keyof typeof Metrics;

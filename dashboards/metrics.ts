@@ -57,6 +57,8 @@ export const METRIC_STATISTICS: Record<MetricName, string> = {
   // Each run reports the anomalous sources it spared: a run's view, like the blocked counts.
   AllowListedSourcesSkipped: cloudwatch.Stats.MAXIMUM,
   AuditLogWriteFailures: cloudwatch.Stats.SUM,
+  NotificationsPublished: cloudwatch.Stats.SUM,
+  NotificationPublishFailures: cloudwatch.Stats.SUM,
 };
 
 /**

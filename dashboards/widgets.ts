@@ -216,7 +216,7 @@ export function insightsWidget({ metrics }: WidgetInputs): cloudwatch.GraphWidge
 
 export function updaterWidget({ props, metrics }: WidgetInputs): cloudwatch.GraphWidget {
   return graph({
-    title: 'NACL updater: errors, dead letters, rejected messages, audit-log failures, count/minute',
+    title: 'NACL updater: errors, dead letters, rejected messages, audit-log and notification failures, count/minute',
     width: QUARTER,
     left: [
       props.naclUpdater.metricErrors({ period: METRIC_PERIOD, statistic: cloudwatch.Stats.SUM, label: 'Errors' }),
@@ -228,6 +228,7 @@ export function updaterWidget({ props, metrics }: WidgetInputs): cloudwatch.Grap
       metrics.metric(Metrics.MessagesRejected, { label: 'Messages rejected (malformed, unknown version)' }),
       metrics.metric(Metrics.MessagesIgnored, { label: 'Messages ignored (older than the last applied)' }),
       metrics.metric(Metrics.AuditLogWriteFailures, { label: 'Audit-log writes failed (blocks still in place)' }),
+      metrics.metric(Metrics.NotificationPublishFailures, { label: 'Block notifications not published (blocks still in place)' }),
     ],
     leftLabel: 'count/minute',
   });
@@ -260,6 +261,7 @@ export function aclChangesWidget({ metrics }: WidgetInputs): cloudwatch.GraphWid
     left: [
       metrics.metric(Metrics.AclSwaps, { label: 'Subnets moved to another ACL' }),
       metrics.metric(Metrics.AclEntryChanges, { label: 'ACL entries created, replaced or deleted' }),
+      metrics.metric(Metrics.NotificationsPublished, { label: 'Block notifications published' }),
       metrics.metric(Metrics.Ec2ApiRetries, { label: 'EC2 calls retried after throttling' }),
       metrics.metric(Metrics.AclEntryLimitExceeded, { label: 'NetworkAclEntryLimitExceeded (quota below naclRuleLimit)' }),
       metrics.metric(Metrics.AclStaleReads, { label: 'ACL reads behind the last swap or write (read again)' }),

@@ -27,7 +27,7 @@ import {
   type BinStoreKind,
   type SummarizerSettings,
 } from '../functions/summarizer/contract';
-import { CONTROL_DEFAULTS, parseControls, type OperatorControls } from './operator-controls';
+import { CONTROL_DEFAULTS, NOTIFY_KEYS, parseControls, type OperatorControls } from './operator-controls';
 
 export type { ListenerProtocol };
 /** The product's one configuration error (core/config-error.ts), for the CDK app. */
@@ -90,6 +90,7 @@ export const OPTIONAL_KEYS = [
   'operatorEmail',
   'naclMaxAggregatePrefix',
   'naclMaxAggregatePrefixIpv6',
+  ...NOTIFY_KEYS,
 ] as const;
 
 export const CONFIG_KEYS = [...REQUIRED_KEYS, ...Object.keys(DEFAULTS), ...OPTIONAL_KEYS] as const;

@@ -95,6 +95,42 @@ export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
     alsoRequires: 'at most `naclRuleNetworkMask`',
     whenUnset: 'none (off)',
   },
+  notifyEmail: {
+    meaning:
+      'address subscribed to the block notifications: one message per change of the blocked set ([operator-controls.md](operator-controls.md))',
+    accepts: 'an e-mail address',
+    whenUnset: 'none (the topic is there: subscribe your own tooling)',
+  },
+  notifySlackWorkspaceId: {
+    meaning: 'Slack workspace that receives the block notifications through AWS Chatbot',
+    accepts: 'the workspace id from the AWS Chatbot console (capital letters and digits)',
+    alsoRequires: '`notifySlackChannelId`',
+    whenUnset: 'no Slack delivery',
+  },
+  notifySlackChannelId: {
+    meaning: 'Slack channel of those notifications',
+    accepts: 'a channel id (letters and digits)',
+    alsoRequires: '`notifySlackWorkspaceId`',
+    whenUnset: 'no Slack delivery',
+  },
+  notifyTeamsTeamId: {
+    meaning: 'Microsoft Teams team that receives the block notifications through AWS Chatbot',
+    accepts: 'a GUID from the AWS Chatbot console',
+    alsoRequires: '`notifyTeamsChannelId` and `notifyTeamsTenantId`',
+    whenUnset: 'no Teams delivery',
+  },
+  notifyTeamsChannelId: {
+    meaning: 'Microsoft Teams channel of those notifications',
+    accepts: 'the URL-encoded channel id the console shows (`19%3a...%40thread.tacv2`)',
+    alsoRequires: '`notifyTeamsTeamId` and `notifyTeamsTenantId`',
+    whenUnset: 'no Teams delivery',
+  },
+  notifyTeamsTenantId: {
+    meaning: 'Microsoft Teams tenant of that team',
+    accepts: 'a GUID',
+    alsoRequires: '`notifyTeamsTeamId` and `notifyTeamsChannelId`',
+    whenUnset: 'no Teams delivery',
+  },
   naclMaxAggregatePrefixIpv6: {
     meaning: 'the same for IPv6 sources',
     alsoRequires: 'at most `naclRuleNetworkMaskIpv6`',

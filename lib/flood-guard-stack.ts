@@ -8,6 +8,7 @@ import type { FloodGuardConfig } from './config';
 import { Detection } from './detection';
 import { FlowLogs } from './flow-logs';
 import { Mitigation } from './mitigation';
+import { BlockNotifications } from './notifications';
 import { acknowledge } from './nag';
 import { CONSOLE_HOSTS, regionalServiceHost } from './partition';
 import { StackNetworkAcls } from './network-facts';
@@ -31,6 +32,7 @@ export class FloodGuardStack extends Stack {
   readonly acls: StackNetworkAcls;
   readonly detection: Detection;
   readonly mitigation: Mitigation;
+  readonly notifications: BlockNotifications;
   readonly monitoring: FloodGuardMonitoring;
 
   constructor(scope: Construct, id: string, props: FloodGuardStackProps) {
@@ -61,9 +63,15 @@ export class FloodGuardStack extends Stack {
       encryptionKey: this.key,
       operationalLogRetention,
     });
+    this.notifications = new BlockNotifications(this, 'Notifications', {
+      stackName: config.stackName,
+      targets: config.notify,
+      encryptionKey: this.key,
+    });
     this.mitigation = new Mitigation(this, 'Mitigation', {
       config,
       topic: this.detection.topic,
+      notificationsTopic: this.notifications.topic,
       blueAcl: this.acls.blue,
       greenAcl: this.acls.green,
       originalNetworkAclId: this.acls.originalNetworkAclId,
@@ -72,6 +80,7 @@ export class FloodGuardStack extends Stack {
       operationalLogRetention,
       deployTimeFunction: this.acls.factsFunction,
     });
+    this.notifications.allowOnly(this.mitigation.updater.role);
     if (config.mode === 'report') {
       new ReportModeRestore(this, 'ReportMode', {
         blueAcl: this.acls.blue,
@@ -113,7 +122,7 @@ export class FloodGuardStack extends Stack {
   /** One customer-managed key for the stack's logs, topic, queue and packet-bin database. */
   private createKey(): kms.Key {
     const key = new kms.Key(this, 'Key', {
-      description: 'nacl-flood-guard: flow logs, function and audit logs, anomalies topic, dead letters, packet bins',
+      description: 'nacl-flood-guard: flow logs, function and audit logs, anomalies and notifications topics, dead letters, packet bins',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
@@ -171,6 +180,10 @@ export class FloodGuardStack extends Stack {
     new CfnOutput(this, 'AnomaliesTopicArn', {
       description: 'Topic the summarizer publishes verdicts to',
       value: this.detection.topic.topicArn,
+    });
+    new CfnOutput(this, 'NotificationsTopicArn', {
+      description: 'Topic of the block notifications: one message per change of the blocked set',
+      value: this.notifications.topic.topicArn,
     });
     new CfnOutput(this, 'BlueNetworkAclId', { description: 'Stack-owned ACL (blue)', value: this.acls.blue.attrId });
     new CfnOutput(this, 'GreenNetworkAclId', { description: 'Stack-owned ACL (green)', value: this.acls.green.attrId });

@@ -28,6 +28,8 @@ import { regionalServiceHost } from './partition';
 export interface MitigationProps {
   readonly config: FloodGuardConfig;
   readonly topic: sns.ITopic;
+  /** Where the updater tells each change of the blocked set. */
+  readonly notificationsTopic: sns.ITopic;
   readonly blueAcl: ec2.CfnNetworkAcl;
   readonly greenAcl: ec2.CfnNetworkAcl;
   readonly originalNetworkAclId: string;
@@ -87,6 +89,7 @@ export class Mitigation extends Construct {
       greenNaclId: props.greenAcl.attrId,
       allowListBucket: this.allowListBucket.bucketName,
       auditLogGroupName: this.auditLogGroup.logGroupName,
+      notificationsTopicArn: props.notificationsTopic.topicArn,
     };
     this.updater = new FloodGuardFunction(this, 'NaclUpdater', {
       entry: 'functions/nacl-updater/handler.ts',

@@ -35,12 +35,16 @@ export interface DeploymentSpec extends Partial<ChosenSettings> {
   readonly ec2Consistency?: { readonly maxLagMs: number; readonly seed: number };
 }
 
+/** The simulated deployment's stack, as block notifications name it, unless the spec names one. */
+export const SIMULATED_STACK_NAME = 'NaclFloodGuard-simulated';
+
 /** The settings the stack would hold for this spec: the contracts' defaults, then the spec's choices. */
 export function settingsOf(spec: DeploymentSpec): Omit<FunctionSettings, 'vpcId' | 'subnetIds'> {
   const chosen: Partial<ChosenSettings> = Object.fromEntries(
     CHOSEN_KEYS.flatMap((key) => (spec[key] === undefined ? [] : [[key, spec[key]]])),
   );
   return {
+    stackName: SIMULATED_STACK_NAME,
     ...summarizerContract.SUMMARIZER_DEFAULTS,
     ...updaterContract.UPDATER_DEFAULTS,
     ...chosen,
@@ -69,6 +73,7 @@ const CHOSEN_KEYS = [
   'denyListKey',
   'repeatOffenderWindowHours',
   'maxBlockHours',
+  'stackName',
 ] as const satisfies readonly (keyof ChosenSettings)[];
 
 function protocolName(number: ListenerProtocolNumber): ListenerProtocol {

@@ -130,6 +130,8 @@ export class SimulatedDeployment {
       greenNaclId: this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-green' }),
       allowListBucket: 'flood-guard-allow-list',
       auditLogGroupName: '/flood-guard/audit',
+      // E-mail and chat are outside the simulation: what the topic is sent is only recorded (sns.publishedTo).
+      notificationsTopicArn: this.sns.createTopic(`arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-notifications`, { delivered: false }),
     };
     const names = this.resources;
     this.insights.createLogGroup(names.flowLogGroupName);
@@ -361,6 +363,7 @@ export class SimulatedDeployment {
       ec2: this.client(new EC2Client({ ...sdkClientOptions(updaterContract.UPDATER_EC2_CALLS), ...AT }), this.ec2.routes()),
       s3: this.client(new S3Client({ ...sdkClientOptions(updaterContract.UPDATER_CALLS), ...AT }), this.s3.routes()),
       logs: this.client(new CloudWatchLogsClient({ ...sdkClientOptions(updaterContract.UPDATER_CALLS), ...AT }), this.logStreams.routes()),
+      sns: this.client(new SNSClient({ ...sdkClientOptions(updaterContract.UPDATER_CALLS), ...AT }), this.sns.routes()),
       now: () => this.now(),
       sleep: this.sleep,
       auditStreamName: 'nacl-updater/simulated',

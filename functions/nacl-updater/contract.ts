@@ -58,6 +58,11 @@ export const UPDATER_ASYNC_DELIVERY = { retryAttempts: 2, maxEventAgeSeconds: 60
 
 export const UPDATER_SERVICE_NAME = 'nacl-updater';
 
+/** The deployment's name in block notifications when the environment gives none. */
+export const DEFAULT_DEPLOYMENT_NAME = 'nacl-flood-guard';
+
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
 /** Tag on the stack's ACLs holding the generatedAt of the last message applied; survives cold starts. */
 export const WATERMARK_TAG = 'nacl-flood-guard:last-applied-generated-at';
 
@@ -155,6 +160,8 @@ export interface UpdaterSettings {
   /** The longest repeat-offender hold after the last anomalous minute. */
   readonly maxBlockHours: number;
   readonly metricsNamespace: string;
+  /** The deployment's stack: block notifications name it. @default nacl-flood-guard */
+  readonly stackName?: string;
 }
 
 /** The deployed resources the updater uses: CloudFormation references in the stack, plain names in the simulation. */
@@ -167,6 +174,8 @@ export interface UpdaterResources {
   readonly greenNaclId: string;
   readonly allowListBucket: string;
   readonly auditLogGroupName: string;
+  /** Topic of the block notifications (docs/operator-controls.md); absent: none are sent. */
+  readonly notificationsTopicArn?: string;
 }
 
 /** NACL updater settings, read once at cold start from the environment the stack sets. */
@@ -197,6 +206,10 @@ export interface UpdaterConfig {
   /** Repeat offenders (REPEAT_OFFENDER_WINDOW_HOURS above 0, MAX_BLOCK_HOURS). Absent: off, the reference rule. */
   readonly repeatOffenders?: RepeatPolicy;
   readonly auditLogGroupName: string;
+  /** Where a change of the blocked set is told; absent: nowhere. */
+  readonly notificationsTopicArn?: string;
+  /** The deployment's name in those notifications. */
+  readonly deploymentName: string;
   readonly metricsNamespace: string;
   readonly serviceName: string;
 }
@@ -244,6 +257,10 @@ export const updaterEnvironment = z
     REPEAT_OFFENDER_WINDOW_HOURS: integer(bounds.repeatOffenderWindowHours).default(defaults.repeatOffenderWindowHours),
     MAX_BLOCK_HOURS: integer(bounds.maxBlockHours).default(defaults.maxBlockHours),
     AUDIT_LOG_GROUP_NAME: logGroupName,
+    NOTIFICATIONS_TOPIC_ARN: text.regex(SNS_TOPIC_ARN, 'expected an SNS topic ARN').optional(),
+    DEPLOYMENT_NAME: text
+      .regex(/^[\x21-\x7e][\x20-\x7e]{0,127}$/, 'expected at most 128 printable ASCII characters')
+      .default(DEFAULT_DEPLOYMENT_NAME),
     POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     POWERTOOLS_SERVICE_NAME: text.min(1).default(UPDATER_SERVICE_NAME),
   })
@@ -263,13 +280,14 @@ export const updaterEnvironment = z
 type Variables = z.input<typeof updaterEnvironment>;
 type AggregationVariable = 'NACL_MAX_AGGREGATE_PREFIX' | 'NACL_MAX_AGGREGATE_PREFIX_IPV6';
 type RepeatVariable = 'REPEAT_OFFENDER_WINDOW_HOURS' | 'MAX_BLOCK_HOURS';
+type NotificationVariable = 'NOTIFICATIONS_TOPIC_ARN' | 'DEPLOYMENT_NAME';
 
 /**
  * The variables as the stack writes them: every one, defaults included, so the template shows
  * each value; the aggregation pair only when the operator opted in.
  */
-export type UpdaterEnvironment = Record<Exclude<keyof Variables, AggregationVariable | RepeatVariable>, string> &
-  Partial<Record<AggregationVariable | RepeatVariable, string>>;
+export type UpdaterEnvironment = Record<Exclude<keyof Variables, AggregationVariable | RepeatVariable | NotificationVariable>, string> &
+  Partial<Record<AggregationVariable | RepeatVariable | NotificationVariable, string>>;
 
 /** The environment for these settings and resources; the stack deploys it and the simulation runs with it. */
 export function toEnvironment(settings: UpdaterSettings, resources: UpdaterResources): UpdaterEnvironment {
@@ -292,6 +310,8 @@ export function toEnvironment(settings: UpdaterSettings, resources: UpdaterResou
     DENY_LIST_KEY: settings.denyListKey,
     ...repeatEnvironment(settings),
     AUDIT_LOG_GROUP_NAME: resources.auditLogGroupName,
+    ...(resources.notificationsTopicArn === undefined ? {} : { NOTIFICATIONS_TOPIC_ARN: resources.notificationsTopicArn }),
+    ...(settings.stackName === undefined ? {} : { DEPLOYMENT_NAME: settings.stackName }),
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     POWERTOOLS_SERVICE_NAME: UPDATER_SERVICE_NAME,
   };
@@ -348,6 +368,8 @@ export function loadConfig(env: Record<string, string | undefined>): UpdaterConf
       ? {}
       : { repeatOffenders: { windowHours: e.REPEAT_OFFENDER_WINDOW_HOURS, maxBlockHours: e.MAX_BLOCK_HOURS } }),
     auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,
+    ...(e.NOTIFICATIONS_TOPIC_ARN === undefined ? {} : { notificationsTopicArn: e.NOTIFICATIONS_TOPIC_ARN }),
+    deploymentName: e.DEPLOYMENT_NAME,
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     serviceName: e.POWERTOOLS_SERVICE_NAME,
   };

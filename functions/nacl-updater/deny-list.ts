@@ -20,6 +20,8 @@ export interface DenyListDeps {
 export class DenyListReader {
   private loggedConflicts = '';
   private loggedExpired = '';
+  /** The comments of the entries the last read applied, by CIDR: a block notification gives them as the reason. */
+  comments: ReadonlyMap<string, string> = new Map();
 
   constructor(private readonly deps: DenyListDeps) {}
 
@@ -38,6 +40,7 @@ export class DenyListReader {
       logger.warn('deny list read failed: using the last list read successfully', { reason: read.failure });
     }
     const active = activeDenyList(read.list, this.deps.now(), protectedNetworks);
+    this.comments = new Map(read.list.entries.map((e) => [cidrText(e.network), e.comment]));
     metrics.add('DenyListEntriesNotApplied', active.conflicting.length);
     this.logChanges(active.conflicting, active.expired);
     return active.networks;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { SNSEvent } from 'aws-lambda';
 import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
@@ -25,6 +26,8 @@ export interface HandlerDeps {
   readonly ec2: EC2Client;
   readonly s3: S3Client;
   readonly logs: CloudWatchLogsClient;
+  /** Publishes the block notifications (config.notificationsTopicArn). @default none: nothing is published */
+  readonly sns?: Pick<SNSClient, 'send'>;
   /** Wall clock, ms. */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -68,6 +71,7 @@ export function createHandler(deps: HandlerDeps): UpdaterHandler {
     metrics: telemetry.metrics,
     logger: telemetry.logger,
     now: deps.now,
+    ...(deps.sns ? { sns: deps.sns } : {}),
   });
   return (event, context) =>
     instrumented(telemetry, context, async () => {
@@ -99,6 +103,7 @@ function coldStart(): UpdaterHandler {
     ec2: new EC2Client(sdkClientOptions(UPDATER_EC2_CALLS)),
     s3: new S3Client(sdkClientOptions(UPDATER_CALLS)),
     logs: new CloudWatchLogsClient(sdkClientOptions(UPDATER_CALLS)),
+    sns: new SNSClient(sdkClientOptions(UPDATER_CALLS)),
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });

@@ -11,6 +11,7 @@ import { DenyListReader } from './deny-list';
 import type { AclGateway } from './ec2-acls';
 import { BlueGreenEnforcer, type Enforcement, type Enforcer } from './enforcement';
 import { NetworkStateReader, type NetworkState } from './network-state';
+import { BlockNotifier, type NotifierDeps } from './notifier';
 import { ReportOnlyEnforcer } from './report-only';
 import { AclStateUnknownError, LastActions, StateGuard } from './state-check';
 import type { RepeatOffenderStateObject } from './repeat-offender-state';
@@ -27,6 +28,8 @@ export interface UpdaterDeps {
   readonly metrics: TelemetryMetrics;
   readonly logger: TelemetryLogger;
   readonly now: () => number;
+  /** Client of the block-notifications topic (config.notificationsTopicArn); absent: nothing is published. */
+  readonly sns?: NotifierDeps['sns'];
 }
 
 /**
@@ -42,12 +45,15 @@ export class NaclUpdater {
   /** Block mode only: report mode changes nothing, so no read of it can lead to a wrong write. */
   private readonly guard: StateGuard | undefined;
   private readonly repeat: RepeatOffenders | undefined;
+  private readonly notifier: BlockNotifier;
 
   constructor(private readonly deps: UpdaterDeps) {
     this.network = new NetworkStateReader(deps);
     this.denyList = new DenyListReader({ ...deps, source: deps.denyList });
     const policy = deps.config.repeatOffenders;
     this.repeat = policy && deps.repeatState ? new RepeatOffenders({ ...deps, policy, object: deps.repeatState }) : undefined;
+    const { sns, logger, metrics } = deps;
+    this.notifier = new BlockNotifier({ sns, topicArn: deps.config.notificationsTopicArn, logger, metrics });
     if (deps.config.mode === 'report') {
       this.enforcer = new ReportOnlyEnforcer(deps);
       return;
@@ -101,7 +107,8 @@ export class NaclUpdater {
     if (!confirmed) return;
     const { state } = confirmed;
     const denied = await this.denyList.networks([...allowList.networks, ...state.vpcNetworks]);
-    const repeat = await this.repeat?.begin(this.enforcer.held(state).map(cidrText));
+    const before = this.enforcer.held(state).map(cidrText);
+    const repeat = await this.repeat?.begin(before);
     const enforced = await this.enforce(message, allowList, state, denied, repeat);
     if (!enforced) return;
     const enforcement = { ...enforced, changed: enforced.changed || confirmed.moved };
@@ -111,6 +118,24 @@ export class NaclUpdater {
     const repeatOffenders = repeat && (await this.repeat?.finish(repeat, enforcement.placed, generatedAt));
     this.report(message, enforcement.selection, enforcement, repeatOffenders);
     await this.writeAudit(enforcement.placed);
+    await this.notify(message, before, enforcement);
+  }
+
+  /** One notification per change of the blocked set, once the ACLs carry it; never fails the run. */
+  private async notify(message: AnomalyMessage, before: readonly string[], enforcement: Enforcement): Promise<void> {
+    const { config } = this.deps;
+    await this.notifier.notify({
+      mode: config.mode,
+      deployment: config.deploymentName,
+      vpcId: config.vpcId,
+      generatedAt: message.generatedAt,
+      before,
+      placed: enforcement.placed,
+      unblocked: enforcement.selection.unblocked,
+      capped: enforcement.selection.capped,
+      refused: enforcement.refused,
+      denyComments: this.denyList.comments,
+    });
   }
 
   /** Enforces the selection; undefined when an association id turned out stale (the ACL in use unknown: logged and counted). */

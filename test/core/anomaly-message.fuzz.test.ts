@@ -139,6 +139,7 @@ const CONFIG: UpdaterConfig = {
   auditLogGroupName: 'audit',
   metricsNamespace: 'AutoNACL',
   serviceName: 'nacl-updater',
+  deploymentName: 'nacl-flood-guard',
 };
 
 describe('fuzz: the NACL updater counts every rejected message', () => {

@@ -316,6 +316,7 @@ describe('pipeline health widgets', () => {
       { namespace: DEFAULT_METRICS_NAMESPACE, name: 'MessagesRejected', dimensions: { VpcId: VPC_ID } },
       { namespace: DEFAULT_METRICS_NAMESPACE, name: 'MessagesIgnored', dimensions: { VpcId: VPC_ID } },
       { namespace: DEFAULT_METRICS_NAMESPACE, name: 'AuditLogWriteFailures', dimensions: { VpcId: VPC_ID } },
+      { namespace: DEFAULT_METRICS_NAMESPACE, name: 'NotificationPublishFailures', dimensions: { VpcId: VPC_ID } },
     ]);
   });
 
@@ -338,6 +339,7 @@ describe('pipeline health widgets', () => {
     expect(acl).toEqual([
       ['AclSwaps', 'Sum'],
       ['AclEntryChanges', 'Sum'],
+      ['NotificationsPublished', 'Sum'],
       ['Ec2ApiRetries', 'Sum'],
       ['AclEntryLimitExceeded', 'Sum'],
       ['AclStaleReads', 'Sum'],

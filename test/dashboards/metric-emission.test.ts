@@ -6,7 +6,7 @@ import {
   StartQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { GetObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { InternalErrorException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient, type QueryCommandOutput } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +134,18 @@ describe('the NACL updater emits its metrics as EMF', () => {
         ] as const)
           points.push(...(await emitted(world, () => world.deliver(message(world.vpcId, flooders(anomalies), at(minute))))));
         return [world, points];
+      },
+    ],
+    [
+      'a block notification published, then one that cannot be',
+      async () => {
+        const world = await UpdaterWorld.create({ notifications: true });
+        const first = await emitted(world, () => world.deliver(message(world.vpcId, flooders(1))));
+        world.faults.fail(
+          PublishCommand,
+          () => new InternalErrorException({ message: 'internal error', $metadata: { httpStatusCode: 500 } }),
+        );
+        return [world, [...first, ...(await emitted(world, () => world.deliver(message(world.vpcId, flooders(2)))))]];
       },
     ],
     [

@@ -32,6 +32,7 @@ describe('parseConfig', () => {
     // Assess
     expect(config).toEqual({
       mode: 'block',
+      notify: {},
       vpcId: 'vpc-0123456789abcdef0',
       subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
       listenerPort: 443,

@@ -52,6 +52,7 @@ beforeAll(() => {
   id.blue = logicalIdOf(template, 'AWS::EC2::NetworkAcl', 'NetworkAclsBlue');
   id.green = logicalIdOf(template, 'AWS::EC2::NetworkAcl', 'NetworkAclsGreen');
   id.topic = logicalIdOf(template, 'AWS::SNS::Topic', 'DetectionAnomaliesTopic');
+  id.notifications = logicalIdOf(template, 'AWS::SNS::Topic', 'NotificationsTopic');
   id.dlq = logicalIdOf(template, 'AWS::SQS::Queue', 'MitigationUpdaterDeadLetters');
   id.bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'MitigationAllowList');
   id.accessLogs = logicalIdOf(template, 'AWS::S3::Bucket', 'MitigationAccessLogs');
@@ -82,6 +83,7 @@ function deployedIds(): Record<string, string> {
     [id.database]: 'DetectionDatabaseFF8194DD-AbCdEf',
     [`${id.table}.Name`]: 'packet-bins',
     [id.topic]: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-DetectionAnomaliesTopic-AbCdEf',
+    [id.notifications]: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-NotificationsTopic-AbCdEf',
     [id.bucket]: 'naclfloodguard-mitigationallowlist-abcdef',
     [id.audit]: 'NaclFloodGuard-MitigationAuditLog-AbCdEf',
   };
@@ -280,6 +282,8 @@ describe('3. functions', () => {
       ALLOW_LIST_KEY: 'allow-list.txt',
       DENY_LIST_KEY: 'deny-list.txt',
       AUDIT_LOG_GROUP_NAME: `{${id.audit}}`,
+      NOTIFICATIONS_TOPIC_ARN: `{${id.notifications}}`,
+      DEPLOYMENT_NAME: synthesized.stack.stackName,
       POWERTOOLS_METRICS_NAMESPACE: `AutoNACL/${synthesized.stack.stackName}`,
       POWERTOOLS_SERVICE_NAME: 'nacl-updater',
       NODE_OPTIONS: '--enable-source-maps',
@@ -301,6 +305,8 @@ describe('3. functions', () => {
       originalNaclId: 'acl-0419000000000000a',
       naclRuleLimit: 20,
       allowListKey: 'allow-list.txt',
+      notificationsTopicArn: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-NotificationsTopic-AbCdEf',
+      deploymentName: synthesized.stack.stackName,
     });
     expect(updater.aggregation).toBeUndefined();
   });

@@ -61,9 +61,17 @@ interface TemplateFunction {
 function contextOf(spec: DeploymentSpec, deployment: SimulatedDeployment): Record<string, string> {
   const { settings } = deployment;
   const chosen = Object.keys(spec).filter((key) => (CONFIG_KEYS as readonly string[]).includes(key)) as (keyof typeof settings)[];
-  // The simulation counts in the contracts' namespace; the stack's default is per deployment, so it is named here.
+  // The simulation counts in the contracts' namespace and names its stack; the stack's defaults are per deployment, so both are named here.
   const keys = [
-    ...new Set<keyof typeof settings>(['vpcId', 'subnetIds', 'listenerPort', 'listenerProtocol', 'metricsNamespace', ...chosen]),
+    ...new Set<keyof typeof settings>([
+      'vpcId',
+      'subnetIds',
+      'listenerPort',
+      'listenerProtocol',
+      'metricsNamespace',
+      'stackName',
+      ...chosen,
+    ]),
   ];
   return Object.fromEntries(keys.map((key) => [key, [settings[key]].flat().join(',')]));
 }

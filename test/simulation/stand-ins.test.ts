@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { LogStreamsStandIn } from '../../simulation/log-streams';
 import { S3StandIn } from '../../simulation/s3';
 import { routeCommands } from '../../simulation/sdk-routing';
-import { SNS_MAX_MESSAGE_BYTES, SnsStandIn, snsEvent } from '../../simulation/sns';
+import { deliveredText, SNS_MAX_MESSAGE_BYTES, SnsStandIn, snsEvent } from '../../simulation/sns';
 
 const credentials = { accessKeyId: 'TEST', secretAccessKey: 'TEST' };
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:anomalies';
@@ -71,6 +71,52 @@ describe('SNS stand-in', () => {
     await expect(sns.publish({ TopicArn: TOPIC, Message: '' })).rejects.toBeInstanceOf(SnsInvalidParameter);
     await expect(sns.publish({ TopicArn: TOPIC, Message: 'é'.repeat(SNS_MAX_MESSAGE_BYTES / 2 + 1) })).rejects.toThrow('Message too long');
     await expect(sns.publish({ TopicArn: TOPIC, Message: 'x'.repeat(SNS_MAX_MESSAGE_BYTES) })).resolves.toHaveProperty('MessageId');
+  });
+
+  it('refuses subjects SNS refuses: over 99 characters, not printable ASCII, starting with a space', async () => {
+    // Prepare
+    const sns = new SnsStandIn(() => 0);
+    sns.createTopic(TOPIC);
+    const publish = (Subject: string) => sns.publish({ TopicArn: TOPIC, Message: 'x', Subject });
+
+    // Act / Assess
+    await expect(publish('s'.repeat(99))).resolves.toHaveProperty('MessageId');
+    for (const subject of ['s'.repeat(100), 'line\nbreak', 'caf\u00e9', ' leading', ''])
+      await expect(publish(subject)).rejects.toThrow('Invalid parameter: Subject');
+    await expect(sns.publish({ TopicArn: TOPIC, Message: 'x'.repeat(SNS_MAX_MESSAGE_BYTES - 2), Subject: 'abc' })).rejects.toThrow(
+      'Message too long',
+    );
+  });
+
+  it('takes MessageStructure=json only with a JSON object holding a default text, and delivers each protocol its own', async () => {
+    // Prepare
+    const sns = new SnsStandIn(() => 0);
+    sns.createTopic(TOPIC);
+    const publish = (Message: string, MessageStructure = 'json') => sns.publish({ TopicArn: TOPIC, Message, MessageStructure });
+
+    // Act / Assess
+    await expect(publish('not json')).rejects.toThrow('JSON message body failed to parse');
+    await expect(publish('["default"]')).rejects.toThrow('No default entry');
+    await expect(publish('{"email":"x"}')).rejects.toThrow('No default entry');
+    await expect(publish('{"default":"x"}', 'xml')).rejects.toThrow('MessageStructure');
+    await publish(JSON.stringify({ default: 'text', https: '{"version":"1.0"}' }));
+    const [message] = sns.drain();
+    expect(deliveredText(message!, 'email')).toBe('text');
+    expect(deliveredText(message!, 'https')).toBe('{"version":"1.0"}');
+    expect(snsEvent(message!).Records[0]!.Sns.Message).toBe('text');
+  });
+
+  it('records messages to a topic without simulated subscribers but never queues them for delivery', async () => {
+    // Prepare
+    const sns = new SnsStandIn(() => 0);
+    sns.createTopic(TOPIC, { delivered: false });
+
+    // Act
+    await sns.publish({ TopicArn: TOPIC, Message: 'x' });
+
+    // Assess
+    expect(sns.drain()).toEqual([]);
+    expect(sns.published.map((m) => m.message)).toEqual(['x']);
   });
 });
 

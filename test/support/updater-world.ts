@@ -7,6 +7,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, EC2Client, ReplaceNetworkAclEntryCommand } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import type { AclEntry } from '../../core/nacl-plan';
 import { loadConfig, type UpdaterConfig } from '../../functions/nacl-updater/contract';
@@ -14,6 +15,7 @@ import { createHandler, type HandlerDeps, type UpdaterHandler } from '../../func
 import { Ec2NetworkAclStandIn } from '../../simulation/ec2/stand-in';
 import { LogStreamsStandIn } from '../../simulation/log-streams';
 import { S3StandIn } from '../../simulation/s3';
+import { SnsStandIn } from '../../simulation/sns';
 import type { Route } from '../../simulation/sdk-routing';
 import { TelemetryCapture } from '../../simulation/telemetry-capture';
 import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, AUDIT_LOG_GROUP, DENY_LIST_KEY, snsEvent, START, TEST_CREDENTIALS } from './builders';
@@ -49,7 +51,11 @@ export interface UpdaterWorldOptions {
   /** REPEAT_OFFENDER_WINDOW_HOURS (and MAX_BLOCK_HOURS). @default off */
   readonly repeatOffenderWindowHours?: number;
   readonly maxBlockHours?: number;
+  /** Publish block notifications to NOTIFICATIONS_TOPIC_ARN on the world's SNS stand-in. @default off (no topic) */
+  readonly notifications?: boolean;
 }
+
+export const NOTIFICATIONS_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:flood-guard-notifications';
 
 /** One SDK call the handler sent, whatever its outcome. */
 export interface SentCall {
@@ -61,6 +67,8 @@ export class UpdaterWorld {
   readonly ec2: Ec2NetworkAclStandIn;
   readonly s3 = new S3StandIn();
   readonly logStreams = new LogStreamsStandIn();
+  /** The notifications topic (with options.notifications). */
+  readonly sns = new SnsStandIn(() => this.clock);
   /** Faults injected into (and observers of) the calls the handler sends. */
   readonly faults = new FaultInjector();
   /** Every call the handler sent, to any service, in order. */
@@ -90,6 +98,7 @@ export class UpdaterWorld {
     if (options.allowList !== null) this.s3.putObject(ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, options.allowList ?? '# nothing allowed\n');
     if (options.denyList !== null) this.s3.putObject(ALLOW_LIST_BUCKET, DENY_LIST_KEY, options.denyList ?? '# nothing denied\n');
     this.logStreams.createLogGroup(AUDIT_LOG_GROUP);
+    this.sns.createTopic(NOTIFICATIONS_TOPIC_ARN, { delivered: false });
     this.env = environment(options, { vpcId, cidrs, subnetIds, originalAclId, blueAclId, greenAclId });
     this.config = loadConfig(this.env);
     this.handler = this.coldStart();
@@ -143,6 +152,7 @@ export class UpdaterWorld {
       },
       telemetry: this.telemetry.telemetry(this.config),
       auditStreamName: AUDIT_STREAM,
+      sns: this.client(new SNSClient({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), this.sns.routes()),
       ...overrides,
     });
     return this.handler;
@@ -229,6 +239,7 @@ function environment(
     ALLOW_LIST_KEY,
     AUDIT_LOG_GROUP_NAME: AUDIT_LOG_GROUP,
     ...(options.mode ? { MODE: options.mode } : {}),
+    ...(options.notifications ? { NOTIFICATIONS_TOPIC_ARN } : {}),
     ...Object.fromEntries(Object.entries(optional).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]]))),
   };
 }

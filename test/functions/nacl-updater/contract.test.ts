@@ -52,6 +52,8 @@ describe('loadConfig (nacl-updater)', () => {
     ['GREEN_NACL_ID', 'acl-00000000000000002', /BLUE_NACL_ID .*three different ACLs/],
     ['ORIGINAL_NACL_ID', undefined, /ORIGINAL_NACL_ID \(unset\)/],
     ['MODE', 'deny', /MODE \("deny"\): expected block or report/],
+    ['NOTIFICATIONS_TOPIC_ARN', 'arn:aws:sqs:eu-west-1:123456789012:q', /NOTIFICATIONS_TOPIC_ARN .*expected an SNS topic ARN/],
+    ['DEPLOYMENT_NAME', 'caf\u00e9', /DEPLOYMENT_NAME .*printable ASCII/],
   ])('names the bad variable %s', (name, value, message) => {
     // Act / Assess
     expect(() => loadConfig({ ...env, [name]: value })).toThrow(message);
@@ -65,6 +67,7 @@ const RESOURCES: UpdaterResources = {
   greenNaclId: 'acl-00000000000000003',
   allowListBucket: 'flood-guard-allow-list',
   auditLogGroupName: '/nacl-flood-guard/audit',
+  notificationsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-notifications',
 };
 
 /** The stack's required context keys; every other key takes its default. */
@@ -105,6 +108,7 @@ describe('nacl-updater contract', () => {
       denyListKey: 'lists/deny.txt',
       repeatOffenderWindowHours: 48,
       maxBlockHours: 12,
+      stackName: 'NaclFloodGuard-vpc-0123456789abcdef0',
     });
 
     // Act
@@ -133,6 +137,8 @@ describe('nacl-updater contract', () => {
       denyListKey: 'lists/deny.txt',
       repeatOffenders: { windowHours: 48, maxBlockHours: 12 },
       auditLogGroupName: RESOURCES.auditLogGroupName,
+      notificationsTopicArn: RESOURCES.notificationsTopicArn,
+      deploymentName: 'NaclFloodGuard-vpc-0123456789abcdef0',
       metricsNamespace: UPDATER_DEFAULTS.metricsNamespace,
       serviceName: 'nacl-updater',
     });

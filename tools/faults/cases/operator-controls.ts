@@ -1,5 +1,6 @@
-/** Faults of the operator's controls: a deny list that cannot be read or holds what must not be applied. */
+/** Faults of the operator's controls: a deny list that cannot be read or holds what must not be applied; a block notification that cannot be sent. */
 import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { InternalErrorException, PublishCommand, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { logged, metric, type FaultCase } from '../evidence';
 import type { FaultContext } from '../world';
 
@@ -66,5 +67,16 @@ export const operatorControlCases: FaultCase[] = [
     arm: ({ deployment }) =>
       deployment.s3.putObject(BUCKET, DENY_LIST_KEY, '192.0.2.0/24 # the partner range\n10.0.0.0/8\nnot-an-address\n'),
     disarm: restoreDenyList,
+  },
+  {
+    name: 'block notification publish fails',
+    handling:
+      'The verdict is applied first; the failed publish is logged and counted, not retried, and never undoes or delays a block or a lift',
+    evidence: { log: logged(['error'], 'block notification not published'), metric: metric('NotificationPublishFailures') },
+    arm: ({ deployment }) =>
+      deployment.faults.on(PublishCommand, async (input, next) => {
+        if ((input as PublishCommandInput).TopicArn !== deployment.resources.notificationsTopicArn) return next(input);
+        throw new InternalErrorException({ message: 'internal error', $metadata: { httpStatusCode: 500 } });
+      }),
   },
 ];
