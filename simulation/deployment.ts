@@ -124,7 +124,7 @@ export class SimulatedDeployment {
       ...(binStore.kind === 'dynamodb'
         ? { dynamoDbTable: BIN_NAMES.dynamoDbTable }
         : { timestreamDatabase: BIN_NAMES.timestreamDatabase, timestreamTable: BIN_NAMES.timestreamTable }),
-      anomaliesTopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies`,
+      anomaliesTopicArn: this.sns.createTopic(`arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies`),
       originalNaclId: this.originalAclId,
       blueNaclId: this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-blue' }),
       greenNaclId: this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-green' }),
@@ -136,7 +136,6 @@ export class SimulatedDeployment {
     const names = this.resources;
     this.insights.createLogGroup(names.flowLogGroupName);
     this.logStreams.createLogGroup(names.auditLogGroupName);
-    this.sns.createTopic(names.anomaliesTopicArn);
     this.s3.createBucket(names.allowListBucket);
     if (spec.allowList !== null) this.s3.putObject(names.allowListBucket, this.settings.allowListKey, spec.allowList ?? '');
     if (spec.denyList !== null) this.s3.putObject(names.allowListBucket, this.settings.denyListKey, spec.denyList ?? '');
@@ -272,8 +271,7 @@ export class SimulatedDeployment {
   }
 
   close(): void {
-    if (this.binStore.kind === 'dynamodb') this.binStore.dynamodb.close();
-    else this.binStore.timestream.close();
+    (this.binStore.kind === 'dynamodb' ? this.binStore.dynamodb : this.binStore.timestream).close();
   }
 
   /** A client served by the stand-ins, through the injected faults; no call is served after the invocation's timeout. */
