@@ -27,7 +27,7 @@ import {
   type BinStoreKind,
   type SummarizerSettings,
 } from '../functions/summarizer/contract';
-import { CONTROL_DEFAULTS, NOTIFY_KEYS, parseControls, type OperatorControls } from './operator-controls';
+import { CONTROL_DEFAULTS, EMAIL, NOTIFY_KEYS, parseControls, type OperatorControls } from './operator-controls';
 
 export type { ListenerProtocol };
 /** The product's one configuration error (core/config-error.ts), for the CDK app. */
@@ -129,8 +129,6 @@ type IntegerKey = {
 
 /** Reads one context value; `undefined` when the key is not set. */
 export type ContextReader = (key: string) => unknown;
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * Parses and validates the context. Throws ConfigError listing every problem; when required keys

@@ -32,7 +32,8 @@ export const NOTIFY_KEYS = [
 ] as const;
 type NotifyKey = (typeof NOTIFY_KEYS)[number];
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An e-mail address as the context keys take it (operatorEmail, notifyEmail). */
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const GUID = /^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$/;
 /** The identifiers AWS::Chatbot accepts (CloudFormation's patterns), with the example each error shows. */
 const ID_FORMATS: Record<Exclude<NotifyKey, 'notifyEmail'>, { pattern: RegExp; example: string; what: string }> = {
