@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * CDK app entry: `npx cdk synth|deploy -c vpcId=... -c subnetIds=... -c listenerPort=... -c listenerProtocol=...`.
+ * CDK app entry: `npx cdk synth|deploy -c vpcId=... -c subnetIds=... -c listenerPort=... -c listenerProtocol=...`
+ * (or `-c listeners=443/tcp,53/udp` for several listeners).
  * Environment-agnostic (no account/region, no lookups), so it synthesizes offline; cdk-nag runs
  * through the CDK validation API and its findings fail the synth.
  */
@@ -8,6 +9,7 @@ import { App, Validations, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CONFIG_KEYS, ConfigError, parseConfig } from '../lib/config';
 import { FloodGuardStack } from '../lib/flood-guard-stack';
+import { protocolName } from '../lib/config';
 
 /** `env`: an account and region to synthesize for (tests of other partitions); by default none, so synth needs no credentials. */
 export function buildApp(app: App = new App(), env?: Environment): { app: App; stack: FloodGuardStack } {
@@ -20,7 +22,7 @@ export function buildApp(app: App = new App(), env?: Environment): { app: App; s
   const stack = new FloodGuardStack(app, config.stackName, {
     config,
     ...(env ? { env } : {}),
-    description: `nacl-flood-guard: network-flood auto-mitigation for ${config.vpcId} (${config.listenerProtocol}/${config.listenerPort})`,
+    description: `nacl-flood-guard: network-flood auto-mitigation for ${config.vpcId} (${config.listeners.map((l) => `${protocolName(l.protocol)}/${l.port}`).join(', ')})`,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };

@@ -19,6 +19,11 @@ export const anomalySchema = z.strictObject({
   sourceIp,
   maxZScore: finite,
   maxPackets: z.number().int().nonnegative(),
+  /** With several listeners: the listener (`443/tcp`) of the source's largest Z-score. Absent with one. */
+  listener: z
+    .string()
+    .regex(/^\d{1,5}\/(tcp|udp)$/, 'not a listener like 443/tcp')
+    .optional(),
 });
 
 export const anomalyMessageSchema = z.strictObject({

@@ -11,6 +11,13 @@ export const DEFAULT_METRICS_NAMESPACE = 'AutoNACL';
  */
 export const METRICS_DIMENSION = 'VpcId';
 
+/**
+ * With several listeners, the flow-log metric filters also publish each listener's packets under
+ * these dimensions, taken from the record's own fields (a metric filter's dimension values can
+ * only come from the log event): the listener's port and protocol number.
+ */
+export const LISTENER_METRIC_DIMENSIONS = { port: 'Port', protocol: 'Protocol' } as const;
+
 export type MetricSource = 'summarizer' | 'nacl-updater' | 'flow-log-filter';
 export type MetricUnit = 'Count' | 'Seconds' | 'Milliseconds' | 'Bytes' | 'None';
 

@@ -4,6 +4,8 @@ import type { Baseline, ZScoreAnomaly, ZScoreQueryOptions } from './zscore-query
 /** One stored value: a candidate bin (measure `packets`) or one of a minute's statistics. */
 export interface StoredValue {
   readonly measure: string;
+  /** The listener's label, when the store keeps several listeners. */
+  readonly listener?: string;
   /** The bin's source, or the store's marker for "all sources" on a statistics value. */
   readonly sourceIp: string;
   readonly minuteStartMs: number;
@@ -39,12 +41,18 @@ export interface WriteDeadline {
  */
 export interface PacketBinStore {
   /**
-   * Upserts each minute's statistics and candidate bins; `version` orders writes of the same
-   * minute (a newer run wins). What is not written by `deadline` counts as failed.
+   * Upserts each minute's statistics and candidate bins, per listener; `version` orders writes of
+   * the same minute and listener (a newer run wins). What is not written by `deadline` counts as failed.
    */
   writeMinutes(minutes: readonly MinuteSummary[], version: number, deadline?: WriteDeadline): Promise<BinWriteOutcome>;
-  /** Mean, population sd and count of every bin at or after windowStartMs (from the statistics). */
+  /**
+   * Mean, population sd and count of every bin at or after windowStartMs (from the statistics) of
+   * the first listener: the baseline the verdict and the dashboard show.
+   */
   baseline(windowStartMs: number): Promise<Baseline>;
-  /** Anomalous sources over the window, highest Z-score first, capped. */
+  /**
+   * Anomalous sources over the window, each bin judged against its own listener's baseline;
+   * one per source, highest Z-score first, capped.
+   */
   anomalies(options: Omit<ZScoreQueryOptions, 'database' | 'table'>): Promise<ZScoreAnomaly[]>;
 }

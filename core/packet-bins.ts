@@ -1,19 +1,22 @@
 import { networkContains, parseAddress, type Network } from './addresses';
 import { BIN_QUERY_COLUMNS, STATISTICS_QUERY_COLUMNS } from './insights-query';
+import { listenerLabel, type Listener } from './listeners';
 
-/** Packets one source sent in one minute: the unit the baseline is computed over. */
+/** Packets one source sent to one listener in one minute: the unit the baseline is computed over. */
 export interface PacketBin {
   /** Canonical address text (see parseAddress), so one source is one series however it was spelled. */
   readonly sourceIp: string;
   readonly minuteStartMs: number;
   readonly packets: number;
+  /** The listener's label (`443/tcp`) when rows are per listener; absent when the endpoint has one. */
+  readonly listener?: string;
 }
 
 /** One result row of GetQueryResults: a list of field/value pairs (absent values may be missing). */
 export type InsightsRow = readonly { readonly field?: string; readonly value?: string }[];
 
 export type RowRejectionReason =
-  'missing source address' | 'invalid source address' | 'missing packets' | 'invalid packets' | 'source inside the VPC';
+  'missing source address' | 'invalid source address' | 'missing packets' | 'invalid packets' | 'source inside the VPC' | 'not a listener';
 
 export interface RowRejection {
   readonly minuteStartMs: number;
@@ -54,9 +57,18 @@ function rowObject(row: InsightsRow): Record<string, string> {
   return object;
 }
 
-type RowVerdict = { ok: true; sourceIp: string; packets: number } | { ok: false; reason: RowRejectionReason };
+type RowVerdict = { ok: true; sourceIp: string; packets: number; listener?: string } | { ok: false; reason: RowRejectionReason };
 
-function judgeRow(fields: Record<string, string>, vpcNetworks: readonly Network[]): RowVerdict {
+/** The listener a row's port and protocol name, among `labels`; undefined when the row names none of them. */
+function rowListener(fields: Record<string, string>, labels: ReadonlySet<string>): string | undefined {
+  const port = Number(fields[BIN_QUERY_COLUMNS.port]);
+  const protocol = Number(fields[BIN_QUERY_COLUMNS.protocol]);
+  if (protocol !== 6 && protocol !== 17) return undefined;
+  const label = listenerLabel({ port, protocol });
+  return labels.has(label) ? label : undefined;
+}
+
+function judgeRow(fields: Record<string, string>, vpcNetworks: readonly Network[], labels?: ReadonlySet<string>): RowVerdict {
   const sourceText = fields[BIN_QUERY_COLUMNS.sourceIp];
   if (sourceText === undefined || sourceText.trim() === '') return { ok: false, reason: 'missing source address' };
   const source = parseAddress(sourceText);
@@ -68,31 +80,50 @@ function judgeRow(fields: Record<string, string>, vpcNetworks: readonly Network[
   // The query already excludes the VPC; checking again keeps internal hosts out of the
   // baseline (and out of any block) even if a CIDR were missing from the query.
   if (vpcNetworks.some((network) => networkContains(network, source.address))) return { ok: false, reason: 'source inside the VPC' };
-  return { ok: true, sourceIp: source.address, packets };
+  if (labels === undefined) return { ok: true, sourceIp: source.address, packets };
+  const listener = rowListener(fields, labels);
+  return listener === undefined ? { ok: false, reason: 'not a listener' } : { ok: true, sourceIp: source.address, packets, listener };
+}
+
+/** The labels rows are judged against: per-listener rows only when there are several listeners. */
+function labelsOf(listeners: readonly Listener[] | undefined): ReadonlySet<string> | undefined {
+  return listeners !== undefined && listeners.length > 1 ? new Set(listeners.map(listenerLabel)) : undefined;
 }
 
 /**
  * Turns the rows of one minute's Complete query into bins. Malformed rows are rejected with a
- * reason (never thrown); rows naming the same address in different spellings are summed.
- * A malformed lag value only loses the lag, not the bin.
+ * reason (never thrown); rows naming the same address in different spellings are summed. With
+ * several `listeners` each row names its listener and the bins are per source and listener; a row
+ * naming none of them is rejected. A malformed lag value only loses the lag, not the bin.
  */
-export function parseMinuteRows(rows: readonly InsightsRow[], minuteStartMs: number, vpcNetworks: readonly Network[]): ParsedMinute {
-  const packetsBySource = new Map<string, number>();
+export function parseMinuteRows(
+  rows: readonly InsightsRow[],
+  minuteStartMs: number,
+  vpcNetworks: readonly Network[],
+  listeners?: readonly Listener[],
+): ParsedMinute {
+  const labels = labelsOf(listeners);
+  const bySourceAndListener = new Map<string, PacketBin>();
   const rejections: RowRejection[] = [];
   let maxLagMs: number | undefined;
   for (const row of rows) {
     const fields = rowObject(row);
-    const verdict = judgeRow(fields, vpcNetworks);
+    const verdict = judgeRow(fields, vpcNetworks, labels);
     if (!verdict.ok) {
       rejections.push({ minuteStartMs, reason: verdict.reason, row: fields });
       continue;
     }
-    packetsBySource.set(verdict.sourceIp, (packetsBySource.get(verdict.sourceIp) ?? 0) + verdict.packets);
+    const { sourceIp, listener } = verdict;
+    const key = listener === undefined ? sourceIp : `${listener} ${sourceIp}`;
+    const packets = (bySourceAndListener.get(key)?.packets ?? 0) + verdict.packets;
+    bySourceAndListener.set(
+      key,
+      listener === undefined ? { sourceIp, minuteStartMs, packets } : { sourceIp, minuteStartMs, packets, listener },
+    );
     const lag = parseLag(fields[BIN_QUERY_COLUMNS.maxLagMs]);
     if (lag !== undefined) maxLagMs = Math.max(maxLagMs ?? lag, lag);
   }
-  const bins = [...packetsBySource].map(([sourceIp, packets]) => ({ sourceIp, minuteStartMs, packets }));
-  return { bins, rejections, maxLagMs };
+  return { bins: [...bySourceAndListener.values()], rejections, maxLagMs };
 }
 
 // ---- Minute statistics (exact baseline at any number of sources) ------------------------------
@@ -108,9 +139,11 @@ export interface MinuteStatistics {
   readonly packetSquareSum: bigint;
 }
 
-/** What a run stores for one minute: its statistics and the bins that may be anomalous. */
+/** What a run stores for one minute of one listener: its statistics and the bins that may be anomalous. */
 export interface MinuteSummary {
   readonly minuteStartMs: number;
+  /** The listener's label (`443/tcp`); absent means the store's first listener. */
+  readonly listener?: string;
   readonly statistics: MinuteStatistics;
   /** Bins above MinPacketsPerBin: only these can be anomalous (docs/architecture.md, Detection). */
   readonly candidates: readonly PacketBin[];
@@ -132,8 +165,10 @@ export function summarizeMinute(
   bins: readonly PacketBin[],
   statistics: MinuteStatistics,
   minPacketsPerBin: number,
+  listener?: string,
 ): MinuteSummary {
-  return { minuteStartMs, statistics, candidates: bins.filter((bin) => bin.packets > minPacketsPerBin) };
+  const candidates = bins.filter((bin) => bin.packets > minPacketsPerBin);
+  return listener === undefined ? { minuteStartMs, statistics, candidates } : { minuteStartMs, listener, statistics, candidates };
 }
 
 export type StatisticsParse =
@@ -144,9 +179,39 @@ export type StatisticsParse =
  * minute); a missing, negative, fractional or inexact (beyond 2^53) value is refused, never rounded.
  */
 export function parseStatisticsRows(rows: readonly InsightsRow[]): StatisticsParse {
-  if (rows.length === 0) return { ok: true, statistics: { binCount: 0, packetSum: 0, packetSquareSum: 0n } };
+  if (rows.length === 0) return { ok: true, statistics: EMPTY_STATISTICS };
   if (rows.length > 1) return { ok: false, reason: `expected one statistics row, got ${rows.length}` };
-  const fields = rowObject(rows[0] as InsightsRow);
+  return statisticsOfRow(rowObject(rows[0] as InsightsRow));
+}
+
+const EMPTY_STATISTICS: MinuteStatistics = { binCount: 0, packetSum: 0, packetSquareSum: 0n };
+
+export type ListenerStatisticsParse =
+  { readonly ok: true; readonly byListener: ReadonlyMap<string, MinuteStatistics> } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Reads the rows of the per-listener statistics query (several listeners): one row per listener
+ * that had traffic, every other listener's minute is empty. A row naming no listener, or one
+ * listener twice, is refused.
+ */
+export function parseListenerStatisticsRows(rows: readonly InsightsRow[], listeners: readonly Listener[]): ListenerStatisticsParse {
+  const labels = new Set(listeners.map(listenerLabel));
+  const byListener = new Map<string, MinuteStatistics>([...labels].map((label) => [label, EMPTY_STATISTICS]));
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const fields = rowObject(row);
+    const listener = rowListener(fields, labels);
+    if (listener === undefined || seen.has(listener))
+      return { ok: false, reason: `statistics row names ${listener === undefined ? 'no configured listener' : `${listener} twice`}` };
+    seen.add(listener);
+    const parsed = statisticsOfRow(fields);
+    if (!parsed.ok) return parsed;
+    byListener.set(listener, parsed.statistics);
+  }
+  return { ok: true, byListener };
+}
+
+function statisticsOfRow(fields: Record<string, string>): StatisticsParse {
   const values: Partial<Record<keyof typeof STATISTICS_QUERY_COLUMNS, number>> = {};
   for (const [key, column] of Object.entries(STATISTICS_QUERY_COLUMNS) as [keyof typeof STATISTICS_QUERY_COLUMNS, string][]) {
     const text = fields[column];

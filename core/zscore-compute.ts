@@ -106,6 +106,50 @@ export function computeAnomalies(baseline: Baseline, bins: readonly StoredCandid
   }
   return [...bySource]
     .map(([sourceIp, best]) => ({ sourceIp, ...best }))
-    .sort((a, b) => b.maxZScore - a.maxZScore || (a.sourceIp < b.sourceIp ? -1 : a.sourceIp > b.sourceIp ? 1 : 0))
+    .sort(byZScoreThenSource)
+    .slice(0, thresholds.maxAnomalies);
+}
+
+const textOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byZScoreThenSource = (a: ZScoreAnomaly, b: ZScoreAnomaly) => b.maxZScore - a.maxZScore || textOrder(a.sourceIp, b.sourceIp);
+
+/** One listener's window: its baseline and its candidate bins. */
+export interface ListenerWindow {
+  /** The listener's label (`443/tcp`). */
+  readonly listener: string;
+  readonly baseline: Baseline;
+  readonly bins: readonly StoredCandidate[];
+}
+
+/**
+ * The anomaly query with several listeners (core/zscore-query.ts): each bin judged against its own
+ * listener's baseline; per source the largest Z-score on any listener, the listener of that
+ * Z-score (ties: the first label in text order, as `ORDER BY z DESC, listener ASC`) and the largest
+ * anomalous bin on any listener; ordered and capped as with one listener.
+ */
+export function computeListenerAnomalies(windows: readonly ListenerWindow[], thresholds: AnomalyThresholds): ZScoreAnomaly[] {
+  checkThresholds(thresholds);
+  const bySource = new Map<string, { maxZScore: number; maxPackets: number; listener: string }>();
+  for (const { listener, baseline, bins } of windows) {
+    const { mean, standardDeviation: sd } = baseline;
+    if (mean === null || sd === null || !(sd > 0)) continue;
+    for (const bin of bins) {
+      const z = (bin.packets - mean) / sd;
+      if (!(z > thresholds.minZScore) || !(bin.packets > thresholds.minPacketsPerBin)) continue;
+      const found = bySource.get(bin.sourceIp);
+      if (!found) {
+        bySource.set(bin.sourceIp, { maxZScore: z, maxPackets: bin.packets, listener });
+        continue;
+      }
+      if (z > found.maxZScore || (z === found.maxZScore && textOrder(listener, found.listener) < 0)) {
+        found.maxZScore = z;
+        found.listener = listener;
+      }
+      found.maxPackets = Math.max(found.maxPackets, bin.packets);
+    }
+  }
+  return [...bySource]
+    .map(([sourceIp, best]) => ({ sourceIp, maxZScore: best.maxZScore, maxPackets: best.maxPackets, listener: best.listener }))
+    .sort(byZScoreThenSource)
     .slice(0, thresholds.maxAnomalies);
 }

@@ -24,14 +24,25 @@ export const BIN_STORE_SCHEMA = {
 
 export const BASELINE_COLUMNS = { binCount: 'bin_count', mean: 'mean', standardDeviation: 'standard_deviation' } as const;
 export const ANOMALY_COLUMNS = { sourceIp: 'source_ip', maxZScore: 'max_z_score', maxPackets: 'max_packets' } as const;
+/**
+ * With several listeners every record also has this dimension (the listener's label, `443/tcp`),
+ * and the baseline and anomaly rows carry it as a column of the same name. With one listener the
+ * records and queries are exactly the one-listener layout, so its stored window stays readable.
+ */
+export const LISTENER_DIMENSION = 'listener';
 
 export interface BinTable {
   readonly database: string;
   readonly table: string;
 }
 
-export interface ZScoreQueryOptions extends BinTable {
+/** The window, and the listeners' labels when there are several (each then has its own baseline). */
+export interface WindowOptions extends BinTable {
   readonly windowStartMs: number;
+  readonly listeners?: readonly string[];
+}
+
+export interface ZScoreQueryOptions extends WindowOptions {
   readonly minZScore: number;
   readonly minPacketsPerBin: number;
   readonly maxAnomalies: number;
@@ -61,15 +72,39 @@ function doubleLiteral(name: string, value: number): string {
   return value.toExponential().toUpperCase();
 }
 
+const LISTENER_LABEL = /^\d{1,5}\/(tcp|udp)$/;
+
+/** The listeners' labels when the queries are per listener (several listeners), else undefined. */
+function listenerLabels(options: WindowOptions): readonly string[] | undefined {
+  const { listeners } = options;
+  if (listeners === undefined || listeners.length < 2) return undefined;
+  for (const label of listeners)
+    if (!LISTENER_LABEL.test(label)) throw new RangeError(`listener ${JSON.stringify(label)} is not <port>/<tcp|udp>`);
+  return listeners;
+}
+
+/** `AND listener IN (...)`, or nothing with one listener. */
+function listenerFilter(options: WindowOptions): string[] {
+  const labels = listenerLabels(options);
+  return labels === undefined ? [] : [`    AND ${LISTENER_DIMENSION} IN (${labels.map((l) => `'${l}'`).join(', ')})`];
+}
+
+/** The leading listener column of each CTE, or nothing with one listener. */
+function listenerColumn(options: WindowOptions, prefix = ''): string {
+  return listenerLabels(options) === undefined ? '' : `${prefix}${LISTENER_DIMENSION}, `;
+}
+
 /** The candidate bins in the window; `measure_value::bigint` is a column name in Timestream, a cast in DuckDB. */
-function binsCte(options: BinTable & { windowStartMs: number }): string {
+function binsCte(options: WindowOptions): string {
   const { measureName, sourceDimension } = BIN_STORE_SCHEMA;
+  const listener = listenerLabels(options) === undefined ? '' : `, ${LISTENER_DIMENSION} AS ${LISTENER_DIMENSION}`;
   return [
     'bins AS (',
-    `  SELECT ${sourceDimension} AS source_ip, measure_value::bigint AS packets`,
+    `  SELECT ${sourceDimension} AS source_ip${listener}, measure_value::bigint AS packets`,
     `  FROM ${quotedTable(options)}`,
     `  WHERE measure_name = '${measureName}'`,
     `    AND time >= from_milliseconds(${integerLiteral('windowStartMs', options.windowStartMs, 0)})`,
+    ...listenerFilter(options),
     ')',
   ].join('\n');
 }
@@ -90,38 +125,46 @@ function binsCte(options: BinTable & { windowStartMs: number }): string {
  *
  * No statistics in the window (or n = 0) gives no row, which the parser reads as "no baseline".
  */
-function baselineCtes(options: BinTable & { windowStartMs: number }): string {
+function baselineCtes(options: WindowOptions): string {
   const { statistics, sourceDimension, allSources } = BIN_STORE_SCHEMA;
   const sumOf = (measure: string) => `CAST(SUM(CASE WHEN measure_name = '${measure}' THEN measure_value::bigint ELSE 0 END) AS BIGINT)`;
+  const l = listenerColumn(options);
   return [
     'totals AS (',
-    `  SELECT ${sumOf(statistics.binCount)} AS n, ${sumOf(statistics.packetSum)} AS s, ${sumOf(statistics.packetSquareSum)} AS q`,
+    `  SELECT ${l}${sumOf(statistics.binCount)} AS n, ${sumOf(statistics.packetSum)} AS s, ${sumOf(statistics.packetSquareSum)} AS q`,
     `  FROM ${quotedTable(options)}`,
     `  WHERE measure_name IN ('${statistics.binCount}', '${statistics.packetSum}', '${statistics.packetSquareSum}')`,
     `    AND ${sourceDimension} = '${allSources}'`,
     `    AND time >= from_milliseconds(${integerLiteral('windowStartMs', options.windowStartMs, 0)})`,
+    ...listenerFilter(options),
+    ...(l === '' ? [] : [`  GROUP BY ${LISTENER_DIMENSION}`]),
     '),',
     'pivoted AS (',
-    '  SELECT n, s, q, CAST(ROUND(CAST(s AS DOUBLE) / n) AS BIGINT) AS k FROM totals WHERE n > 0',
+    `  SELECT ${l}n, s, q, CAST(ROUND(CAST(s AS DOUBLE) / n) AS BIGINT) AS k FROM totals WHERE n > 0`,
     '),',
     'centred AS (',
-    '  SELECT n, k, s - n * k AS d, (q - k * s) - k * (s - n * k) AS e FROM pivoted',
+    `  SELECT ${l}n, k, s - n * k AS d, (q - k * s) - k * (s - n * k) AS e FROM pivoted`,
     '),',
     'baseline AS (',
-    '  SELECT n, k + CAST(d AS DOUBLE) / n AS mean,',
+    `  SELECT ${l}n, k + CAST(d AS DOUBLE) / n AS mean,`,
     '    SQRT(GREATEST(0E0, (CAST(e AS DOUBLE) - CAST(d AS DOUBLE) * CAST(d AS DOUBLE) / n) / n)) AS sd',
     '  FROM centred',
     ')',
   ].join('\n');
 }
 
-/** Mean, population standard deviation and number of all bins in the window (no row when there are none). */
-export function buildBaselineQuery(options: BinTable & { windowStartMs: number }): string {
+/**
+ * Mean, population standard deviation and number of all bins in the window (no row when there are
+ * none); with several listeners one row per listener that has bins, with its label.
+ */
+export function buildBaselineQuery(options: WindowOptions): string {
   const c = BASELINE_COLUMNS;
+  const l = listenerColumn(options);
   return [
     'WITH ' + baselineCtes(options),
-    `SELECT n AS ${c.binCount}, mean AS ${c.mean}, sd AS ${c.standardDeviation}`,
+    `SELECT ${l === '' ? '' : `${LISTENER_DIMENSION} AS ${LISTENER_DIMENSION}, `}n AS ${c.binCount}, mean AS ${c.mean}, sd AS ${c.standardDeviation}`,
     'FROM baseline',
+    ...(l === '' ? [] : [`ORDER BY ${LISTENER_DIMENSION}`]),
   ].join('\n');
 }
 
@@ -131,6 +174,7 @@ export function buildBaselineQuery(options: BinTable & { windowStartMs: number }
  * A zero standard deviation yields no rows.
  */
 export function buildAnomalyQuery(options: ZScoreQueryOptions): string {
+  if (listenerLabels(options) !== undefined) return buildListenerAnomalyQuery(options);
   const c = ANOMALY_COLUMNS;
   const z = '(bins.packets - baseline.mean) / baseline.sd';
   return [
@@ -142,6 +186,39 @@ export function buildAnomalyQuery(options: ZScoreQueryOptions): string {
     `  AND ${z} > ${doubleLiteral('minZScore', options.minZScore)}`,
     `  AND bins.packets > ${integerLiteral('minPacketsPerBin', options.minPacketsPerBin, 0)}`,
     'GROUP BY bins.source_ip',
+    `ORDER BY ${c.maxZScore} DESC, ${c.sourceIp} ASC`,
+    `LIMIT ${integerLiteral('maxAnomalies', options.maxAnomalies, 1)}`,
+  ].join('\n');
+}
+
+/**
+ * The anomaly query with several listeners: each bin is judged against its own listener's
+ * baseline; per source the largest Z-score on any listener, the listener of that Z-score (ties:
+ * the first label in text order) and its largest anomalous bin on any listener; then ordered and
+ * capped as with one listener. One row per source: a source is blocked once, whatever listener.
+ */
+function buildListenerAnomalyQuery(options: ZScoreQueryOptions): string {
+  const c = ANOMALY_COLUMNS;
+  const L = LISTENER_DIMENSION;
+  const z = '(bins.packets - baseline.mean) / baseline.sd';
+  return [
+    'WITH ' + baselineCtes(options) + ',',
+    binsCte(options) + ',',
+    'scored AS (',
+    `  SELECT bins.source_ip AS source_ip, bins.${L} AS ${L}, ${z} AS z, bins.packets AS packets`,
+    `  FROM bins JOIN baseline ON bins.${L} = baseline.${L}`,
+    '  WHERE baseline.sd > 0',
+    `    AND ${z} > ${doubleLiteral('minZScore', options.minZScore)}`,
+    `    AND bins.packets > ${integerLiteral('minPacketsPerBin', options.minPacketsPerBin, 0)}`,
+    '),',
+    'ranked AS (',
+    `  SELECT source_ip, ${L}, z, MAX(packets) OVER (PARTITION BY source_ip) AS top_packets,`,
+    `    ROW_NUMBER() OVER (PARTITION BY source_ip ORDER BY z DESC, ${L} ASC) AS position`,
+    '  FROM scored',
+    ')',
+    `SELECT source_ip AS ${c.sourceIp}, ${L} AS ${L}, z AS ${c.maxZScore}, top_packets AS ${c.maxPackets}`,
+    'FROM ranked',
+    'WHERE position = 1',
     `ORDER BY ${c.maxZScore} DESC, ${c.sourceIp} ASC`,
     `LIMIT ${integerLiteral('maxAnomalies', options.maxAnomalies, 1)}`,
   ].join('\n');
@@ -166,6 +243,8 @@ export interface ZScoreAnomaly {
   readonly sourceIp: string;
   readonly maxZScore: number;
   readonly maxPackets: number;
+  /** With several listeners, the label of the listener of the largest Z-score. */
+  readonly listener?: string;
 }
 
 /** A result that does not have the expected columns, types or values. */
@@ -232,7 +311,32 @@ export function parseBaselineResult(pages: readonly QueryResultPage[]): Baseline
   const rows = readRows(pages, { [c.binCount]: 'integer', [c.mean]: 'double', [c.standardDeviation]: 'double' });
   if (rows.length === 0) return { binCount: 0, mean: null, standardDeviation: null };
   if (rows.length > 1) throw new QueryResultError(`baseline query returned ${rows.length} rows, expected one`);
-  const row = rows[0] as Record<string, Cell>;
+  return baselineOfRow(rows[0] as Record<string, Cell>);
+}
+
+/** The per-listener baseline rows: every listener of `labels` gets one, "no baseline" when it has no row. */
+export function parseListenerBaselineResult(pages: readonly QueryResultPage[], labels: readonly string[]): Map<string, Baseline> {
+  const c = BASELINE_COLUMNS;
+  const rows = readRows(pages, {
+    [LISTENER_DIMENSION]: 'string',
+    [c.binCount]: 'integer',
+    [c.mean]: 'double',
+    [c.standardDeviation]: 'double',
+  });
+  const baselines = new Map<string, Baseline>(labels.map((label) => [label, { binCount: 0, mean: null, standardDeviation: null }]));
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const label = row[LISTENER_DIMENSION];
+    if (label === null || label === undefined || !baselines.has(label) || seen.has(label))
+      throw new QueryResultError(`baseline row for listener ${JSON.stringify(label)}: not one of ${labels.join(', ')} once`);
+    seen.add(label);
+    baselines.set(label, baselineOfRow(row));
+  }
+  return baselines;
+}
+
+function baselineOfRow(row: Record<string, Cell>): Baseline {
+  const c = BASELINE_COLUMNS;
   const binCount = row[c.binCount] === null ? 0 : wholeNumber(c.binCount, row[c.binCount] as Cell);
   const mean = finiteOrNull(c.mean, row[c.mean] as Cell);
   const standardDeviation = finiteOrNull(c.standardDeviation, row[c.standardDeviation] as Cell);
@@ -240,15 +344,21 @@ export function parseBaselineResult(pages: readonly QueryResultPage[]): Baseline
   return { binCount, mean, standardDeviation };
 }
 
-export function parseAnomalyResult(pages: readonly QueryResultPage[]): ZScoreAnomaly[] {
+/** The anomaly rows; `perListener` (several listeners): each row also names its listener. */
+export function parseAnomalyResult(pages: readonly QueryResultPage[], perListener = false): ZScoreAnomaly[] {
   const c = ANOMALY_COLUMNS;
-  const rows = readRows(pages, { [c.sourceIp]: 'string', [c.maxZScore]: 'double', [c.maxPackets]: 'integer' });
+  const columns: Record<string, ScalarKind> = { [c.sourceIp]: 'string', [c.maxZScore]: 'double', [c.maxPackets]: 'integer' };
+  const rows = readRows(pages, perListener ? { ...columns, [LISTENER_DIMENSION]: 'string' } : columns);
   return rows.map((row) => {
     const sourceIp = row[c.sourceIp];
     const maxZScore = finiteOrNull(c.maxZScore, row[c.maxZScore] as Cell);
     if (sourceIp === null || sourceIp === undefined || maxZScore === null)
       throw new QueryResultError(`anomaly row lacks ${sourceIp ? c.maxZScore : c.sourceIp}`);
-    return { sourceIp, maxZScore, maxPackets: wholeNumber(c.maxPackets, row[c.maxPackets] as Cell) };
+    const anomaly = { sourceIp, maxZScore, maxPackets: wholeNumber(c.maxPackets, row[c.maxPackets] as Cell) };
+    if (!perListener) return anomaly;
+    const listener = row[LISTENER_DIMENSION];
+    if (listener === null || listener === undefined) throw new QueryResultError(`anomaly row lacks ${LISTENER_DIMENSION}`);
+    return { ...anomaly, listener };
   });
 }
 

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { METRICS_DIMENSION, Metrics, type MetricDefinition, type MetricName } from '../core/metrics';
+import type { Listener } from '../core/listeners';
+import { LISTENER_METRIC_DIMENSIONS, METRICS_DIMENSION, Metrics, type MetricDefinition, type MetricName } from '../core/metrics';
 
 /** Every product metric is graphed and alarmed at the resolution the pipeline runs at. */
 export const METRIC_PERIOD = Duration.minutes(1);
@@ -94,6 +95,25 @@ export class ProductMetrics {
       label: options.label,
     });
   }
+}
+
+/**
+ * One listener's share of a flow-log filter metric (several listeners only): the filter publishes
+ * it under the listener's port and protocol (lib/flow-logs.ts).
+ */
+export function listenerMetric(
+  metrics: ProductMetrics,
+  definition: MetricDefinition,
+  listener: Listener,
+  label: string,
+): cloudwatch.Metric {
+  if (definition.source !== 'flow-log-filter') throw new Error(`${definition.name} is not published per listener`);
+  return metrics.metric(definition, { label }).with({
+    dimensionsMap: {
+      [LISTENER_METRIC_DIMENSIONS.port]: String(listener.port),
+      [LISTENER_METRIC_DIMENSIONS.protocol]: String(listener.protocol),
+    },
+  });
 }
 
 function defaultStatistic(definition: MetricDefinition): string {

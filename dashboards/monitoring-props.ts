@@ -1,4 +1,5 @@
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type { Listener } from '../core/listeners';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -9,8 +10,8 @@ export interface FloodGuardMonitoringProps {
   readonly vpcId: string;
   /** Namespace of every product metric (see core/metrics.ts). */
   readonly metricsNamespace: string;
-  readonly listenerPort: number;
-  readonly listenerProtocol: 'TCP' | 'UDP';
+  /** The endpoint's listeners (protocols as IANA numbers): the traffic widget shows each. */
+  readonly listeners: readonly Listener[];
   readonly minZScore: number;
   readonly minPacketsPerBin: number;
   readonly windowMinutes: number;

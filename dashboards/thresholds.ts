@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { ConfigError } from '../core/config-error';
+import { LISTENER_PORT_BOUNDS, listenerLabel, MAX_LISTENERS } from '../core/listeners';
 import { UPDATER_BOUNDS } from '../functions/nacl-updater/contract';
 import type { IntegerBounds, PositiveBounds } from '../functions/shared/contract';
 import { SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS } from '../functions/summarizer/contract';
@@ -37,7 +38,7 @@ export function resolveAlarmThresholds(input: FloodGuardAlarmThresholds = {}): R
  */
 export function validateMonitoringProps(props: FloodGuardMonitoringProps): void {
   const problems = [
-    ...integerProblems('listenerPort', props.listenerPort, SUMMARIZER_BOUNDS.listenerPort, 'port'),
+    ...listenerProblems(props.listeners),
     ...numberProblems('minZScore', props.minZScore, SUMMARIZER_BOUNDS.minZScore),
     ...integerProblems('minPacketsPerBin', props.minPacketsPerBin, SUMMARIZER_BOUNDS.minPacketsPerBin, 'packets'),
     ...integerProblems('windowMinutes', props.windowMinutes, SUMMARIZER_BOUNDS.windowMinutes, 'minutes'),
@@ -56,6 +57,19 @@ export function validateMonitoringProps(props: FloodGuardMonitoringProps): void 
     );
   }
   if (problems.length > 0) throw new ConfigError(problems, 'nacl-flood-guard monitoring props');
+}
+
+function listenerProblems(listeners: FloodGuardMonitoringProps['listeners']): string[] {
+  const [min, max] = [1, MAX_LISTENERS];
+  const count =
+    listeners.length < min || listeners.length > max ? [`listeners must list ${min} to ${max} listeners (got ${listeners.length})`] : [];
+  const labels = listeners.map(listenerLabel);
+  const twice = labels.filter((label, i) => labels.indexOf(label) !== i);
+  return [
+    ...count,
+    ...listeners.flatMap((l, i) => integerProblems(`listeners[${i}].port`, l.port, LISTENER_PORT_BOUNDS, 'port')),
+    ...(twice.length > 0 ? [`listeners lists ${[...new Set(twice)].join(', ')} more than once: list each listener once`] : []),
+  ];
 }
 
 function integerProblems(name: string, value: number, { min, max }: IntegerBounds, unit: string): string[] {

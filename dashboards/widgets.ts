@@ -2,7 +2,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { FloodGuardAlarms } from './alarms';
 import { blockedIpsQueryLines } from './audit-query';
 import { Metrics } from '../core/metrics';
-import { METRIC_PERIOD, type ProductMetrics } from './metrics';
+import { listenerMetric, METRIC_PERIOD, type ProductMetrics } from './metrics';
+import { protocolName } from '../core/listeners';
 import type { FloodGuardMonitoringProps } from './monitoring-props';
 import { DEFAULT_REQUERY_MINUTES, type ResolvedAlarmThresholds } from './thresholds';
 
@@ -35,15 +36,27 @@ export function dashboardRows(inputs: WidgetInputs): cloudwatch.Row[] {
 
 // ---- 1-6: the reference dashboard ------------------------------------------------------------
 
+/**
+ * Ingress packets to the listeners by action. With several listeners, each listener's allowed and
+ * rejected packets are lines of their own (the per-listener filter metrics), stacked to the total.
+ */
 export function networkTrafficWidget({ props, metrics }: WidgetInputs): cloudwatch.GraphWidget {
+  const names = props.listeners.map((l) => `${protocolName(l.protocol)}:${l.port}`);
+  const left =
+    props.listeners.length === 1
+      ? [
+          metrics.metric(Metrics.AllowedPackets, { label: 'Allowed (ACCEPT) packets' }),
+          metrics.metric(Metrics.RejectedPackets, { label: 'Rejected (REJECT) packets' }),
+        ]
+      : props.listeners.flatMap((listener, i) => [
+          listenerMetric(metrics, Metrics.AllowedPackets, listener, `${names[i]} allowed (ACCEPT) packets`),
+          listenerMetric(metrics, Metrics.RejectedPackets, listener, `${names[i]} rejected (REJECT) packets`),
+        ]);
   return graph({
-    title: `Network Traffic (${props.listenerProtocol}:${props.listenerPort}), packets/minute`,
+    title: `Network Traffic (${names.join(', ')}), packets/minute`,
     width: HALF,
     stacked: true,
-    left: [
-      metrics.metric(Metrics.AllowedPackets, { label: 'Allowed (ACCEPT) packets' }),
-      metrics.metric(Metrics.RejectedPackets, { label: 'Rejected (REJECT) packets' }),
-    ],
+    left,
     leftLabel: 'packets/minute',
   });
 }

@@ -12,6 +12,9 @@ export function missingMessage(missing: readonly string[], knownKeys: readonly s
   return [
     `Missing required context ${missing.length === 1 ? 'key' : 'keys'}: ${missing.join(', ')}.`,
     ...hints,
+    ...(missing.some((key) => key.startsWith('listener'))
+      ? ['(Several listeners: -c listeners=443/tcp,53/udp instead of listenerPort and listenerProtocol.)']
+      : []),
     `Pass them on the command line (or under "context" in cdk.json), for example:\n    ${EXAMPLE_COMMAND}`,
   ].join(' ');
 }

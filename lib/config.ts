@@ -28,8 +28,11 @@ import {
   type SummarizerSettings,
 } from '../functions/summarizer/contract';
 import { CONTROL_DEFAULTS, EMAIL, NOTIFY_KEYS, parseControls, type OperatorControls } from './operator-controls';
+import { ListenerKeyProblem, missingKeys, readListeners } from './config-listeners';
 
 export type { ListenerProtocol };
+export { protocolName } from '../core/listeners';
+import { LISTENER_PORT_BOUNDS } from '../core/listeners';
 /** The product's one configuration error (core/config-error.ts), for the CDK app. */
 export { ConfigError, EXAMPLE_COMMAND };
 
@@ -85,6 +88,7 @@ export const DEFAULTS = {
 
 /** Keys with no default: unset means the feature is off. */
 export const OPTIONAL_KEYS = [
+  'listeners',
   'stackName',
   'metricsNamespace',
   'operatorEmail',
@@ -100,7 +104,7 @@ export const CONFIG_KEYS = [...REQUIRED_KEYS, ...Object.keys(DEFAULTS), ...OPTIO
  * from the dashboard's alarm defaults). The functions' environment schemas use the same values.
  */
 export const CONTEXT_BOUNDS = {
-  listenerPort: SUMMARIZER_BOUNDS.listenerPort,
+  listenerPort: LISTENER_PORT_BOUNDS,
   minZScore: SUMMARIZER_BOUNDS.minZScore,
   minPacketsPerBin: SUMMARIZER_BOUNDS.minPacketsPerBin,
   windowMinutes: SUMMARIZER_BOUNDS.windowMinutes,
@@ -135,7 +139,7 @@ export type ContextReader = (key: string) => unknown;
  * are missing, that is the single message (other checks would only add noise).
  */
 export function parseConfig(read: ContextReader, knownKeys: readonly string[] = []): FloodGuardConfig {
-  const missing = REQUIRED_KEYS.filter((key) => isUnset(read(key)));
+  const missing = missingKeys(read, REQUIRED_KEYS);
   if (missing.length > 0) throw new ConfigError([missingMessage(missing, knownKeys)]);
 
   const problems: string[] = [];
@@ -143,7 +147,7 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     try {
       return fn();
     } catch (error) {
-      if (!(error instanceof KeyProblem)) throw error;
+      if (!(error instanceof KeyProblem) && !(error instanceof ListenerKeyProblem)) throw error;
       problems.push(error.message);
       return undefined as T;
     }
@@ -158,8 +162,7 @@ export function parseConfig(read: ContextReader, knownKeys: readonly string[] = 
     vpcId,
     stackName: name,
     subnetIds: check(() => subnetIds(read)),
-    listenerPort: check(() => integer(read, 'listenerPort', undefined)),
-    listenerProtocol: check(() => protocol(read)),
+    listeners: readListeners(read, check, () => integer(read, 'listenerPort', undefined)),
     binStore: check(() => binStore(read)),
     minZScore: check(() => positiveNumber(read, 'minZScore', DEFAULTS.minZScore)),
     minPacketsPerBin: check(() => integer(read, 'minPacketsPerBin', DEFAULTS.minPacketsPerBin)),
@@ -282,16 +285,6 @@ function positiveNumber(read: ContextReader, key: 'minZScore', fallback: number)
   if (!(value > above) || value > max) {
     throw new KeyProblem(
       `${key} ${show(read(key))} must be greater than ${above} (and at most ${max}). Fix: -c ${key}=${fallback} (the default).`,
-    );
-  }
-  return value;
-}
-
-function protocol(read: ContextReader): ListenerProtocol {
-  const value = text(read, 'listenerProtocol').toUpperCase();
-  if (value !== 'TCP' && value !== 'UDP') {
-    throw new KeyProblem(
-      `listenerProtocol ${show(read('listenerProtocol'))} is not supported. Fix: -c listenerProtocol=TCP or -c listenerProtocol=UDP.`,
     );
   }
   return value;

@@ -28,8 +28,18 @@ export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
     meaning: 'comma-separated public subnets of the endpoint; all must share one network ACL (checked at deploy)',
     accepts: 'each `subnet-` + 8 or 17 hex digits, no duplicates',
   },
-  listenerPort: { meaning: 'endpoint port' },
-  listenerProtocol: { meaning: 'endpoint protocol', accepts: '`TCP` or `UDP` (any case)' },
+  listenerPort: { meaning: 'endpoint port, for an endpoint with one listener (not with `listeners`)' },
+  listenerProtocol: {
+    meaning: 'endpoint protocol, for an endpoint with one listener (not with `listeners`)',
+    accepts: '`TCP` or `UDP` (any case)',
+  },
+  listeners: {
+    meaning:
+      "the endpoint's listeners, comma-separated, e.g. `443/tcp,80/tcp,53/udp`: each has its own baseline, a source anomalous on any is blocked ([architecture.md](architecture.md#listeners))",
+    accepts: '`<port>/<tcp|udp>` each, port 1-65535, no duplicates, at most 10',
+    alsoRequires: 'not with `listenerPort` or `listenerProtocol`',
+    whenUnset: 'the one listener of `listenerPort` and `listenerProtocol`',
+  },
   binStore: {
     meaning:
       'where the packet bins are kept: `dynamodb` works in any account; `timestream` only where Timestream for LiveAnalytics is already in use ([limits.md](limits.md))',

@@ -44,8 +44,7 @@ export class FloodGuardStack extends Stack {
 
     this.flowLogs = new FlowLogs(this, 'FlowLogs', {
       subnetIds: config.subnetIds,
-      listenerPort: config.listenerPort,
-      listenerProtocol: config.listenerProtocol,
+      listeners: config.listeners,
       retention: flowLogRetention,
       encryptionKey: this.key,
       metricsNamespace: config.metricsNamespace,
@@ -100,8 +99,7 @@ export class FloodGuardStack extends Stack {
     return new FloodGuardMonitoring(this, 'Monitoring', {
       vpcId: config.vpcId,
       metricsNamespace: config.metricsNamespace,
-      listenerPort: config.listenerPort,
-      listenerProtocol: config.listenerProtocol,
+      listeners: config.listeners,
       minZScore: config.minZScore,
       minPacketsPerBin: config.minPacketsPerBin,
       windowMinutes: config.windowMinutes,

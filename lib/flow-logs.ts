@@ -6,13 +6,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FLOW_LOG_FIELDS, flowLogFormat, type FlowLogFieldName } from '../core/flow-log-format';
-import { Metrics } from '../core/metrics';
-import { PROTOCOL_NUMBERS, type ListenerProtocol } from '../core/insights-query';
+import { listenerLabel, type Listener } from '../core/listeners';
+import { LISTENER_METRIC_DIMENSIONS, Metrics } from '../core/metrics';
 
 export interface FlowLogsProps {
   readonly subnetIds: readonly string[];
-  readonly listenerPort: number;
-  readonly listenerProtocol: ListenerProtocol;
+  readonly listeners: readonly Listener[];
   readonly retention: logs.RetentionDays;
   readonly encryptionKey: kms.IKey;
   readonly metricsNamespace: string;
@@ -60,31 +59,49 @@ export class FlowLogs extends Construct {
   }
 
   /**
-   * Ingress packets to the listener, by action. CloudWatch metric filters take dimension values
-   * only from log fields and the format carries no VPC id, so these two metrics have no dimension.
+   * Ingress packets to the listeners, by action. CloudWatch metric filters take dimension values
+   * only from log fields and the format carries no VPC id, so the two metrics have no dimension:
+   * one filter per listener and action adds to them, so they count every listener. With several
+   * listeners, a second filter per listener and action publishes the same packets under the
+   * listener's port and protocol, for the dashboard's per-listener traffic. Four filters per
+   * listener, at most 40 of the 100 a log group may have.
    */
   private addPacketMetricFilters(props: FlowLogsProps): void {
     const filters = [
       { metric: Metrics.AllowedPackets, action: 'ACCEPT' },
       { metric: Metrics.RejectedPackets, action: 'REJECT' },
     ];
-    for (const { metric, action } of filters) {
-      new logs.MetricFilter(this, `${metric.name}Filter`, {
-        logGroup: this.logGroup,
-        metricNamespace: props.metricsNamespace,
-        metricName: metric.name,
-        metricValue: `$${fieldName('packets')}`,
-        unit: cloudwatch.Unit.COUNT,
-        filterPattern: logs.FilterPattern.literal(
-          packetFilterPattern({
-            dstport: String(props.listenerPort),
-            protocol: String(PROTOCOL_NUMBERS[props.listenerProtocol]),
-            action: `"${action}"`,
-            'flow-direction': '"ingress"',
-          }),
-        ),
-      });
-    }
+    const several = props.listeners.length > 1;
+    props.listeners.forEach((listener, i) => {
+      // The first listener's filters keep the ids they had when a deployment had one listener.
+      const suffix = i === 0 ? '' : `-${listenerLabel(listener).replace('/', '-')}`;
+      for (const { metric, action } of filters) {
+        const common = {
+          logGroup: this.logGroup,
+          metricNamespace: props.metricsNamespace,
+          metricName: metric.name,
+          metricValue: `$${fieldName('packets')}`,
+          unit: cloudwatch.Unit.COUNT,
+          filterPattern: logs.FilterPattern.literal(
+            packetFilterPattern({
+              dstport: String(listener.port),
+              protocol: String(listener.protocol),
+              action: `"${action}"`,
+              'flow-direction': '"ingress"',
+            }),
+          ),
+        };
+        new logs.MetricFilter(this, `${metric.name}Filter${suffix}`, common);
+        if (several)
+          new logs.MetricFilter(this, `${metric.name}ListenerFilter-${listenerLabel(listener).replace('/', '-')}`, {
+            ...common,
+            dimensions: {
+              [LISTENER_METRIC_DIMENSIONS.port]: `$${fieldName('dstport')}`,
+              [LISTENER_METRIC_DIMENSIONS.protocol]: `$${fieldName('protocol')}`,
+            },
+          });
+      }
+    });
   }
 }
 

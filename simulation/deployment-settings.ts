@@ -3,7 +3,7 @@
  * the stack's context keys (the functions' contracts), and the simulation's own knobs (clock,
  * network, the account's real quota, the allow list).
  */
-import { PROTOCOL_NUMBERS, type ListenerProtocol, type ListenerProtocolNumber } from '../core/insights-query';
+import type { Listener } from '../core/listeners';
 import * as updaterContract from '../functions/nacl-updater/contract';
 import * as summarizerContract from '../functions/summarizer/contract';
 
@@ -14,15 +14,14 @@ export type FunctionSettings = summarizerContract.SummarizerSettings & updaterCo
 export type DeployedResources = summarizerContract.SummarizerResources & updaterContract.UpdaterResources;
 
 /** Operator settings the simulation takes as given (the others come from the simulated network). */
-type ChosenSettings = Omit<FunctionSettings, 'vpcId' | 'subnetIds' | 'listenerPort' | 'listenerProtocol'>;
+type ChosenSettings = Omit<FunctionSettings, 'vpcId' | 'subnetIds' | 'listeners'>;
 
 export interface DeploymentSpec extends Partial<ChosenSettings> {
   /** Simulated clock start, epoch ms. */
   readonly startMs: number;
   readonly vpcCidrs: readonly string[];
-  readonly listenerPort: number;
-  /** As flow logs number it: 6 (TCP) or 17 (UDP). */
-  readonly listenerProtocol: ListenerProtocolNumber;
+  /** The endpoint's listeners, protocols as flow logs number them: 6 (TCP) or 17 (UDP). */
+  readonly listeners: readonly Listener[];
   /** The account's real quota in the EC2 stand-in. @default naclRuleLimit */
   readonly accountRuleLimit?: number;
   /** Allow-list object text. @default '' (the stack deploys an empty list); null: the object is missing */
@@ -48,8 +47,7 @@ export function settingsOf(spec: DeploymentSpec): Omit<FunctionSettings, 'vpcId'
     ...summarizerContract.SUMMARIZER_DEFAULTS,
     ...updaterContract.UPDATER_DEFAULTS,
     ...chosen,
-    listenerPort: spec.listenerPort,
-    listenerProtocol: protocolName(spec.listenerProtocol),
+    listeners: spec.listeners,
   };
 }
 
@@ -75,9 +73,3 @@ const CHOSEN_KEYS = [
   'maxBlockHours',
   'stackName',
 ] as const satisfies readonly (keyof ChosenSettings)[];
-
-function protocolName(number: ListenerProtocolNumber): ListenerProtocol {
-  const name = (Object.keys(PROTOCOL_NUMBERS) as ListenerProtocol[]).find((key) => PROTOCOL_NUMBERS[key] === number);
-  if (name === undefined) throw new Error(`simulation set-up: listener protocol ${String(number)} is neither 6 (TCP) nor 17 (UDP)`);
-  return name;
-}

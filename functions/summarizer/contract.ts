@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Network } from '../../core/addresses';
 import { ConfigError } from '../../core/config-error';
-import { PROTOCOL_NUMBERS, type ListenerProtocol, type ListenerProtocolNumber } from '../../core/insights-query';
+import { listenerLabel, parseListenerList, type Listener } from '../../core/listeners';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import type { ScheduledRun } from '../../core/run-window';
 import type { CallTimeouts } from '../shared/client-options';
@@ -73,7 +73,6 @@ export function binRetentionMs(windowMinutes: number, requeryMinutes: number): n
  * dashboard's props validation take them from here.
  */
 export const SUMMARIZER_BOUNDS = {
-  listenerPort: { min: 1, max: 65_535 },
   // With n bins in the window no Z-score exceeds (n - 1) / sqrt(n): a threshold above 1000 needs
   // a million bins to be reachable at all.
   minZScore: { above: 0, max: 1_000 },
@@ -112,8 +111,8 @@ export function requeryFitsWindow(requeryMinutes: number, windowMinutes: number)
 /** The operator's choices the summarizer reads: the stack's context keys of the same names. */
 export interface SummarizerSettings {
   readonly vpcId: string;
-  readonly listenerPort: number;
-  readonly listenerProtocol: ListenerProtocol;
+  /** The endpoint's listeners (context key listeners, or listenerPort and listenerProtocol), first one first. */
+  readonly listeners: readonly Listener[];
   readonly minZScore: number;
   readonly minPacketsPerBin: number;
   readonly windowMinutes: number;
@@ -142,8 +141,7 @@ export interface SummarizerConfig {
   readonly vpcId: string;
   readonly vpcNetworks: readonly Network[];
   readonly flowLogGroupName: string;
-  readonly listenerPort: number;
-  readonly listenerProtocol: ListenerProtocolNumber;
+  readonly listeners: readonly Listener[];
   readonly minZScore: number;
   readonly minPacketsPerBin: number;
   readonly windowMinutes: number;
@@ -177,10 +175,12 @@ export const summarizerEnvironment = z
     VPC_ID: vpcId,
     VPC_CIDRS: cidrList,
     FLOW_LOG_GROUP_NAME: logGroupName,
-    LISTENER_PORT: integer(bounds.listenerPort),
-    LISTENER_PROTOCOL: z
-      .enum(['6', '17'], { message: 'expected 6 (TCP) or 17 (UDP)' })
-      .transform((v) => Number(v) as ListenerProtocolNumber),
+    LISTENERS: text.transform((value, ctx) => {
+      const parsed = parseListenerList(value.split(','));
+      if (parsed.ok) return parsed.listeners;
+      ctx.addIssue({ code: 'custom', message: `${parsed.problem}; expected e.g. 443/tcp,53/udp` });
+      return z.NEVER;
+    }),
     MIN_ZSCORE: boundedNumber(bounds.minZScore).default(defaults.minZScore),
     MIN_PACKETS_PER_BIN: integer(bounds.minPacketsPerBin).default(defaults.minPacketsPerBin),
     WINDOW_MINUTES: integer(bounds.windowMinutes).default(defaults.windowMinutes),
@@ -235,8 +235,7 @@ export function toEnvironment(settings: SummarizerSettings, resources: Summarize
     VPC_ID: settings.vpcId,
     VPC_CIDRS: resources.vpcCidrs,
     FLOW_LOG_GROUP_NAME: resources.flowLogGroupName,
-    LISTENER_PORT: String(settings.listenerPort),
-    LISTENER_PROTOCOL: String(PROTOCOL_NUMBERS[settings.listenerProtocol]),
+    LISTENERS: settings.listeners.map(listenerLabel).join(','),
     MIN_ZSCORE: String(settings.minZScore),
     MIN_PACKETS_PER_BIN: String(settings.minPacketsPerBin),
     WINDOW_MINUTES: String(settings.windowMinutes),
@@ -257,8 +256,7 @@ export function loadConfig(env: Record<string, string | undefined>): SummarizerC
     vpcId: e.VPC_ID,
     vpcNetworks: e.VPC_CIDRS,
     flowLogGroupName: e.FLOW_LOG_GROUP_NAME,
-    listenerPort: e.LISTENER_PORT,
-    listenerProtocol: e.LISTENER_PROTOCOL,
+    listeners: e.LISTENERS,
     minZScore: e.MIN_ZSCORE,
     minPacketsPerBin: e.MIN_PACKETS_PER_BIN,
     windowMinutes: e.WINDOW_MINUTES,

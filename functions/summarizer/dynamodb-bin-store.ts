@@ -18,7 +18,8 @@ import {
 import { mapWithConcurrency } from '../../core/concurrency';
 import type { BinWriteOutcome, PacketBinStore, WriteDeadline } from '../../core/packet-bin-store';
 import type { MinuteSummary } from '../../core/packet-bins';
-import { computeAnomalies, computeBaseline } from '../../core/zscore-compute';
+import { listenerLabel } from '../../core/listeners';
+import { computeAnomalies, computeBaseline, computeListenerAnomalies, type ListenerWindow } from '../../core/zscore-compute';
 import type { Baseline, ZScoreAnomaly } from '../../core/zscore-query';
 import type { TelemetryLogger } from '../shared/telemetry';
 import { DYNAMODB_BIN_TABLE_KEYS } from './contract';
@@ -58,7 +59,8 @@ const MAX_QUERY_PAGES = 10_000;
 export interface DynamoDbBinStoreDeps {
   readonly client: DynamoDBClient;
   readonly tableName: string;
-  readonly listener: ListenerKey;
+  /** The endpoint's listeners, first one first: each has its own heads and candidates (dynamodb-items.ts). */
+  readonly listeners: readonly ListenerKey[];
   /** How long items are kept after their minute (contract.ts binRetentionMs). */
   readonly retentionMs: number;
   readonly logger: TelemetryLogger;
@@ -83,7 +85,21 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 export class DynamoDbBinStore implements PacketBinStore {
-  constructor(private readonly deps: DynamoDbBinStoreDeps) {}
+  private readonly byLabel: ReadonlyMap<string, ListenerKey>;
+
+  constructor(private readonly deps: DynamoDbBinStoreDeps) {
+    if (deps.listeners.length === 0) throw new RangeError('the DynamoDB bin store needs at least one listener');
+    this.byLabel = new Map(deps.listeners.map((listener) => [listenerLabel(listener), listener]));
+  }
+
+  /** The listener a minute belongs to: its own, or the first when it names none. */
+  private listenerOf(minute: MinuteSummary): ListenerKey {
+    if (minute.listener === undefined) return this.deps.listeners[0] as ListenerKey;
+    const listener = this.byLabel.get(minute.listener);
+    if (listener === undefined)
+      throw new RangeError(`minute of listener ${minute.listener}: this store keeps ${[...this.byLabel.keys()].join(', ')}`);
+    return listener;
+  }
 
   async writeMinutes(minutes: readonly MinuteSummary[], version: number, deadline?: WriteDeadline): Promise<BinWriteOutcome> {
     const budget = new WriteBudget(this.deps.now, deadline);
@@ -100,7 +116,8 @@ export class DynamoDbBinStore implements PacketBinStore {
 
   /** Candidates first, then the head that makes them current: a minute whose candidates are not all stored keeps its older head. */
   private async writeMinute(minute: MinuteSummary, version: number, budget: WriteBudget): Promise<MinuteOutcome> {
-    const { listener, retentionMs } = this.deps;
+    const { retentionMs } = this.deps;
+    const listener = this.listenerOf(minute);
     const expiresAtMs = minute.minuteStartMs + retentionMs;
     const records = 1 + minute.candidates.length;
     const requests = minute.candidates.map((bin, i): WriteRequest => {
@@ -178,39 +195,56 @@ export class DynamoDbBinStore implements PacketBinStore {
     return pending.length;
   }
 
+  /** The first listener's baseline. */
   async baseline(windowStartMs: number): Promise<Baseline> {
-    return computeBaseline(await this.heads(windowStartMs));
+    return computeBaseline(await this.heads(this.deps.listeners[0] as ListenerKey, windowStartMs));
   }
 
   async anomalies(options: Parameters<PacketBinStore['anomalies']>[0]): Promise<ZScoreAnomaly[]> {
-    const heads = await this.heads(options.windowStartMs);
+    const { listeners } = this.deps;
+    if (listeners.length === 1) {
+      const { baseline, bins } = await this.window(listeners[0] as ListenerKey, options.windowStartMs);
+      return computeAnomalies(baseline, bins, options);
+    }
+    const windows = await Promise.all(
+      [...this.byLabel].map(async ([label, listener]): Promise<ListenerWindow> => ({
+        listener: label,
+        ...(await this.window(listener, options.windowStartMs)),
+      })),
+    );
+    return computeListenerAnomalies(windows, options);
+  }
+
+  /** One listener's baseline and candidate bins over the window. */
+  private async window(listener: ListenerKey, windowStartMs: number) {
+    const heads = await this.heads(listener, windowStartMs);
     const baseline = computeBaseline(heads);
     // Without a positive sd nothing is anomalous: the candidates need not be read.
-    if (!(baseline.standardDeviation !== null && baseline.standardDeviation > 0)) return computeAnomalies(baseline, [], options);
+    if (!(baseline.standardDeviation !== null && baseline.standardDeviation > 0)) return { baseline, bins: [] };
     const shards = heads.flatMap((head) => Array.from({ length: shardCount(head.candidates) }, (_, shard) => ({ head, shard })));
-    const read = await mapWithConcurrency(shards, READ_CONCURRENCY, ({ head, shard }) => this.shardOf(head, shard));
-    return computeAnomalies(baseline, read.flat(), options);
+    const read = await mapWithConcurrency(shards, READ_CONCURRENCY, ({ head, shard }) => this.shardOf(listener, head, shard));
+    return { baseline, bins: read.flat() };
   }
 
   /** The heads of every minute at or after windowStartMs: one Query on a key range. */
-  private async heads(windowStartMs: number): Promise<MinuteHead[]> {
+  private async heads(listener: ListenerKey, windowStartMs: number): Promise<MinuteHead[]> {
     if (!Number.isSafeInteger(windowStartMs) || windowStartMs < 0) throw new RangeError(`windowStartMs must be an integer >= 0`);
     const { partitionKey, sortKey } = DYNAMODB_BIN_TABLE_KEYS;
     const items = await this.queryAll({
       KeyConditionExpression: '#pk = :pk AND #sk >= :from',
       ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
-      ExpressionAttributeValues: { ':pk': { S: headPartition(this.deps.listener) }, ':from': { S: minuteSortKey(windowStartMs) } },
+      ExpressionAttributeValues: { ':pk': { S: headPartition(listener) }, ':from': { S: minuteSortKey(windowStartMs) } },
     });
     return items.map(readHead);
   }
 
   /** One shard of the candidates the head's run wrote; another count than the head's means the store is not what was written. */
-  private async shardOf(head: MinuteHead, shard: number) {
+  private async shardOf(listener: ListenerKey, head: MinuteHead, shard: number) {
     const { partitionKey } = DYNAMODB_BIN_TABLE_KEYS;
     const items = await this.queryAll({
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': partitionKey },
-      ExpressionAttributeValues: { ':pk': { S: binPartition(this.deps.listener, head.minuteStartMs, head.version, shard) } },
+      ExpressionAttributeValues: { ':pk': { S: binPartition(listener, head.minuteStartMs, head.version, shard) } },
     });
     const expected = Math.min(CANDIDATES_PER_SHARD, head.candidates - shard * CANDIDATES_PER_SHARD);
     if (items.length !== expected) {

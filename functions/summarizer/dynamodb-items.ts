@@ -1,7 +1,7 @@
 /**
  * How the DynamoDB bin store lays out its items (docs/architecture.md, Packet-bin store). Every key
- * starts with the listener, so that bins can later be kept per source and listener side by side
- * in the same table without a new key schema.
+ * starts with the listener, so the bins of an endpoint's listeners are kept per source and
+ * listener side by side in the same table, each listener with its own heads (its own baseline).
  *
  * - A minute's head: partition `minutes|<listener>`, sort key the minute start (fixed-width ms), with
  *   the minute's statistics over ALL its bins (n, s, q), the number of candidate bins (c) and the
@@ -14,16 +14,14 @@
  * Every item carries the TTL attribute: it expires once no run can read or rewrite its minute.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Listener } from '../../core/listeners';
 import type { StoredCandidate, StoredMinuteStatistics } from '../../core/zscore-compute';
 import { DYNAMODB_BIN_TABLE_KEYS } from './contract';
 
 export type Item = Record<string, AttributeValue>;
 
 /** The listener a bin belongs to: protocol number and port, as flow logs name them. */
-export interface ListenerKey {
-  readonly port: number;
-  readonly protocol: number;
-}
+export type ListenerKey = Listener;
 
 export interface MinuteHead extends StoredMinuteStatistics {
   readonly minuteStartMs: number;

@@ -14,6 +14,7 @@ import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import type { Context } from 'aws-lambda';
 import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
+import { listenerLabel } from '../../core/listeners';
 import type { PacketBinStore } from '../../core/packet-bin-store';
 import type { TelemetryLogger } from '../shared/telemetry';
 import { sdkClientOptions } from '../shared/client-options';
@@ -88,7 +89,7 @@ function createBinStore(deps: SummarizerDeps, logger: TelemetryLogger): PacketBi
     return new DynamoDbBinStore({
       client: deps.dynamodb,
       tableName: config.dynamoDbTable,
-      listener: { port: config.listenerPort, protocol: config.listenerProtocol },
+      listeners: config.listeners,
       retentionMs: binRetentionMs(config.windowMinutes, config.requeryMinutes),
       logger,
       now: deps.now,
@@ -99,7 +100,14 @@ function createBinStore(deps: SummarizerDeps, logger: TelemetryLogger): PacketBi
   const { timestreamDatabase: database, timestreamTable: table } = config;
   if (!write || !query || database === undefined || table === undefined)
     throw new Error('the timestream bin store needs its two clients, TIMESTREAM_DATABASE and TIMESTREAM_TABLE');
-  return new TimestreamBinStore({ write, query, table: { database, table }, logger, now: deps.now });
+  return new TimestreamBinStore({
+    write,
+    query,
+    table: { database, table },
+    listeners: config.listeners.map(listenerLabel),
+    logger,
+    now: deps.now,
+  });
 }
 
 /** Timeouts and attempts from the contract: a hung call ends inside the run's reserve (run.ts). */

@@ -4,7 +4,9 @@ import type { TelemetryLogger } from '../shared/telemetry';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { buildBinQuery, buildMinuteStatisticsQuery, INSIGHTS_RESULT_LIMIT } from '../../core/insights-query';
 import type { BinWriteOutcome, PacketBinStore } from '../../core/packet-bin-store';
+import { listenerLabel } from '../../core/listeners';
 import {
+  parseListenerStatisticsRows,
   parseMinuteRows,
   parseStatisticsRows,
   statisticsOfBins,
@@ -81,11 +83,54 @@ interface ParsedOutcome {
   readonly capped: boolean;
 }
 
+/** A minute's statistics per listener label. */
+type ListenerStatistics = ReadonlyMap<string, MinuteStatistics>;
+
+/**
+ * One summary per listener of a minute (every listener, an empty one too, so a rewrite never
+ * leaves an older fuller minute standing), or undefined when the statistics cannot be trusted:
+ * fewer bins counted than the bin query listed for some listener.
+ */
+function listenerSummaries(deps: RunDeps, parsed: ParsedOutcome, stats: ListenerStatistics): MinuteSummary[] | undefined {
+  const { listeners, minPacketsPerBin } = deps.config;
+  const summaries: MinuteSummary[] = [];
+  for (const listener of listeners) {
+    const label = listenerLabel(listener);
+    const bins = listeners.length === 1 ? parsed.bins : parsed.bins.filter((bin) => bin.listener === label);
+    const statistics = stats.get(label);
+    // Fewer bins in the statistics than rows listed: the two queries disagree; trust neither.
+    if (statistics === undefined || statistics.binCount < bins.length) {
+      if (statistics)
+        deps.logger.warn('minute statistics count fewer bins than the bin query listed; minute left incomplete', {
+          minuteStart: new Date(parsed.minuteStartMs).toISOString(),
+          listener: label,
+          statistics: statistics.binCount,
+          listed: bins.length,
+        });
+      return undefined;
+    }
+    summaries.push(summarizeMinute(parsed.minuteStartMs, bins, statistics, minPacketsPerBin, label));
+  }
+  return summaries;
+}
+
+/** Statistics of an uncapped minute, from its bins: per listener. */
+function statisticsFromBins(deps: RunDeps, bins: readonly PacketBin[]): ListenerStatistics {
+  const { listeners } = deps.config;
+  return new Map(
+    listeners.map((listener) => {
+      const label = listenerLabel(listener);
+      return [label, statisticsOfBins(listeners.length === 1 ? bins : bins.filter((bin) => bin.listener === label))];
+    }),
+  );
+}
+
 /**
  * Bins only from Complete queries: a partial minute must never overwrite a fuller one. A minute
  * under the 10,000-row cap has all its bins, so its statistics are computed from them; a capped
  * one (only its largest talkers listed) gets them from the statistics query, and is incomplete if
- * that query does not complete.
+ * that query does not complete. Each listener of a minute is summarized on its own; a minute is
+ * stored for all its listeners or left incomplete.
  */
 async function collectMinutes(deps: RunDeps, outcomes: readonly MinuteQueryOutcome[], deadlineMs: number): Promise<BinsFromQueries> {
   const { config } = deps;
@@ -100,7 +145,7 @@ async function collectMinutes(deps: RunDeps, outcomes: readonly MinuteQueryOutco
       incompleteMinutes++;
       continue;
     }
-    const minute = parseMinuteRows(outcome.rows, outcome.minuteStartMs, config.vpcNetworks);
+    const minute = parseMinuteRows(outcome.rows, outcome.minuteStartMs, config.vpcNetworks, config.listeners);
     parsed.push({ minuteStartMs: outcome.minuteStartMs, bins: minute.bins, capped: outcome.rows.length >= INSIGHTS_RESULT_LIMIT });
     rejections.push(...minute.rejections);
     if (minute.maxLagMs !== undefined) maxLagMs = Math.max(maxLagMs ?? minute.maxLagMs, minute.maxLagMs);
@@ -113,21 +158,18 @@ async function collectMinutes(deps: RunDeps, outcomes: readonly MinuteQueryOutco
   );
   bytesScanned += statistics.bytesScanned;
   const minutes: MinuteSummary[] = [];
+  const largestByMinute: number[] = [];
   for (const p of parsed) {
-    const stats = p.capped ? statistics.byMinute.get(p.minuteStartMs) : statisticsOfBins(p.bins);
-    // Fewer bins in the statistics than rows listed: the two queries disagree; trust neither.
-    if (stats === undefined || stats.binCount < p.bins.length) {
-      if (stats)
-        deps.logger.warn('minute statistics count fewer bins than the bin query listed; minute left incomplete', {
-          minuteStart: new Date(p.minuteStartMs).toISOString(),
-          statistics: stats.binCount,
-          listed: p.bins.length,
-        });
-      incompleteMinutes++;
-    } else minutes.push(summarizeMinute(p.minuteStartMs, p.bins, stats, config.minPacketsPerBin));
+    const stats = p.capped ? statistics.byMinute.get(p.minuteStartMs) : statisticsFromBins(deps, p.bins);
+    const summaries = stats === undefined ? undefined : listenerSummaries(deps, p, stats);
+    if (summaries === undefined) incompleteMinutes++;
+    else {
+      minutes.push(...summaries);
+      largestByMinute.push(Math.max(0, ...summaries.map((m) => m.statistics.binCount)));
+    }
   }
   const distinct = new Set(parsed.flatMap((p) => p.bins.map((b) => b.sourceIp))).size;
-  const largestMinute = Math.max(0, ...minutes.map((m) => m.statistics.binCount));
+  const largestMinute = Math.max(0, ...largestByMinute);
   return {
     minutes,
     rejections,
@@ -141,7 +183,7 @@ async function collectMinutes(deps: RunDeps, outcomes: readonly MinuteQueryOutco
 
 /** Runs the statistics query for the capped minutes; a minute without a readable Complete result is left out. */
 async function cappedMinuteStatistics(deps: RunDeps, minuteStartsMs: readonly number[], deadlineMs: number) {
-  const byMinute = new Map<number, MinuteStatistics>();
+  const byMinute = new Map<number, ListenerStatistics>();
   if (minuteStartsMs.length === 0) return { byMinute, bytesScanned: 0 };
   const outcomes = await queryMinutes(
     { client: deps.logs, logger: deps.logger, now: deps.now, sleep: deps.sleep },
@@ -151,8 +193,8 @@ async function cappedMinuteStatistics(deps: RunDeps, minuteStartsMs: readonly nu
   for (const outcome of outcomes) {
     bytesScanned += outcome.bytesScanned;
     if (!('rows' in outcome)) continue;
-    const parsed = parseStatisticsRows(outcome.rows);
-    if (parsed.ok) byMinute.set(outcome.minuteStartMs, parsed.statistics);
+    const parsed = readStatistics(deps, outcome.rows);
+    if (parsed.ok) byMinute.set(outcome.minuteStartMs, parsed.byListener);
     else
       deps.logger.warn('minute statistics unreadable; minute left incomplete', {
         minuteStart: new Date(outcome.minuteStartMs).toISOString(),
@@ -160,6 +202,14 @@ async function cappedMinuteStatistics(deps: RunDeps, minuteStartsMs: readonly nu
       });
   }
   return { byMinute, bytesScanned };
+}
+
+/** One statistics row with one listener; one row per listener with traffic with several. */
+function readStatistics(deps: RunDeps, rows: Parameters<typeof parseStatisticsRows>[0]) {
+  const { listeners } = deps.config;
+  if (listeners.length > 1) return parseListenerStatisticsRows(rows, listeners);
+  const parsed = parseStatisticsRows(rows);
+  return parsed.ok ? { ok: true as const, byListener: new Map([[listenerLabel(listeners[0]!), parsed.statistics]]) } : parsed;
 }
 
 function logRejections(logger: TelemetryLogger, rejections: readonly RowRejection[]): void {
@@ -224,7 +274,7 @@ export async function summarize(deps: RunDeps, remainingMs: number, scheduled: S
     retriedMinutes: minuteStartsMs.length - window.minuteStartsMs.length,
     incompleteMinutes: collected.incompleteMinutes,
     cappedMinutes: collected.cappedMinutes,
-    minutesStored: collected.minutes.length,
+    minutesStored: new Set(collected.minutes.map((m) => m.minuteStartMs)).size,
     candidates: collected.minutes.reduce((sum, m) => sum + m.candidates.length, 0),
     writes: { ...writes, rejected: writes.rejected.length },
   });

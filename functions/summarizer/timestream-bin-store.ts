@@ -8,8 +8,11 @@ import {
   BIN_STORE_SCHEMA,
   buildAnomalyQuery,
   buildBaselineQuery,
+  LISTENER_DIMENSION,
   parseAnomalyResult,
   parseBaselineResult,
+  parseListenerBaselineResult,
+  type Baseline,
   type BinTable,
 } from '../../core/zscore-query';
 import { WriteBudget } from './write-budget';
@@ -25,6 +28,11 @@ export interface TimestreamBinStoreDeps {
   readonly write: TimestreamWriteClient;
   readonly query: TimestreamQueryClient;
   readonly table: BinTable;
+  /**
+   * The listeners' labels (`443/tcp`), first one first. With several, every record carries the
+   * listener dimension; with one (or none given) the records are the one-listener layout.
+   */
+  readonly listeners?: readonly string[];
   readonly logger: TelemetryLogger;
   /** Clock in epoch milliseconds: the schema record is written at the current minute. */
   readonly now: () => number;
@@ -53,28 +61,48 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 function toRecord(value: StoredValue): _Record {
+  const listener = value.listener === undefined ? [] : [{ Name: LISTENER_DIMENSION, Value: value.listener }];
   return {
-    Dimensions: [{ Name: BIN_STORE_SCHEMA.sourceDimension, Value: value.sourceIp }],
+    Dimensions: [{ Name: BIN_STORE_SCHEMA.sourceDimension, Value: value.sourceIp }, ...listener],
     MeasureName: value.measure,
     MeasureValue: String(value.value),
     Time: String(value.minuteStartMs),
   };
 }
 
+/**
+ * The listener dimension of a minute's records: none with one listener; with several, the
+ * minute's own listener, which must be one of them.
+ */
+function listenerOf(minute: MinuteSummary, listeners: readonly string[] | undefined): { listener?: string } {
+  if (listeners === undefined || listeners.length < 2) {
+    if (minute.listener !== undefined && listeners !== undefined && minute.listener !== listeners[0])
+      throw new RangeError(`minute of listener ${minute.listener}: this store keeps ${listeners.join(', ')}`);
+    return {};
+  }
+  const listener = minute.listener ?? listeners[0];
+  if (listener === undefined || !listeners.includes(listener))
+    throw new RangeError(`minute of listener ${String(listener)}: this store keeps ${listeners.join(', ')}`);
+  return { listener };
+}
+
 /** Statistics first, then candidates: one list of values, the order the batches are written in. */
-function storedValues(minutes: readonly MinuteSummary[]): StoredValue[] {
+function storedValues(minutes: readonly MinuteSummary[], listeners: readonly string[] | undefined): StoredValue[] {
   const { statistics, allSources, measureName } = BIN_STORE_SCHEMA;
   const values: StoredValue[] = [];
-  for (const { minuteStartMs, statistics: s } of minutes) {
+  for (const minute of minutes) {
+    const { minuteStartMs, statistics: s } = minute;
+    const l = listenerOf(minute, listeners);
     values.push(
-      { measure: statistics.binCount, sourceIp: allSources, minuteStartMs, value: BigInt(s.binCount) },
-      { measure: statistics.packetSum, sourceIp: allSources, minuteStartMs, value: BigInt(s.packetSum) },
-      { measure: statistics.packetSquareSum, sourceIp: allSources, minuteStartMs, value: s.packetSquareSum },
+      { measure: statistics.binCount, sourceIp: allSources, ...l, minuteStartMs, value: BigInt(s.binCount) },
+      { measure: statistics.packetSum, sourceIp: allSources, ...l, minuteStartMs, value: BigInt(s.packetSum) },
+      { measure: statistics.packetSquareSum, sourceIp: allSources, ...l, minuteStartMs, value: s.packetSquareSum },
     );
   }
   for (const minute of minutes) {
+    const l = listenerOf(minute, listeners);
     for (const bin of minute.candidates)
-      values.push({ measure: measureName, sourceIp: bin.sourceIp, minuteStartMs: bin.minuteStartMs, value: BigInt(bin.packets) });
+      values.push({ measure: measureName, sourceIp: bin.sourceIp, ...l, minuteStartMs: bin.minuteStartMs, value: BigInt(bin.packets) });
   }
   return values;
 }
@@ -104,7 +132,11 @@ export class TimestreamBinStore implements PacketBinStore {
           TableName: table,
           Records: [
             {
-              Dimensions: [{ Name: BIN_STORE_SCHEMA.sourceDimension, Value: SCHEMA_RECORD.sourceIp }],
+              Dimensions: [
+                { Name: BIN_STORE_SCHEMA.sourceDimension, Value: SCHEMA_RECORD.sourceIp },
+                // With several listeners the queries name the listener column too.
+                ...(this.perListener() ? [{ Name: LISTENER_DIMENSION, Value: this.deps.listeners?.[0] as string }] : []),
+              ],
               MeasureName: SCHEMA_RECORD.measureName,
               MeasureValueType: BIN_STORE_SCHEMA.measureValueType,
               MeasureValue: SCHEMA_RECORD.value,
@@ -125,7 +157,7 @@ export class TimestreamBinStore implements PacketBinStore {
   }
 
   async writeMinutes(minutes: readonly MinuteSummary[], version: number, deadline?: WriteDeadline): Promise<BinWriteOutcome> {
-    const batches = chunk(storedValues(minutes), MAX_RECORDS_PER_WRITE);
+    const batches = chunk(storedValues(minutes, this.deps.listeners), MAX_RECORDS_PER_WRITE);
     const budget = new WriteBudget(this.deps.now, deadline);
     const outcomes = await mapWithConcurrency(batches, WRITE_CONCURRENCY, (batch) => this.writeBatch(batch, version, budget));
     const failed = outcomes.filter((o) => o.failed);
@@ -193,12 +225,23 @@ export class TimestreamBinStore implements PacketBinStore {
     return { accepted: batch.length - seen.size, versionLosses, rejected, failed: false, records: batch.length };
   }
 
-  async baseline(windowStartMs: number): Promise<ReturnType<typeof parseBaselineResult>> {
-    return parseBaselineResult(await this.queryAllPages(buildBaselineQuery({ ...this.deps.table, windowStartMs })));
+  private perListener(): boolean {
+    return (this.deps.listeners?.length ?? 0) > 1;
+  }
+
+  /** The first listener's baseline; with several listeners, from the per-listener query. */
+  async baseline(windowStartMs: number): Promise<Baseline> {
+    const { listeners } = this.deps;
+    if (!this.perListener() || listeners === undefined)
+      return parseBaselineResult(await this.queryAllPages(buildBaselineQuery({ ...this.deps.table, windowStartMs })));
+    const pages = await this.queryAllPages(buildBaselineQuery({ ...this.deps.table, windowStartMs, listeners }));
+    return parseListenerBaselineResult(pages, listeners).get(listeners[0] as string) as Baseline;
   }
 
   async anomalies(options: Parameters<PacketBinStore['anomalies']>[0]): Promise<ReturnType<typeof parseAnomalyResult>> {
-    return parseAnomalyResult(await this.queryAllPages(buildAnomalyQuery({ ...this.deps.table, ...options })));
+    const { listeners } = this.deps;
+    const query = buildAnomalyQuery({ ...this.deps.table, ...options, ...(this.perListener() ? { listeners } : {}) });
+    return parseAnomalyResult(await this.queryAllPages(query), this.perListener());
   }
 
   /** Follows NextToken to the end: Timestream may return empty pages (with a token) before rows. */

@@ -35,6 +35,7 @@ function inSubnet(value: Value, network: Network): boolean {
 }
 
 function matches(row: Row, condition: Condition): boolean {
+  if (condition.kind === 'anyOf') return condition.alternatives.some((all) => all.every((c) => matches(row, c)));
   const value = row.get(condition.field);
   if (condition.kind === 'equals') {
     if (typeof condition.value === 'number') return numeric(value) === condition.value;

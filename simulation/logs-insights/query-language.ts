@@ -1,7 +1,7 @@
 /**
  * The part of the Logs Insights query language the stand-in runs, parsed strictly: the commands
- * and functions the product's query builder uses (parse with `*` globs, filter with =, and, not,
- * isIpInSubnet, fields with toMillis arithmetic, stats sum/max/min/count by fields and
+ * and functions the product's query builder uses (parse with `*` globs, filter with =, and, or,
+ * parentheses, not isIpInSubnet, fields with toMillis arithmetic, stats sum/max/min/count by fields and
  * sum(a * b), up to two chained stats with the documented rules, sort, limit). Anything else is
  * a MalformedQueryException naming what it did not understand, so a query change cannot pass
  * here unnoticed while meaning something else on AWS.
@@ -13,7 +13,10 @@ import { parseNetwork, type Network } from '../../core/addresses';
 export const INSIGHTS_ROW_CAP = 10_000;
 
 export type Condition =
-  { kind: 'equals'; field: string; value: string | number } | { kind: 'inSubnet'; field: string; network: Network; negated: boolean };
+  | { kind: 'equals'; field: string; value: string | number }
+  | { kind: 'inSubnet'; field: string; network: Network; negated: boolean }
+  /** `(a and b) or (c and d)`: true when every condition of one alternative holds. */
+  | { kind: 'anyOf'; alternatives: Condition[][] };
 
 export type Projection = { name: string; expr: { kind: 'field'; field: string } | { kind: 'millisDiff'; left: string; right: string } };
 /** `times` makes `sum(a * b)`: an aggregate over a product of two fields (used as a sum of squares). */
@@ -40,7 +43,7 @@ function parseCommand(text: string): Command {
     case 'parse':
       return parseParse(rest);
     case 'filter':
-      return { kind: 'filter', conditions: rest.split(/\s+and\s+/).map(parseCondition) };
+      return { kind: 'filter', conditions: parseDisjunction(rest) };
     case 'fields':
       return { kind: 'fields', projections: splitList(rest).map(parseProjection) };
     case 'stats':
@@ -73,6 +76,58 @@ function parseParse(rest: string): Command {
     `^${escaped.map((p, i) => p + (i < names.length ? (i === names.length - 1 ? '(.*)' : '(.*?)') : '')).join('')}$`,
   );
   return { kind: 'parse', source, pattern, names };
+}
+
+/** Splits at the Boolean keyword outside parentheses and string literals. */
+function splitTop(text: string, keyword: 'and' | 'or'): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '"' && text[i - 1] !== '\\') inString = !inString;
+    if (inString) continue;
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) throw malformed(`unbalanced ")" in "${text.trim()}"`);
+    else if (depth === 0) {
+      const match = new RegExp(`^\\s+${keyword}\\s+`).exec(text.slice(i));
+      if (match && /\s/.test(c)) {
+        parts.push(text.slice(start, i));
+        i += match[0].length - 1;
+        start = i + 1;
+      }
+    }
+  }
+  if (depth !== 0 || inString) throw malformed(`unbalanced "(" or quote in "${text.trim()}"`);
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/** `a or b or ...`, each a conjunction: one condition list (ANDed). */
+function parseDisjunction(text: string): Condition[] {
+  const alternatives = splitTop(text, 'or');
+  if (alternatives.length === 1) return parseConjunction(text);
+  return [{ kind: 'anyOf', alternatives: alternatives.map(parseConjunction) }];
+}
+
+/** `a and b and ...`, where a part in parentheses is a disjunction of its own. */
+function parseConjunction(text: string): Condition[] {
+  return splitTop(text, 'and').flatMap((part) => {
+    const t = part.trim();
+    if (t.startsWith('(') && t.endsWith(')') && balanced(t.slice(1, -1))) return parseDisjunction(t.slice(1, -1));
+    return [parseCondition(t)];
+  });
+}
+
+/** Whether the text's parentheses balance on their own (so the outer pair encloses it all). */
+function balanced(text: string): boolean {
+  let depth = 0;
+  for (const c of text) {
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 function parseCondition(text: string): Condition {
@@ -155,7 +210,7 @@ function fieldsRead(command: Command): string[] {
     case 'parse':
       return [command.source];
     case 'filter':
-      return command.conditions.map((c) => c.field);
+      return command.conditions.flatMap(conditionFields);
     case 'fields':
       return command.projections.flatMap((p) => (p.expr.kind === 'field' ? [p.expr.field] : [p.expr.left, p.expr.right]));
     case 'stats':
@@ -165,6 +220,10 @@ function fieldsRead(command: Command): string[] {
     case 'limit':
       return [];
   }
+}
+
+function conditionFields(condition: Condition): string[] {
+  return condition.kind === 'anyOf' ? condition.alternatives.flat().flatMap(conditionFields) : [condition.field];
 }
 
 /**

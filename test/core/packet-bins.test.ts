@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAddress, parseNetwork, type Network } from '../../core/addresses';
 import {
+  parseListenerStatisticsRows,
   parseMinuteRows,
   parsePacketCount,
   parseStatisticsRows,
@@ -184,5 +185,68 @@ describe('minute statistics', () => {
         expect(stats.packetSquareSum).toBe(packets.reduce((a, b) => a + BigInt(b) * BigInt(b), 0n));
       }),
     );
+  });
+});
+
+describe('several listeners', () => {
+  const LISTENERS = [
+    { port: 443, protocol: 6 as const },
+    { port: 53, protocol: 17 as const },
+  ];
+  const on = (port: string, protocol: string, r: InsightsRow): InsightsRow => [
+    ...r,
+    { field: 'dstPort', value: port },
+    { field: 'protocol', value: protocol },
+  ];
+
+  it('bins per source and listener; a row of no configured listener is rejected', () => {
+    // Act
+    const parsed = parseMinuteRows(
+      [
+        on('443', '6', row('198.51.100.7', '15000')),
+        on('53', '17', row('2001:db8::1', '900')),
+        on('53', '17', row('2001:DB8:0::1', '100')),
+        on('53', '6', row('198.51.100.8', '5')),
+        row('198.51.100.9', '5'),
+      ],
+      MINUTE,
+      VPC,
+      LISTENERS,
+    );
+
+    // Assess
+    expect(parsed.bins).toEqual([
+      { sourceIp: '198.51.100.7', minuteStartMs: MINUTE, packets: 15000, listener: '443/tcp' },
+      { sourceIp: '2001:db8::1', minuteStartMs: MINUTE, packets: 1000, listener: '53/udp' },
+    ]);
+    expect(parsed.rejections.map((r) => r.reason)).toEqual(['not a listener', 'not a listener']);
+  });
+
+  it('with one listener the rows are the one-listener rows: no listener read or set', () => {
+    const parsed = parseMinuteRows([row('198.51.100.7', '15000')], MINUTE, VPC, [LISTENERS[0]!]);
+    expect(parsed.bins).toEqual([{ sourceIp: '198.51.100.7', minuteStartMs: MINUTE, packets: 15000 }]);
+  });
+
+  it('statistics per listener: a listener without a row had an empty minute; an unknown or repeated listener is refused', () => {
+    const stats = (port: string, protocol: string, n: string, s: string, q: string): InsightsRow => [
+      { field: 'dstPort', value: port },
+      { field: 'protocol', value: protocol },
+      { field: 'binCount', value: n },
+      { field: 'packetSum', value: s },
+      { field: 'packetSquareSum', value: q },
+    ];
+    const parsed = parseListenerStatisticsRows([stats('53', '17', '2', '30', '500')], LISTENERS);
+    expect(parsed).toEqual({
+      ok: true,
+      byListener: new Map([
+        ['443/tcp', { binCount: 0, packetSum: 0, packetSquareSum: 0n }],
+        ['53/udp', { binCount: 2, packetSum: 30, packetSquareSum: 500n }],
+      ]),
+    });
+    expect(parseListenerStatisticsRows([stats('80', '6', '1', '1', '1')], LISTENERS)).toMatchObject({ ok: false });
+    expect(parseListenerStatisticsRows([stats('53', '17', '1', '1', '1'), stats('53', '17', '1', '1', '1')], LISTENERS)).toMatchObject({
+      ok: false,
+      reason: 'statistics row names 53/udp twice',
+    });
   });
 });

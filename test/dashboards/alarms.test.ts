@@ -205,10 +205,9 @@ describe('configuration errors name the bad value', () => {
 
 describe('monitoring props take the bounds of the functions they describe', () => {
   // Every prop the dashboard shows that a function reads (maxAnomalies is not shown).
-  const { listenerPort, minZScore, minPacketsPerBin, windowMinutes, requeryMinutes } = SUMMARIZER_BOUNDS;
+  const { minZScore, minPacketsPerBin, windowMinutes, requeryMinutes } = SUMMARIZER_BOUNDS;
   const { naclRuleLimit, naclRuleNetworkMask, naclRuleNetworkMaskIpv6 } = UPDATER_BOUNDS;
   const cases = boundaryCases({
-    listenerPort,
     minZScore,
     minPacketsPerBin,
     windowMinutes,
@@ -229,8 +228,8 @@ describe('monitoring props take the bounds of the functions they describe', () =
   });
 
   it('lists every bad prop at once', () => {
-    expect(() => buildMonitoringStack({ listenerPort: 0, windowMinutes: 4, alarms: { updaterErrors: 0 } })).toThrow(
-      /listenerPort must be .*\n {2}- windowMinutes must be/,
+    expect(() => buildMonitoringStack({ listeners: [{ port: 0, protocol: 6 }], windowMinutes: 4, alarms: { updaterErrors: 0 } })).toThrow(
+      /listeners\[0\]\.port must be .*\n {2}- windowMinutes must be/,
     );
   });
 });

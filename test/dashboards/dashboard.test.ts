@@ -127,9 +127,26 @@ describe('reference widgets', () => {
   });
 
   it('1. Network Traffic names the protocol and port of the deployment', () => {
-    const udp = dashboardBody(buildMonitoring({ listenerProtocol: 'UDP', listenerPort: 53 }).template).widgets;
+    const udp = dashboardBody(buildMonitoring({ listeners: [{ protocol: 17, port: 53 }] }).template).widgets;
 
     expect(widgetTitled(udp, 'Network Traffic').properties.title).toBe('Network Traffic (UDP:53), packets/minute');
+  });
+
+  it('1. Network Traffic with several listeners: each listener allowed and rejected, stacked, under the Port and Protocol the filters publish', () => {
+    const listeners = [
+      { port: 443, protocol: 6 as const },
+      { port: 53, protocol: 17 as const },
+    ];
+    const widget = widgetTitled(dashboardBody(buildMonitoring({ listeners }).template).widgets, 'Network Traffic');
+
+    expect(widget.properties.title).toBe('Network Traffic (TCP:443, UDP:53), packets/minute');
+    expect(widget.properties.stacked).toBe(true);
+    expect(widgetMetrics(widget)).toEqual([
+      productMetric('AllowedPackets', 'Sum', 'TCP:443 allowed (ACCEPT) packets', { Port: '443', Protocol: '6' }),
+      productMetric('RejectedPackets', 'Sum', 'TCP:443 rejected (REJECT) packets', { Port: '443', Protocol: '6' }),
+      productMetric('AllowedPackets', 'Sum', 'UDP:53 allowed (ACCEPT) packets', { Port: '53', Protocol: '17' }),
+      productMetric('RejectedPackets', 'Sum', 'UDP:53 rejected (REJECT) packets', { Port: '53', Protocol: '17' }),
+    ]);
   });
 
   it('2. All Source IPs: distinct sources, with the outliers on the right axis', () => {

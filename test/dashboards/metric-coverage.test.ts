@@ -148,8 +148,7 @@ describe('metric emission by the flow-log metric filters', () => {
     const stack = new Stack(new App(), 'FlowLogsOnly');
     new FlowLogs(stack, 'FlowLogs', {
       subnetIds: ['subnet-0aaaaaaaaaaaaaaa1'],
-      listenerPort: 443,
-      listenerProtocol: 'TCP',
+      listeners: [{ port: 443, protocol: 6 }],
       retention: logs.RetentionDays.ONE_WEEK,
       encryptionKey: new kms.Key(stack, 'Key'),
       metricsNamespace: DEFAULT_METRICS_NAMESPACE,

@@ -35,8 +35,7 @@ describe('parseConfig', () => {
       notify: {},
       vpcId: 'vpc-0123456789abcdef0',
       subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
-      listenerPort: 443,
-      listenerProtocol: 'TCP',
+      listeners: [{ port: 443, protocol: 6 }],
       binStore: 'timestream',
       minZScore: 3,
       minPacketsPerBin: 12_000,
@@ -165,8 +164,7 @@ describe('parseConfig', () => {
 
     // Assess
     expect(config).toMatchObject({
-      listenerPort: 53,
-      listenerProtocol: 'UDP',
+      listeners: [{ port: 53, protocol: 17 }],
       minZScore: 2.5,
       minPacketsPerBin: 0,
       windowMinutes: 120,
@@ -366,7 +364,7 @@ describe('parseConfig', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 65_535 }), fc.constantFrom(...LOG_RETENTION_DAYS), (port, days) => {
         const config = parseConfig(reader({ ...REQUIRED, listenerPort: String(port), logRetentionDays: String(days) }));
-        return config.listenerPort === port && config.logRetentionDays === days;
+        return config.listeners[0]?.port === port && config.logRetentionDays === days;
       }),
     );
   });
@@ -379,5 +377,50 @@ describe('parseConfig', () => {
       naclRuleLimit: 20,
       allowListKey: 'allow-list.txt',
     });
+  });
+});
+
+describe('listeners', () => {
+  const WITHOUT_LISTENER = { vpcId: REQUIRED.vpcId, subnetIds: REQUIRED.subnetIds };
+
+  it('takes several listeners as one key, in the given order, any case, from text or a cdk.json list', () => {
+    expect(parseConfig(reader({ ...WITHOUT_LISTENER, listeners: '443/tcp, 80/TCP,53/udp' })).listeners).toEqual([
+      { port: 443, protocol: 6 },
+      { port: 80, protocol: 6 },
+      { port: 53, protocol: 17 },
+    ]);
+    expect(parseConfig(reader({ ...WITHOUT_LISTENER, listeners: ['53/udp'] })).listeners).toEqual([{ port: 53, protocol: 17 }]);
+  });
+
+  it('listenerPort and listenerProtocol are the one-listener form', () => {
+    expect(parseConfig(reader(REQUIRED)).listeners).toEqual([{ port: 443, protocol: 6 }]);
+  });
+
+  it.each([
+    ['both forms', { ...REQUIRED, listeners: '443/tcp' }, 'listeners and listenerPort and listenerProtocol are both set'],
+    [
+      'both forms, port only',
+      { ...WITHOUT_LISTENER, listenerPort: '443', listeners: '443/tcp' },
+      'listeners and listenerPort are both set',
+    ],
+    ['a bad port', { ...WITHOUT_LISTENER, listeners: '443/tcp,0/udp' }, 'listeners "443/tcp,0/udp" has "0/udp", not a listener'],
+    ['a bad protocol', { ...WITHOUT_LISTENER, listeners: '443/icmp' }, 'listeners "443/icmp" has "443/icmp", not a listener'],
+    ['a duplicate', { ...WITHOUT_LISTENER, listeners: '443/tcp,443/TCP' }, 'listeners "443/tcp,443/TCP" lists 443/tcp more than once'],
+    [
+      'too many',
+      { ...WITHOUT_LISTENER, listeners: Array.from({ length: 11 }, (_, i) => `${i + 1}/tcp`).join(',') },
+      'lists 11 listeners, more than 10',
+    ],
+  ])('rejects %s, naming the value and the fix', (_case, values, message) => {
+    const problems = problemsOf(values);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+    expect(problems[0]).toContain('Fix:');
+  });
+
+  it('without listeners, a missing listenerPort or listenerProtocol is missing, with the several-listener form as a hint', () => {
+    const problems = problemsOf(WITHOUT_LISTENER);
+    expect(problems[0]).toContain('Missing required context keys: listenerPort, listenerProtocol.');
+    expect(problems[0]).toContain('-c listeners=443/tcp,53/udp instead of listenerPort and listenerProtocol');
   });
 });

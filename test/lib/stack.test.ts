@@ -247,8 +247,7 @@ describe('3. functions', () => {
       VPC_ID,
       VPC_CIDRS: `{${id.factsResource}.VpcCidrs}`,
       FLOW_LOG_GROUP_NAME: `{${id.flowLogGroup}}`,
-      LISTENER_PORT: '443',
-      LISTENER_PROTOCOL: '6',
+      LISTENERS: '443/tcp',
       MIN_ZSCORE: '3',
       MIN_PACKETS_PER_BIN: '12000',
       WINDOW_MINUTES: '60',
@@ -299,7 +298,7 @@ describe('3. functions', () => {
     const updater = loadUpdaterConfig(resolveCfn(environmentOf(id.updater), deployed) as Record<string, string>);
 
     // Assess
-    expect(summarizer).toMatchObject({ listenerPort: 443, listenerProtocol: 6, timestreamTable: 'packet-bins', windowMinutes: 60 });
+    expect(summarizer).toMatchObject({ listeners: [{ port: 443, protocol: 6 }], timestreamTable: 'packet-bins', windowMinutes: 60 });
     expect(updater).toMatchObject({
       subnetIds: SUBNETS,
       originalNaclId: 'acl-0419000000000000a',
@@ -727,7 +726,7 @@ describe('configuration reaches the template', () => {
       RetentionProperties: { MemoryStoreRetentionPeriodInHours: '4', MagneticStoreRetentionPeriodInDays: '1' },
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ LISTENER_PROTOCOL: '17', LISTENER_PORT: '53', WINDOW_MINUTES: '180' }) },
+      Environment: { Variables: Match.objectLike({ LISTENERS: '53/udp', WINDOW_MINUTES: '180' }) },
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ALLOW_LIST_KEY: 'lists/allow.txt', SUBNET_IDS: 'subnet-0aaaaaaaaaaaaaaaa' }) },

@@ -21,8 +21,7 @@ async function deploy(
   deployment = await SimulatedDeployment.create({
     startMs: START,
     vpcCidrs: ['10.0.0.0/16'],
-    listenerPort: 443,
-    listenerProtocol: 6,
+    listeners: [{ port: 443, protocol: 6 }],
     ...options,
   });
   return deployment;

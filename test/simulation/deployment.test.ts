@@ -3,6 +3,7 @@
  * timeout, memory and reserved concurrency of the synthesized template, for the same settings,
  * with either packet-bin store.
  */
+import { listenerLabel } from '../../core/listeners';
 import { GetQueryResultsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
@@ -21,13 +22,12 @@ import { anomalyMessage, flooders } from '../support/builders';
 import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
 
 const START = Date.UTC(2026, 2, 1, 8, 0, 0);
-const NETWORK = { startMs: START, vpcCidrs: ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'], listenerPort: 443, listenerProtocol: 6 } as const;
+const NETWORK = { startMs: START, vpcCidrs: ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'], listeners: [{ port: 443, protocol: 6 }] } as const;
 
 /** Every setting that reaches a function, away from its default (and UDP:53 rather than TCP:443). */
 const EVERY_SETTING_CHANGED: DeploymentSpec = {
   ...NETWORK,
-  listenerPort: 53,
-  listenerProtocol: 17,
+  listeners: [{ port: 53, protocol: 17 }],
   minZScore: 2.5,
   minPacketsPerBin: 5_000,
   windowMinutes: 30,
@@ -62,18 +62,10 @@ function contextOf(spec: DeploymentSpec, deployment: SimulatedDeployment): Recor
   const { settings } = deployment;
   const chosen = Object.keys(spec).filter((key) => (CONFIG_KEYS as readonly string[]).includes(key)) as (keyof typeof settings)[];
   // The simulation counts in the contracts' namespace and names its stack; the stack's defaults are per deployment, so both are named here.
-  const keys = [
-    ...new Set<keyof typeof settings>([
-      'vpcId',
-      'subnetIds',
-      'listenerPort',
-      'listenerProtocol',
-      'metricsNamespace',
-      'stackName',
-      ...chosen,
-    ]),
-  ];
-  return Object.fromEntries(keys.map((key) => [key, [settings[key]].flat().join(',')]));
+  const keys = [...new Set<keyof typeof settings>(['vpcId', 'subnetIds', 'listeners', 'metricsNamespace', 'stackName', ...chosen])];
+  const text = (key: keyof typeof settings) =>
+    (key === 'listeners' ? settings.listeners.map(listenerLabel) : [settings[key]].flat()).join(',');
+  return Object.fromEntries(keys.map((key) => [key, text(key)]));
 }
 
 /**

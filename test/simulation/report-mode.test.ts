@@ -15,8 +15,7 @@ async function deploy(mode: 'block' | 'report'): Promise<SimulatedDeployment> {
   deployment = await SimulatedDeployment.create({
     startMs: START,
     vpcCidrs: ['10.0.0.0/16'],
-    listenerPort: 443,
-    listenerProtocol: 6,
+    listeners: [{ port: 443, protocol: 6 }],
     mode,
   });
   return deployment;

@@ -34,7 +34,7 @@ export interface DynamoDbHarness {
   /** The clock hung calls wait on (their waits are not the store's sleeps). */
   readonly hangClock: HangClock;
   /** An adapter over the stand-in (another listener: its own keys in the same table). */
-  store(listener?: ListenerKey): DynamoDbBinStore;
+  store(listener?: ListenerKey | readonly ListenerKey[]): DynamoDbBinStore;
 }
 
 /** A DynamoDB stand-in holding the packet-bin table, on `clock`; sleeps advance the clock. The client has the summarizer's timeouts. */
@@ -57,11 +57,11 @@ export async function dynamoDbBins(
     signals.fire();
   };
   const hangClock: HangClock = { now: () => clock.now, sleep: async (ms) => advance(ms) };
-  const store = (listener: ListenerKey = LISTENER) =>
+  const store = (listener: ListenerKey | readonly ListenerKey[] = LISTENER) =>
     new DynamoDbBinStore({
       client: standInClient(new DynamoDBClient({ ...options, ...sdkClientOptions(SUMMARIZER_CALLS) }), standIn.routes(), faults),
       tableName: BIN_TABLE,
-      listener,
+      listeners: Array.isArray(listener) ? listener : [listener],
       retentionMs: RETENTION_MS,
       logger: telemetry.telemetry({ serviceName: 'summarizer', metricsNamespace: 'Test', vpcId: 'vpc-0123456789abcdef0' }).logger,
       now: () => clock.now,
@@ -78,12 +78,14 @@ export async function timestreamBins(clock: { now: number }, pageSize = 100) {
   const standIn = await TimestreamStandIn.create({ now: () => clock.now, pageSize });
   onTestFinished(() => standIn.close());
   const telemetry = new TelemetryCapture(() => clock.now);
-  const store = (table: string) => {
+  /** `listeners`: the labels of several listeners (each record then has a listener dimension). */
+  const store = (table: string, listeners?: readonly string[]) => {
     standIn.createTable('flood_guard', table);
     return new TimestreamBinStore({
       write: standInClient(new TimestreamWriteClient(options), standIn.routes()),
       query: standInClient(new TimestreamQueryClient(options), standIn.routes()),
       table: { database: 'flood_guard', table },
+      ...(listeners === undefined ? {} : { listeners }),
       logger: telemetry.telemetry({ serviceName: 'summarizer', metricsNamespace: 'Test', vpcId: 'vpc-0123456789abcdef0' }).logger,
       now: () => clock.now,
     });

@@ -104,12 +104,11 @@ export async function runScenario(machine: SynthesizedMachine, spec: ScenarioSpe
   const deployment = await SimulatedDeployment.create({
     startMs: spec.startEpoch * 1000,
     vpcCidrs: spec.vpcCidrs,
-    listenerPort: spec.listenerPort,
-    listenerProtocol: spec.listenerProtocol,
+    listeners: [{ port: spec.listenerPort, protocol: spec.listenerProtocol }],
     ...options.deployment,
   });
   onTestFinished(() => deployment.close());
-  const input = new ReplayInput({ listenerPort: spec.listenerPort, listenerProtocol: spec.listenerProtocol });
+  const input = new ReplayInput({ listeners: [{ port: spec.listenerPort, protocol: spec.listenerProtocol }] });
   input.add([...scenarioRecords(spec)]);
   input.sort();
   const observations: Observation[] = [];

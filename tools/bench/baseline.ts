@@ -20,7 +20,7 @@ export interface BaselineMeasurement {
 const GROUP = '/bench/flow-logs';
 const MINUTE_MS = Date.UTC(2026, 0, 15, 9, 0);
 const VPC: Network[] = [parseNetwork('10.0.0.0/16') as Network];
-const QUERY_OPTIONS = { listenerPort: 443, listenerProtocol: 6 as const, vpcNetworks: VPC };
+const QUERY_OPTIONS = { listeners: [{ port: 443, protocol: 6 as const }], vpcNetworks: VPC };
 export const MIN_Z = 3;
 export const FLOOR = 12_000;
 

@@ -116,7 +116,7 @@ export async function blogScenarioEc2(): Promise<{
   callsInUnchangedRuns: number;
   referenceCallsInUnchangedRuns: number;
 }> {
-  const input = new ReplayInput({ listenerPort: BLOG_STORY.listenerPort, listenerProtocol: BLOG_STORY.listenerProtocol });
+  const input = new ReplayInput({ listeners: [{ port: BLOG_STORY.listenerPort, protocol: BLOG_STORY.listenerProtocol }] });
   input.add([...scenarioRecords(BLOG_STORY)]);
   input.sort();
   const startMs = BLOG_STORY.startEpoch * 1000;
@@ -124,8 +124,7 @@ export async function blogScenarioEc2(): Promise<{
   const deployment = await SimulatedDeployment.create({
     startMs,
     vpcCidrs: BLOG_STORY.vpcCidrs,
-    listenerPort: 443,
-    listenerProtocol: 6,
+    listeners: [{ port: 443, protocol: 6 }],
     windowMinutes: 60,
     requeryMinutes: 10,
     subnetCount: subnets,
@@ -136,7 +135,7 @@ export async function blogScenarioEc2(): Promise<{
     const out = await runReplay(
       input,
       deployment,
-      { listenerPort: 443, listenerProtocol: 6, windowMinutes: 60, requeryMinutes: 10 },
+      { listeners: [{ port: 443, protocol: 6 }], windowMinutes: 60, requeryMinutes: 10 },
       () => {
         callsAfterRun.push(deployment.ec2.mutatingCalls().length);
       },
@@ -212,7 +211,7 @@ export async function generateFlowLogFile(records: number): Promise<{ dir: strin
 export async function replayBinning(file: string): Promise<{ records: number; recordsPerSecond: number; bins: number }> {
   const started = performance.now();
   const reader = new FlowLogReader(await resolveFlowLogInput(file), { vpcCidrs: VPC_CIDRS });
-  const bins = await reader.bins({ listenerPort: 443, listenerProtocol: 6 });
+  const bins = await reader.bins({ listeners: [{ port: 443, protocol: 6 }] });
   const { records } = reader.stats;
   return { records, recordsPerSecond: records / ((performance.now() - started) / 1000), bins: bins.size };
 }

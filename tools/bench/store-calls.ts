@@ -95,8 +95,7 @@ export async function measureStoreCalls(
   const deployment = await SimulatedDeployment.create({
     startMs: START_MS,
     vpcCidrs: ['10.0.0.0/16'],
-    listenerPort: 443,
-    listenerProtocol: 6,
+    listeners: [{ port: 443, protocol: 6 }],
     binStore,
     requeryMinutes,
     windowMinutes: 60,

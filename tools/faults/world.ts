@@ -106,12 +106,11 @@ export async function runWorld(
   const deployment = await SimulatedDeployment.create({
     startMs: SCENARIO.startEpoch * 1000,
     vpcCidrs: SCENARIO.vpcCidrs,
-    listenerPort: SCENARIO.listenerPort,
-    listenerProtocol: SCENARIO.listenerProtocol,
+    listeners: [{ port: SCENARIO.listenerPort, protocol: SCENARIO.listenerProtocol }],
     ...BASE_DEPLOYMENT,
     ...hooks?.deployment,
   });
-  const input = new ReplayInput({ listenerPort: SCENARIO.listenerPort, listenerProtocol: SCENARIO.listenerProtocol });
+  const input = new ReplayInput({ listeners: [{ port: SCENARIO.listenerPort, protocol: SCENARIO.listenerProtocol }] });
   input.add([...scenarioRecords(SCENARIO)]);
   input.sort();
   const platformErrors: PlatformError[] = [];

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseNetwork } from '../../core/addresses';
+import { LISTENER_PORT_BOUNDS, parseListenerList, type Listener } from '../../core/listeners';
 import { UPDATER_BOUNDS, UPDATER_DEFAULTS } from '../../functions/nacl-updater/contract';
 import type { IntegerBounds, PositiveBounds } from '../../functions/shared/contract';
 import { BIN_STORES, SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS, type BinStoreKind } from '../../functions/summarizer/contract';
@@ -8,9 +9,8 @@ import { DelaySpecError, parseDelaySpec, type DelaySpec } from './delivery-delay
 /** Everything one replay needs, validated. */
 export interface ReplayOptions {
   readonly flowLogs: string;
-  readonly listenerPort: number;
-  /** IANA protocol number: 6 (TCP) or 17 (UDP). */
-  readonly listenerProtocol: 6 | 17;
+  /** The endpoint's listeners (`--listener`, or `--port` and `--protocol`), protocols as IANA numbers. */
+  readonly listeners: readonly Listener[];
   readonly vpcCidrs: readonly string[];
   readonly minZScore: number;
   readonly minPacketsPerBin: number;
@@ -43,15 +43,17 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export const USAGE = `Usage: npm run replay -- --flow-logs <file|dir> --port <n> --protocol <tcp|udp|6|17>
+export const USAGE = `Usage: npm run replay -- --flow-logs <file|dir> --listener <port>/<tcp|udp> [--listener ...]
          --vpc-cidr <cidr>[,<cidr>...] [options]
 
 Replays VPC flow logs through the real detection and mitigation logic, minute by minute.
 
 Required:
   --flow-logs <path>           flow-log file (.gz or plain) or a directory of them
-  --port <n>                   listener port of the protected endpoint (1-65535)
-  --protocol <tcp|udp|6|17>    listener protocol
+  --listener <port>/<proto>    a listener of the protected endpoint, e.g. 443/tcp or 53/udp
+                               (repeatable, or comma-separated; each has its own baseline)
+  --port <n> --protocol <p>    instead of --listener: the one listener's port (1-65535) and
+                               protocol (tcp, udp, 6 or 17)
   --vpc-cidr <cidrs>           the VPC's IPv4/IPv6 CIDRs, comma-separated (repeatable)
 Options:
   --min-zscore <n>             Z-score threshold (default 3)
@@ -80,6 +82,7 @@ Options:
 
 const OPTIONS = {
   'flow-logs': { type: 'string' },
+  listener: { type: 'string', multiple: true },
   port: { type: 'string' },
   protocol: { type: 'string' },
   'vpc-cidr': { type: 'string', multiple: true },
@@ -114,8 +117,7 @@ export function parseReplayArgs(argv: readonly string[]): ReplayOptions | undefi
   if (values.help) return undefined;
   const options = {
     flowLogs: required(values['flow-logs'], 'flow-logs'),
-    listenerPort: integer(required(values.port, 'port'), 'port', SUMMARIZER_BOUNDS.listenerPort),
-    listenerProtocol: protocol(required(values.protocol, 'protocol')),
+    listeners: listeners(values.listener, values.port, values.protocol),
     vpcCidrs: vpcCidrs(values['vpc-cidr']),
     // The functions' own bounds and defaults (their contracts): a replay runs what the stack can deploy.
     minZScore: decimal(values['min-zscore'], SUMMARIZER_DEFAULTS.minZScore, 'min-zscore', SUMMARIZER_BOUNDS.minZScore),
@@ -231,6 +233,27 @@ function protocol(text: string): 6 | 17 {
   if (normalized === 'tcp' || normalized === '6') return 6;
   if (normalized === 'udp' || normalized === '17') return 17;
   throw new UsageError(`--protocol must be tcp, udp, 6 or 17, got "${text}"`);
+}
+
+/** `--listener` (repeatable), or the one listener of `--port` and `--protocol`; never both forms. */
+function listeners(list: string[] | undefined, port: string | undefined, protocolText: string | undefined): Listener[] {
+  if (list !== undefined && (port !== undefined || protocolText !== undefined)) {
+    const given = [port !== undefined ? '--port' : '', protocolText !== undefined ? '--protocol' : ''].filter(Boolean).join(' and ');
+    throw new UsageError(
+      `--listener and ${given} both name listeners: give --listener <port>/<tcp|udp> for each listener, or --port and --protocol for one`,
+    );
+  }
+  if (list === undefined) {
+    if (port === undefined && protocolText === undefined)
+      throw new UsageError('--listener is required (e.g. --listener 443/tcp), or --port and --protocol');
+    return [
+      { port: integer(required(port, 'port'), 'port', LISTENER_PORT_BOUNDS), protocol: protocol(required(protocolText, 'protocol')) },
+    ];
+  }
+  const parsed = parseListenerList(list.flatMap((item) => item.split(',')));
+  if (!parsed.ok)
+    throw new UsageError(`--listener ${parsed.problem}: give each as <port>/<tcp|udp>, e.g. --listener 443/tcp --listener 53/udp`);
+  return parsed.listeners;
 }
 
 function vpcCidrs(values: string[] | undefined): string[] {

@@ -3,6 +3,7 @@
  * hold it) and replays it with the default thresholds and a quota of 20 rules. Needs no AWS account.
  * Outputs go to .replay/ (git-ignored): the flow logs, replay.json and report.html.
  */
+import { listenerLabel } from '../../core/listeners';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,10 +47,8 @@ async function main(): Promise<number> {
   return runCli([
     '--flow-logs',
     flowLogs,
-    '--port',
-    String(BLOG_STORY.listenerPort),
-    '--protocol',
-    String(BLOG_STORY.listenerProtocol),
+    '--listener',
+    listenerLabel({ port: BLOG_STORY.listenerPort, protocol: BLOG_STORY.listenerProtocol }),
     '--vpc-cidr',
     BLOG_STORY.vpcCidrs.join(','),
     '--nacl-rule-limit',

@@ -10,12 +10,14 @@ import { cidrText, networkContains, parseNetwork, type Network } from '../../cor
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { activeDenyList, type DenyList } from '../../core/deny-list';
 import type { FlowRecord } from '../../core/flow-log-format';
+import { listenerLabel, type Listener } from '../../core/listeners';
 import { evaluate, denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
 import { flowLogEvent } from '../../simulation/flow-log-events';
 import type { LogEvent } from '../../simulation/logs-insights/log-groups';
 import type { DeliveryDelays } from './delivery-delay';
 import type { RepeatPolicy } from '../../core/repeat-offenders';
 import type { RepeatOffenderLine } from '../../functions/nacl-updater/repeat-offenders';
+import { listenersOf, noteBlocked, type BlockedState } from './blocked-entries';
 import type { RecordColumns } from './record-columns';
 import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
 
@@ -40,8 +42,7 @@ export const RUN_INTERVAL_MS = 30_000;
 const MINUTE_MS = 60_000;
 
 export interface ReplaySettings {
-  readonly listenerPort: number;
-  readonly listenerProtocol: number;
+  readonly listeners: readonly Listener[];
   readonly windowMinutes: number;
   readonly requeryMinutes: number;
   /** The deny list the deployment holds, to tell its rules from detected ones. @default none */
@@ -85,21 +86,25 @@ export class ReplayInput {
   readonly deniedSources = new Set<string>();
   deniedPackets = 0;
 
-  constructor(private readonly settings: Pick<ReplaySettings, 'listenerPort' | 'listenerProtocol'>) {}
+  /** The listeners as numbers protocol x 65536 + port: one Set lookup per record. */
+  private readonly listenerKeys: ReadonlySet<number>;
 
-  /** Keeps ingress traffic to the listener: nothing else can reach a bin, and a day of logs must fit in memory. */
+  constructor(settings: Pick<ReplaySettings, 'listeners'>) {
+    this.listenerKeys = new Set(settings.listeners.map(({ port, protocol }) => protocol * 65_536 + port));
+  }
+
+  /** Keeps traffic to the listeners: nothing else can reach a bin, and a day of logs must fit in memory. */
   add(batch: readonly FlowRecord[]): void {
     for (const record of batch) {
-      if (record.dstPort !== this.settings.listenerPort || record.protocol !== this.settings.listenerProtocol) continue;
-      this.records.push(record);
+      if (this.listenerKeys.has(record.protocol * 65_536 + record.dstPort)) this.records.push(record);
     }
   }
 
   /** As add, from the reader's columns: only the records kept become objects. */
   addColumns(columns: RecordColumns): void {
-    const { listenerPort, listenerProtocol } = this.settings;
+    const keys = this.listenerKeys;
     for (let i = 0; i < columns.length; i++) {
-      if (columns.dstPort[i] === listenerPort && columns.protocol[i] === listenerProtocol) this.records.push(columns.record(i));
+      if (keys.has(columns.protocol[i]! * 65_536 + columns.dstPort[i]!)) this.records.push(columns.record(i));
     }
   }
 
@@ -136,7 +141,9 @@ export async function runReplay(
   // After the data ends, blocks live for one window (a repeat offender's up to its cap); give the runs that lift them time to happen.
   const longestHold = Math.max(settings.windowMinutes, (settings.repeatOffenders?.maxBlockHours ?? 0) * 60);
   const hardStopMs = () => lastArrivalMs() + (longestHold + settings.requeryMinutes + 5) * MINUTE_MS;
-  const state = new TimelineState(out, settings.denyList);
+  // With one listener the verdict names none: every anomaly is on it.
+  const sole = settings.listeners.length === 1 ? listenerLabel(settings.listeners[0] as Listener) : undefined;
+  const state = new TimelineState(out, settings.denyList, sole);
   let next = 0;
   for (let at = firstMinuteMs + MINUTE_MS; at <= hardStopMs(); at += RUN_INTERVAL_MS) {
     const entries = pipeline.activeAclEntries();
@@ -234,10 +241,7 @@ class TimelineState {
   private verb: 'blocked' | 'would block' = 'blocked';
   private unblocked = new Set<string>();
   private onOriginal = true;
-  private readonly blocked = new Map<
-    string,
-    { firstBlocked: string; lastBlocked: string; maxZScore: number; maxPackets: number; denyListed?: true; k?: number; holdUntil?: string }
-  >();
+  private readonly blocked = new Map<string, BlockedState>();
   /** Repeat offenders on: the rules in place with their k and hold-until, as the updater last logged them. */
   private repeat: Map<string, RepeatOffenderLine> | undefined;
   /** Networks under a repeat-offender hold after the previous run. */
@@ -251,6 +255,8 @@ class TimelineState {
   constructor(
     private readonly out: EngineOutput,
     private readonly denyList?: DenyList,
+    /** The one listener, when there is one: the verdicts name a listener only when there are several. */
+    private readonly soleListener?: string,
   ) {}
 
   private denialStart: number | undefined;
@@ -291,7 +297,10 @@ class TimelineState {
     this.verb = held.mode === 'report' ? 'would block' : 'blocked';
     const at = iso(atMs);
     const message = outcome.message;
-    const anomalies = message?.anomalies ?? [];
+    const sole = this.soleListener;
+    const anomalies = (message?.anomalies ?? []).map((a) =>
+      a.listener === undefined && sole !== undefined ? { ...a, listener: sole } : a,
+    );
     const covered = (ip: string) => networks.some((n) => networkContains(n, ip));
     const unblocked = anomalies.filter((a) => !covered(a.sourceIp)).map((a) => a.sourceIp);
     const cidrs = networks.map(cidrText);
@@ -324,18 +333,18 @@ class TimelineState {
     const now = new Map(networks.map((n) => [cidrText(n), n]));
     for (const [cidr, network] of now) {
       const worst = anomalies.filter((a) => networkContains(network, a.sourceIp));
-      const z = Math.max(0, ...worst.map((a) => a.maxZScore));
-      const packets = Math.max(0, ...worst.map((a) => a.maxPackets));
-      const entry = this.blocked.get(cidr);
-      if (entry)
-        Object.assign(entry, { lastBlocked: at, maxZScore: Math.max(entry.maxZScore, z), maxPackets: Math.max(entry.maxPackets, packets) });
-      else this.blocked.set(cidr, { firstBlocked: at, lastBlocked: at, maxZScore: z, maxPackets: packets });
+      const { z, packets } = noteBlocked(this.blocked, cidr, at, worst);
       if (denyListed.has(cidr)) this.blocked.get(cidr)!.denyListed = true;
       const line = this.repeat?.get(cidr);
       if (this.repeat) Object.assign(this.blocked.get(cidr)!, { k: line?.k ?? 0 }, line?.holdUntil ? { holdUntil: line.holdUntil } : {});
       if (this.denied.has(cidr)) continue;
       if (denyListed.has(cidr)) this.note(at, 'blocked', `${this.verb} ${cidr}: on the deny list`);
-      else this.note(at, 'blocked', `${this.verb} ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute`);
+      else
+        this.note(
+          at,
+          'blocked',
+          `${this.verb} ${cidr}: max Z-score ${z.toFixed(2)}, ${packets} packets in its largest minute${this.onListeners(worst)}`,
+        );
     }
     for (const [cidr, network] of this.denied) {
       if (now.has(cidr)) continue;
@@ -352,6 +361,12 @@ class TimelineState {
     this.listedBefore = denyListed;
     this.heldBefore = new Set([...(this.repeat?.values() ?? [])].filter((l) => l.holdUntil !== undefined).map((l) => l.network));
     this.out.blockedEntries.splice(0, this.out.blockedEntries.length, ...[...this.blocked].map(([cidr, e]) => ({ cidr, ...e })));
+  }
+
+  /** With several listeners, which ones the blocked sources were anomalous on; nothing with one. */
+  private onListeners(anomalies: AnomalyMessage['anomalies']): string {
+    const listeners = listenersOf(anomalies);
+    return this.soleListener !== undefined || listeners.length === 0 ? '' : ` on ${listeners.join(', ')}`;
   }
 
   private ruleFor(cidr: string): string {

@@ -1,28 +1,35 @@
+/** Listener indexes a table keeps apart: at least the most listeners a deployment has (core/listeners.ts). */
+const LISTENER_SLOTS = 16;
+
 /**
- * Packets per (minute, source id), the replay's bins. Each minute has its own open-addressing
+ * Packets per (minute, listener, source id), the replay's bins; the listener is its index in the
+ * replay's list (0 with one listener). Each minute of each listener has its own open-addressing
  * table over typed arrays: binning millions of records creates no key string or map entry per
  * record, and the table being filled stays small enough to sit in cache (records arrive roughly
  * in time order).
  */
 export class PacketBinTable {
+  /** Keyed by minute x LISTENER_SLOTS + listener. */
   private readonly minutes = new Map<number, MinuteBins>();
-  private lastMinute = NaN;
+  private lastKey = NaN;
   private last: MinuteBins | undefined;
 
-  add(minute: number, source: number, packets: number): void {
-    if (minute !== this.lastMinute || this.last === undefined) {
-      this.lastMinute = minute;
+  add(minute: number, source: number, packets: number, listener = 0): void {
+    const key = minute * LISTENER_SLOTS + listener;
+    if (key !== this.lastKey || this.last === undefined) {
+      if (!(listener >= 0 && listener < LISTENER_SLOTS)) throw new RangeError(`listener index ${listener} is not 0-${LISTENER_SLOTS - 1}`);
+      this.lastKey = key;
       const previous = this.last;
-      this.last = this.minutes.get(minute);
+      this.last = this.minutes.get(key);
       // Consecutive minutes see about as many sources: start the new table at the last one's size.
-      if (this.last === undefined) this.minutes.set(minute, (this.last = new MinuteBins(previous?.size ?? 0)));
+      if (this.last === undefined) this.minutes.set(key, (this.last = new MinuteBins(previous?.size ?? 0)));
     }
     this.last.add(source, packets);
   }
 
-  /** Packets of one bin; 0 when the source sent nothing that minute. */
-  packets(minute: number, source: number): number {
-    return this.minutes.get(minute)?.packets(source) ?? 0;
+  /** Packets of one bin; 0 when the source sent nothing to the listener that minute. */
+  packets(minute: number, source: number, listener = 0): number {
+    return this.minutes.get(minute * LISTENER_SLOTS + listener)?.packets(source) ?? 0;
   }
 
   get size(): number {
@@ -33,7 +40,12 @@ export class PacketBinTable {
 
   /** The bins as arrays that can be handed to another thread, minute by minute (views of the table's own arrays, not copies). */
   export(): BinArrays {
-    return [...this.minutes].map(([minute, bins]) => ({ minute, sources: bins.sourceIds(), totals: bins.totalsOf() }));
+    return [...this.minutes].map(([key, bins]) => ({
+      minute: Math.floor(key / LISTENER_SLOTS),
+      listener: key % LISTENER_SLOTS,
+      sources: bins.sourceIds(),
+      totals: bins.totalsOf(),
+    }));
   }
 
   /**
@@ -42,18 +54,24 @@ export class PacketBinTable {
    * share a minute), so merging costs one id lookup per bin.
    */
   merge(other: BinArrays, ids: Int32Array): void {
-    for (const { minute, sources, totals } of other) {
+    for (const { minute, listener, sources, totals } of other) {
       for (let i = 0; i < sources.length; i++) sources[i] = ids[sources[i]!]!;
-      const existing = this.minutes.get(minute);
+      const key = minute * LISTENER_SLOTS + listener;
+      const existing = this.minutes.get(key);
       if (existing) for (let i = 0; i < sources.length; i++) existing.add(sources[i]!, totals[i]!);
-      else this.minutes.set(minute, MinuteBins.over(sources, totals));
+      else this.minutes.set(key, MinuteBins.over(sources, totals));
     }
     this.last = undefined;
   }
 }
 
-/** Bins as plain arrays, minute by minute: the distinct sources and their packet totals. */
-export type BinArrays = readonly { readonly minute: number; readonly sources: Int32Array; readonly totals: Float64Array }[];
+/** Bins as plain arrays, minute by minute and listener by listener: the distinct sources and their packet totals. */
+export type BinArrays = readonly {
+  readonly minute: number;
+  readonly listener: number;
+  readonly sources: Int32Array;
+  readonly totals: Float64Array;
+}[];
 
 /** Packets per source id within one minute. */
 class MinuteBins {

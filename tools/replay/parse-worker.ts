@@ -12,10 +12,9 @@ import { ACCEPTED, INGRESS_FLAG, type ColumnArrays } from './record-columns';
 import { HeaderError, openBytes, openRange, readLines, startState, type ByteSource } from './line-reader';
 import { PacketBinTable, type BinArrays } from './packet-bins';
 
-/** What goes into a bin: ingress ACCEPT records to the listener, by `start` minute. */
+/** What goes into a bin: ingress ACCEPT records to a listener, by `start` minute and listener (its index here). */
 export interface BinFilter {
-  readonly listenerPort: number;
-  readonly listenerProtocol: number;
+  readonly listeners: readonly { readonly port: number; readonly protocol: number }[];
 }
 
 export interface RangeJob {
@@ -120,13 +119,23 @@ async function binRecords(
 ): Promise<BinArrays> {
   const table = new PacketBinTable();
   const columns = parser.newColumns(1 << 15);
-  const { listenerPort, listenerProtocol } = filter;
+  const [{ port: listenerPort, protocol: listenerProtocol } = { port: -1, protocol: -1 }] = filter.listeners;
+  // Listener index by protocol x 65536 + port, for several listeners; one listener keeps the two comparisons.
+  const several = filter.listeners.length > 1 ? new Map(filter.listeners.map((l, k) => [l.protocol * 65_536 + l.port, k])) : undefined;
   let reported = 0;
   for await (const batch of readLines(source, parser, state, rangeLine, () => columns)) {
     const { dstPort, protocol, flags, start, source: ids, packets } = batch;
-    for (let i = 0; i < batch.length; i++) {
-      if (dstPort[i] !== listenerPort || protocol[i] !== listenerProtocol || flags[i] !== BINNED) continue;
-      table.add(Math.floor(start[i]! / 60), ids[i]!, packets[i]!);
+    if (several === undefined) {
+      for (let i = 0; i < batch.length; i++) {
+        if (dstPort[i] !== listenerPort || protocol[i] !== listenerProtocol || flags[i] !== BINNED) continue;
+        table.add(Math.floor(start[i]! / 60), ids[i]!, packets[i]!);
+      }
+    } else {
+      for (let i = 0; i < batch.length; i++) {
+        if (flags[i] !== BINNED) continue;
+        const listener = several.get(protocol[i]! * 65_536 + dstPort[i]!);
+        if (listener !== undefined) table.add(Math.floor(start[i]! / 60), ids[i]!, packets[i]!, listener);
+      }
     }
     batch.length = 0;
     if (source.rawBytesRead() - reported >= 16 << 20) post({ kind: 'progress', bytes: (reported = source.rawBytesRead()) });

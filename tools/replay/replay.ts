@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseDenyList } from '../../core/deny-list';
+import { listenerLabel } from '../../core/listeners';
 import { SimulatedDeployment } from '../../simulation/deployment';
 import type { ReplayOptions } from './args';
 import { deliveryLine, DeliveryDelays } from './delivery-delay';
@@ -39,8 +40,7 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
   const deployment = await SimulatedDeployment.create({
     startMs,
     vpcCidrs: options.vpcCidrs,
-    listenerPort: options.listenerPort,
-    listenerProtocol: options.listenerProtocol,
+    listeners: options.listeners,
     minZScore: options.minZScore,
     minPacketsPerBin: options.minPacketsPerBin,
     windowMinutes: options.windowMinutes,
@@ -56,15 +56,14 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     denyList,
   });
   try {
-    const { mode, listenerPort, listenerProtocol, windowMinutes } = options;
+    const { mode, listeners, windowMinutes } = options;
     const deliveryDelays = new DeliveryDelays(options.deliveryDelay, options.seed);
     const repeatOffenders =
       options.repeatOffenderWindowHours > 0
         ? { windowHours: options.repeatOffenderWindowHours, maxBlockHours: options.maxBlockHours }
         : undefined;
     const settings = {
-      listenerPort,
-      listenerProtocol,
+      listeners,
       windowMinutes,
       requeryMinutes,
       denyList: parseDenyList(denyList),
@@ -107,7 +106,7 @@ async function readFlowLogs(options: ReplayOptions, hooks: ReplayHooks): Promise
     vpcCidrs: options.vpcCidrs,
     onBytes: (bytes) => hooks.progress?.('reading', files.totalBytes === 0 ? 1 : bytes / files.totalBytes),
   });
-  const input = new ReplayInput({ listenerPort: options.listenerPort, listenerProtocol: options.listenerProtocol });
+  const input = new ReplayInput({ listeners: options.listeners });
   let firstStart = Infinity;
   let lastEnd = -Infinity;
   for await (const columns of reader.columns()) {
@@ -151,8 +150,7 @@ function summarize(options: ReplayOptions, read: FlowLogsRead, engine: EngineOut
     delivery: delays.summary(),
     settings: {
       flowLogs: options.flowLogs,
-      listenerPort: options.listenerPort,
-      listenerProtocol: options.listenerProtocol,
+      listeners: options.listeners.map(listenerLabel),
       vpcCidrs: options.vpcCidrs,
       minZScore: options.minZScore,
       minPacketsPerBin: options.minPacketsPerBin,

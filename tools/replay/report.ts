@@ -39,12 +39,19 @@ function series<T>(items: readonly T[], time: (item: T) => string, columns: Reco
   );
 }
 
+/** `listener 443/tcp` or `listeners 443/tcp, 53/udp`, from the replay's settings. */
+function listenersOf(result: ReplayResult): string {
+  const listeners = result.summary.settings.listeners;
+  const list = Array.isArray(listeners) ? listeners : [];
+  return list.length === 0 ? 'listener' : `${list.length === 1 ? 'listener' : 'listeners'} ${list.join(', ')}`;
+}
+
 export function reportSpecs(result: ReplayResult): Record<string, VegaLiteSpec> {
   const { traffic, runs } = result;
   const report = result.summary.mode === 'report';
   return {
     traffic: lineChart(
-      'Traffic to the listener (packets per minute)',
+      `Traffic to the ${listenersOf(result)} (packets per minute)`,
       series(traffic, (t) => t.minute, {
         accepted: (t) => t.acceptedPackets - t.deniedBySimulation,
         'rejected (logged)': (t) => t.rejectedPackets,
@@ -130,6 +137,7 @@ export async function renderReport(result: ReplayResult): Promise<string> {
     b.lastBlocked,
     b.maxZScore.toFixed(2),
     b.maxPackets,
+    b.listeners.join(', ') || '-',
     ...(repeat ? [b.k ?? 0, b.holdUntil ?? '-'] : []),
   ]);
   const blockedHeaders = [
@@ -138,6 +146,7 @@ export async function renderReport(result: ReplayResult): Promise<string> {
     `last ${blocked}`,
     'max Z-score',
     'max packets/min',
+    'anomalous on',
     ...(repeat ? ['k (earlier blocks)', 'held until'] : []),
   ];
   const timeline = result.timeline

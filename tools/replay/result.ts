@@ -6,6 +6,7 @@ import type { RepeatOffenderLine } from '../../functions/nacl-updater/repeat-off
 export interface ReplayRun {
   /** Simulated time of the run (ISO-8601, UTC). */
   readonly at: string;
+  /** Each with the listener (`443/tcp`) of its largest Z-score. */
   readonly anomalies: readonly Anomaly[];
   /** Deny rules in force after the run (CIDRs), in rule order; always [] in report mode. */
   readonly blocked: readonly string[];
@@ -52,6 +53,8 @@ export interface BlockedEntry {
   readonly lastBlocked: string;
   readonly maxZScore: number;
   readonly maxPackets: number;
+  /** The listeners (`443/tcp`) its sources were anomalous on; none for a deny-list entry never anomalous. */
+  readonly listeners: readonly string[];
   /** Present when the network was on the deny list while blocked. */
   readonly denyListed?: true;
   /** Repeat offenders on: k of its latest block (its earlier blocks within the window). */

@@ -33,33 +33,50 @@ const judgement = fc.record({
   maxAnomalies: fc.integer({ min: 1, max: 6 }),
 });
 
-function summary(minuteStartMs: number, bins: readonly { source: number; packets: number }[], floor: number): MinuteSummary {
+function summary(
+  minuteStartMs: number,
+  bins: readonly { source: number; packets: number }[],
+  floor: number,
+  listener?: string,
+): MinuteSummary {
   const bySource = new Map<string, number>();
   for (const b of bins) bySource.set(SOURCES[b.source] as string, (bySource.get(SOURCES[b.source] as string) ?? 0) + b.packets);
   const packetBins: PacketBin[] = [...bySource].map(([sourceIp, packets]) => ({ sourceIp, minuteStartMs, packets }));
-  return summarizeMinute(minuteStartMs, packetBins, statisticsOfBins(packetBins), floor);
+  return summarizeMinute(minuteStartMs, packetBins, statisticsOfBins(packetBins), floor, listener);
 }
 
 /** The runs' writes in order: [summary, version] pairs, each minute by the runs that wrote it. */
 type MinuteSpec = typeof minuteSpec extends fc.Arbitrary<infer T> ? T : never;
 
-function writes(specs: readonly MinuteSpec[], floor: number): [MinuteSummary, number][] {
+/**
+ * `listeners`: with several, each minute is written once per listener, a bin going to the listener
+ * its source, minute and packets pick (so a source may flood one listener, or both).
+ */
+function writes(
+  specs: readonly MinuteSpec[],
+  floor: number,
+  listeners: readonly (string | undefined)[] = [undefined],
+): [MinuteSummary, number][] {
   const seen = new Set<number>();
   const out: [MinuteSummary, number][] = [];
   for (const spec of specs) {
     if (seen.has(spec.minute)) continue;
     seen.add(spec.minute);
     const start = FIRST_MINUTE + spec.minute * 60_000;
-    const older: [MinuteSummary, number] = [summary(start, spec.bins, floor), NOW];
-    const newer: [MinuteSummary, number] = [
-      summary(
-        start,
-        spec.bins.map((b) => ({ ...b, packets: b.packets + b.later })),
-        floor,
-      ),
-      NOW + 30_000,
-    ];
-    out.push(...(!spec.rewritten ? [older] : spec.newerFirst ? [newer, older] : [older, newer]));
+    listeners.forEach((listener, index) => {
+      const bins = spec.bins.filter((b) => listeners.length === 1 || (b.source + spec.minute + b.packets) % listeners.length === index);
+      const older: [MinuteSummary, number] = [summary(start, bins, floor, listener), NOW];
+      const newer: [MinuteSummary, number] = [
+        summary(
+          start,
+          bins.map((b) => ({ ...b, packets: b.packets + b.later })),
+          floor,
+          listener,
+        ),
+        NOW + 30_000,
+      ];
+      out.push(...(!spec.rewritten ? [older] : spec.newerFirst ? [newer, older] : [older, newer]));
+    });
   }
   return out;
 }
@@ -96,5 +113,45 @@ describe('packet-bin stores agree', () => {
     );
     // The cases are not all empty verdicts
     expect(judgedAnomalous).toBeGreaterThan(10);
+  });
+
+  it('agrees with two listeners too: per-listener baselines, one anomaly per source naming its listener', async () => {
+    const clock = { now: NOW };
+    const timestream = await timestreamBins(clock);
+    const dynamodb = await dynamoDbBins(clock);
+    let run = 0;
+    let onBoth = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(minuteSpec, { minLength: 1, maxLength: 8 }), judgement, async (specs, j) => {
+        // Prepare: two listeners of fresh labels per case, in a fresh table (Timestream) and under fresh keys (DynamoDB)
+        run++;
+        const keys = [
+          { protocol: 6 as const, port: run },
+          { protocol: 17 as const, port: run },
+        ];
+        const labels = [`${run}/tcp`, `${run}/udp`];
+        const ts = timestream.store(`listeners_${run}`, labels);
+        const ddb = dynamodb.store(keys);
+        for (const [minute, version] of writes(specs, j.minPacketsPerBin, labels)) {
+          await ts.writeMinutes([minute], version);
+          await ddb.writeMinutes([minute], version);
+        }
+        const options = { ...j, windowStartMs: FIRST_MINUTE + j.windowMinute * 60_000 };
+
+        // Act
+        const [tsBaseline, ddbBaseline] = [await ts.baseline(options.windowStartMs), await ddb.baseline(options.windowStartMs)];
+        const [tsAnomalies, ddbAnomalies] = [await ts.anomalies(options), await ddb.anomalies(options)];
+
+        // Assess
+        expect(ddbBaseline).toEqual(tsBaseline);
+        expect(ddbAnomalies).toEqual(tsAnomalies);
+        expect(new Set(tsAnomalies.map((a) => a.sourceIp)).size).toBe(tsAnomalies.length);
+        for (const anomaly of tsAnomalies) expect(labels).toContain(anomaly.listener);
+        if (new Set(tsAnomalies.map((a) => a.listener)).size === 2) onBoth++;
+      }),
+      { numRuns: 25, seed: 7 },
+    );
+    // Some verdicts hold anomalies of both listeners
+    expect(onBoth).toBeGreaterThan(2);
   });
 });

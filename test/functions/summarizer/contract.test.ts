@@ -38,7 +38,7 @@ const CONTEXT = {
 };
 
 function settings(overrides: Partial<SummarizerSettings> = {}): SummarizerSettings {
-  return { ...SUMMARIZER_DEFAULTS, vpcId: CONTEXT.vpcId, listenerPort: 443, listenerProtocol: 'TCP', ...overrides };
+  return { ...SUMMARIZER_DEFAULTS, vpcId: CONTEXT.vpcId, listeners: [{ port: 443, protocol: 6 }], ...overrides };
 }
 
 /** Other keys a bound can only be reached with: the shortest window needs the shortest re-query reach. */
@@ -55,8 +55,7 @@ describe('summarizer configuration', () => {
         { family: 'ipv6', address: '2001:db8:1234:1a00::', prefixLength: 56 },
       ],
       flowLogGroupName: '/flood-guard/flow-logs',
-      listenerPort: 443,
-      listenerProtocol: 6,
+      listeners: [{ port: 443, protocol: 6 }],
       minZScore: 3,
       minPacketsPerBin: 12_000,
       windowMinutes: 60,
@@ -74,7 +73,7 @@ describe('summarizer configuration', () => {
   it('takes explicit thresholds', () => {
     const config = loadConfig({
       ...VALID_ENV,
-      LISTENER_PROTOCOL: '17',
+      LISTENERS: '443/udp, 53/UDP',
       MIN_ZSCORE: '2.5',
       MIN_PACKETS_PER_BIN: '500',
       WINDOW_MINUTES: '30',
@@ -83,7 +82,10 @@ describe('summarizer configuration', () => {
       POWERTOOLS_METRICS_NAMESPACE: 'Custom',
     });
     expect(config).toMatchObject({
-      listenerProtocol: 17,
+      listeners: [
+        { port: 443, protocol: 17 },
+        { port: 53, protocol: 17 },
+      ],
       minZScore: 2.5,
       minPacketsPerBin: 500,
       windowMinutes: 30,
@@ -98,9 +100,11 @@ describe('summarizer configuration', () => {
     [{ VPC_ID: 'vpc-XYZ' }, /VPC_ID \("vpc-XYZ"\): expected a VPC id/],
     [{ VPC_CIDRS: '10.0.0.0/16,10.0.0.1/16' }, /VPC_CIDRS .*"10\.0\.0\.1\/16" is not an IPv4 or IPv6 CIDR/],
     [{ VPC_CIDRS: '' }, /VPC_CIDRS/],
-    [{ LISTENER_PORT: '0' }, /LISTENER_PORT \("0"\)/],
-    [{ LISTENER_PORT: 'https' }, /LISTENER_PORT \("https"\): expected a whole number/],
-    [{ LISTENER_PROTOCOL: 'TCP' }, /LISTENER_PROTOCOL \("TCP"\): expected 6 \(TCP\) or 17 \(UDP\)/],
+    [{ LISTENERS: '0/tcp' }, /LISTENERS \("0\/tcp"\): has "0\/tcp", not a listener/],
+    [{ LISTENERS: 'https' }, /LISTENERS \("https"\): has "https", not a listener/],
+    [{ LISTENERS: '443/icmp' }, /LISTENERS \("443\/icmp"\): has "443\/icmp", not a listener/],
+    [{ LISTENERS: '443/tcp,443/TCP' }, /LISTENERS \("443\/tcp,443\/TCP"\): lists 443\/tcp more than once/],
+    [{ LISTENERS: Array.from({ length: 11 }, (_, i) => `${i + 1}/udp`).join(',') }, /LISTENERS .*lists 11 listeners, more than 10/],
     [{ MIN_ZSCORE: 'three' }, /MIN_ZSCORE/],
     [{ MIN_ZSCORE: '-1' }, /MIN_ZSCORE/],
     [{ MIN_PACKETS_PER_BIN: '1e4' }, /MIN_PACKETS_PER_BIN/],
@@ -124,7 +128,7 @@ describe('summarizer configuration', () => {
     // Act
     let error: unknown;
     try {
-      loadConfig({ ...VALID_ENV, LISTENER_PORT: 'x', MAX_ANOMALIES: '0' });
+      loadConfig({ ...VALID_ENV, LISTENERS: 'x', MAX_ANOMALIES: '0' });
     } catch (thrown) {
       error = thrown;
     }
@@ -132,10 +136,10 @@ describe('summarizer configuration', () => {
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      'LISTENER_PORT ("x"): expected a whole number',
+      'LISTENERS ("x"): has "x", not a listener <port>/<protocol> with a port 1-65535 and tcp or udp; expected e.g. 443/tcp,53/udp',
       'MAX_ANOMALIES ("0"): expected at least 1',
     ]);
-    expect((error as ConfigError).message).toMatch(/^Invalid summarizer environment:\n {2}- LISTENER_PORT/);
+    expect((error as ConfigError).message).toMatch(/^Invalid summarizer environment:\n {2}- LISTENERS/);
   });
 });
 
@@ -153,8 +157,7 @@ describe('summarizer contract', () => {
     (binStore, resources, otherStore, storeConfig) => {
       // Prepare
       const chosen = settings({
-        listenerProtocol: 'UDP',
-        listenerPort: 53,
+        listeners: [{ port: 53, protocol: 17 }],
         minZScore: 2.5,
         windowMinutes: 30,
         requeryMinutes: 7,
@@ -172,8 +175,7 @@ describe('summarizer contract', () => {
         vpcId: chosen.vpcId,
         vpcNetworks: RESOURCES.vpcCidrs.split(',').map((cidr) => parseNetwork(cidr)),
         flowLogGroupName: RESOURCES.flowLogGroupName,
-        listenerPort: 53,
-        listenerProtocol: 17,
+        listeners: [{ port: 53, protocol: 17 }],
         minZScore: 2.5,
         minPacketsPerBin: SUMMARIZER_DEFAULTS.minPacketsPerBin,
         windowMinutes: 30,

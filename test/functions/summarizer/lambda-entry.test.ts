@@ -9,11 +9,11 @@ describe('summarizer Lambda entry', () => {
 
   it('fails at cold start with a message naming the bad variable', async () => {
     // Prepare
-    for (const [name, value] of Object.entries({ ...SUMMARIZER_ENV, LISTENER_PORT: 'https' })) vi.stubEnv(name, value);
+    for (const [name, value] of Object.entries({ ...SUMMARIZER_ENV, LISTENERS: 'https' })) vi.stubEnv(name, value);
 
     // Act / Assess
     await expect(handler({}, { getRemainingTimeInMillis: () => 60_000 })).rejects.toThrow(
-      /LISTENER_PORT \("https"\): expected a whole number/,
+      /LISTENERS \("https"\): has "https", not a listener/,
     );
   });
 });

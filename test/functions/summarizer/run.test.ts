@@ -13,8 +13,7 @@ describe('summarizer re-queries the minutes an outage made it miss', () => {
     deployment = await SimulatedDeployment.create({
       startMs: start,
       vpcCidrs: ['10.0.0.0/16'],
-      listenerPort: 443,
-      listenerProtocol: 6,
+      listeners: [{ port: 443, protocol: 6 }],
       windowMinutes: 20,
       requeryMinutes: 10,
     });

@@ -9,7 +9,7 @@ import { flowRecord, net } from '../../support/builders';
 const GROUP = '/flood-guard/flow-logs';
 const MINUTE = 1_768_467_600; // 2026-01-15T09:00:00Z
 const VPC = ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'].map(net);
-const QUERY = buildBinQuery({ listenerPort: 443, listenerProtocol: 6, vpcNetworks: VPC });
+const QUERY = buildBinQuery({ listeners: [{ port: 443, protocol: 6 }], vpcNetworks: VPC });
 
 const record = (overrides: Partial<FlowRecord>): FlowRecord => flowRecord(MINUTE, overrides);
 

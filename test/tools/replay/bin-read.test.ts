@@ -51,7 +51,7 @@ describe('reading straight into packet bins', () => {
 
         // Act
         const reader = new FlowLogReader(await resolveFlowLogInput(dir), { vpcCidrs: ['10.0.0.0/16'], threads, parallelFromBytes: 0 });
-        const bins = await reader.bins({ listenerPort: 443, listenerProtocol: 6 });
+        const bins = await reader.bins({ listeners: [{ port: 443, protocol: 6 }] });
 
         // Assess
         expect(bins.size).toBe(expected.bins.size);

@@ -36,8 +36,7 @@ describe('replay command line', () => {
     // Assess
     expect(options).toEqual({
       flowLogs: 'x.log',
-      listenerPort: 443,
-      listenerProtocol: 6,
+      listeners: [{ port: 443, protocol: 6 }],
       vpcCidrs: ['10.0.0.0/16'],
       minZScore: 3,
       minPacketsPerBin: 12_000,
@@ -100,7 +99,7 @@ describe('replay command line', () => {
 
     // Assess
     expect(options).toMatchObject({
-      listenerProtocol: 17,
+      listeners: [{ port: 53, protocol: 17 }],
       vpcCidrs: ['10.0.0.0/16', '10.1.0.0/16', '2600:1f18::/56'],
       minZScore: 2.5,
       minPacketsPerBin: 5000,
@@ -309,4 +308,75 @@ describe('replay of a folder of mixed files', () => {
     expect(json.summary.input).toMatchObject({ files: 7, skippedFiles: 8 });
     expect(json.summary.input.skipped.map((s) => s.file)).toContain(join(fixtures, 'written/nat-gateway-custom.log'));
   }, 60_000);
+});
+
+describe('replay with several listeners', () => {
+  it('--listener and --port/--protocol are two forms of one setting: each alone works, both together is an error naming them', () => {
+    const base = ['--flow-logs', 'x.log', '--vpc-cidr', '10.0.0.0/16'];
+    expect(parseReplayArgs([...base, '--listener', '443/tcp', '--listener', '53/UDP,80/tcp'])?.listeners).toEqual([
+      { port: 443, protocol: 6 },
+      { port: 53, protocol: 17 },
+      { port: 80, protocol: 6 },
+    ]);
+    expect(() => parseReplayArgs([...base, '--listener', '443/tcp', '--port', '443'])).toThrow(/--listener and --port both name listeners/);
+    expect(() => parseReplayArgs([...base, '--listener', '443/tcp', '--listener', '443/tcp'])).toThrow(/lists 443\/tcp more than once/);
+    expect(() => parseReplayArgs([...base, '--listener', '443/icmp'])).toThrow(UsageError);
+    expect(() => parseReplayArgs(base)).toThrow(/--listener is required/);
+  });
+
+  it('judges each listener against its own baseline: an HTTPS flood next to heavy DNS traffic and a DNS flood are blocked, DNS resolvers are not', async () => {
+    // Prepare: HTTPS clients near 1,000 packets a minute and DNS resolvers near 45,000; one flooder on each
+    const dir = await scratchDir('replay-listeners');
+    const common = { description: 't', startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000, minutes: 16, steadyPresence: 1 };
+    const https: ScenarioSpec = {
+      ...common,
+      name: 'https',
+      seed: 3,
+      steadySources: 40,
+      steadyPackets: [100, 2000],
+      listenerPort: 443,
+      listenerProtocol: 6,
+      vpcCidrs: ['10.0.0.0/16'],
+      endpoint: '10.0.1.10',
+      waves: [{ sources: ['203.0.113.1'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 0 }],
+    };
+    const dns: ScenarioSpec = {
+      ...https,
+      name: 'dns',
+      seed: 4,
+      steadySources: 30,
+      steadyPackets: [30_000, 60_000],
+      listenerPort: 53,
+      listenerProtocol: 17,
+      waves: [{ sources: ['198.51.100.1'], fromMinute: 12, minutes: 2, packets: 400_000, packetsStep: 0 }],
+    };
+    await writeScenario(https, join(dir, 'https.log.gz'));
+    await writeScenario(dns, join(dir, 'dns.log.gz'));
+
+    // Act
+    const result = await cli([
+      ...['--flow-logs', dir, '--listener', '443/tcp', '--listener', '53/udp', '--vpc-cidr', '10.0.0.0/16'],
+      ...['--window-minutes', '10', '--json', join(dir, 'out.json'), '--report', join(dir, 'out.html')],
+    ]);
+
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const json = JSON.parse(await readFile(join(dir, 'out.json'), 'utf8'));
+    const anomalous = new Map<string, string>();
+    for (const run of json.runs) for (const a of run.anomalies) anomalous.set(a.sourceIp, a.listener);
+    expect(Object.fromEntries(anomalous)).toEqual({ '203.0.113.1': '443/tcp', '198.51.100.1': '53/udp' });
+    expect(json.blockedEntries.map((b: { cidr: string; listeners: string[] }) => [b.cidr, b.listeners])).toEqual(
+      expect.arrayContaining([
+        ['203.0.113.1/32', ['443/tcp']],
+        ['198.51.100.1/32', ['53/udp']],
+      ]),
+    );
+    expect(json.blockedEntries).toHaveLength(2);
+    expect(json.summary.settings.listeners).toEqual(['443/tcp', '53/udp']);
+    expect(result.stdout).toMatch(/blocked 203\.0\.113\.1\/32: .* on 443\/tcp/);
+    const html = await readFile(join(dir, 'out.html'), 'utf8');
+    expect(html).toContain('anomalous on');
+    expect(html).toContain('<td>53/udp</td>');
+  });
 });

@@ -167,7 +167,7 @@ describe('visibility of delayed records to Logs Insights', () => {
     const insights = new LogsInsightsStandIn({ now: () => now });
     insights.createLogGroup(GROUP);
     const pipeline = { deliver: (events: readonly LogEvent[]) => insights.deliver(GROUP, events) } as unknown as SimulatedPipeline;
-    const input = new ReplayInput({ listenerPort: 443, listenerProtocol: 6 });
+    const input = new ReplayInput({ listeners: [{ port: 443, protocol: 6 }] });
     input.add([record]);
     // The subnets' own ACL: everything allowed, so the record is delivered as ACCEPT.
     const allowAll: AclEntry[] = [{ ruleNumber: 100, egress: false, protocol: '-1', ruleAction: 'allow', cidrBlock: '0.0.0.0/0' }];
@@ -178,7 +178,7 @@ describe('visibility of delayed records to Logs Insights', () => {
         logGroupName: GROUP,
         startTime: MINUTE_MS / 1000,
         endTime: MINUTE_MS / 1000 + 59,
-        queryString: buildBinQuery({ listenerPort: 443, listenerProtocol: 6, vpcNetworks: VPC }),
+        queryString: buildBinQuery({ listeners: [{ port: 443, protocol: 6 }], vpcNetworks: VPC }),
         limit: INSIGHTS_RESULT_LIMIT,
       });
       let result: GetQueryResultsCommandOutput;

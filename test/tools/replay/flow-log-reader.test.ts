@@ -361,7 +361,7 @@ describe('folders of mixed files', () => {
 
     // Act
     const reader = new FlowLogReader(await resolveFlowLogInput(dir), { vpcCidrs: [] });
-    const reading = reader.bins({ listenerPort: 443, listenerProtocol: 6 });
+    const reading = reader.bins({ listeners: [{ port: 443, protocol: 6 }] });
 
     // Assess
     await expect(reading).rejects.toThrow(

@@ -42,6 +42,7 @@ const RESULT: ReplayResult = {
       lastBlocked: '2026-01-15T10:01:30.000Z',
       maxZScore: 9,
       maxPackets: 30_000,
+      listeners: ['443/tcp'],
     },
   ],
   summary: {
