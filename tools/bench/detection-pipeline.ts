@@ -44,14 +44,13 @@ function records(floodStartMs: number): FlowRecord[] {
 
 /** Seconds from the flood's first packet until the run after which a deny rule covers it; undefined if none within the data. */
 export async function pipelineTimeToBlock(floodStartMs: number, lagMs: number): Promise<number | undefined> {
-  const input = new ReplayInput({ listenerPort: 443, listenerProtocol: 6 });
+  const input = new ReplayInput({ listeners: [{ port: 443, protocol: 6 }] });
   input.add(records(floodStartMs));
   input.sort();
   const deployment = await SimulatedDeployment.create({
     startMs: START_MS,
     vpcCidrs: ['10.0.0.0/16'],
-    listenerPort: 443,
-    listenerProtocol: 6,
+    listeners: [{ port: 443, protocol: 6 }],
     windowMinutes: 60,
     requeryMinutes: OUR_SCHEDULE.requeryMinutes,
     binStore: 'dynamodb',
