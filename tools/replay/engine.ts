@@ -18,7 +18,9 @@ import type { DeliveryDelays } from './delivery-delay';
 import type { RepeatPolicy } from '../../core/repeat-offenders';
 import type { RepeatOffenderLine } from '../../functions/nacl-updater/repeat-offenders';
 import { listenersOf, noteBlocked, type BlockedState } from './blocked-entries';
-import type { RecordColumns } from './record-columns';
+import { ReplayInput } from './replay-input';
+
+export { ReplayInput };
 import type { BlockedEntry, ReplayRun, TimelineEvent, TrafficMinute } from './result';
 
 /** What the replay needs from the simulated deployment (SimulatedDeployment in simulation/deployment.ts provides it). */
@@ -69,59 +71,7 @@ export interface EngineOutput {
   readonly backOnOriginalAclAt: string | null;
 }
 
-interface MinuteTraffic {
-  accepted: number;
-  rejected: number;
-  denied: number;
-  sources: Set<string>;
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Records sorted by start, and the per-minute traffic the dashboard's traffic widgets would show. */
-export class ReplayInput {
-  readonly records: FlowRecord[] = [];
-  readonly minutes = new Map<number, MinuteTraffic>();
-  /** Sources whose traffic the simulated deny rules dropped since the last run. */
-  readonly deniedSources = new Set<string>();
-  deniedPackets = 0;
-
-  /** The listeners as numbers protocol x 65536 + port: one Set lookup per record. */
-  private readonly listenerKeys: ReadonlySet<number>;
-
-  constructor(settings: Pick<ReplaySettings, 'listeners'>) {
-    this.listenerKeys = new Set(settings.listeners.map(({ port, protocol }) => protocol * 65_536 + port));
-  }
-
-  /** Keeps traffic to the listeners: nothing else can reach a bin, and a day of logs must fit in memory. */
-  add(batch: readonly FlowRecord[]): void {
-    for (const record of batch) {
-      if (this.listenerKeys.has(record.protocol * 65_536 + record.dstPort)) this.records.push(record);
-    }
-  }
-
-  /** As add, from the reader's columns: only the records kept become objects. */
-  addColumns(columns: RecordColumns): void {
-    const keys = this.listenerKeys;
-    for (let i = 0; i < columns.length; i++) {
-      if (keys.has(columns.protocol[i]! * 65_536 + columns.dstPort[i]!)) this.records.push(columns.record(i));
-    }
-  }
-
-  sort(): void {
-    this.records.sort((a, b) => a.start - b.start || a.end - b.end);
-  }
-
-  trafficMinute(startSeconds: number): MinuteTraffic {
-    const minute = Math.floor(startSeconds / 60) * MINUTE_MS;
-    let traffic = this.minutes.get(minute);
-    if (!traffic) {
-      traffic = { accepted: 0, rejected: 0, denied: 0, sources: new Set() };
-      this.minutes.set(minute, traffic);
-    }
-    return traffic;
-  }
-}
 
 /** Runs the pipeline from the first complete minute until every block has expired. */
 export async function runReplay(
