@@ -11,7 +11,7 @@ import { deliveryLine, DeliveryDelays } from './delivery-delay';
 import { ReplayInput, runReplay, type EngineOutput } from './engine';
 import { FlowLogReader, resolveFlowLogInput } from './flow-log-files';
 import type { ParseStats } from './flow-log-parser';
-import type { ReplayResult, ReplaySummary } from './result';
+import type { ReplayNotification, ReplayResult, ReplaySummary } from './result';
 
 /** Minutes the summarizer re-queries (the stack's default REQUERY_MINUTES). */
 export const REPLAY_REQUERY_MINUTES = 10;
@@ -77,6 +77,7 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
     const { runs, traffic, timeline, blockedEntries } = engine;
     return {
       runs,
+      notifications: notificationsOf(deployment),
       summary: summarize(options, read, engine, deliveryDelays),
       traffic,
       timeline,
@@ -86,6 +87,15 @@ export async function replayFlowLogs(options: ReplayOptions, hooks: ReplayHooks 
   } finally {
     deployment.close();
   }
+}
+
+/** The block notifications the updater published, as the e-mail subscriber gets them (the `default` of the JSON structure). */
+function notificationsOf(deployment: SimulatedDeployment): ReplayNotification[] {
+  return deployment.sns.publishedTo(deployment.resources.notificationsTopicArn).map((m) => ({
+    at: new Date(m.publishedAt).toISOString(),
+    subject: m.subject ?? '',
+    text: m.messageStructure === 'json' ? String((JSON.parse(m.message) as { default?: unknown }).default ?? '') : m.message,
+  }));
 }
 
 /** What reading the flow logs gave: the records sorted for the replay, and what the reader met. */

@@ -118,6 +118,15 @@ table{border-collapse:collapse;width:100%}th,td{border:1px solid #d5dbdb;padding
 th{background:#f2f3f3}.chart{margin:12px 0}.k{color:#545b64}
 .blocked{color:#d13212}.expired,.original-acl{color:#1d8102}.unblocked{color:#ff9900}`;
 
+/** Each message the notifications topic was sent, as an e-mail subscriber reads it. */
+function notificationList(result: ReplayResult): string {
+  if (result.notifications.length === 0) return '<p id="notifications">No change of the blocked set: no notification.</p>';
+  const items = result.notifications.map(
+    (n) => `<li><span class="k">${escapeHtml(n.at)}</span> <strong>${escapeHtml(n.subject)}</strong><pre>${escapeHtml(n.text)}</pre></li>`,
+  );
+  return `<ul id="notifications">${items.join('\n')}</ul>`;
+}
+
 /** Renders the whole page; every chart is inline SVG. */
 export async function renderReport(result: ReplayResult): Promise<string> {
   const specs = reportSpecs(result);
@@ -166,6 +175,8 @@ ${summary.neverBlocked.length} never ${blocked}; at most ${summary.maxConcurrent
 ${charts.join('\n')}
 <h2>${report ? 'Sources block mode would have blocked' : 'Blocked sources'}</h2>
 ${table(blockedHeaders, blockedRows, 'blocked-table')}
+<h2>Block notifications</h2>
+${notificationList(result)}
 <h2>Timeline</h2>
 <ul id="timeline">${timeline}</ul>
 <h2>Settings</h2>

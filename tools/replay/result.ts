@@ -95,8 +95,18 @@ export interface ReplaySummary {
   readonly settings: Record<string, string | number | readonly string[]>;
 }
 
+/** One block notification the updater published: what an e-mail subscriber would read. */
+export interface ReplayNotification {
+  readonly at: string;
+  readonly subject: string;
+  /** The e-mail text (the message's `default`). */
+  readonly text: string;
+}
+
 export interface ReplayResult {
   readonly runs: readonly ReplayRun[];
+  /** Every block notification, oldest first: one per change of the blocked set. */
+  readonly notifications: readonly ReplayNotification[];
   readonly summary: ReplaySummary;
   readonly traffic: readonly TrafficMinute[];
   readonly timeline: readonly TimelineEvent[];

@@ -225,6 +225,7 @@ describe('the delay that applied, as the outputs state it', () => {
   for (let end = 1_768_467_600; end < 1_768_467_600 + 600; end += 60) delays.delayMs(end);
   const result: ReplayResult = {
     runs: [],
+    notifications: [],
     traffic: [],
     timeline: [],
     warnings: [],

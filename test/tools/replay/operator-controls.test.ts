@@ -75,3 +75,30 @@ describe('replay: --deny-list', () => {
     expect(await renderReport(result)).toContain('<td>198.51.100.0/24 (deny list)</td>');
   });
 });
+
+describe('replay: block notifications', () => {
+  it('lists the one message each change of the blocked set sends, naming what was blocked and lifted', async () => {
+    // Prepare
+    const argv = await files('192.0.2.9 until=2026-04-01T00:05:00Z\n');
+
+    // Act
+    const result = await replayFlowLogs(parseReplayArgs(argv)!);
+
+    // Assess: one notification per run whose blocked set differs from the run before
+    const changes = result.runs.filter((r, i) => r.blocked.join() !== (result.runs[i - 1]?.blocked ?? []).join());
+    const runOf = (at: string) => result.runs.findLast((r) => r.at <= at)?.at;
+    expect(result.notifications.map((n) => runOf(n.at))).toEqual(changes.map((r) => r.at));
+    expect(result.notifications.map((n) => n.subject)).toEqual([
+      'NaclFloodGuard-simulated: blocked 1',
+      'NaclFloodGuard-simulated: lifted 1',
+      'NaclFloodGuard-simulated: blocked 3',
+      'NaclFloodGuard-simulated: lifted 3',
+    ]);
+    expect(result.notifications[0]?.text).toContain('  - 192.0.2.9/32: deny list\n');
+    expect(result.notifications[2]?.text).toContain(
+      '  - 203.0.113.3/32: Z-score 14.6, 34,000 packets/min\n  - 203.0.113.2/32: Z-score 13.7, 32,000 packets/min\n  - 203.0.113.1/32: Z-score 12.8, 30,000 packets/min\n',
+    );
+    expect(result.notifications[3]?.text).toContain('Lifted (3):\n  - 203.0.113.3/32\n  - 203.0.113.2/32\n  - 203.0.113.1/32\n');
+    expect(await renderReport(result)).toContain('<strong>NaclFloodGuard-simulated: blocked 3</strong>');
+  });
+});

@@ -26,6 +26,7 @@ function run(minute: number, blocked: string[], unblocked: string[]): ReplayRun 
 
 const RESULT: ReplayResult = {
   runs: [run(0, [], []), run(1, ['203.0.113.10/32'], ['203.0.113.11']), run(2, [], [])],
+  notifications: [{ at: '2026-01-15T10:01:30.000Z', subject: 'Blocked 1 source', text: 'Blocked:\n  203.0.113.10/32 <b>z</b>' }],
   traffic: [0, 1, 2].map((m) => ({
     minute: new Date(Date.UTC(2026, 0, 15, 10, m)).toISOString(),
     acceptedPackets: 100_000 + m,
@@ -129,6 +130,8 @@ describe('HTML report in headless Chromium', () => {
     await expect(page.locator('#blocked-table tbody tr td').first().textContent()).resolves.toBe('203.0.113.10/32');
     await expect(page.locator('#timeline li').textContent()).resolves.toContain('<script>alert(1)</script>');
     await expect(page.locator('script').count()).resolves.toBe(0);
+    await expect(page.locator('#notifications li strong').textContent()).resolves.toBe('Blocked 1 source');
+    await expect(page.locator('#notifications li pre').textContent()).resolves.toBe('Blocked:\n  203.0.113.10/32 <b>z</b>');
     await page.close();
   });
 });
