@@ -94,6 +94,11 @@ export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
   alarmUpdaterErrors: { meaning: 'updater errors in a minute that fire "Updater errors"' },
   alarmMaxDeliveryLagSeconds: { meaning: 'flow-log delivery lag, in seconds, above which "Delivery lag" counts a minute' },
   alarmDeliveryLagMinutes: { meaning: 'minutes above the lag bound before "Delivery lag" fires' },
+  updaterReservedConcurrency: {
+    meaning:
+      'reserved concurrency of the NACL updater: 1 guarantees it an execution when the account runs out; the FIFO verdict queue keeps one writer of the ACLs either way. The account must keep 100 executions unreserved besides it ([preflight.md](preflight.md))',
+    accepts: '`0` (none) or `1`',
+  },
   operatorEmail: {
     meaning: 'address subscribed to the operator alarm topic',
     accepts: 'an e-mail address',

@@ -59,7 +59,10 @@ export class Detection extends Construct {
     const { config } = props;
     this.binStore = createBinStore(this, config, props.encryptionKey);
 
+    // FIFO: the verdicts keep their order and reach the updater's FIFO queue in one message group
+    // (docs/architecture.md, Ordering); the summarizer sets the group and a deduplication id.
     this.topic = new sns.Topic(this, 'AnomaliesTopic', {
+      fifo: true,
       displayName: 'nacl-flood-guard anomalies',
       masterKey: props.encryptionKey,
       enforceSSL: true,

@@ -2,18 +2,15 @@ import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-c
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   ACTIVE_ACL_TAG,
   REPEAT_OFFENDER_STATE_KEY,
   toEnvironment,
-  UPDATER_ASYNC_DELIVERY,
   UPDATER_DEPLOYMENT,
   WATERMARK_TAG,
   type UpdaterResources,
@@ -23,7 +20,7 @@ import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
 import { ownedByThisStack } from './network-facts';
-import { regionalServiceHost } from './partition';
+import { VerdictQueue } from './verdict-queue';
 
 export interface MitigationProps {
   readonly config: FloodGuardConfig;
@@ -41,14 +38,17 @@ export interface MitigationProps {
 }
 
 /**
- * The mitigation path: the allow-list bucket, the audit log, the NACL updater subscribed to the
- * anomalies topic (one at a time, async retries, failures to an encrypted dead-letter queue).
+ * The mitigation path: the allow-list bucket, the audit log, the NACL updater fed by the FIFO
+ * verdict queue subscribed to the anomalies topic (one invocation at a time, failed messages
+ * retried and finally moved to the encrypted FIFO dead-letter queue).
  */
 export class Mitigation extends Construct {
   readonly allowListBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket;
   readonly auditLogGroup: logs.LogGroup;
+  /** The verdict queue's FIFO dead-letter queue (its alarm: dashboards/alarms.ts). */
   readonly deadLetterQueue: sqs.Queue;
+  readonly verdicts: VerdictQueue;
   readonly updater: FloodGuardFunction;
   /** What the updater's environment names of the deployed resources (CloudFormation references). */
   readonly updaterResources: UpdaterResources;
@@ -75,13 +75,8 @@ export class Mitigation extends Construct {
       encryptionKey: props.encryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'UpdaterDeadLetters', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-
+    this.verdicts = new VerdictQueue(this, 'Verdicts', { topic: props.topic, encryptionKey: props.encryptionKey });
+    this.deadLetterQueue = this.verdicts.deadLetterQueue;
     this.updaterResources = {
       vpcCidrs: props.vpcCidrs,
       originalNaclId: props.originalNetworkAclId,
@@ -90,25 +85,25 @@ export class Mitigation extends Construct {
       allowListBucket: this.allowListBucket.bucketName,
       auditLogGroupName: this.auditLogGroup.logGroupName,
       notificationsTopicArn: props.notificationsTopic.topicArn,
+      verdictQueueUrl: this.verdicts.queue.queueUrl,
     };
     this.updater = new FloodGuardFunction(this, 'NaclUpdater', {
       entry: 'functions/nacl-updater/handler.ts',
       description: 'nacl-flood-guard NACL updater: anomalies to deny rules on the inactive blue/green ACL, then swap',
-      deployment: UPDATER_DEPLOYMENT,
+      deployment: {
+        ...UPDATER_DEPLOYMENT,
+        // Opt-in only: the verdict queue already runs one updater at a time.
+        ...(config.updaterReservedConcurrency > 0 ? { reservedConcurrency: config.updaterReservedConcurrency } : {}),
+      },
       environment: toEnvironment(config, this.updaterResources),
       logRetention: props.operationalLogRetention,
       encryptionKey: props.encryptionKey,
     });
-    this.updater.function.configureAsyncInvoke({
-      retryAttempts: UPDATER_ASYNC_DELIVERY.retryAttempts,
-      maxEventAge: Duration.seconds(UPDATER_ASYNC_DELIVERY.maxEventAgeSeconds),
-      onFailure: new QueueArnDestination(this.deadLetterQueue),
-    });
-    props.topic.addSubscription(new subscriptions.LambdaSubscription(this.updater.function, { deadLetterQueue: this.deadLetterQueue }));
+    this.verdicts.feed(this.updater);
     this.seedList(props, 'AllowListSeed', props.config.allowListKey, 'allow');
     this.seedList(props, 'DenyListSeed', props.config.denyListKey, 'deny');
     this.grantUpdater(props);
-    this.letSnsDeadLetter(props);
+    this.letSnsDeliver(props);
     this.acknowledgeFindings();
   }
 
@@ -156,7 +151,7 @@ export class Mitigation extends Construct {
   private grantUpdater(props: MitigationProps): void {
     this.grantAclChanges(props);
     this.grantAllowListRead(props);
-    this.grantAuditAndDeadLetters(props);
+    this.grantAudit();
   }
 
   /**
@@ -242,34 +237,22 @@ export class Mitigation extends Construct {
     );
   }
 
-  /** The audit log group, the dead-letter queue, and the key for that queue only through SQS. */
-  private grantAuditAndDeadLetters(props: MitigationProps): void {
-    const role = this.updater.role;
-    role.addToPolicy(
+  /** The audit log group. Reading the verdict queue (and its key, to decrypt) is granted with its event source mapping. */
+  private grantAudit(): void {
+    this.updater.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteAudit',
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         resources: [this.auditLogGroup.logGroupArn],
       }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'DeadLetter', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'EncryptDeadLetters',
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': regionalServiceHost('sqs') } },
-      }),
-    );
   }
 
-  /** SNS moves undeliverable messages to the encrypted queue: it needs the key. */
-  private letSnsDeadLetter(props: MitigationProps): void {
+  /** SNS delivers the verdicts, and moves undeliverable ones, to the encrypted queues: it needs the key. */
+  private letSnsDeliver(props: MitigationProps): void {
     props.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'SnsDeadLettersFromAnomaliesTopic',
+        sid: 'SnsDeliversFromAnomaliesTopic',
         principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: ['*'],
@@ -291,29 +274,7 @@ export class Mitigation extends Construct {
     acknowledge(
       this.updater.function,
       'Serverless-LambdaDLQ',
-      'Asynchronous failures go to the on-failure destination (EventInvokeConfig) on the same SQS queue, which records request, response and error; a DeadLetterConfig as well would deliver each failure twice.',
+      "Invoked by the event source mapping of the FIFO verdict queue, never asynchronously: a message that fails maxReceiveCount times moves to that queue's FIFO dead-letter queue (its redrive policy); a function dead-letter queue applies to asynchronous invocations only.",
     );
-    acknowledge(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      'This queue is itself the dead-letter destination of the updater (async on-failure destination and SNS subscription redrive); it has no consumer to redrive from.',
-    );
-    acknowledge(
-      this.deadLetterQueue,
-      'Serverless-SQSRedrivePolicy',
-      'This queue is itself the dead-letter destination of the updater; a redrive policy on it would have nowhere meaningful to go.',
-    );
-  }
-}
-
-/**
- * Names the queue as the on-failure destination without CDK's grant, which would add wildcard KMS
- * actions; the updater's role gets exactly sqs:SendMessage and the two KMS actions instead.
- */
-class QueueArnDestination implements lambda.IDestination {
-  constructor(private readonly queue: sqs.IQueue) {}
-
-  bind(): lambda.DestinationConfig {
-    return { destination: this.queue.queueArn };
   }
 }

@@ -1,12 +1,13 @@
 /**
- * Context keys of the operator controls: report-only mode and block notifications (docs/report-mode.md,
+ * Context keys of the operator controls: report-only mode, block notifications and the updater's reserved concurrency (docs/report-mode.md,
  * docs/operator-controls.md). Pure, like lib/config.ts, which merges these into the configuration and
  * reports their problems with the rest.
  */
-import { UPDATER_DEFAULTS, UPDATER_MODES, type UpdaterMode } from '../functions/nacl-updater/contract';
+import { UPDATER_DEFAULTS, UPDATER_MODES, UPDATER_RESERVED_CONCURRENCY_BOUNDS, type UpdaterMode } from '../functions/nacl-updater/contract';
 
 export const CONTROL_DEFAULTS = {
   mode: UPDATER_DEFAULTS.mode,
+  updaterReservedConcurrency: 0,
 } as const;
 
 /** Where block notifications go besides the topic itself (docs/operator-controls.md, Block notifications). */
@@ -19,6 +20,8 @@ export interface NotificationTargets {
 export interface OperatorControls {
   readonly mode: UpdaterMode;
   readonly notify: NotificationTargets;
+  /** Reserved concurrency of the updater; 0: none (the FIFO verdict queue keeps one writer without it). */
+  readonly updaterReservedConcurrency: number;
 }
 
 /** The context keys of the notification targets: optional, unset means no such target. */
@@ -54,7 +57,11 @@ type ContextReader = (key: string) => unknown;
 /** The controls, and one message per bad key (naming the key, the value and the fix). */
 export function parseControls(read: ContextReader): { controls: OperatorControls; problems: string[] } {
   const problems: string[] = [];
-  const controls: OperatorControls = { mode: mode(read, problems), notify: notify(read, problems) };
+  const controls: OperatorControls = {
+    mode: mode(read, problems),
+    notify: notify(read, problems),
+    updaterReservedConcurrency: reservedConcurrency(read, problems),
+  };
   return { controls, problems };
 }
 
@@ -115,4 +122,19 @@ function mode(read: ContextReader, problems: string[]): UpdaterMode {
     `mode ${JSON.stringify(value)} is not a mode. Fix: -c mode=block (apply the verdicts, the default) or -c mode=report (report only, change no ACL).`,
   );
   return CONTROL_DEFAULTS.mode;
+}
+
+/** Off (0) by default: a reservation needs the account to keep 100 executions unreserved besides it (docs/preflight.md). */
+function reservedConcurrency(read: ContextReader, problems: string[]): number {
+  const key = 'updaterReservedConcurrency';
+  const { min, max } = UPDATER_RESERVED_CONCURRENCY_BOUNDS;
+  const value = read(key);
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return CONTROL_DEFAULTS[key];
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (Number.isInteger(number) && number >= min && number <= max) return number;
+  problems.push(
+    `${key} ${JSON.stringify(value)} must be ${min} (no reserved concurrency, the default) or ${max} (one execution reserved for the updater, ` +
+      `the most the verdict queue ever runs at once). Fix: -c ${key}=${max}, or leave it out.`,
+  );
+  return CONTROL_DEFAULTS[key];
 }

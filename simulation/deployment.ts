@@ -11,13 +11,10 @@
  * (no wait ends, no call is served), and the next invocation starts in a new container.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
-import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import type { SNSEvent } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-message';
 import type { AclEntry } from '../core/nacl-plan';
 import * as updaterContract from '../functions/nacl-updater/contract';
@@ -27,7 +24,7 @@ import { NETWORK_FACTS_SERVICE_NAME } from '../functions/network-facts/contract'
 import type { FunctionDeployment } from '../functions/shared/contract';
 import * as summarizerContract from '../functions/summarizer/contract';
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
-import { DynamoDbStandIn } from './dynamodb/stand-in';
+import { BIN_NAMES, binStoreClients, binStoreStandIn, type BinStoreStandIn } from './bin-store-stand-in';
 import { Ec2NetworkAclStandIn } from './ec2/stand-in';
 import { FaultInjector } from './faults';
 import { LogStreamsStandIn } from './log-streams';
@@ -37,14 +34,14 @@ import { ClockSignals } from './clock-signals';
 import { S3StandIn } from './s3';
 import { onTheMinuteEvent } from './schedule';
 import { routeCommands, type Route } from './sdk-routing';
-import { SnsStandIn, snsEvent } from './sns';
+import { SnsStandIn } from './sns';
+import { VerdictDelivery, type SimulatedDelivery } from './verdict-delivery';
 import { TelemetryCapture } from './telemetry-capture';
-import { TimestreamStandIn } from './timestream/stand-in';
 import { toAclEntry } from './acl-entry';
 import { reportModeRestoreEvent, runDeployTimeFunction } from './deploy-time-events';
 import { settingsOf, type DeployedResources, type DeploymentSpec, type FunctionSettings } from './deployment-settings';
 
-export type { DeployedResources, DeploymentSpec, FunctionSettings };
+export type { BinStoreStandIn, DeployedResources, DeploymentSpec, FunctionSettings, SimulatedDelivery };
 
 /** How the simulation deploys one function: what its handler runs with. */
 export interface SimulatedFunction {
@@ -52,17 +49,7 @@ export interface SimulatedFunction {
   readonly deployment: FunctionDeployment;
 }
 
-/** The packet-bin store's stand-in: exactly one, the deployment's. */
-export type BinStoreStandIn =
-  | { readonly kind: 'timestream'; readonly timestream: TimestreamStandIn }
-  | { readonly kind: 'dynamodb'; readonly dynamodb: DynamoDbStandIn };
-
 const REGION = 'us-east-1';
-const BIN_NAMES = {
-  timestreamDatabase: 'flood_guard',
-  timestreamTable: summarizerContract.PACKET_BINS_TABLE,
-  dynamoDbTable: 'flood-guard-packet-bins',
-};
 const ACCOUNT = '123456789012';
 const credentials = { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' };
 const AT = { region: REGION, credentials };
@@ -72,6 +59,8 @@ const SUMMARIZER_CLIENTS = { ...sdkClientOptions(summarizerContract.SUMMARIZER_C
 export class SimulatedDeployment {
   readonly insights: LogsInsightsStandIn;
   readonly sns: SnsStandIn;
+  /** The FIFO verdict queue, its dead-letter queue and the updater's event source mapping. */
+  readonly verdicts: VerdictDelivery;
   readonly s3 = new S3StandIn();
   readonly ec2: Ec2NetworkAclStandIn;
   readonly logStreams = new LogStreamsStandIn();
@@ -91,8 +80,11 @@ export class SimulatedDeployment {
   updaterEnv: Readonly<Record<string, string>>;
   /** The summarizer's container: rebuilt after a timeout, as Lambda starts a new runtime then. */
   private summarizer: SummarizerHandler;
-  /** The NACL updater, one invocation at a time (reserved concurrency 1), each within its timeout; a new one after a redeploy. */
+  /** The NACL updater, each invocation within its timeout; a new one after a redeploy. The verdict queue hands it one message at a time. */
   updater: UpdaterHandler;
+  /** The most updater invocations that ever ran at once (the verdict queue keeps it at 1). */
+  updatersInFlightAtMost = 0;
+  private updatersInFlight = 0;
   /** Messages the updater has been handed, parsed. */
   readonly applied: AnomalyMessage[] = [];
   private clockMs: number;
@@ -108,6 +100,10 @@ export class SimulatedDeployment {
     const now = () => this.clockMs;
     this.insights = new LogsInsightsStandIn({ now });
     this.sns = new SnsStandIn(now);
+    this.verdicts = new VerdictDelivery(this.sns, `arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies.fifo`, now, {
+      region: REGION,
+      account: ACCOUNT,
+    });
     const settings = settingsOf(spec);
     this.ec2 = new Ec2NetworkAclStandIn({
       ruleLimit: spec.accountRuleLimit ?? settings.naclRuleLimit,
@@ -124,7 +120,7 @@ export class SimulatedDeployment {
       ...(binStore.kind === 'dynamodb'
         ? { dynamoDbTable: BIN_NAMES.dynamoDbTable }
         : { timestreamDatabase: BIN_NAMES.timestreamDatabase, timestreamTable: BIN_NAMES.timestreamTable }),
-      anomaliesTopicArn: this.sns.createTopic(`arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-anomalies`),
+      anomaliesTopicArn: this.verdicts.topicArn,
       originalNaclId: this.originalAclId,
       blueNaclId: this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-blue' }),
       greenNaclId: this.ec2.createNetworkAcl(this.vpcId, { Name: 'flood-guard-green' }),
@@ -132,6 +128,7 @@ export class SimulatedDeployment {
       auditLogGroupName: '/flood-guard/audit',
       // E-mail and chat are outside the simulation: what the topic is sent is only recorded (sns.publishedTo).
       notificationsTopicArn: this.sns.createTopic(`arn:aws:sns:${REGION}:${ACCOUNT}:flood-guard-notifications`, { delivered: false }),
+      verdictQueueUrl: this.verdicts.queueUrl,
     };
     const names = this.resources;
     this.insights.createLogGroup(names.flowLogGroupName);
@@ -226,13 +223,25 @@ export class SimulatedDeployment {
     }
   }
 
-  /** Hands every message published so far to the updater, one asynchronous invocation each, as SNS does. */
-  async deliverNotifications(): Promise<void> {
-    for (const message of this.sns.drain()) {
-      const parsed = parseAnomalyMessage(message.message);
-      if (parsed.ok) this.applied.push(parsed.message);
-      await this.updater(snsEvent(message) as unknown as SNSEvent);
-    }
+  /**
+   * Lets the updater's event source mapping hand it every verdict the queue gives out now, one
+   * invocation at a time (simulation/event-source.ts). A failed invocation goes to `onError`;
+   * without one, the first error is thrown once the queue gives out nothing more.
+   */
+  async deliverNotifications(onError?: (error: unknown) => void): Promise<void> {
+    this.sns.drain();
+    const errors: unknown[] = [];
+    await this.verdicts.deliver(
+      (event) => {
+        for (const record of event.Records) {
+          const parsed = parseAnomalyMessage(record.body);
+          if (parsed.ok) this.applied.push(parsed.message);
+        }
+        return this.updater(event);
+      },
+      onError ?? ((error) => errors.push(error)),
+    );
+    if (errors.length > 0) throw errors[0];
   }
 
   /** One scheduled run: summarizer, then the updater for what it published. */
@@ -321,7 +330,7 @@ export class SimulatedDeployment {
       config,
       telemetry: this.telemetry.telemetry(config),
       logs: this.client(new CloudWatchLogsClient(SUMMARIZER_CLIENTS), this.insights.routes()),
-      ...this.binStoreClients(),
+      ...binStoreClients(this.binStore, SUMMARIZER_CLIENTS, (client, routes) => this.client(client, routes)),
       sns: this.client(new SNSClient(SUMMARIZER_CLIENTS), this.sns.routes()),
       now: () => this.now(),
       sleep: this.sleep,
@@ -329,26 +338,18 @@ export class SimulatedDeployment {
     });
   }
 
-  /** The clients of the deployment's store, as the summarizer's cold start creates them. */
-  private binStoreClients() {
-    const options = SUMMARIZER_CLIENTS;
-    if (this.binStore.kind === 'dynamodb') return { dynamodb: this.client(new DynamoDBClient(options), this.binStore.dynamodb.routes()) };
-    const routes = this.binStore.timestream.routes();
-    return {
-      timestreamWrite: this.client(new TimestreamWriteClient(options), routes),
-      timestreamQuery: this.client(new TimestreamQueryClient(options), routes),
-    };
-  }
-
   /** An updater as Lambda runs it: each invocation within the updater's timeout, a new container after a timeout. */
   private buildUpdater(): UpdaterHandler {
     let container = this.buildUpdaterContainer();
     return async (event) => {
+      this.updatersInFlightAtMost = Math.max(this.updatersInFlightAtMost, ++this.updatersInFlight);
       try {
         return await this.invoke(this.functions.naclUpdater, (context) => container(event, context));
       } catch (error) {
         if (isTimeout(error)) container = this.buildUpdaterContainer();
         throw error;
+      } finally {
+        this.updatersInFlight--;
       }
     };
   }
@@ -362,17 +363,12 @@ export class SimulatedDeployment {
       s3: this.client(new S3Client({ ...sdkClientOptions(updaterContract.UPDATER_CALLS), ...AT }), this.s3.routes()),
       logs: this.client(new CloudWatchLogsClient({ ...sdkClientOptions(updaterContract.UPDATER_CALLS), ...AT }), this.logStreams.routes()),
       sns: this.client(new SNSClient({ ...sdkClientOptions(updaterContract.UPDATER_CALLS), ...AT }), this.sns.routes()),
+      sqs: this.client(new SQSClient({ ...sdkClientOptions(updaterContract.UPDATER_EC2_CALLS), ...AT }), this.verdicts.sqs.routes()),
       now: () => this.now(),
       sleep: this.sleep,
       auditStreamName: 'nacl-updater/simulated',
     });
   }
-}
-
-async function binStoreStandIn(kind: summarizerContract.BinStoreKind, now: () => number): Promise<BinStoreStandIn> {
-  if (kind === 'timestream') return { kind, timestream: await TimestreamStandIn.create({ now, pageSize: 100 }) };
-  const { partitionKey, sortKey, timeToLive } = summarizerContract.DYNAMODB_BIN_TABLE_KEYS;
-  return { kind, dynamodb: await DynamoDbStandIn.create([{ name: BIN_NAMES.dynamoDbTable, partitionKey, sortKey, timeToLive }], { now }) };
 }
 
 /** What Lambda reports for an invocation stopped at its timeout (Step Functions sees the error Sandbox.Timedout). */

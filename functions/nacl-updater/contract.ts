@@ -31,9 +31,37 @@ export const UPDATER_DEPLOYMENT: FunctionDeployment = {
   // EC2 calls for up to 2 x 40 rules plus one swap per subnet, with throttling backoff.
   timeoutSeconds: 120,
   memoryMiB: 512,
-  // One writer: two concurrent updaters could both pick the same inactive ACL.
-  reservedConcurrency: 1,
+  // No reserved concurrency: the FIFO queue's one message group keeps one writer (UPDATER_QUEUE).
 };
+
+/**
+ * How the verdicts reach the updater: an SQS FIFO queue subscribed to the FIFO anomalies topic,
+ * read by a Lambda event source mapping. All verdicts are in one message group, and SQS hands out
+ * no message of a group while an earlier one is in flight: at most one updater invocation runs,
+ * the only writer of the ACLs, whatever the concurrency (two updaters could pick the same inactive
+ * ACL). The stack builds the queue from these values and the simulation delivers by them.
+ */
+export const UPDATER_QUEUE = {
+  /** One verdict an invocation: an invocation fails exactly when its message does (Lambda's Errors). */
+  batchSize: 1,
+  /** Lambda's guidance: at least six times the function timeout, so a throttled invocation is retried before the message shows again. */
+  visibilityTimeoutSeconds: 6 * UPDATER_DEPLOYMENT.timeoutSeconds,
+  /** Receives before a failing message moves to the dead-letter queue; at least 5, as Lambda advises for SQS sources. */
+  maxReceiveCount: 5,
+  retentionSeconds: 24 * 3600,
+  deadLetterRetentionSeconds: 14 * 24 * 3600,
+} as const;
+
+/**
+ * Seconds a failed message stays hidden before its next attempt, by its receive count (1 for the
+ * first): 10, 20, 20, 20. The updater shortens the queue's 12-minute visibility timeout to this
+ * (ChangeMessageVisibility), so a passing failure holds up the message group (and the newer
+ * verdicts behind it) for seconds, not 12 minutes; a message failing all 5 attempts is
+ * dead-lettered after about 70 s plus its attempts.
+ */
+export function retryDelaySeconds(receiveCount: number): number {
+  return Math.min(20, 10 * 2 ** Math.max(0, receiveCount - 1));
+}
 
 /**
  * The updater's S3 and CloudWatch Logs calls: a hung one gives up after 3 attempts of 5 s (about
@@ -45,16 +73,9 @@ export const UPDATER_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, request
 /**
  * Its EC2 calls: one attempt each, since the updater retries throttling itself and counts it
  * (ec2-acls.ts); a hung call fails the invocation after 5 s, before any subnet moves onto an ACL
- * it did not finish writing, and Lambda retries the event.
+ * it did not finish writing, and its message goes back to the verdict queue.
  */
 export const UPDATER_EC2_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxAttempts: 1 };
-
-/**
- * How Lambda delivers a verdict to the updater (asynchronous invocation from the anomalies topic):
- * a failed invocation is retried twice; an event older than 10 minutes is dropped to the
- * dead-letter queue, since verdicts arrive twice a minute and a newer one supersedes it anyway.
- */
-export const UPDATER_ASYNC_DELIVERY = { retryAttempts: 2, maxEventAgeSeconds: 600 } as const;
 
 export const UPDATER_SERVICE_NAME = 'nacl-updater';
 
@@ -105,6 +126,13 @@ export const UPDATER_BOUNDS = {
   // The longest hold after the last anomalous minute: one week at most.
   maxBlockHours: { min: 1, max: 168 },
 } as const satisfies Record<string, IntegerBounds>;
+
+/**
+ * Opt-in reserved concurrency (a stack setting, no environment variable): 0 is none. The verdict
+ * queue never runs more than one updater, so reserving more than one execution would only take
+ * from the account.
+ */
+export const UPDATER_RESERVED_CONCURRENCY_BOUNDS: IntegerBounds = { min: 0, max: 1 };
 
 /**
  * `block` applies the verdicts; `report` runs everything but never changes an ACL entry or an
@@ -176,6 +204,8 @@ export interface UpdaterResources {
   readonly auditLogGroupName: string;
   /** Topic of the block notifications (docs/operator-controls.md); absent: none are sent. */
   readonly notificationsTopicArn?: string;
+  /** The FIFO queue the verdicts reach the updater through (UPDATER_QUEUE). */
+  readonly verdictQueueUrl: string;
 }
 
 /** NACL updater settings, read once at cold start from the environment the stack sets. */
@@ -210,6 +240,7 @@ export interface UpdaterConfig {
   readonly notificationsTopicArn?: string;
   /** The deployment's name in those notifications. */
   readonly deploymentName: string;
+  readonly verdictQueueUrl: string;
   readonly metricsNamespace: string;
   readonly serviceName: string;
 }
@@ -261,6 +292,7 @@ export const updaterEnvironment = z
     DEPLOYMENT_NAME: text
       .regex(/^[\x21-\x7e][\x20-\x7e]{0,127}$/, 'expected at most 128 printable ASCII characters')
       .default(DEFAULT_DEPLOYMENT_NAME),
+    VERDICT_QUEUE_URL: text.regex(/^https:\/\/\S+\/\d{12}\/[A-Za-z0-9_-]{1,75}\.fifo$/, 'expected the URL of an SQS FIFO queue'),
     POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
     POWERTOOLS_SERVICE_NAME: text.min(1).default(UPDATER_SERVICE_NAME),
   })
@@ -312,6 +344,7 @@ export function toEnvironment(settings: UpdaterSettings, resources: UpdaterResou
     AUDIT_LOG_GROUP_NAME: resources.auditLogGroupName,
     ...(resources.notificationsTopicArn === undefined ? {} : { NOTIFICATIONS_TOPIC_ARN: resources.notificationsTopicArn }),
     ...(settings.stackName === undefined ? {} : { DEPLOYMENT_NAME: settings.stackName }),
+    VERDICT_QUEUE_URL: resources.verdictQueueUrl,
     POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
     POWERTOOLS_SERVICE_NAME: UPDATER_SERVICE_NAME,
   };
@@ -370,6 +403,7 @@ export function loadConfig(env: Record<string, string | undefined>): UpdaterConf
     auditLogGroupName: e.AUDIT_LOG_GROUP_NAME,
     ...(e.NOTIFICATIONS_TOPIC_ARN === undefined ? {} : { notificationsTopicArn: e.NOTIFICATIONS_TOPIC_ARN }),
     deploymentName: e.DEPLOYMENT_NAME,
+    verdictQueueUrl: e.VERDICT_QUEUE_URL,
     metricsNamespace: e.POWERTOOLS_METRICS_NAMESPACE,
     serviceName: e.POWERTOOLS_SERVICE_NAME,
   };

@@ -3,7 +3,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { SNSEvent } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { powertoolsTelemetry } from '../shared/powertools-telemetry';
 import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
 import { AllowListSource, DenyListSource } from './allow-list-source';
@@ -20,6 +21,7 @@ import {
 } from './contract';
 import { AclGateway, isNotFound, RETRY_RESERVE_MS, type OnRetry } from './ec2-acls';
 import { NaclUpdater } from './updater';
+import { handleBatch } from './verdict-queue';
 
 export interface HandlerDeps {
   readonly config: UpdaterConfig;
@@ -28,6 +30,8 @@ export interface HandlerDeps {
   readonly logs: CloudWatchLogsClient;
   /** Publishes the block notifications (config.notificationsTopicArn). @default none: nothing is published */
   readonly sns?: Pick<SNSClient, 'send'>;
+  /** The verdict queue: sets the retry delay of a failed message. */
+  readonly sqs: SQSClient;
   /** Wall clock, ms. */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -40,11 +44,12 @@ export interface HandlerDeps {
 /** Lambda's context: who runs, and the time left before the function's timeout. */
 export type UpdaterContext = InvocationContext & { getRemainingTimeInMillis?(): number };
 
-export type UpdaterHandler = (event: SNSEvent, context?: UpdaterContext) => Promise<void>;
+export type UpdaterHandler = (event: SQSEvent, context?: UpdaterContext) => Promise<SQSBatchResponse>;
 
 /**
- * Builds the updater for one container. Invoked asynchronously by SNS: a thrown error makes
- * Lambda retry the event and finally send it to the dead-letter queue.
+ * Builds the updater for one container. Invoked by the event source mapping of the FIFO verdict
+ * queue, one invocation at a time: a failed message goes back to the queue, is tried again after
+ * its retry delay and, failing maxReceiveCount times, moves to the dead-letter queue (verdict-queue.ts).
  */
 export function createHandler(deps: HandlerDeps): UpdaterHandler {
   const { config, telemetry } = deps;
@@ -75,11 +80,15 @@ export function createHandler(deps: HandlerDeps): UpdaterHandler {
   });
   return (event, context) =>
     instrumented(telemetry, context, async () => {
-      const bodies = (event.Records ?? []).map((record) => record.Sns?.Message ?? '');
       const remainingMs = context?.getRemainingTimeInMillis?.() ?? UPDATER_DEPLOYMENT.timeoutSeconds * 1000;
       acls.setDeadline(deps.now() + remainingMs - RETRY_RESERVE_MS);
       try {
-        await updater.handle(bodies);
+        return await handleBatch(event.Records ?? [], {
+          updater,
+          sqs: deps.sqs,
+          queueUrl: config.verdictQueueUrl,
+          logger: telemetry.logger,
+        });
       } finally {
         // Retries are counted as they happen and reported with the run's other metrics, also when it fails.
         telemetry.metrics.add('Ec2ApiRetries', retries);
@@ -104,6 +113,8 @@ function coldStart(): UpdaterHandler {
     s3: new S3Client(sdkClientOptions(UPDATER_CALLS)),
     logs: new CloudWatchLogsClient(sdkClientOptions(UPDATER_CALLS)),
     sns: new SNSClient(sdkClientOptions(UPDATER_CALLS)),
+    // One attempt: it runs after a failure, near the end of the time budget; a lost call only delays the retry.
+    sqs: new SQSClient(sdkClientOptions(UPDATER_EC2_CALLS)),
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });

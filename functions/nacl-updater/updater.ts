@@ -64,16 +64,20 @@ export class NaclUpdater {
     this.guard = new StateGuard({ ...deps, reader: this.network, last, completeMove: (strays, to) => blueGreen.completeMove(strays, to) });
   }
 
-  /** Handles the SNS message bodies of one invocation. Throws when the ACLs could not be brought to the verdict. */
+  /** Handles the message bodies of one invocation. Throws when the ACLs could not be brought to the verdict. */
   async handle(bodies: readonly string[]): Promise<void> {
-    const message = this.newestValid(bodies);
-    if (message) await this.apply(message);
+    const newest = this.newestValid(bodies);
+    if (newest) await this.apply(newest.message);
   }
 
-  private newestValid(bodies: readonly string[]): AnomalyMessage | undefined {
+  /**
+   * The newest valid verdict among the bodies of one invocation, and its position; the others are
+   * rejected (invalid, counted) or superseded by it (counted as ignored), never failed.
+   */
+  newestValid(bodies: readonly string[]): { readonly message: AnomalyMessage; readonly index: number } | undefined {
     const { logger, metrics, config } = this.deps;
-    const valid: AnomalyMessage[] = [];
-    for (const body of bodies) {
+    const valid: { message: AnomalyMessage; index: number }[] = [];
+    bodies.forEach((body, index) => {
       const parsed = parseAnomalyMessage(body);
       const reason = !parsed.ok
         ? parsed.reason
@@ -83,19 +87,24 @@ export class NaclUpdater {
       if (reason !== undefined || !parsed.ok) {
         logger.warn('anomaly message rejected', { reason });
         metrics.add('MessagesRejected', 1);
-        continue;
+        return;
       }
-      valid.push(parsed.message);
-    }
-    valid.sort((a, b) => Date.parse(b.generatedAt) - Date.parse(a.generatedAt));
+      valid.push({ message: parsed.message, index });
+    });
+    valid.sort((a, b) => Date.parse(b.message.generatedAt) - Date.parse(a.message.generatedAt));
     if (valid.length > 1) {
-      logger.info('older messages in the same batch superseded', { generatedAt: valid.slice(1).map((m) => m.generatedAt) });
+      logger.info('older messages in the same batch superseded', { generatedAt: valid.slice(1).map((m) => m.message.generatedAt) });
       metrics.add('MessagesIgnored', valid.length - 1);
     }
     return valid[0];
   }
 
-  private async apply(message: AnomalyMessage): Promise<void> {
+  /**
+   * Applies one verdict; one already superseded by a newer verdict applied (here or by any
+   * container: the watermark tag) is dropped quietly, counted as ignored. Throws when the ACLs
+   * could not be brought to the verdict.
+   */
+  async apply(message: AnomalyMessage): Promise<void> {
     const generatedAt = Date.parse(message.generatedAt);
     // A duplicate or late message this container already knows to be old costs no call at all.
     if (this.isOld(generatedAt, undefined)) return;

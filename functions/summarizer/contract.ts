@@ -49,6 +49,12 @@ export const SUMMARIZER_CALLS: CallTimeouts = { connectionTimeoutMs: 1_000, requ
 
 export const SUMMARIZER_SERVICE_NAME = 'summarizer';
 
+/**
+ * The one message group of the FIFO anomalies topic and the updater's queue: one group, so at most
+ * one updater invocation is in flight, the only writer of the ACLs (docs/architecture.md, Ordering).
+ */
+export const VERDICT_MESSAGE_GROUP_ID = 'nacl-writes';
+
 /** Name of the packet-bin table (one record per source per minute) the stack creates. */
 export const PACKET_BINS_TABLE = 'packet-bins';
 

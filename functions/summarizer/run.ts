@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { TelemetryLogger } from '../shared/telemetry';
@@ -19,7 +20,7 @@ import {
 import { BIN_MS, planRun, type RunWindow, type ScheduledRun } from '../../core/run-window';
 import { buildVerdict } from '../../core/verdict';
 import { longestCallMs } from '../shared/client-options';
-import { SUMMARIZER_CALLS, type SummarizerConfig } from './contract';
+import { SUMMARIZER_CALLS, VERDICT_MESSAGE_GROUP_ID, type SummarizerConfig } from './contract';
 import { queryMinutes, type MinuteQueryOutcome } from './insights';
 import type { SummarizerMetricValues } from './metrics';
 
@@ -328,11 +329,27 @@ async function judgeAndPublish(
     IncompleteRuns: message.complete ? 0 : 1,
   };
   try {
-    await deps.sns.send(new PublishCommand({ TopicArn: config.anomaliesTopicArn, Message: JSON.stringify(message) }));
+    await deps.sns.send(publishVerdict(config.anomaliesTopicArn, JSON.stringify(message)));
   } catch (error) {
     logger.error('publishing the verdict failed', { error: error as Error });
     return { window, metrics: { ...judged, SummarizerRuns: 0 }, error: error as Error };
   }
   logger.info('verdict published', { complete: message.complete, anomalies: message.anomalies.length, baseline: message.baseline });
   return { window, message, metrics: { ...judged, SummarizerRuns: 1 } };
+}
+
+/**
+ * The verdict as the FIFO anomalies topic takes it: every verdict in one message group, so the
+ * updater's queue hands them over one at a time and in order (docs/architecture.md, Ordering), and
+ * a deduplication id from the body, so a publish the SDK retries after a lost answer is delivered
+ * once (SNS drops a repeated id within 5 minutes).
+ */
+export function publishVerdict(topicArn: string, body: string): PublishCommand {
+  const deduplicationId = createHash('sha256').update(body).digest('hex');
+  return new PublishCommand({
+    TopicArn: topicArn,
+    Message: body,
+    MessageGroupId: VERDICT_MESSAGE_GROUP_ID,
+    MessageDeduplicationId: deduplicationId,
+  });
 }

@@ -133,6 +133,7 @@ const CONFIG: UpdaterConfig = {
   ipv6Mask: 128,
   maxNewBlocksPerRun: 20,
   maxBlockedNetworks: 40,
+  verdictQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/flood-guard-verdicts.fifo',
   allowListBucket: 'bucket',
   allowListKey: 'allow-list.txt',
   denyListKey: 'deny-list.txt',

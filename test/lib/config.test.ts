@@ -39,6 +39,7 @@ describe('parseConfig', () => {
       binStore: 'timestream',
       minZScore: 3,
       minPacketsPerBin: 12_000,
+      updaterReservedConcurrency: 0,
       windowMinutes: 60,
       requeryMinutes: 10,
       naclRuleLimit: 20,
@@ -66,6 +67,18 @@ describe('parseConfig', () => {
         maxDeliveryLagSeconds: 600,
       },
     });
+  });
+
+  it('reserves no updater concurrency unless updaterReservedConcurrency is 1, and names a bad value and the fix', () => {
+    expect(parseConfig(reader({ ...REQUIRED, updaterReservedConcurrency: '1' })).updaterReservedConcurrency).toBe(1);
+    expect(parseConfig(reader({ ...REQUIRED, updaterReservedConcurrency: '0' })).updaterReservedConcurrency).toBe(0);
+    for (const bad of ['2', '-1', 'one'])
+      expect(() => parseConfig(reader({ ...REQUIRED, updaterReservedConcurrency: bad }))).toThrow(
+        `updaterReservedConcurrency "${bad}" must be 0 (no reserved concurrency, the default) or 1`,
+      );
+    expect(() => parseConfig(reader({ ...REQUIRED, updaterReservedConcurrency: '2' }))).toThrow(
+      'Fix: -c updaterReservedConcurrency=1, or leave it out.',
+    );
   });
 
   it('names the stack and its metrics namespace from stackName, for a second deployment in the same VPC', () => {

@@ -7,12 +7,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowLogFormat } from '../../core/flow-log-format';
 import { loadConfig as loadSummarizerConfig } from '../../functions/summarizer/contract';
-import {
-  ACTIVE_ACL_TAG,
-  loadConfig as loadUpdaterConfig,
-  UPDATER_ASYNC_DELIVERY,
-  WATERMARK_TAG,
-} from '../../functions/nacl-updater/contract';
+import { ACTIVE_ACL_TAG, loadConfig as loadUpdaterConfig, WATERMARK_TAG } from '../../functions/nacl-updater/contract';
 import { ORIGINAL_ACL_TAG } from '../../functions/network-facts/contract';
 import { memoryStoreHours } from '../../lib/detection';
 import { STACK_CONTEXT, SUBNET_IDS, VPC_ID } from '../support/builders';
@@ -53,7 +48,8 @@ beforeAll(() => {
   id.green = logicalIdOf(template, 'AWS::EC2::NetworkAcl', 'NetworkAclsGreen');
   id.topic = logicalIdOf(template, 'AWS::SNS::Topic', 'DetectionAnomaliesTopic');
   id.notifications = logicalIdOf(template, 'AWS::SNS::Topic', 'NotificationsTopic');
-  id.dlq = logicalIdOf(template, 'AWS::SQS::Queue', 'MitigationUpdaterDeadLetters');
+  id.dlq = logicalIdOf(template, 'AWS::SQS::Queue', 'MitigationVerdictsDeadLetters');
+  id.queue = logicalIdOf(template, 'AWS::SQS::Queue', 'MitigationVerdictsQueue');
   id.bucket = logicalIdOf(template, 'AWS::S3::Bucket', 'MitigationAllowList');
   id.accessLogs = logicalIdOf(template, 'AWS::S3::Bucket', 'MitigationAccessLogs');
   id.audit = logicalIdOf(template, 'AWS::Logs::LogGroup', 'MitigationAuditLog');
@@ -82,8 +78,9 @@ function deployedIds(): Record<string, string> {
     [id.flowLogGroup]: 'NaclFloodGuard-FlowLogsLogGroup9853A85F-AbCdEf',
     [id.database]: 'DetectionDatabaseFF8194DD-AbCdEf',
     [`${id.table}.Name`]: 'packet-bins',
-    [id.topic]: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-DetectionAnomaliesTopic-AbCdEf',
+    [id.topic]: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-DetectionAnomaliesTopic-AbCdEf.fifo',
     [id.notifications]: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-NotificationsTopic-AbCdEf',
+    [id.queue]: 'https://sqs.eu-west-1.amazonaws.com/111122223333/NaclFloodGuard-MitigationVerdictsQueue-AbCdEf.fifo',
     [id.bucket]: 'naclfloodguard-mitigationallowlist-abcdef',
     [id.audit]: 'NaclFloodGuard-MitigationAuditLog-AbCdEf',
   };
@@ -221,25 +218,42 @@ describe('3. functions', () => {
     }
   });
 
-  it('runs the updater one at a time, with async retries and failures to the encrypted dead-letter queue', () => {
-    expect(resource(id.updater).Properties.ReservedConcurrentExecutions).toBe(1);
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+  it('runs the updater one message at a time from the FIFO verdict queue, without reserved concurrency, failures to the FIFO dead-letter queue', () => {
+    expect(resource(id.updater).Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(template.findResources('AWS::Lambda::EventInvokeConfig')).toEqual({});
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: id.updater },
-      Qualifier: '$LATEST',
-      MaximumRetryAttempts: UPDATER_ASYNC_DELIVERY.retryAttempts,
-      MaximumEventAgeInSeconds: UPDATER_ASYNC_DELIVERY.maxEventAgeSeconds,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [id.dlq, 'Arn'] } } },
+      EventSourceArn: { 'Fn::GetAtt': [id.queue, 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    expect(resource(id.dlq).Properties).toMatchObject({
+    expect(Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))).toHaveLength(1);
+    expect(resource(id.queue).Properties).toEqual({
+      FifoQueue: true,
+      KmsMasterKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] },
+      // Lambda's guidance: six times the function timeout (120 s); at least 5 receives before the dead-letter queue.
+      VisibilityTimeout: 720,
+      MessageRetentionPeriod: 86_400,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [id.dlq, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    expect(resource(id.dlq).Properties).toEqual({
+      FifoQueue: true,
       KmsMasterKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] },
       MessageRetentionPeriod: 1_209_600,
     });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: id.dlq }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
-      },
+    // The dead-letter alarm watches the FIFO dead-letter queue.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id.dlq, 'QueueName'] } }],
     });
+    for (const queue of [id.queue, id.dlq]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    }
   });
 
   it('sets exactly the summarizer variables, from construct attributes', () => {
@@ -283,6 +297,7 @@ describe('3. functions', () => {
       AUDIT_LOG_GROUP_NAME: `{${id.audit}}`,
       NOTIFICATIONS_TOPIC_ARN: `{${id.notifications}}`,
       DEPLOYMENT_NAME: synthesized.stack.stackName,
+      VERDICT_QUEUE_URL: `{${id.queue}}`,
       POWERTOOLS_METRICS_NAMESPACE: `AutoNACL/${synthesized.stack.stackName}`,
       POWERTOOLS_SERVICE_NAME: 'nacl-updater',
       NODE_OPTIONS: '--enable-source-maps',
@@ -306,6 +321,7 @@ describe('3. functions', () => {
       allowListKey: 'allow-list.txt',
       notificationsTopicArn: 'arn:aws:sns:eu-west-1:111122223333:NaclFloodGuard-NotificationsTopic-AbCdEf',
       deploymentName: synthesized.stack.stackName,
+      verdictQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/NaclFloodGuard-MitigationVerdictsQueue-AbCdEf.fifo',
     });
     expect(updater.aggregation).toBeUndefined();
   });
@@ -384,12 +400,28 @@ describe('5. anomalies topic', () => {
     expect(publishers.map((p) => p.owner)).toEqual([expect.stringMatching(/^DetectionSummarizerRoleDefaultPolicy/)]);
   });
 
-  it('delivers to the updater, with undeliverable messages dead-lettered', () => {
+  it('is a FIFO topic delivering raw to the verdict queue, only from itself, with undeliverable messages dead-lettered', () => {
+    expect(resource(id.topic).Properties).toMatchObject({ FifoTopic: true, KmsMasterKeyId: { 'Fn::GetAtt': [id.key, 'Arn'] } });
+    expect(String((resource(id.topic).Properties as { TopicName: string }).TopicName)).toMatch(/\.fifo$/);
     template.hasResourceProperties('AWS::SNS::Subscription', {
-      Protocol: 'lambda',
+      Protocol: 'sqs',
       TopicArn: { Ref: id.topic },
-      Endpoint: { 'Fn::GetAtt': [id.updater, 'Arn'] },
+      Endpoint: { 'Fn::GetAtt': [id.queue, 'Arn'] },
+      RawMessageDelivery: true,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [id.dlq, 'Arn'] } },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: id.queue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: id.topic } } },
+          }),
+        ]),
+      },
     });
   });
 });
@@ -605,7 +637,11 @@ describe('8. least privilege', () => {
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       Resource: `{${id.audit}.Arn}`,
     });
-    expect(updater.find((s) => s.Sid === 'DeadLetter')).toMatchObject({ Action: 'sqs:SendMessage', Resource: `{${id.dlq}.Arn}` });
+    // Reads, deletes and delays messages of the verdict queue only (the event source mapping's grant).
+    const consume = updater.find((s) => asList(s.Action).includes('sqs:ReceiveMessage'));
+    expect(consume).toMatchObject({ Resource: `{${id.queue}.Arn}` });
+    expect(asList(consume?.Action)).toEqual(expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage']));
+    expect(updater.filter((s) => asList(s.Action).some((a) => a.startsWith('sqs:'))).map((s) => s.Resource)).toEqual([`{${id.queue}.Arn}`]);
     // Reads the VPC's CIDRs every run, so CIDRs associated after deploy are never blocked.
     expect(updater.find((s) => s.Sid === 'DescribeAcls')).toMatchObject({
       Action: ['ec2:DescribeNetworkAcls', 'ec2:DescribeVpcs'],
@@ -694,6 +730,7 @@ describe('configuration reaches the template', () => {
         windowMinutes: '180',
         allowListKey: 'lists/allow.txt',
         operatorEmail: 'ops@example.com',
+        updaterReservedConcurrency: '1',
         metricsNamespace: 'Edge/Floods',
         naclMaxAggregatePrefix: '20',
         alarmUnblockedMinutes: '9',
@@ -754,6 +791,12 @@ describe('configuration reaches the template', () => {
     expect(asList(updaterWrites[0]!.statement.Resource)[0]).toMatch(/\/repeat-offenders\.json$/);
     const read = allStatements(other.template).find((s) => s.statement.Sid === 'ReadAllowList');
     expect(asList(read?.statement.Resource).map(String).at(-1)).toMatch(/\/repeat-offenders\.json$/);
+  });
+
+  it('reserves one execution for the updater when updaterReservedConcurrency is 1, still fed by the FIFO verdict queue', () => {
+    const updaterId = logicalIdOf(other.template, 'AWS::Lambda::Function', 'MitigationNaclUpdaterFunction');
+    expect(other.template.toJSON().Resources[updaterId].Properties.ReservedConcurrentExecutions).toBe(1);
+    other.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionName: { Ref: updaterId }, BatchSize: 1 });
   });
 
   it('passes an adaptive aggregation limit to the updater, the unset family at its host prefix (no merging), as its cold-start validation accepts', () => {

@@ -23,7 +23,7 @@ type Definition = ConstructorParameters<typeof StateMachine>[0];
 
 const NOW = Date.parse('2026-11-25T12:00:07Z');
 const SUMMARIZER_ARN = 'arn:aws:lambda:eu-west-1:111122223333:function:summarizer';
-const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:anomalies';
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111122223333:anomalies.fifo';
 
 let synthesized: Synthesized;
 let definition: Definition;
@@ -58,7 +58,8 @@ afterAll(() => synthesized?.dispose());
 
 /** The real summarizer handler, built from the environment the stack sets, over in-process stand-ins (closed when the test ends). */
 async function realSummarizer() {
-  const now = () => NOW;
+  const clock = { ms: NOW };
+  const now = () => clock.ms;
   const config = loadConfig(summarizerEnv);
   const insights = new LogsInsightsStandIn({ now });
   insights.createLogGroup(config.flowLogGroupName);
@@ -75,7 +76,7 @@ async function realSummarizer() {
   onTestFinished(() => timestream.close());
   timestream.createTable(config.timestreamDatabase ?? '', config.timestreamTable ?? '');
   const sns = new SnsStandIn(now);
-  sns.createTopic(config.anomaliesTopicArn);
+  sns.createTopic(config.anomaliesTopicArn, { fifo: true });
   const handler = createHandler({
     config,
     telemetry: new TelemetryCapture().telemetry(config),
@@ -87,7 +88,7 @@ async function realSummarizer() {
     sleep: async () => undefined,
     signalAt: new ClockSignals(now).signalAt,
   });
-  return { handler, sns };
+  return { handler, sns, clock };
 }
 
 function run(overrides: NonNullable<Parameters<StateMachine['run']>[1]>['overrides']) {
@@ -123,6 +124,9 @@ describe('synthesized detection state machine', () => {
     const invoke = async (input: unknown) => {
       inputs.push(input);
       const result = await summarizer.handler(input, { getRemainingTimeInMillis: () => SUMMARIZER_TIMEOUT.toMilliseconds() });
+      // The wait is overridden below; the clock still moves on 30 s, so the second verdict is not the first one again
+      // (the FIFO topic would drop a repeated body as a duplicate).
+      summarizer.clock.ms += SECOND_RUN_DELAY_SECONDS * 1000;
       return JSON.parse(JSON.stringify(result)) as never;
     };
 

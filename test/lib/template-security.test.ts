@@ -105,9 +105,13 @@ describe('security: only the summarizer can make the stack block an address', ()
     expect([...new Set(grantees)]).toEqual([summarizerRole()]);
   });
 
-  it('the NACL updater runs one invocation at a time (reserved concurrency 1)', () => {
+  it('the NACL updater runs one invocation at a time: one FIFO queue, batch size 1, no reserved concurrency by default', () => {
     const updater = logicalIdOf(template, 'AWS::Lambda::Function', 'MitigationNaclUpdater');
-    expect(resources[updater]?.Properties?.ReservedConcurrentExecutions).toBe(1);
+    expect(resources[updater]?.Properties?.ReservedConcurrentExecutions).toBeUndefined();
+    const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    expect(mappings.map((m) => [m.Properties?.FunctionName, m.Properties?.BatchSize])).toEqual([[{ Ref: updater }, 1]]);
+    const queues = Object.values(resources).filter((r) => r.Type === 'AWS::SQS::Queue');
+    expect(queues.every((q) => q.Properties?.FifoQueue === true)).toBe(true);
   });
 });
 

@@ -4,12 +4,11 @@
  * Publish's limits (subject, MessageStructure=json, size).
  */
 import { InternalErrorException, PublishCommand, type PublishCommandInput } from '@aws-sdk/client-sns';
-import type { SNSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Anomaly, AnomalyMessage } from '../../core/anomaly-message';
 import { SimulatedDeployment } from '../../simulation/deployment';
-import { deliveredText, snsEvent } from '../../simulation/sns';
-import { anomalyMessage, flooders, START } from '../support/builders';
+import { deliveredText } from '../../simulation/sns';
+import { anomalyMessage, flooders, sqsEvent, START } from '../support/builders';
 
 let deployment: SimulatedDeployment | undefined;
 
@@ -27,11 +26,18 @@ async function deploy(
   return deployment;
 }
 
-/** One verdict handed to the updater as SNS would (`again`: the same message once more, as a retried delivery). */
+let publishes = 0;
+
+/** One verdict handed to the updater through the verdict queue (`again`: the same message once more, as a repeated delivery). */
 async function verdict(d: SimulatedDeployment, anomalies: readonly Anomaly[], again?: AnomalyMessage): Promise<AnomalyMessage> {
   d.advanceTo(d.now() + 30_000);
   const message = again ?? anomalyMessage(d.vpcId, anomalies, { generatedAt: d.now() });
-  await d.sns.publish({ TopicArn: d.resources.anomaliesTopicArn, Message: JSON.stringify(message) });
+  await d.sns.publish({
+    TopicArn: d.resources.anomaliesTopicArn,
+    Message: JSON.stringify(message),
+    MessageGroupId: 'nacl-writes',
+    MessageDeduplicationId: `verdict-${++publishes}`,
+  });
   await d.deliverNotifications();
   return message;
 }
@@ -50,7 +56,7 @@ describe('block notifications (simulation)', () => {
     await verdict(d, three);
     await verdict(d, three.slice(0, 2));
     // A retried delivery of the first verdict to a new container: the ACLs' watermark tells it is old.
-    await d.coldStartUpdater()(snsEvent(d.sns.published[0]!) as unknown as SNSEvent);
+    await d.coldStartUpdater()(sqsEvent([d.sns.published[0]!.message]));
 
     // Assess
     const sent = d.sns.publishedTo(d.resources.notificationsTopicArn);

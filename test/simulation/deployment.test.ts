@@ -8,17 +8,15 @@ import { GetQueryResultsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeNetworkAclsCommand } from '@aws-sdk/client-ec2';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
-import type { SNSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POST_QUERY_RESERVE_MS } from '../../functions/summarizer/run';
 import { SUMMARIZER_DEPLOYMENT } from '../../functions/summarizer/contract';
 import { CONFIG_KEYS, parseConfig } from '../../lib/config';
 import type { FloodGuardStack } from '../../lib/flood-guard-stack';
 import type { FloodGuardFunction } from '../../lib/lambda-function';
-import { SimulatedDeployment, type DeploymentSpec, type SimulatedFunction } from '../../simulation/deployment';
+import { SimulatedDeployment, type DeploymentSpec, type SimulatedDelivery, type SimulatedFunction } from '../../simulation/deployment';
 import { onTheMinuteEvent, scheduleEvent } from '../../simulation/schedule';
-import { snsEvent } from '../../simulation/sns';
-import { anomalyMessage, flooders } from '../support/builders';
+import { anomalyMessage, flooders, sqsEvent } from '../support/builders';
 import { logicalIdOf, resolveCfn, synthesize, type ResolvedIds, type Synthesized } from '../support/cdk';
 
 const START = Date.UTC(2026, 2, 1, 8, 0, 0);
@@ -185,7 +183,42 @@ describe.each([
     expect(onTheMinuteEvent(executionStart + waitMs - 1)).toEqual(scheduleEvent(1, executionStart + waitMs - 1));
     expect(onTheMinuteEvent(executionStart + waitMs)).toEqual(scheduleEvent(2, executionStart));
   });
+
+  it('delivers verdicts through a FIFO topic and queue with exactly the template queue, dead-letter queue and event source mapping', async () => {
+    // Prepare
+    const { deployment, synthesized, stack } = await setUp();
+
+    // Act
+    const { fifoTopic, ...delivery } = templateDelivery(synthesized, stack);
+
+    // Assess
+    expect(fifoTopic).toBe(true);
+    expect(deployment.verdicts.settings).toEqual(delivery);
+    expect(deployment.resources.anomaliesTopicArn).toMatch(/\.fifo$/);
+  });
 });
+
+/** The verdict delivery as the template builds it, in the simulation's terms. */
+function templateDelivery(synthesized: Synthesized, stack: FloodGuardStack): SimulatedDelivery & { readonly fifoTopic: unknown } {
+  const resources = synthesized.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  const ofId = (construct: CfnElement) => resources[Stack.of(construct).getLogicalId(construct)]?.Properties ?? {};
+  const queue = ofId(stack.mitigation.verdicts.queue.node.defaultChild as CfnElement);
+  const deadLetters = ofId(stack.mitigation.verdicts.deadLetterQueue.node.defaultChild as CfnElement);
+  const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+  const mapping = mappings.length === 1 ? (mappings[0]?.Properties ?? {}) : {};
+  return {
+    queue: {
+      fifo: queue.FifoQueue === true,
+      visibilityTimeoutSeconds: queue.VisibilityTimeout as number,
+      retentionSeconds: queue.MessageRetentionPeriod as number,
+    },
+    deadLetterQueue: { fifo: deadLetters.FifoQueue === true, retentionSeconds: deadLetters.MessageRetentionPeriod as number },
+    maxReceiveCount: (queue.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
+    batchSize: mapping.BatchSize as number,
+    reportBatchItemFailures: JSON.stringify(mapping.FunctionResponseTypes) === '["ReportBatchItemFailures"]',
+    fifoTopic: ofId(stack.detection.topic.node.defaultChild as CfnElement).FifoTopic,
+  };
+}
 
 describe("simulated Lambda timeouts: the contracts' own", () => {
   const summarizerTimeoutMs = SUMMARIZER_DEPLOYMENT.timeoutSeconds * 1000;
@@ -233,12 +266,7 @@ describe("simulated Lambda timeouts: the contracts' own", () => {
     const deployment = await SimulatedDeployment.create(NETWORK);
     try {
       const message = anomalyMessage(deployment.vpcId, flooders(2), { generatedAt: START });
-      const event = snsEvent({
-        topicArn: deployment.resources.anomaliesTopicArn,
-        messageId: 'm-1',
-        message: JSON.stringify(message),
-        publishedAt: START,
-      });
+      const event = sqsEvent([JSON.stringify(message)]);
       deployment.faults.on(
         DescribeNetworkAclsCommand,
         async (input, next) => {
@@ -249,10 +277,10 @@ describe("simulated Lambda timeouts: the contracts' own", () => {
       );
 
       // Act / Assess
-      await expect(deployment.updater(event as unknown as SNSEvent)).rejects.toThrow('Task timed out after 120.00 seconds');
+      await expect(deployment.updater(event)).rejects.toThrow('Task timed out after 120.00 seconds');
       expect(deployment.onOriginalAcl()).toBe(true);
       // Without the fault the same verdict is applied.
-      await deployment.updater(event as unknown as SNSEvent);
+      await deployment.updater(event);
       expect(deployment.onOriginalAcl()).toBe(false);
     } finally {
       deployment.close();

@@ -4,6 +4,7 @@
  * block blocks with the next verdict.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { publishVerdict } from '../../functions/summarizer/run';
 import { SimulatedDeployment } from '../../simulation/deployment';
 import { anomalyMessage, flooders, START } from '../support/builders';
 
@@ -21,10 +22,11 @@ async function deploy(mode: 'block' | 'report'): Promise<SimulatedDeployment> {
   return deployment;
 }
 
-/** One verdict handed to the updater as SNS would. */
+/** One verdict published as the summarizer does, handed to the updater by the verdict queue. */
 async function verdict(d: SimulatedDeployment, count: number): Promise<void> {
   d.advanceTo(d.now() + 30_000);
-  await d.sns.publish({ TopicArn: d.resources.anomaliesTopicArn, Message: JSON.stringify(anomalyMessage(d.vpcId, flooders(count))) });
+  const body = JSON.stringify(anomalyMessage(d.vpcId, flooders(count)));
+  await d.sns.publish(publishVerdict(d.resources.anomaliesTopicArn, body).input);
   await d.deliverNotifications();
 }
 

@@ -5,7 +5,7 @@
  * everywhere. Property-based generators live in ./arbitraries and are re-exported.
  */
 import type { _Record as TimestreamRecord } from '@aws-sdk/client-timestream-write';
-import type { SNSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { parseNetwork, type Network } from '../../core/addresses';
 import { ANOMALY_MESSAGE_VERSION, type Anomaly, type AnomalyMessage } from '../../core/anomaly-message';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
@@ -21,12 +21,14 @@ export { addressLike, anyText, FUZZ_RUNS } from './arbitraries';
 export const VPC_ID = 'vpc-0123456789abcdef0';
 export const SUBNET_IDS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'] as const;
 export const ACCOUNT = '123456789012';
-export const ANOMALIES_TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:flood-guard-anomalies`;
+export const ANOMALIES_TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:flood-guard-anomalies.fifo`;
 export const FLOW_LOG_GROUP = '/flood-guard/flow-logs';
 export const AUDIT_LOG_GROUP = '/nacl-flood-guard/audit';
 export const ALLOW_LIST_BUCKET = 'flood-guard-allow-list';
 export const ALLOW_LIST_KEY = 'allow-list.txt';
 export const DENY_LIST_KEY = 'deny-list.txt';
+export const VERDICT_QUEUE = 'flood-guard-verdicts.fifo';
+export const VERDICT_QUEUE_URL = `https://sqs.us-east-1.amazonaws.com/123456789012/${VERDICT_QUEUE}`;
 
 /** Fake credentials for SDK clients whose calls never leave the process. */
 export const TEST_CREDENTIALS = { accessKeyId: 'TEST', secretAccessKey: 'TEST' };
@@ -63,6 +65,7 @@ export const UPDATER_ENV = {
   GREEN_NACL_ID: 'acl-00000000000000003',
   ALLOW_LIST_BUCKET,
   AUDIT_LOG_GROUP_NAME: AUDIT_LOG_GROUP,
+  VERDICT_QUEUE_URL,
 } as const;
 
 type Overrides = Record<string, string | undefined>;
@@ -164,27 +167,27 @@ export function anomalyMessage(
   };
 }
 
-/** The event SNS hands a subscribed Lambda for these message bodies. */
-export function snsEvent(bodies: readonly string[]): SNSEvent {
-  const topicArn = `arn:aws:sns:us-east-1:${ACCOUNT}:anomalies`;
+/** The event the verdict queue's event source mapping hands the updater for these message bodies (first receive each). */
+export function sqsEvent(bodies: readonly string[]): SQSEvent {
   return {
-    Records: bodies.map((Message, index) => ({
-      EventSource: 'aws:sns',
-      EventVersion: '1.0',
-      EventSubscriptionArn: `${topicArn}:sub`,
-      Sns: {
-        Type: 'Notification',
-        MessageId: `m-${index}`,
-        TopicArn: topicArn,
-        Subject: '',
-        Message,
-        Timestamp: new Date(START).toISOString(),
-        SignatureVersion: '1',
-        Signature: '',
-        SigningCertUrl: '',
-        UnsubscribeUrl: '',
-        MessageAttributes: {},
+    Records: bodies.map((body, index) => ({
+      messageId: `m-${index}`,
+      receiptHandle: `rh-m-${index}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(START),
+        SenderId: 'AIDASNS',
+        ApproximateFirstReceiveTimestamp: String(START),
+        MessageGroupId: 'nacl-writes',
+        MessageDeduplicationId: `d-${index}`,
+        SequenceNumber: String(index + 1).padStart(20, '0'),
       },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:${ACCOUNT}:${VERDICT_QUEUE}`,
+      awsRegion: 'us-east-1',
     })),
   };
 }

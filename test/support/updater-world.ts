@@ -8,6 +8,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateNetworkAclEntryCommand, DeleteNetworkAclEntryCommand, EC2Client, ReplaceNetworkAclEntryCommand } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse } from 'aws-lambda';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import type { AclEntry } from '../../core/nacl-plan';
 import { loadConfig, type UpdaterConfig } from '../../functions/nacl-updater/contract';
@@ -18,7 +20,19 @@ import { S3StandIn } from '../../simulation/s3';
 import { SnsStandIn } from '../../simulation/sns';
 import type { Route } from '../../simulation/sdk-routing';
 import { TelemetryCapture } from '../../simulation/telemetry-capture';
-import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, AUDIT_LOG_GROUP, DENY_LIST_KEY, snsEvent, START, TEST_CREDENTIALS } from './builders';
+import { sqsEvent } from '../../simulation/event-source';
+import { SqsStandIn } from '../../simulation/sqs';
+import {
+  ACCOUNT,
+  ALLOW_LIST_BUCKET,
+  ALLOW_LIST_KEY,
+  AUDIT_LOG_GROUP,
+  DENY_LIST_KEY,
+  START,
+  TEST_CREDENTIALS,
+  VERDICT_QUEUE,
+  VERDICT_QUEUE_URL,
+} from './builders';
 import { FaultInjector, standInClient } from './sdk';
 
 export const AUDIT_STREAM = 'nacl-updater/test';
@@ -69,6 +83,9 @@ export class UpdaterWorld {
   readonly logStreams = new LogStreamsStandIn();
   /** The notifications topic (with options.notifications). */
   readonly sns = new SnsStandIn(() => this.clock);
+  /** The verdict queue the messages come from (retry delays are set on it). */
+  readonly sqs = new SqsStandIn(() => this.clock);
+  private deliveries = 0;
   /** Faults injected into (and observers of) the calls the handler sends. */
   readonly faults = new FaultInjector();
   /** Every call the handler sent, to any service, in order. */
@@ -99,6 +116,7 @@ export class UpdaterWorld {
     if (options.denyList !== null) this.s3.putObject(ALLOW_LIST_BUCKET, DENY_LIST_KEY, options.denyList ?? '# nothing denied\n');
     this.logStreams.createLogGroup(AUDIT_LOG_GROUP);
     this.sns.createTopic(NOTIFICATIONS_TOPIC_ARN, { delivered: false });
+    this.sqs.createQueue({ name: VERDICT_QUEUE, fifo: true, visibilityTimeoutSeconds: 720, retentionSeconds: 86_400 });
     this.env = environment(options, { vpcId, cidrs, subnetIds, originalAclId, blueAclId, greenAclId });
     this.config = loadConfig(this.env);
     this.handler = this.coldStart();
@@ -145,6 +163,7 @@ export class UpdaterWorld {
       ec2: this.client(new EC2Client({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), this.ec2.routes()),
       s3: this.client(new S3Client({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), this.s3.routes()),
       logs: this.client(new CloudWatchLogsClient({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), this.logStreams.routes()),
+      sqs: this.client(new SQSClient({ region: 'us-east-1', credentials: TEST_CREDENTIALS }), this.sqs.routes()),
       now: () => this.clock,
       sleep: async (ms) => {
         this.sleeps.push(ms);
@@ -158,10 +177,23 @@ export class UpdaterWorld {
     return this.handler;
   }
 
-  /** Delivers messages as one SNS event, advancing the clock. */
-  async deliver(...messages: (AnomalyMessage | string)[]): Promise<void> {
+  /**
+   * Delivers messages as one batch of the verdict queue, in order, advancing the clock; deletes
+   * those the response does not name as failed, as the event source mapping does. Each delivery
+   * has a message group of its own, so one left in flight by a failure holds up no later one.
+   */
+  async deliver(...messages: (AnomalyMessage | string)[]): Promise<SQSBatchResponse> {
     this.clock += 1000;
-    await this.handler(snsEvent(messages.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)))));
+    const group = `g-${++this.deliveries}`;
+    for (const [i, m] of messages.entries()) {
+      const body = typeof m === 'string' ? m : JSON.stringify(m);
+      this.sqs.send(VERDICT_QUEUE, { body: body === '' ? ' ' : body, groupId: group, deduplicationId: `${group}-${i}` });
+    }
+    const batch = messages.length === 0 ? [] : this.sqs.receive(VERDICT_QUEUE, Math.min(10, messages.length));
+    const response = await this.handler(sqsEvent(batch, `arn:aws:sqs:us-east-1:${ACCOUNT}:${VERDICT_QUEUE}`));
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const message of batch) if (!failed.has(message.messageId)) this.sqs.delete(VERDICT_QUEUE, message.receiptHandle);
+    return response;
   }
 
   /** Inputs of the calls of one command the handler sent (e.g. 'GetObjectCommand'). */
@@ -238,6 +270,7 @@ function environment(
     ALLOW_LIST_BUCKET,
     ALLOW_LIST_KEY,
     AUDIT_LOG_GROUP_NAME: AUDIT_LOG_GROUP,
+    VERDICT_QUEUE_URL,
     ...(options.mode ? { MODE: options.mode } : {}),
     ...(options.notifications ? { NOTIFICATIONS_TOPIC_ARN } : {}),
     ...Object.fromEntries(Object.entries(optional).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]]))),

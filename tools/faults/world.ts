@@ -7,7 +7,9 @@ import { cidrText, networkContains, parseNetwork, type Network } from '../../cor
 import { denyNetworksOf, type AclEntry } from '../../core/nacl-plan';
 import { scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
 import { SimulatedDeployment, type DeploymentSpec } from '../../simulation/deployment';
-import { snsEvent, type PublishedMessage } from '../../simulation/sns';
+import type { UpdaterHandler } from '../../functions/nacl-updater/handler';
+import { sqsEvent } from '../../simulation/event-source';
+import type { PublishedMessage } from '../../simulation/sns';
 import { deliverUntil, ReplayInput } from '../replay/engine';
 
 export const PARTNER = '192.0.2.50';
@@ -69,8 +71,13 @@ export interface RunState {
 export interface FaultContext {
   readonly deployment: SimulatedDeployment;
   readonly platformErrors: PlatformError[];
-  /** Delivers one SNS message to the updater container (Lambda async invocation); a thrown error is recorded. */
-  invokeUpdater(message: PublishedMessage, container?: (event: never) => Promise<void>): Promise<void>;
+  /**
+   * Hands one published message to the updater container outside the queue's order (a redelivery,
+   * as after an invocation that timed out before its message was deleted); a thrown error is recorded.
+   */
+  invokeUpdater(message: PublishedMessage, container?: UpdaterHandler): Promise<void>;
+  /** The verdict queue's event source mapping delivers what the queue hands out now; failed invocations are recorded. */
+  deliverQueued(): Promise<void>;
 }
 
 /** A fault: how to turn it on and off, and how it changes the delivery of the verdicts. */
@@ -78,7 +85,7 @@ export interface FaultHooks {
   readonly deployment?: Partial<DeploymentSpec>;
   arm(ctx: FaultContext): void | Promise<void>;
   disarm?(ctx: FaultContext): void | Promise<void>;
-  /** Replaces the normal delivery of a run's messages while the fault is armed. */
+  /** Replaces the normal delivery of a run's messages (the verdict queue's event source mapping) while the fault is armed. */
   deliver?(ctx: FaultContext, messages: PublishedMessage[]): Promise<void>;
 }
 
@@ -133,8 +140,12 @@ export async function runWorld(
         platformErrors.push({ at, fn: 'summarizer', message: String((error as Error).message) });
       }
       const messages = deployment.sns.drain();
-      if (armed && hooks?.deliver) await hooks.deliver(ctx, messages);
-      else for (const message of messages) await ctx.invokeUpdater(message);
+      if (armed && hooks?.deliver) {
+        // The hook delivers the run's messages instead: they are taken off the queue (received and deleted).
+        deployment.verdicts.takeAll();
+        await hooks.deliver(ctx, messages);
+      } else await ctx.deliverQueued();
+      checker.checkSingleWriter(at);
       states.push(checker.endRun(at));
     }
   } finally {
@@ -155,14 +166,20 @@ function faultContext(deployment: SimulatedDeployment, platformErrors: PlatformE
   return {
     deployment,
     platformErrors,
-    invokeUpdater: async (message, container = deployment.updater as (event: never) => Promise<void>) => {
+    invokeUpdater: async (message, container = deployment.updater) => {
+      const redelivered = { messageId: message.messageId, receiptHandle: `redelivered-${message.messageId}`, body: message.message };
+      const at = { receiveCount: 2, sentAt: message.publishedAt, firstReceivedAt: message.publishedAt };
       try {
-        await container(snsEvent(message) as never);
+        await container(sqsEvent([{ ...redelivered, ...at }], 'arn:aws:sqs:us-east-1:123456789012:redelivered.fifo'));
       } catch (error) {
-        platformErrors.push({ at: deployment.now(), fn: 'nacl-updater', message: String((error as Error).message) });
+        recordError(error);
       }
     },
+    deliverQueued: () => deployment.deliverNotifications(recordError),
   };
+  function recordError(error: unknown): void {
+    platformErrors.push({ at: deployment.now(), fn: 'nacl-updater', message: String((error as Error).message) });
+  }
 }
 
 /** Arms the fault at the first run in [FAULT_FROM, FAULT_UNTIL) and disarms it at the first run after; returns whether it is armed. */
@@ -200,6 +217,12 @@ class InvariantChecker {
   beginRun(index: number, at: number): void {
     this.run = index;
     this.runAt = at;
+  }
+
+  /** I5 needs one writer: the verdict queue never runs two updater invocations at once. */
+  checkSingleWriter(at: number): void {
+    const most = this.deployment.updatersInFlightAtMost;
+    if (most > 1) this.violate('I5', label(at), `${most} updater invocations ran at once: two writers of the ACLs`);
   }
 
   afterCall(command: string, input: unknown): void {

@@ -23,6 +23,7 @@ const env = {
   GREEN_NACL_ID: 'acl-00000000000000003',
   ALLOW_LIST_BUCKET: 'flood-guard-allow-list',
   AUDIT_LOG_GROUP_NAME: '/nacl-flood-guard/audit',
+  VERDICT_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/flood-guard-verdicts.fifo',
 };
 
 describe('loadConfig (nacl-updater)', () => {
@@ -54,6 +55,7 @@ describe('loadConfig (nacl-updater)', () => {
     ['MODE', 'deny', /MODE \("deny"\): expected block or report/],
     ['NOTIFICATIONS_TOPIC_ARN', 'arn:aws:sqs:eu-west-1:123456789012:q', /NOTIFICATIONS_TOPIC_ARN .*expected an SNS topic ARN/],
     ['DEPLOYMENT_NAME', 'caf\u00e9', /DEPLOYMENT_NAME .*printable ASCII/],
+    ['VERDICT_QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/123456789012/verdicts', /VERDICT_QUEUE_URL .*URL of an SQS FIFO queue/],
   ])('names the bad variable %s', (name, value, message) => {
     // Act / Assess
     expect(() => loadConfig({ ...env, [name]: value })).toThrow(message);
@@ -68,6 +70,7 @@ const RESOURCES: UpdaterResources = {
   allowListBucket: 'flood-guard-allow-list',
   auditLogGroupName: '/nacl-flood-guard/audit',
   notificationsTopicArn: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-notifications',
+  verdictQueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/flood-guard-verdicts.fifo',
 };
 
 /** The stack's required context keys; every other key takes its default. */
@@ -139,6 +142,7 @@ describe('nacl-updater contract', () => {
       auditLogGroupName: RESOURCES.auditLogGroupName,
       notificationsTopicArn: RESOURCES.notificationsTopicArn,
       deploymentName: 'NaclFloodGuard-vpc-0123456789abcdef0',
+      verdictQueueUrl: RESOURCES.verdictQueueUrl,
       metricsNamespace: UPDATER_DEFAULTS.metricsNamespace,
       serviceName: 'nacl-updater',
     });

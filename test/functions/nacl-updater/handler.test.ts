@@ -4,7 +4,7 @@ import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { AclEntry } from '../../../core/nacl-plan';
 import { ACTIVE_ACL_TAG, WATERMARK_TAG } from '../../../functions/nacl-updater/contract';
-import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, anomalyMessage as message, AUDIT_LOG_GROUP, flooders, snsEvent } from '../../support/builders';
+import { ALLOW_LIST_BUCKET, ALLOW_LIST_KEY, anomalyMessage as message, AUDIT_LOG_GROUP, flooders, sqsEvent } from '../../support/builders';
 import { AUDIT_STREAM, UpdaterWorld } from '../../support/updater-world';
 
 describe('NACL updater: the reference scenario', () => {
@@ -539,7 +539,7 @@ describe('NACL updater: the account quota and failures', () => {
     // Prepare: 20 s left: 5 s for retries after the 15 s reserve, so the waits of 1 s and 2 s fit and not the one of 4 s
     const world = await UpdaterWorld.create();
     world.ec2.failNext('DescribeNetworkAcls', 'InvalidNetworkAclID.NotFound', 100);
-    const event = snsEvent([JSON.stringify(message(world.vpcId, flooders(2)))]);
+    const event = sqsEvent([JSON.stringify(message(world.vpcId, flooders(2)))]);
 
     // Act
     const run = world.handler(event, { getRemainingTimeInMillis: () => 20_000 });

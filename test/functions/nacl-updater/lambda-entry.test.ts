@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../../functions/nacl-updater/handler';
-import { snsEvent } from '../../support/builders';
+import { sqsEvent } from '../../support/builders';
 
 describe('handler (Lambda entry)', () => {
   afterEach(() => {
@@ -12,7 +12,7 @@ describe('handler (Lambda entry)', () => {
     vi.stubEnv('VPC_ID', 'not-a-vpc');
 
     // Act
-    const run = handler(snsEvent([]));
+    const run = handler(sqsEvent([]));
 
     // Assess
     await expect(run).rejects.toThrow(/VPC_ID \("not-a-vpc"\): expected a VPC id/);

@@ -64,7 +64,7 @@ describe('summarizer configuration', () => {
       binStore: 'timestream',
       timestreamDatabase: 'floodguard',
       timestreamTable: 'packet_bins',
-      anomaliesTopicArn: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
+      anomaliesTopicArn: 'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies.fifo',
       metricsNamespace: 'AutoNACL',
       serviceName: 'summarizer',
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetQueryResultsCommand, LimitExceededException, StartQueryCommand, StopQueryCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { QueryCommand, ThrottlingException as QueryThrottlingException } from '@aws-sdk/client-timestream-query';
@@ -688,8 +689,14 @@ describe('summarizer handler: the Z-score query', () => {
       { sourceIp: '2001:db8::9', maxZScore: 14.9625, maxPackets: 60_000 },
     ]);
     expect(message.baseline).toEqual({ mean: 150, standardDeviation: 4000, binCount: 5000, anomalyThreshold: 12_150 });
-    expect(mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input.TopicArn).toBe(
-      'arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies',
+    const input = mocks.sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.TopicArn).toBe('arn:aws:sns:eu-west-1:123456789012:flood-guard-anomalies.fifo');
+    // The FIFO topic's one message group, and a deduplication id from the body: a retried publish is delivered once.
+    expect(input?.MessageGroupId).toBe('nacl-writes');
+    expect(input?.MessageDeduplicationId).toBe(
+      createHash('sha256')
+        .update(input?.Message ?? '')
+        .digest('hex'),
     );
   });
 

@@ -31,7 +31,7 @@ describe('fault campaign: every fault leaves I1-I5 intact', () => {
   });
 
   it('covers every fault case once and reports them in one line', () => {
-    expect(FAULT_CASES).toHaveLength(68);
+    expect(FAULT_CASES).toHaveLength(69);
     expect(new Set(FAULT_CASES.map((c) => c.name)).size).toBe(FAULT_CASES.length);
     expect(results.map((r) => r.name)).toEqual(FAULT_CASES.map((c) => c.name));
     expect(summaryLine(results)).toBe(`faults: ${FAULT_CASES.length} injected, 0 invariant violations`);

@@ -278,7 +278,8 @@ describe('Lambda concurrency', () => {
     expect(checkLambdaConcurrency(plan(), ok({ ConcurrentExecutions: 10, UnreservedConcurrentExecutions: 10 }))).toEqual({
       check: 'Lambda concurrency',
       status: 'pass',
-      detail: "the stack reserves none; 10 of the account's 10 concurrent executions are unreserved",
+      detail:
+        "the stack reserves none (its verdict queue runs one updater at a time); 10 of the account's 10 concurrent executions are unreserved",
     });
   });
 

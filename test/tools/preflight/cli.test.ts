@@ -14,7 +14,6 @@ import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-ser
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { ListDatabasesCommand, TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { UPDATER_DEPLOYMENT } from '../../../functions/nacl-updater/contract';
 import { DESCRIPTION_PREFIX } from '../../../tools/preflight/checks/account';
 import { main, parseArgs, projectContext, UsageError, type PreflightArgs } from '../../../tools/preflight/cli';
 import { deploymentPlan } from '../../../tools/preflight/plan';
@@ -184,7 +183,6 @@ describe('preflight against an account', () => {
   it('exits 0 and prints one pass line per check in a healthy account, with read-only calls only', async () => {
     healthyAccount();
     const result = await run(DEPLOY_ARGS);
-    const reserved = UPDATER_DEPLOYMENT.reservedConcurrency ?? 0;
     expect(result).toEqual({
       code: 0,
       err: [],
@@ -195,7 +193,7 @@ describe('preflight against an account', () => {
         `PASS  room for deny rules: 18 IPv4 deny rules fit in 20 rules per ACL beside 1 inbound rule of ${ACL}`,
         "PASS  flow logs per subnet: 0 other flow logs on the subnets: room for the stack's",
         'PASS  Timestream access: this account can use Timestream for LiveAnalytics',
-        `PASS  Lambda concurrency: the stack reserves ${reserved === 0 ? 'none' : reserved}; 1000 of the account's 1000 concurrent executions are unreserved`,
+        "PASS  Lambda concurrency: the stack reserves none (its verdict queue runs one updater at a time); 1000 of the account's 1000 concurrent executions are unreserved",
         'PASS  CDK bootstrap: CDKToolkit (qualifier hnb659fds, version 30)',
         `PASS  stack name: ${STACK_NAME} is free: the deploy creates it`,
         '8 passed, 0 warned, 0 failed',
@@ -290,13 +288,18 @@ describe('deployment plan', () => {
     const plan = deploymentPlan({ ...STACK_CONTEXT, '@aws-cdk/core:bootstrapQualifier': 'team1' });
     expect(plan).toMatchObject({
       stackName: STACK_NAME,
-      reservedConcurrency: UPDATER_DEPLOYMENT.reservedConcurrency ?? 0,
+      // Nothing by default: the verdict queue keeps one writer.
+      reservedConcurrency: 0,
       usesTimestream: true,
       bootstrapQualifier: 'team1',
       config: { vpcId: VPC_ID, subnetIds: [...SUBNET_IDS] },
     });
     expect(plan.description?.startsWith(DESCRIPTION_PREFIX)).toBe(true);
     expect([...plan.flowLogsPerSubnet]).toEqual(SUBNET_IDS.map((s) => [s, 1]));
+  });
+
+  it('reserves one execution, for the check to weigh, only with updaterReservedConcurrency=1', () => {
+    expect(deploymentPlan({ ...STACK_CONTEXT, updaterReservedConcurrency: '1' }).reservedConcurrency).toBe(1);
   });
 
   it('with binStore=dynamodb holds no Timestream resource, so the preflight makes no Timestream call', async () => {

@@ -30,7 +30,7 @@ export const ec2Cases: FaultCase[] = [
     handling:
       name === 'CreateTags'
         ? 'Retried with backoff; the watermark and active-ACL tags are records only: the verdict stays applied, the failure is logged, the container remembers the ACL it made active'
-        : 'Retried with backoff (counted); still throttled, the invocation fails before any subnet moves onto a half-written ACL; Lambda retries, the next verdict converges',
+        : 'Retried with backoff (counted); still throttled, the invocation fails before any subnet moves onto a half-written ACL; the message goes back to the verdict queue and is tried again seconds later, and the next verdict converges',
     evidence: {
       log: name === 'CreateTags' ? logged(['error'], 'could not record the applied message time') : 'invocation error',
       metric: metric('Ec2ApiRetries'),

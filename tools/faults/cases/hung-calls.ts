@@ -65,7 +65,7 @@ export const hungCallCases: FaultCase[] = [
   },
   {
     name: 'EC2 DescribeNetworkAcls hung',
-    handling: `The call gives up after ${EC2_CALL}: the invocation fails before any subnet moves; Lambda retries the event, the next verdict converges`,
+    handling: `The call gives up after ${EC2_CALL}: the invocation fails before any subnet moves; the message goes back to the verdict queue and is tried again seconds later; the next verdict converges`,
     evidence: { log: failedWith('requestTimeout'), metric: 'Lambda Errors' },
     ...hang(DescribeNetworkAclsCommand),
   },

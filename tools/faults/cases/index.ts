@@ -12,6 +12,7 @@ import { hungCallCases } from './hung-calls';
 import { messageCases } from './messages';
 import { operatorControlCases } from './operator-controls';
 import { repeatOffenderCases } from './repeat-offenders';
+import { overlappingCases } from './overlapping';
 import { staleReadCases } from './stale-reads';
 import { summarizerCases } from './summarizer';
 
@@ -23,6 +24,7 @@ export const FAULT_CASES: readonly FaultCase[] = [
   ...ec2Cases,
   ...staleReadCases,
   ...messageCases,
+  ...overlappingCases,
   ...operatorControlCases,
   ...repeatOffenderCases,
   ...hungCallCases,

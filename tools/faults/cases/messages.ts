@@ -1,5 +1,6 @@
 /** Faults of the verdict messages reaching the updater: overlapping, duplicated, reordered, huge, malformed, unroutable sources. */
 import type { AnomalyMessage } from '../../../core/anomaly-message';
+import type { UpdaterHandler } from '../../../functions/nacl-updater/handler';
 import type { PublishedMessage } from '../../../simulation/sns';
 import { logged, metric, type FaultCase } from '../evidence';
 import { PARTNER, type FaultHooks } from '../world';
@@ -30,17 +31,17 @@ function deliverAlsoVariant(change: (m: AnomalyMessage) => AnomalyMessage): Faul
 }
 
 let heldBack: PublishedMessage[] = [];
-let secondContainer: ((event: never) => Promise<void>) | undefined;
+let secondContainer: UpdaterHandler | undefined;
 
 export const messageCases: FaultCase[] = [
   {
     name: 'two updater invocations overlapping',
     handling:
-      'Reserved concurrency 1 serializes them (Lambda retries the throttled one); a late retry reaching a fresh container is ignored by the watermark tag',
+      'The FIFO verdict queue hands out nothing while a message is in flight; a late redelivery (an invocation that applied its verdict but ended before its message was deleted) reaching a fresh container is dropped quietly by the watermark tag',
     evidence: ignored,
     arm: (ctx) => {
       heldBack = [];
-      secondContainer = ctx.deployment.coldStartUpdater() as (event: never) => Promise<void>;
+      secondContainer = ctx.deployment.coldStartUpdater();
     },
     deliver: async (ctx, messages) => {
       for (const message of messages) await ctx.invokeUpdater(message);
@@ -50,7 +51,8 @@ export const messageCases: FaultCase[] = [
   },
   {
     name: 'duplicated messages',
-    handling: 'The second copy is not newer than the one applied: ignored without an EC2 call',
+    handling:
+      'SNS and SQS drop a repeated deduplication id within 5 minutes; a copy redelivered later is not newer than the one applied: dropped quietly without an EC2 call, never dead-lettered',
     evidence: ignored,
     arm: () => undefined,
     deliver: async (ctx, messages) => {

@@ -1,6 +1,7 @@
 /** Faults of the operator's controls: a deny list that cannot be read or holds what must not be applied; a block notification that cannot be sent. */
 import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { InternalErrorException, PublishCommand, type PublishCommandInput } from '@aws-sdk/client-sns';
+import type { UpdaterHandler } from '../../../functions/nacl-updater/handler';
 import { logged, metric, type FaultCase } from '../evidence';
 import type { FaultContext } from '../world';
 
@@ -39,7 +40,7 @@ export const operatorControlCases: FaultCase[] = [
     disarm: restoreDenyList,
   },
   (() => {
-    let container: ((event: never) => Promise<void>) | undefined;
+    let container: UpdaterHandler | undefined;
     return {
       name: 'deny list 403 at a cold start',
       handling:
@@ -47,7 +48,7 @@ export const operatorControlCases: FaultCase[] = [
       deployment: { denyList: DENY_LIST },
       evidence: { log: logged(['error'], 'deny list unavailable'), metric: metric('DenyListReadFailures') },
       arm: ({ deployment }) => {
-        container = deployment.coldStartUpdater() as (event: never) => Promise<void>;
+        container = deployment.coldStartUpdater();
         deployment.faults.on(GetObjectCommand, async (input, next) => {
           if ((input as { Key?: string }).Key === DENY_LIST_KEY) throw s3Error('AccessDenied', 403);
           return next(input);

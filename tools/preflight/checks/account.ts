@@ -65,12 +65,12 @@ export function checkLambdaConcurrency(plan: DeploymentPlan, limits: Read<Accoun
   const total = limits.value.ConcurrentExecutions ?? 0;
   const reserved = plan.reservedConcurrency;
   const figures = `${unreserved} of the account's ${total} concurrent executions are unreserved`;
-  if (reserved === 0) return pass(LAMBDA_CHECK, `the stack reserves none; ${figures}`);
+  if (reserved === 0) return pass(LAMBDA_CHECK, `the stack reserves none (its verdict queue runs one updater at a time); ${figures}`);
   if (unreserved - reserved < MIN_UNRESERVED_CONCURRENCY) {
     return fail(
       LAMBDA_CHECK,
       `the stack reserves ${reserved} but ${figures}, and Lambda keeps ${MIN_UNRESERVED_CONCURRENCY} unreserved`,
-      'deploy without reserved concurrency (the default), or request a higher "Concurrent executions" quota (Service Quotas, lambda L-B99A9384)',
+      'deploy without -c updaterReservedConcurrency (none reserved, the default: the verdict queue keeps one writer without it), or request a higher "Concurrent executions" quota (Service Quotas, lambda L-B99A9384)',
     );
   }
   return pass(LAMBDA_CHECK, `the stack reserves ${reserved}; ${figures}`);
