@@ -1,0 +1,4 @@
+/** The fault campaign's second half of the cases (campaign.test.ts runs the first and checks the split). */
+import { describeCampaignHalf } from '../../support/fault-campaign';
+
+describeCampaignHalf(1);
