@@ -48,7 +48,7 @@ const describe = (may) => (may.length > 0 ? may.join(', ').replace(CONTRACTS, 'f
 /**
  * One config block per layer and folder depth. Imports are relative, so a specifier leaves the
  * layer exactly when it climbs as many `../` as the file lies deep: for `functions/summarizer/run.ts`,
- * `../shared/x` stays in `functions` and `../../core/x` reaches `core`. Whatever the climb reaches
+ * `../common/x` stays in `functions` and `../../core/x` reaches `core`. Whatever the climb reaches
  * must be an allowed layer.
  */
 function layerBlocks() {

@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { ConfigError } from '../core/config-error';
 import { LISTENER_PORT_BOUNDS, listenerLabel, MAX_LISTENERS } from '../core/listeners';
 import { UPDATER_BOUNDS } from '../functions/nacl-updater/contract';
-import type { IntegerBounds, PositiveBounds } from '../functions/shared/contract';
+import type { IntegerBounds, PositiveBounds } from '../functions/common/contract';
 import { SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS } from '../functions/summarizer/contract';
 import type { FloodGuardAlarmThresholds, FloodGuardMonitoringProps } from './monitoring-props';
 

@@ -18,7 +18,7 @@ import {
   VPC_ID_PATTERN,
   type IntegerBounds,
   type PositiveBounds,
-} from '../functions/shared/contract';
+} from '../functions/common/contract';
 import {
   BIN_STORES,
   requeryFitsWindow,

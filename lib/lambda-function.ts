@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionDeployment } from '../functions/shared/contract';
+import type { FunctionDeployment } from '../functions/common/contract';
 
 /** Runtime of every function: the newest Node.js this aws-cdk-lib knows. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;

@@ -19,9 +19,9 @@ import { parseAnomalyMessage, type AnomalyMessage } from '../core/anomaly-messag
 import type { AclEntry } from '../core/nacl-plan';
 import * as updaterContract from '../functions/nacl-updater/contract';
 import { createHandler as createUpdater, type UpdaterHandler } from '../functions/nacl-updater/handler';
-import { sdkClientOptions } from '../functions/shared/client-options';
+import { sdkClientOptions } from '../functions/common/client-options';
 import { NETWORK_FACTS_SERVICE_NAME } from '../functions/network-facts/contract';
-import type { FunctionDeployment } from '../functions/shared/contract';
+import type { FunctionDeployment } from '../functions/common/contract';
 import * as summarizerContract from '../functions/summarizer/contract';
 import { createHandler as createSummarizer, type SummarizerHandler, type SummarizerResult } from '../functions/summarizer/handler';
 import { BIN_NAMES, binStoreClients, binStoreStandIn, type BinStoreStandIn } from './bin-store-stand-in';

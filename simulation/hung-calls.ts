@@ -8,7 +8,7 @@
  * Each call measures its timeouts on the clock and waits in short steps: calls that hang at the
  * same time wait side by side, as concurrent requests do, and an abort is seen within a step.
  */
-import { longestRetryDelayMs } from '../functions/shared/client-options';
+import { longestRetryDelayMs } from '../functions/common/client-options';
 import type { SentCall } from './sdk-routing';
 
 /** The request handler's settings as a client resolves them. */

@@ -8,8 +8,8 @@
 import { Logger, type LogItem } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MetricName } from '../core/metrics';
-import { powertoolsTelemetry, type PowertoolsFactory, type TelemetryOptions } from '../functions/shared/powertools-telemetry';
-import type { Telemetry } from '../functions/shared/telemetry';
+import { powertoolsTelemetry, type PowertoolsFactory, type TelemetryOptions } from '../functions/common/powertools-telemetry';
+import type { Telemetry } from '../functions/common/telemetry';
 
 /** A log line as Powertools writes it: level, message, service, timestamp, persistent keys, the call's fields. */
 export type LogEntry = Readonly<Record<string, unknown>> & { readonly level: string; readonly message: string };

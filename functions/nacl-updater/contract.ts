@@ -24,8 +24,8 @@ import {
   vpcId,
   type FunctionDeployment,
   type IntegerBounds,
-} from '../shared/contract';
-import type { CallTimeouts } from '../shared/client-options';
+} from '../common/contract';
+import type { CallTimeouts } from '../common/client-options';
 
 export const UPDATER_DEPLOYMENT: FunctionDeployment = {
   // EC2 calls for up to 2 x 40 rules plus one swap per subnet, with throttling backoff.

@@ -1,6 +1,6 @@
 import { cidrText, type Network } from '../../core/addresses';
 import { activeDenyList, type DenyEntry, type DenyList } from '../../core/deny-list';
-import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
+import type { TelemetryLogger, TelemetryMetrics } from '../common/telemetry';
 import type { ListObjectSource } from './allow-list-source';
 
 export interface DenyListDeps {

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { SubnetAssociation } from '../../core/blue-green';
 import type { AclEntry, AclOperation } from '../../core/nacl-plan';
-import { associatedCidrs } from '../shared/vpc-cidrs';
+import { associatedCidrs } from '../common/vpc-cidrs';
 
 /** Error codes that mean "slow down": the request was not processed, so repeating it is safe. */
 const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException']);

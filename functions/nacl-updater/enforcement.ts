@@ -16,7 +16,7 @@ import {
   isStackDenyRule,
   type AclEntry,
 } from '../../core/nacl-plan';
-import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
+import type { TelemetryLogger, TelemetryMetrics } from '../common/telemetry';
 import { ACTIVE_ACL_TAG, type UpdaterConfig } from './contract';
 import { errorCode, isNotFound, type AclGateway, type DescribedAcl } from './ec2-acls';
 import type { NetworkState } from './network-state';

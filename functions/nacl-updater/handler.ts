@@ -5,11 +5,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { powertoolsTelemetry } from '../shared/powertools-telemetry';
-import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
+import { powertoolsTelemetry } from '../common/powertools-telemetry';
+import { instrumented, type InvocationContext, type Telemetry } from '../common/telemetry';
 import { AllowListSource, DenyListSource } from './allow-list-source';
 import { AuditLog } from './audit-log';
-import { sdkClientOptions } from '../shared/client-options';
+import { sdkClientOptions } from '../common/client-options';
 import { RepeatOffenderStateObject } from './repeat-offender-state';
 import {
   loadConfig,

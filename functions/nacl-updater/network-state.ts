@@ -1,7 +1,7 @@
 import { cidrText, parseNetwork, type Network } from '../../core/addresses';
 import { newestRecord, parseActiveRecord, type ActiveRecord } from '../../core/acl-state-check';
 import type { SubnetAssociation } from '../../core/blue-green';
-import type { TelemetryLogger } from '../shared/telemetry';
+import type { TelemetryLogger } from '../common/telemetry';
 import { ACTIVE_ACL_TAG, WATERMARK_TAG, type UpdaterConfig } from './contract';
 import type { AclGateway, DescribedAcl } from './ec2-acls';
 

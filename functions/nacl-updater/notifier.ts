@@ -1,7 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { blockChange, leftOut, type BlockChange, type BlockChangeInput } from '../../core/block-change';
 import { snsNotification } from '../../core/block-notification';
-import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
+import type { TelemetryLogger, TelemetryMetrics } from '../common/telemetry';
 
 export interface NotifierDeps {
   /** The notifications topic's client; absent (or no topic): changes are logged, never published. */

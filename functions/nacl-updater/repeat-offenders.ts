@@ -10,7 +10,7 @@ import {
   type RepeatOffenderState,
   type RepeatPolicy,
 } from '../../core/repeat-offenders';
-import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
+import type { TelemetryLogger, TelemetryMetrics } from '../common/telemetry';
 import type { RepeatOffenderStateObject } from './repeat-offender-state';
 
 export interface RepeatOffendersDeps {

@@ -7,7 +7,7 @@ import {
   type WrittenRecord,
 } from '../../core/acl-state-check';
 import type { SubnetAssociation } from '../../core/blue-green';
-import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
+import type { TelemetryLogger, TelemetryMetrics } from '../common/telemetry';
 import type { AclGateway } from './ec2-acls';
 import type { NetworkState, NetworkStateReader } from './network-state';
 

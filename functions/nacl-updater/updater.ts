@@ -3,7 +3,7 @@ import type { AllowList } from '../../core/allow-list';
 import { parseAnomalyMessage, type AnomalyMessage } from '../../core/anomaly-message';
 import type { AuditLine } from '../../core/audit-line';
 import { selectBlocks, type BlockRule, type Selection } from '../../core/block-selection';
-import type { TelemetryLogger, TelemetryMetrics } from '../shared/telemetry';
+import type { TelemetryLogger, TelemetryMetrics } from '../common/telemetry';
 import type { AllowListSource, DenyListSource } from './allow-list-source';
 import type { AuditLog } from './audit-log';
 import { WATERMARK_TAG, type UpdaterConfig } from './contract';

@@ -4,7 +4,7 @@
  */
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { TelemetryLogger } from '../shared/telemetry';
+import type { TelemetryLogger } from '../common/telemetry';
 import { retryDelaySeconds } from './contract';
 import type { NaclUpdater } from './updater';
 

@@ -6,8 +6,8 @@
  *
  * Pure: no SDK client, no environment read at import.
  */
-import type { CallTimeouts } from '../shared/client-options';
-import type { FunctionDeployment } from '../shared/contract';
+import type { CallTimeouts } from '../common/client-options';
+import type { FunctionDeployment } from '../common/contract';
 
 /** CloudFormation waits for the response; EC2 retries with backoff fit well inside this. */
 export const NETWORK_FACTS_DEPLOYMENT: FunctionDeployment = { timeoutSeconds: 300, memoryMiB: 256 };

@@ -13,9 +13,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
-import { sdkClientOptions } from '../shared/client-options';
-import { powertoolsTelemetry } from '../shared/powertools-telemetry';
-import { instrumented, type InvocationContext, type Telemetry } from '../shared/telemetry';
+import { sdkClientOptions } from '../common/client-options';
+import { powertoolsTelemetry } from '../common/powertools-telemetry';
+import { instrumented, type InvocationContext, type Telemetry } from '../common/telemetry';
 import { seedAllowList } from './allow-list-seed';
 import {
   ALLOW_LIST_SEED_TYPE,

@@ -13,7 +13,7 @@ import {
   type NetworkAcl,
   type Subnet,
 } from '@aws-sdk/client-ec2';
-import { associatedCidrs } from '../shared/vpc-cidrs';
+import { associatedCidrs } from '../common/vpc-cidrs';
 import { ORIGINAL_ACL_TAG } from './contract';
 
 export interface ProtectedNetwork {

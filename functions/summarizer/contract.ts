@@ -11,7 +11,7 @@ import { ConfigError } from '../../core/config-error';
 import { listenerLabel, parseListenerList, type Listener } from '../../core/listeners';
 import { DEFAULT_METRICS_NAMESPACE } from '../../core/metrics';
 import type { ScheduledRun } from '../../core/run-window';
-import type { CallTimeouts } from '../shared/client-options';
+import type { CallTimeouts } from '../common/client-options';
 import {
   boundedNumber,
   cidrList,
@@ -24,7 +24,7 @@ import {
   type FunctionDeployment,
   type IntegerBounds,
   type PositiveBounds,
-} from '../shared/contract';
+} from '../common/contract';
 
 /**
  * Both runs of a minute and the 30 s wait between them fit in the minute between executions,

@@ -21,7 +21,7 @@ import type { MinuteSummary } from '../../core/packet-bins';
 import { listenerLabel } from '../../core/listeners';
 import { computeAnomalies, computeBaseline, computeListenerAnomalies, type ListenerWindow } from '../../core/zscore-compute';
 import type { Baseline, ZScoreAnomaly } from '../../core/zscore-query';
-import type { TelemetryLogger } from '../shared/telemetry';
+import type { TelemetryLogger } from '../common/telemetry';
 import { DYNAMODB_BIN_TABLE_KEYS } from './contract';
 import { WriteBudget } from './write-budget';
 import {

@@ -5,7 +5,7 @@ import {
   type CloudWatchLogsClient,
   type GetQueryResultsCommandOutput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import type { TelemetryLogger } from '../shared/telemetry';
+import type { TelemetryLogger } from '../common/telemetry';
 import { INSIGHTS_RESULT_LIMIT, MAX_CONCURRENT_INSIGHTS_QUERIES } from '../../core/insights-query';
 import type { InsightsRow } from '../../core/packet-bins';
 import { minuteQueryRange } from '../../core/run-window';

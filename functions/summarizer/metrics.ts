@@ -1,5 +1,5 @@
 import type { MetricName } from '../../core/metrics';
-import type { TelemetryMetrics } from '../shared/telemetry';
+import type { TelemetryMetrics } from '../common/telemetry';
 
 /** The metrics the summarizer emits: every one in core/metrics.ts whose source is the summarizer (a test keeps them equal). */
 export const SUMMARIZER_METRIC_NAMES = [

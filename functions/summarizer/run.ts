@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { TelemetryLogger } from '../shared/telemetry';
+import type { TelemetryLogger } from '../common/telemetry';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import { buildBinQuery, buildMinuteStatisticsQuery, INSIGHTS_RESULT_LIMIT } from '../../core/insights-query';
 import type { BinWriteOutcome, PacketBinStore } from '../../core/packet-bin-store';
@@ -19,7 +19,7 @@ import {
 } from '../../core/packet-bins';
 import { BIN_MS, planRun, type RunWindow, type ScheduledRun } from '../../core/run-window';
 import { buildVerdict } from '../../core/verdict';
-import { longestCallMs } from '../shared/client-options';
+import { longestCallMs } from '../common/client-options';
 import { SUMMARIZER_CALLS, VERDICT_MESSAGE_GROUP_ID, type SummarizerConfig } from './contract';
 import { queryMinutes, type MinuteQueryOutcome } from './insights';
 import type { SummarizerMetricValues } from './metrics';

@@ -1,6 +1,6 @@
 import { QueryCommand, ValidationException, type QueryCommandOutput, type TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { RejectedRecordsException, WriteRecordsCommand, type _Record, type TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
-import type { TelemetryLogger } from '../shared/telemetry';
+import type { TelemetryLogger } from '../common/telemetry';
 import { mapWithConcurrency } from '../../core/concurrency';
 import type { BinWriteOutcome, PacketBinStore, StoredValue, WriteDeadline } from '../../core/packet-bin-store';
 import type { MinuteSummary } from '../../core/packet-bins';

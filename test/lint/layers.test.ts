@@ -24,7 +24,7 @@ describe('import boundaries between layers', () => {
   it.each([
     ['core/sample.ts', './addresses'],
     ['functions/summarizer/sample.ts', '../../core/addresses'],
-    ['functions/summarizer/sample.ts', '../shared/environment'],
+    ['functions/summarizer/sample.ts', '../common/environment'],
     ['functions/nacl-updater/sample.ts', '../summarizer/config'],
     ['lib/sample.ts', '../core/metrics'],
     ['lib/sample.ts', '../dashboards/monitoring'],
@@ -47,7 +47,7 @@ describe('import boundaries between layers', () => {
     ['core/sample.ts', 'aws-cdk-lib', 'core must not import aws-cdk-lib'],
     ['functions/summarizer/sample.ts', '../../lib/config', 'functions may import core'],
     ['functions/summarizer/sample.ts', '../../tools/replay/flow-log-parser', 'functions may import core'],
-    ['functions/shared/sample.ts', 'aws-cdk-lib/aws-lambda', 'functions must not import aws-cdk-lib'],
+    ['functions/common/sample.ts', 'aws-cdk-lib/aws-lambda', 'functions must not import aws-cdk-lib'],
     ['lib/sample.ts', '../functions/nacl-updater/handler', 'lib may import core, dashboards, functions/*/contract'],
     ['lib/sample.ts', '../simulation/deployment', 'lib may import core, dashboards, functions/*/contract'],
     ['dashboards/sample.ts', '../lib/config', 'dashboards may import core, functions/*/contract'],

@@ -1,6 +1,6 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { longestCallMs, sdkClientOptions } from '../../functions/shared/client-options';
+import { longestCallMs, sdkClientOptions } from '../../functions/common/client-options';
 import { ClockSignals } from '../../simulation/clock-signals';
 import { FaultInjector } from '../../simulation/faults';
 import { HANG_STEP_MS } from '../../simulation/hung-calls';

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { onTestFinished } from 'vitest';
-import { sdkClientOptions } from '../../functions/shared/client-options';
+import { sdkClientOptions } from '../../functions/common/client-options';
 import { binRetentionMs, DYNAMODB_BIN_TABLE_KEYS, PACKET_BINS_TABLE, SUMMARIZER_CALLS } from '../../functions/summarizer/contract';
 import { DynamoDbBinStore } from '../../functions/summarizer/dynamodb-bin-store';
 import type { ListenerKey } from '../../functions/summarizer/dynamodb-items';

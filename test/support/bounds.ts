@@ -1,4 +1,4 @@
-import type { IntegerBounds, PositiveBounds } from '../../functions/shared/contract';
+import type { IntegerBounds, PositiveBounds } from '../../functions/common/contract';
 
 /** One value of a bounded setting and whether every validator must accept it. */
 export interface BoundaryCase<K extends string> {

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseNetwork } from '../../core/addresses';
 import { LISTENER_PORT_BOUNDS, parseListenerList, type Listener } from '../../core/listeners';
 import { UPDATER_BOUNDS, UPDATER_DEFAULTS } from '../../functions/nacl-updater/contract';
-import type { IntegerBounds, PositiveBounds } from '../../functions/shared/contract';
+import type { IntegerBounds, PositiveBounds } from '../../functions/common/contract';
 import { BIN_STORES, SUMMARIZER_BOUNDS, SUMMARIZER_DEFAULTS, type BinStoreKind } from '../../functions/summarizer/contract';
 import { DelaySpecError, parseDelaySpec, type DelaySpec } from './delivery-delay';
 

@@ -8,7 +8,7 @@ import { BatchWriteItemCommand, InternalServerError, PutItemCommand, QueryComman
 import { describe, expect, it } from 'vitest';
 import type { MinuteSummary, PacketBin } from '../../../core/packet-bins';
 import { statisticsOfBins, summarizeMinute } from '../../../core/packet-bins';
-import { longestCallMs } from '../../../functions/shared/client-options';
+import { longestCallMs } from '../../../functions/common/client-options';
 import { SUMMARIZER_CALLS } from '../../../functions/summarizer/contract';
 import { FIRST_BACKOFF_MS, MAX_BATCH_ATTEMPTS, MINUTE_CONCURRENCY } from '../../../functions/summarizer/dynamodb-bin-store';
 import { BIN_TABLE, dynamoDbBins, RETENTION_MS } from '../../support/bin-stores';

@@ -1,4 +1,4 @@
-import { longestCallMs } from '../../../functions/shared/client-options';
+import { longestCallMs } from '../../../functions/common/client-options';
 import { SUMMARIZER_CALLS, SUMMARIZER_DEPLOYMENT } from '../../../functions/summarizer/contract';
 import { JUDGE_RESERVE_MS, POST_QUERY_RESERVE_MS } from '../../../functions/summarizer/run';
 import type { Table } from '../markdown';

@@ -1,6 +1,6 @@
 /**
  * Hung calls: one service at a time never answers. Each call ends at its client's own timeouts and
- * retries (the functions' contracts, functions/shared/client-options.ts), on the simulated clock,
+ * retries (the functions' contracts, functions/common/client-options.ts), on the simulated clock,
  * as the SDK's request handler ends it (simulation/hung-calls.ts); the function then handles the
  * TimeoutError under its usual rules, inside its Lambda timeout and with a log line and a metric.
  */
@@ -10,7 +10,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { QueryCommand } from '@aws-sdk/client-timestream-query';
 import { WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
-import { longestCallMs } from '../../../functions/shared/client-options';
+import { longestCallMs } from '../../../functions/common/client-options';
 import { UPDATER_CALLS, UPDATER_EC2_CALLS } from '../../../functions/nacl-updater/contract';
 import { SUMMARIZER_CALLS } from '../../../functions/summarizer/contract';
 import type { Route } from '../../../simulation/sdk-routing';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { powertoolsTelemetry, type TelemetryOptions } from '../../../functions/shared/powertools-telemetry';
-import { instrumented, type Telemetry } from '../../../functions/shared/telemetry';
+import { powertoolsTelemetry, type TelemetryOptions } from '../../../functions/common/powertools-telemetry';
+import { instrumented, type Telemetry } from '../../../functions/common/telemetry';
 import { TelemetryCapture } from '../../../simulation/telemetry-capture';
 
 const OPTIONS: TelemetryOptions = { serviceName: 'nacl-updater', metricsNamespace: 'AutoNACL', vpcId: 'vpc-0123456789abcdef0' };
