@@ -1,9 +1,12 @@
 /** Faults of the allow list the updater reads from S3: refused, missing, slow, corrupted, too large. */
 import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { logged, metric, type FaultCase } from '../evidence';
+import { UPDATER_CALLS } from '../../../functions/nacl-updater/contract';
 import { ALLOW_LIST, type FaultContext } from '../world';
 
 const BUCKET = 'flood-guard-allow-list';
+/** Slower than usual but a second inside the updater's request timeout: waited for, not a hung call. */
+const SLOW_READ_MS = UPDATER_CALLS.requestTimeoutMs - 1_000;
 const KEY = 'allow-list.txt';
 
 function s3Error(name: string, status: number): () => Error {
@@ -38,13 +41,12 @@ export const allowListCases: FaultCase[] = [
     disarm: restoreAllowList,
   },
   {
-    name: 'allow list slow (4 s a read)',
-    handling:
-      'Slower than usual but inside the 5-s request timeout: waited for, the verdict is applied seconds late but correctly (latency shows as Lambda Duration); a slower read is a hung call',
+    name: `allow list slow (${SLOW_READ_MS / 1000} s a read)`,
+    handling: `Slower than usual but inside the ${UPDATER_CALLS.requestTimeoutMs / 1000}-s request timeout: waited for, the verdict is applied seconds late but correctly (latency shows as Lambda Duration); a slower read is a hung call`,
     evidence: { log: logged(['info'], 'anomaly message applied'), metric: metric('BlockedSourceNetworks') },
     arm: ({ deployment }) =>
       deployment.faults.on(GetObjectCommand, async (input, next) => {
-        deployment.advanceTo(deployment.now() + 4_000);
+        deployment.advanceTo(deployment.now() + SLOW_READ_MS);
         return next(input);
       }),
   },
