@@ -120,13 +120,16 @@ export function selectBlocks(input: SelectionInput): Selection {
     else rules.set(cidrText(network), { network, maxZScore: -Infinity, sources: [], retained: false, denyListed: false });
   }
 
+  // Only retained and deny-listed rules absorb a source: collected once, not searched among the
+  // rules every source adds (a verdict may list thousands).
+  const covering = [...rules.values()].filter((r) => r.retained || r.denyListed);
   for (const anomaly of input.anomalies) {
     const reason = exclusionReason(anomaly.sourceIp, input);
     if (reason) {
       excluded.push({ sourceIp: anomaly.sourceIp, reason });
       continue;
     }
-    const network = ruleNetwork(anomaly.sourceIp, input, protectedNetworks, rules);
+    const network = ruleNetwork(anomaly.sourceIp, input, protectedNetworks, covering);
     addSource(rules, network, anomaly);
   }
   const inPlace = new Set((input.inPlace ?? []).map(cidrText));
@@ -202,9 +205,9 @@ function ruleNetwork(
   sourceIp: string,
   input: SelectionInput,
   protectedNetworks: readonly Network[],
-  rules: Map<string, MutableRule>,
+  covering: readonly MutableRule[],
 ): Network {
-  const kept = [...rules.values()].find((r) => (r.retained || r.denyListed) && networkContains(r.network, sourceIp));
+  const kept = covering.find((r) => networkContains(r.network, sourceIp));
   if (kept) return kept.network;
   const family = parseAddress(sourceIp)!.family;
   const hostPrefix = family === 'ipv4' ? 32 : 128;

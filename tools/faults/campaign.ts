@@ -1,5 +1,5 @@
 /** Runs every fault case against the fault-free story and reports the invariants (docs/failure-handling.md). */
-import type { BinStoreKind } from '../../functions/summarizer/contract';
+import { SUMMARIZER_DEFAULTS, type BinStoreKind } from '../../functions/summarizer/contract';
 import type { DeploymentSpec } from '../../simulation/deployment';
 import { FAULT_CASES } from './cases';
 import { evidenceSeen, type FaultCase } from './evidence';
@@ -39,7 +39,13 @@ export class Campaign {
   private readonly references = new Map<string, Promise<readonly RunState[]>>();
 
   reference(spec: Partial<DeploymentSpec>): Promise<readonly RunState[]> {
-    const key = JSON.stringify(spec);
+    // One reference per deployment: a spec naming the default store is the spec that names none.
+    const settings = { binStore: SUMMARIZER_DEFAULTS.binStore, ...spec } as Record<string, unknown>;
+    const key = JSON.stringify(
+      Object.keys(settings)
+        .sort()
+        .map((k) => [k, settings[k]]),
+    );
     let found = this.references.get(key);
     if (!found) {
       found = runWorld({ deployment: spec, arm: () => undefined }).then((run) => {
