@@ -51,6 +51,10 @@ function watchWritesInUse(deployment: SimulatedDeployment, writes: string[]): vo
   });
 }
 
+function sameNetworks(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((cidr) => b.includes(cidr));
+}
+
 function anomalousEver(run: ScenarioRun): Set<string> {
   return new Set(run.observations.flatMap((o) => o.message?.anomalies.map((a) => a.sourceIp) ?? []));
 }
@@ -76,11 +80,13 @@ describe.each(BIN_STORES)('end to end, %s bin store: synthesized state machine, 
     // deployment may have (5 minutes, not the default 10) sees every one, with less Insights work.
     const writesInUse: string[] = [];
     const watched = new Set<SimulatedDeployment>();
+    const callsBeforeRun: number[] = [];
     const run = await runScenario(machineOf(binStore), BLOG_STORY, {
       deployment: { requeryMinutes: 5, binStore, ...consistency },
       beforeRun: (deployment) => {
         if (!watched.has(deployment)) watchWritesInUse(deployment, writesInUse);
         watched.add(deployment);
+        callsBeforeRun.push(deployment.ec2.mutatingCalls().length);
       },
     });
 
@@ -111,6 +117,12 @@ describe.each(BIN_STORES)('end to end, %s bin store: synthesized state machine, 
     // Every run of the story completed and published a verdict; no entry write ever hit an ACL a subnet was on
     expect(run.observations.filter((o) => o.error !== undefined)).toEqual([]);
     expect(writesInUse).toEqual([]);
+    // EC2 is written only by the runs that change the denied networks: the block at minute 71, and
+    // the lifts as the flood minutes leave the window (minute 70 at 131: all but two fall back under the threshold)
+    const callsOfRun = callsBeforeRun.map((before, i) => (callsBeforeRun[i + 1] ?? run.deployment.ec2.mutatingCalls().length) - before);
+    const changing = run.observations.flatMap((o, i) => (sameNetworks(o.denied, run.observations[i - 1]?.denied ?? []) ? [] : [i]));
+    expect(changing.map((i) => run.observations[i]?.minute)).toEqual([71, 131, 132]);
+    expect(callsOfRun.flatMap((calls, i) => (calls > 0 ? [i] : []))).toEqual(changing);
     // About 270 summarizer runs over a 60-minute baseline of 300 sources.
   }, 600_000);
 

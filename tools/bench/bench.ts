@@ -10,7 +10,7 @@ import { detectionSection } from './detection';
 import { pipelineCheck } from './detection-pipeline';
 import { simulateLateRecords } from './late-records';
 import {
-  blogScenarioEc2,
+  scenarioEc2Calls,
   bundleSizes,
   capacityShare,
   clusteredAttack,
@@ -157,7 +157,7 @@ async function detectionMeasures(log: Log) {
 
 async function ec2Measures(log: Log) {
   log('EC2 calls: the blog scenario through the simulated deployment...');
-  const ec2 = await blogScenarioEc2();
+  const ec2 = await scenarioEc2Calls();
   return {
     mutatingCallsPerHour: ec2.oursPerHour,
     mutatingCallsWhileNothingChanges: ec2.callsInUnchangedRuns,

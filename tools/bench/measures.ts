@@ -11,7 +11,7 @@ import { selectBlocks } from '../../core/block-selection';
 import { parseMinuteRows, statisticsOfBins, summarizeMinute, type InsightsRow } from '../../core/packet-bins';
 import { aggregateSources, DEFAULT_MAX_AGGREGATE_PREFIX, type WeightedSource } from '../../core/prefix-aggregation';
 import { BLOG_STORY } from '../../scenarios/blog-story';
-import { FLOW_LOG_HEADER, flowLogLine, scenarioRecords } from '../../scenarios/generator';
+import { FLOW_LOG_HEADER, flowLogLine, scenarioRecords, type ScenarioSpec } from '../../scenarios/generator';
 import { SimulatedDeployment } from '../../simulation/deployment';
 import { ReplayInput, runReplay } from '../replay/engine';
 import { resolveFlowLogInput, FlowLogReader } from '../replay/flow-log-files';
@@ -102,44 +102,50 @@ export function updaterPlanningTiming(anomalies = 10_000): { ms: number; aggrega
 
 // ---- EC2 calls in the blog scenario --------------------------------------------------------------
 
+/** How the story's deployment is set: the blog's 60-minute window, re-querying 10 minutes back. */
+export interface StoryDeployment {
+  readonly windowMinutes: number;
+  readonly requeryMinutes: number;
+}
+export const BLOG_DEPLOYMENT: StoryDeployment = { windowMinutes: 60, requeryMinutes: 10 };
+
 /**
  * Ours: the real handlers over the simulated deployment, counting mutating EC2 calls. Reference
  * (rewrite every run): per run with anything listed, one CreateNetworkAclEntry per deny rule and
  * for the allow-all rule, as many deletes of the previous entries, and one association
  * replacement per subnet (its update_nacl rebuilt the inactive ACL and swapped every run).
  */
-export async function blogScenarioEc2(): Promise<{
+export async function scenarioEc2Calls(
+  story: ScenarioSpec = BLOG_STORY,
+  settings: StoryDeployment = BLOG_DEPLOYMENT,
+): Promise<{
   oursPerHour: number;
   referencePerHour: number;
   hours: number;
+  /** Runs after which the denied networks differ from those before (the first run: from none). */
+  changedRuns: number;
   unchangedRuns: number;
   callsInUnchangedRuns: number;
   referenceCallsInUnchangedRuns: number;
 }> {
-  const input = new ReplayInput({ listeners: [{ port: BLOG_STORY.listenerPort, protocol: BLOG_STORY.listenerProtocol }] });
-  input.add([...scenarioRecords(BLOG_STORY)]);
+  const listeners = [{ port: story.listenerPort, protocol: story.listenerProtocol }];
+  const input = new ReplayInput({ listeners });
+  input.add([...scenarioRecords(story)]);
   input.sort();
-  const startMs = BLOG_STORY.startEpoch * 1000;
   const subnets = 2;
   const deployment = await SimulatedDeployment.create({
-    startMs,
-    vpcCidrs: BLOG_STORY.vpcCidrs,
-    listeners: [{ port: 443, protocol: 6 }],
-    windowMinutes: 60,
-    requeryMinutes: 10,
+    startMs: story.startEpoch * 1000,
+    vpcCidrs: story.vpcCidrs,
+    listeners,
+    ...settings,
     subnetCount: subnets,
   });
   try {
     // The engine reports progress after each run: the calls made since the last report are that run's.
     const callsAfterRun: number[] = [];
-    const out = await runReplay(
-      input,
-      deployment,
-      { listeners: [{ port: 443, protocol: 6 }], windowMinutes: 60, requeryMinutes: 10 },
-      () => {
-        callsAfterRun.push(deployment.ec2.mutatingCalls().length);
-      },
-    );
+    const out = await runReplay(input, deployment, { listeners, ...settings }, () => {
+      callsAfterRun.push(deployment.ec2.mutatingCalls().length);
+    });
     const hours = out.runs.length / 120;
     const ours = deployment.ec2.mutatingCalls().length;
     const referenceCalls = (run: (typeof out.runs)[number]) =>
@@ -147,11 +153,13 @@ export async function blogScenarioEc2(): Promise<{
     const reference = out.runs.reduce((calls, r) => calls + referenceCalls(r), 0);
     // A run changes nothing when the networks denied after it are those denied before it.
     const unchanged = out.runs.map((run, i) => i > 0 && sameSet(run.blocked, out.runs[i - 1]!.blocked));
+    const changedRuns = out.runs.filter((run, i) => !sameSet(run.blocked, i > 0 ? out.runs[i - 1]!.blocked : [])).length;
     const sumWhere = (values: number[]) => values.reduce((sum, v, i) => sum + (unchanged[i] ? v : 0), 0);
     return {
       oursPerHour: ours / hours,
       referencePerHour: reference / hours,
       hours,
+      changedRuns,
       unchangedRuns: unchanged.filter(Boolean).length,
       callsInUnchangedRuns: sumWhere(callsAfterRun.map((calls, i) => calls - (callsAfterRun[i - 1] ?? 0))),
       referenceCallsInUnchangedRuns: sumWhere(out.runs.map(referenceCalls)),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, table } from '../../../tools/bench/bench';
-import { blogScenarioEc2, capacityShare, clusteredAttack, scatteredAttack } from '../../../tools/bench/measures';
+import type { ScenarioSpec } from '../../../scenarios/generator';
+import { scenarioEc2Calls, capacityShare, clusteredAttack, scatteredAttack } from '../../../tools/bench/measures';
 
 describe('bench command line', () => {
   it('reads --json, --records and --sources, with the defaults docs/benchmark.md documents', () => {
@@ -52,13 +53,37 @@ describe('capacity measure', () => {
 });
 
 describe('EC2 calls measure', () => {
-  it('blog scenario: no mutating call in a run that leaves the denied networks as they were', async () => {
-    // Act
-    const ec2 = await blogScenarioEc2();
+  it('counts the mutating calls of each run: none in a run that leaves the denied networks as they were', async () => {
+    // Prepare: four sources flood minutes 15 and 16 of a 40-minute story watched over a 10-minute window
+    const flooders = ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4'];
+    const story: ScenarioSpec = {
+      name: 'short-flood',
+      description: 'four flooders for two minutes',
+      startEpoch: Date.UTC(2026, 2, 1, 8, 0, 0) / 1000,
+      minutes: 40,
+      seed: 5,
+      steadySources: 60,
+      steadyPackets: [200, 3000],
+      steadyPresence: 0.9,
+      waves: [{ sources: flooders, fromMinute: 15, minutes: 2, packets: 30_000, packetsStep: 1_500 }],
+      listenerPort: 443,
+      listenerProtocol: 6,
+      vpcCidrs: ['10.0.0.0/16'],
+      endpoint: '10.0.1.10',
+    };
 
-    // Assess: 419 runs; 415 leave the denied networks as they were, the other 4 make all 40 mutating calls
-    // (entries, swaps, the watermark tags, and the active-ACL record tagged before each move onto a stack ACL)
-    expect(ec2).toMatchObject({ hours: 419 / 120, unchangedRuns: 415, callsInUnchangedRuns: 0 });
-    expect(ec2.oursPerHour * ec2.hours).toBeCloseTo(40, 9);
-  }, 120_000);
+    // Act
+    const ec2 = await scenarioEc2Calls(story, { windowMinutes: 10, requeryMinutes: 5 });
+
+    // Assess: two runs a minute (79); two change the denied networks (the block, the lift once the
+    // flood is out of the window); every other run after the first leaves them as they were and calls nothing
+    expect(ec2).toMatchObject({ hours: 79 / 120, changedRuns: 2, unchangedRuns: 76, callsInUnchangedRuns: 0 });
+    // The block: the two mirrored allow-all entries, 4 deny entries, the active-ACL record, 2 swaps and
+    // the watermark tag (10); the lift: the active-ACL record, 2 swaps back and the watermark tag (4)
+    expect(ec2.oursPerHour * ec2.hours).toBeCloseTo(14, 9);
+    // The reference rewrites every run that lists anomalies: 20 (the flood is in the window for 10
+    // minutes), each 4 deny entries and the allow-all written, as many deleted, and 2 swaps; 19 of them change nothing
+    expect(ec2.referencePerHour * ec2.hours).toBeCloseTo(20 * (2 * (4 + 1) + 2), 9);
+    expect(ec2.referenceCallsInUnchangedRuns).toBe(19 * (2 * (4 + 1) + 2));
+  });
 });
