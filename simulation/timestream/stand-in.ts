@@ -15,7 +15,10 @@
  * column there. As in Timestream, a table that has never received a record has no dimension or
  * measure_value columns yet: a query naming them fails with a ValidationException. Results come
  * back in the Query API shape (results.ts) a few rows per page, with NextToken bound to the query
- * string; only the latest token of a query is valid, as the API documents.
+ * string; only the latest token of a query is valid, as the API documents. DuckDB's answers are
+ * remembered by query text and table contents (query-memo.ts): the same query over the same
+ * records is answered without running it again, as the fault campaign's worlds ask the fault-free
+ * story's queries over and over; a query that fails is never remembered.
  *
  * Plug it into both Timestream clients with `routeCommands(client, store.routes())` (simulation/sdk-routing.ts).
  */
@@ -33,6 +36,7 @@ import {
 import type { Route } from '../sdk-routing';
 import { checkRecord, invalid, recordKey, withCommonAttributes, type CheckedRecord, type StoredRecord } from './records';
 import { columnInfoOf, queryInvalid, rowsOf } from './results';
+import { QueryMemo, TableFingerprint } from './query-memo';
 
 export interface TimestreamStandInOptions {
   /** Clock for the memory-store retention check (epoch ms). @default Date.now */
@@ -58,6 +62,8 @@ interface Table {
   replacing: boolean;
   /** Dimension columns of DuckDB's copy; undefined when it must be rebuilt (new table or new dimension). */
   builtDimensions: string[] | undefined;
+  /** The rows DuckDB's copy holds (once brought up to date), summed up for the query memo. */
+  readonly fingerprint: TableFingerprint;
 }
 
 /** Where the stand-in stages changed records (a table per Timestream table); outside every Timestream database's schema. */
@@ -76,6 +82,9 @@ interface OpenQuery {
 
 const metadata = { httpStatusCode: 400 };
 
+/** Shared by every stand-in of the process: worlds that hold the same records share DuckDB's answers. */
+const QUERY_MEMO = new QueryMemo();
+
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
@@ -84,6 +93,8 @@ export class TimestreamStandIn {
   private readonly tables = new Map<string, Table>();
   private readonly queries = new Map<string, OpenQuery>();
   private queryCounter = 0;
+  /** Queries DuckDB ran; the others were answered from the memo. */
+  duckDbQueries = 0;
   /** DuckDB work runs one statement sequence at a time. */
   private duckTail: Promise<unknown> = Promise.resolve();
 
@@ -120,6 +131,7 @@ export class TimestreamStandIn {
         pending: new Map(),
         replacing: false,
         builtDimensions: undefined,
+        fingerprint: new TableFingerprint(),
       });
   }
 
@@ -199,6 +211,7 @@ export class TimestreamStandIn {
     if (table.records.size === 0) table.builtDimensions = undefined;
     const stored = { ...record };
     if (existing) table.replacing = true;
+    table.fingerprint.replace(key, existing?.value, stored.value);
     table.records.set(key, stored);
     table.pending.set(key, stored);
     for (const name of Object.keys(record.dimensions)) {
@@ -223,19 +236,27 @@ export class TimestreamStandIn {
 
   private async startQuery(input: QueryCommandInput): Promise<[string, OpenQuery]> {
     const queryString = input.QueryString as string;
-    const reader = await this.exclusive(async () => {
+    const result = await this.exclusive(async () => {
+      const memoKey = QueryMemo.key(queryString, this.tableStates());
+      const remembered = QUERY_MEMO.get(memoKey);
+      if (remembered) return remembered;
       await this.syncTables();
+      this.duckDbQueries++;
+      let reader;
       try {
-        return await this.connection.runAndReadAll(queryString);
+        reader = await this.connection.runAndReadAll(queryString);
       } catch (error) {
         throw queryInvalid(`Query failed: ${(error as Error).message}`);
       }
+      const answer = { columnInfo: columnInfoOf(reader), rows: rowsOf(reader) };
+      QUERY_MEMO.set(memoKey, answer);
+      return answer;
     });
     const queryId = `query-${++this.queryCounter}`;
     const open: OpenQuery = {
       queryString,
-      columnInfo: columnInfoOf(reader),
-      rows: rowsOf(reader),
+      columnInfo: result.columnInfo,
+      rows: result.rows,
       pageSize: Math.min(this.options.pageSize, input.MaxRows ?? Number.POSITIVE_INFINITY),
       emptyPagesLeft: this.options.emptyPagesBeforeRows,
       currentToken: '',
@@ -277,6 +298,14 @@ export class TimestreamStandIn {
       },
       $metadata: { httpStatusCode: 200 },
     };
+  }
+
+  /** What DuckDB's tables hold once brought up to date: names, columns and rows of each. */
+  private tableStates(): string[] {
+    return [...this.tables].map(([key, table]) => {
+      const columns = [...table.dimensionNames].sort().join(',');
+      return `${key} ${columns} ${table.records.size > 0 ? 'measure' : 'no-measure'} ${table.fingerprint.text()}`;
+    });
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
