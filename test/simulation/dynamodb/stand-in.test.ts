@@ -65,7 +65,7 @@ describe('DynamoDB stand-in', () => {
   });
 
   it('throttles a partition past 1,000 write units in a second: PutItem fails, BatchWriteItem returns the rest unprocessed', async () => {
-    const { client, clock } = await table();
+    const { client, clock, standIn } = await table();
     // 2 KB items: 2 write units each, 500 fill the partition's second
     const blob = { blob: { S: 'x'.repeat(2_000) } };
     for (let i = 0; i < 480; i += 20) {
@@ -82,9 +82,10 @@ describe('DynamoDB stand-in', () => {
     await expect(client.send(new PutItemCommand({ TableName: T, Item: item('hot', 'z', blob) }))).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
     );
-    // The next second the partition has its budget again
+    // The next second the partition has its budget again: the item is written
     clock.now += 1_000;
-    await expect(client.send(new PutItemCommand({ TableName: T, Item: item('hot', 'z', blob) }))).resolves.toBeDefined();
+    await client.send(new PutItemCommand({ TableName: T, Item: item('hot', 'z', blob) }));
+    expect(await standIn.getItem(T, { pk: { S: 'hot' }, sk: { S: 'z' } })).toEqual(item('hot', 'z', blob));
   });
 
   it('ends a Query page at 1 MB, and at maxPageItems when set', async () => {
