@@ -14,6 +14,7 @@ export const DEFAULT_ALARM_THRESHOLDS: ResolvedAlarmThresholds = {
   detectionStalledMinutes: 3,
   incompleteMinutes: 5,
   updaterErrors: 1,
+  aclStateUnknownMinutes: 5,
 };
 
 /** CloudWatch evaluates at most one day of one-minute periods. */
@@ -28,6 +29,7 @@ export const ALARM_THRESHOLD_BOUNDS: Readonly<Record<keyof ResolvedAlarmThreshol
   detectionStalledMinutes: { min: 1, max: MAX_EVALUATION_MINUTES },
   incompleteMinutes: { min: 1, max: MAX_EVALUATION_MINUTES },
   deliveryLagMinutes: { min: 1, max: MAX_EVALUATION_MINUTES },
+  aclStateUnknownMinutes: { min: 1, max: MAX_EVALUATION_MINUTES },
   updaterErrors: { min: 1, max: 1_000_000 },
   // The lag runs from a record's start (@timestamp), and a record is published only after its
   // one-minute aggregation interval: a bound below a minute would always fire. At most a day.

@@ -15,6 +15,7 @@ export const ALARM_NAMES = [
   'updaterErrors',
   'updaterDeadLetters',
   'deliveryLag',
+  'aclStateUnknown',
 ] as const;
 export type AlarmName = (typeof ALARM_NAMES)[number];
 export type FloodGuardAlarms = Readonly<Record<AlarmName, cloudwatch.Alarm>>;
@@ -121,6 +122,17 @@ function productMetricAlarmSpecs(
       description:
         `Flow-log records reached CloudWatch Logs more than ${t.maxDeliveryLagSeconds} s late for ${t.deliveryLagMinutes} minutes: records later than the re-query reach are never counted and detection is delayed. ` +
         'If it persists, raise requeryMinutes (and this bound) or check the flow-log delivery status.',
+    },
+    aclStateUnknown: {
+      metric: metrics.metric(Metrics.AclStateUnknown),
+      threshold: 1,
+      comparisonOperator: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      minutes: t.aclStateUnknownMinutes,
+      // Runs that knew the ACL in use need not report a zero; no run means no verdict to apply.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        `For ${t.aclStateUnknownMinutes} minutes the NACL updater could not tell which network ACL the protected subnets are on: no verdict was applied, so blocks are neither added nor lifted. ` +
+        "EC2's eventual consistency explains a minute, not this: check the audit log and the subnets' network ACL associations for changes made outside the stack.",
     },
   };
 }

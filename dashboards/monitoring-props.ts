@@ -55,6 +55,11 @@ export interface FloodGuardAlarmThresholds {
   readonly incompleteMinutes?: number;
   /** NACL updater errors within one minute that alarm. @default 1 */
   readonly updaterErrors?: number;
+  /**
+   * Consecutive minutes with an updater run that applied no verdict because the network ACL in use
+   * stayed unknown, before alarming. EC2's eventual consistency explains a minute, not several. @default 5
+   */
+  readonly aclStateUnknownMinutes?: number;
 }
 
 /** Re-exported so the stack can type the construct's outputs without importing widget code. */

@@ -21,6 +21,7 @@ export function resolveAlarmThresholds(input: FloodGuardAlarmThresholds = {}): R
     deliveryLagMinutes: 'minutes',
     detectionStalledMinutes: 'minutes',
     incompleteMinutes: 'minutes',
+    aclStateUnknownMinutes: 'minutes',
     maxDeliveryLagSeconds: 'seconds',
     updaterErrors: 'errors per minute',
   };

@@ -84,6 +84,7 @@ export const DEFAULTS = {
   alarmUpdaterErrors: DEFAULT_ALARM_THRESHOLDS.updaterErrors,
   alarmMaxDeliveryLagSeconds: DEFAULT_ALARM_THRESHOLDS.maxDeliveryLagSeconds,
   alarmDeliveryLagMinutes: DEFAULT_ALARM_THRESHOLDS.deliveryLagMinutes,
+  alarmAclStateUnknownMinutes: DEFAULT_ALARM_THRESHOLDS.aclStateUnknownMinutes,
 } as const;
 
 /** Keys with no default: unset means the feature is off. */
@@ -123,6 +124,7 @@ export const CONTEXT_BOUNDS = {
   alarmDetectionStalledMinutes: ALARM_THRESHOLD_BOUNDS.detectionStalledMinutes,
   alarmIncompleteMinutes: ALARM_THRESHOLD_BOUNDS.incompleteMinutes,
   alarmDeliveryLagMinutes: ALARM_THRESHOLD_BOUNDS.deliveryLagMinutes,
+  alarmAclStateUnknownMinutes: ALARM_THRESHOLD_BOUNDS.aclStateUnknownMinutes,
   alarmUpdaterErrors: ALARM_THRESHOLD_BOUNDS.updaterErrors,
   alarmMaxDeliveryLagSeconds: ALARM_THRESHOLD_BOUNDS.maxDeliveryLagSeconds,
 } as const satisfies Record<string, IntegerBounds | PositiveBounds>;
@@ -207,6 +209,7 @@ function alarmThresholds(read: ContextReader, check: <T>(fn: () => T) => T): Res
     deliveryLagMinutes: threshold('alarmDeliveryLagMinutes'),
     updaterErrors: threshold('alarmUpdaterErrors'),
     maxDeliveryLagSeconds: threshold('alarmMaxDeliveryLagSeconds'),
+    aclStateUnknownMinutes: threshold('alarmAclStateUnknownMinutes'),
   };
 }
 

@@ -94,6 +94,7 @@ export const CONTEXT_KEY_HELP: Readonly<Record<ContextKey, ContextKeyHelp>> = {
   alarmUpdaterErrors: { meaning: 'updater errors in a minute that fire "Updater errors"' },
   alarmMaxDeliveryLagSeconds: { meaning: 'flow-log delivery lag, in seconds, above which "Delivery lag" counts a minute' },
   alarmDeliveryLagMinutes: { meaning: 'minutes above the lag bound before "Delivery lag" fires' },
+  alarmAclStateUnknownMinutes: { meaning: 'minutes with the network ACL in use unknown to the updater before "ACL state unknown" fires' },
   updaterReservedConcurrency: {
     meaning:
       'reserved concurrency of the NACL updater: 1 guarantees it an execution when the account runs out; the FIFO verdict queue keeps one writer of the ACLs either way. The account must keep 100 executions unreserved besides it ([preflight.md](preflight.md))',

@@ -39,11 +39,11 @@ describe('operator alarms', () => {
   const fixture = buildMonitoring();
   const topicRef = { Ref: fixture.ids.operatorTopic };
 
-  it('creates exactly the six operator alarms, each notifying the operator topic when it fires and when it clears', () => {
+  it('creates exactly the seven operator alarms, each notifying the operator topic when it fires and when it clears', () => {
     const alarms = Object.keys(fixture.template.findResources('AWS::CloudWatch::Alarm'));
 
     expect(Object.keys(fixture.monitoring.alarms).sort()).toEqual([...ALARM_NAMES].sort());
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     for (const name of ALARM_NAMES) {
       const props = alarm(fixture, name);
       expect(props.AlarmActions, name).toEqual([topicRef]);
@@ -111,6 +111,17 @@ describe('operator alarms', () => {
       3,
       'notBreaching',
     ],
+    [
+      'aclStateUnknown',
+      DEFAULT_METRICS_NAMESPACE,
+      'AclStateUnknown',
+      () => vpcDimension,
+      'Sum',
+      'GreaterThanOrEqualToThreshold',
+      1,
+      5,
+      'notBreaching',
+    ],
   ];
 
   it.each(expected)(
@@ -151,6 +162,7 @@ describe('operator alarms', () => {
         detectionStalledMinutes: 5,
         incompleteMinutes: 15,
         updaterErrors: 3,
+        aclStateUnknownMinutes: 7,
       },
     });
 
@@ -164,6 +176,8 @@ describe('operator alarms', () => {
     expect(summary('detectionNotRunning')).toEqual([1, 5, 5]);
     expect(summary('incompleteData')).toEqual([1, 15, 15]);
     expect(summary('updaterErrors')).toEqual([3, 1, 1]);
+    expect(summary('aclStateUnknown')).toEqual([1, 7, 7]);
+    expect(alarm(custom, 'aclStateUnknown').AlarmDescription).toContain('For 7 minutes');
     expect(alarm(custom, 'unblockedSources').AlarmDescription).toContain('for 10 minutes');
   });
 

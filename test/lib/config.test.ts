@@ -65,6 +65,7 @@ describe('parseConfig', () => {
         deliveryLagMinutes: 3,
         updaterErrors: 1,
         maxDeliveryLagSeconds: 600,
+        aclStateUnknownMinutes: 5,
       },
     });
   });
@@ -106,6 +107,7 @@ describe('parseConfig', () => {
         alarmDeliveryLagMinutes: '2',
         alarmUpdaterErrors: '3',
         alarmMaxDeliveryLagSeconds: '900',
+        alarmAclStateUnknownMinutes: '8',
       }),
     );
 
@@ -117,6 +119,7 @@ describe('parseConfig', () => {
       deliveryLagMinutes: 2,
       updaterErrors: 3,
       maxDeliveryLagSeconds: 900,
+      aclStateUnknownMinutes: 8,
     });
   });
 

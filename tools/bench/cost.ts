@@ -9,6 +9,7 @@
  *   deployment's number of sources above the packet floor; sources below it never reach the store;
  * - the platform (functions, state machine, key, alarms, dashboard, topic): the same for all.
  */
+import { ALARM_NAMES } from '../../dashboards/alarms';
 import { INSIGHTS_RESULT_LIMIT } from '../../core/insights-query';
 import { flowLogMessage } from '../../core/flow-log-format';
 import { SUMMARIZER_DEPLOYMENT } from '../../functions/summarizer/contract';
@@ -102,7 +103,7 @@ export function timestreamQueryCost(queriesPerRun: number): number {
   return heldShare * TIMESTREAM_MIN_TCU * HOURS_PER_MONTH * PRICES.timestreamTcuHour;
 }
 
-/** Functions, state machine, KMS key, six alarms, dashboard and the verdict topic: the same for every option. */
+/** Functions, state machine, KMS key, the alarms, dashboard and the verdict topic: the same for every option. */
 export function platformCost(): number {
   const gbSeconds =
     RUNS_PER_MONTH * ASSUMED_SUMMARIZER_SECONDS * (SUMMARIZER_DEPLOYMENT.memoryMiB / 1024) +
@@ -112,5 +113,5 @@ export function platformCost(): number {
   const express =
     (executions / 1e6) * PRICES.expressRequestsPerMillion + executions * EXPRESS_SECONDS * (64 / 1024) * PRICES.expressGbSecond;
   const sns = (RUNS_PER_MONTH / 1e6) * PRICES.snsPublishesPerMillion;
-  return lambda + express + sns + PRICES.kmsKeyMonth + 6 * PRICES.alarmMonth + PRICES.dashboardMonth;
+  return lambda + express + sns + PRICES.kmsKeyMonth + ALARM_NAMES.length * PRICES.alarmMonth + PRICES.dashboardMonth;
 }
