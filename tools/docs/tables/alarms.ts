@@ -49,7 +49,10 @@ export function alarmsTable(): Table {
 
 /** unblockedSources -> "Unblocked sources", aclStateUnknown -> "ACL state unknown". */
 function title(name: AlarmName): string {
-  const words = name.replace(/([A-Z])/g, ' $1').toLowerCase().replace(/^acl\b/, 'ACL');
+  const words = name
+    .replace(/([A-Z])/g, ' $1')
+    .toLowerCase()
+    .replace(/^acl\b/, 'ACL');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
