@@ -40,7 +40,7 @@ export class QueryMemo {
   private readonly answers = new Map<string, QueryAnswer>();
 
   /** @param capacity answers kept at most; the least recently used goes first */
-  constructor(private readonly capacity = 20_000) {}
+  constructor(private readonly capacity = 5_000) {}
 
   /** The memo key of a query over tables in the given states (each table's name, columns and fingerprint). */
   static key(queryString: string, tableStates: readonly string[]): string {
