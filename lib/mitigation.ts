@@ -15,7 +15,7 @@ import {
   WATERMARK_TAG,
   type UpdaterResources,
 } from '../functions/nacl-updater/contract';
-import { ALLOW_LIST_SEED_TYPE, type AllowListSeedProperties } from '../functions/network-facts/contract';
+import { ALLOW_LIST_SEED_TYPE, type AllowListSeedProperties, type SeededObject } from '../functions/network-facts/contract';
 import type { FloodGuardConfig } from './config';
 import { FloodGuardFunction } from './lambda-function';
 import { acknowledge } from './nag';
@@ -102,6 +102,8 @@ export class Mitigation extends Construct {
     this.verdicts.feed(this.updater);
     this.seedList(props, 'AllowListSeed', props.config.allowListKey, 'allow');
     this.seedList(props, 'DenyListSeed', props.config.denyListKey, 'deny');
+    if (props.config.repeatOffenderWindowHours > 0)
+      this.seedList(props, 'RepeatOffenderStateSeed', REPEAT_OFFENDER_STATE_KEY, 'repeat-offenders');
     this.grantUpdater(props);
     this.letSnsDeliver(props);
     this.acknowledgeFindings();
@@ -110,13 +112,20 @@ export class Mitigation extends Construct {
   /**
    * An empty, commented allow list and deny list exist from the first deploy, so the updater (which
    * treats an unreadable list as a failure and then changes nothing, or lifts nothing) can block
-   * from the start. The write is conditional: an edited list is never overwritten.
+   * from the start; so does an empty repeat-offender state from the deploy that turns the feature
+   * on, so its first run does not count a missing state. The write is conditional: an edited list,
+   * or a state with history, is never overwritten.
    */
-  private seedList(props: MitigationProps, id: 'AllowListSeed' | 'DenyListSeed', key: string, list: 'allow' | 'deny'): void {
+  private seedList(props: MitigationProps, id: `${string}Seed`, key: string, list: SeededObject): void {
     const role = props.deployTimeFunction.role;
+    const sids: Record<SeededObject, string> = {
+      allow: 'SeedAllowListObject',
+      deny: 'SeedDenyListObject',
+      'repeat-offenders': 'SeedRepeatOffenderState',
+    };
     const grant = role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: list === 'allow' ? 'SeedAllowListObject' : 'SeedDenyListObject',
+        sid: sids[list],
         actions: ['s3:PutObject'],
         resources: [this.allowListBucket.arnForObjects(key)],
       }),
@@ -128,7 +137,7 @@ export class Mitigation extends Construct {
       properties: {
         Bucket: this.allowListBucket.bucketName,
         Key: key,
-        ...(list === 'deny' ? { List: list } : {}),
+        ...(list === 'allow' ? {} : { List: list }),
       } satisfies AllowListSeedProperties,
     });
     if (grant.policyDependable) seed.node.addDependency(grant.policyDependable);

@@ -5,6 +5,7 @@
  */
 import type { Listener } from '../core/listeners';
 import * as updaterContract from '../functions/nacl-updater/contract';
+import { SEED_OBJECTS } from '../functions/network-facts/allow-list-seed';
 import * as summarizerContract from '../functions/summarizer/contract';
 
 /** The settings the stack's context keys give the functions (lib/config.ts validates the same, with the same bounds). */
@@ -49,6 +50,21 @@ export function settingsOf(spec: DeploymentSpec): Omit<FunctionSettings, 'vpcId'
     ...chosen,
     listeners: spec.listeners,
   };
+}
+
+/**
+ * The objects the allow-list bucket holds after the deploy, as key and text: the lists the spec
+ * gives (or none), and the empty repeat-offender state the stack's seed resource puts in place when
+ * repeat offenders are on.
+ */
+export function seededObjects(spec: DeploymentSpec, settings: ReturnType<typeof settingsOf>): [string, string][] {
+  return [
+    ...(spec.allowList === null ? [] : [[settings.allowListKey, spec.allowList ?? ''] as [string, string]]),
+    ...(spec.denyList === null ? [] : [[settings.denyListKey, spec.denyList ?? ''] as [string, string]]),
+    ...(settings.repeatOffenderWindowHours > 0
+      ? [[updaterContract.REPEAT_OFFENDER_STATE_KEY, SEED_OBJECTS['repeat-offenders'].body] as [string, string]]
+      : []),
+  ];
 }
 
 const CHOSEN_KEYS = [

@@ -39,7 +39,7 @@ import { VerdictDelivery, type SimulatedDelivery } from './verdict-delivery';
 import { TelemetryCapture } from './telemetry-capture';
 import { toAclEntry } from './acl-entry';
 import { reportModeRestoreEvent, runDeployTimeFunction } from './deploy-time-events';
-import { settingsOf, type DeployedResources, type DeploymentSpec, type FunctionSettings } from './deployment-settings';
+import { seededObjects, settingsOf, type DeployedResources, type DeploymentSpec, type FunctionSettings } from './deployment-settings';
 
 export type { BinStoreStandIn, DeployedResources, DeploymentSpec, FunctionSettings, SimulatedDelivery };
 
@@ -134,8 +134,7 @@ export class SimulatedDeployment {
     this.insights.createLogGroup(names.flowLogGroupName);
     this.logStreams.createLogGroup(names.auditLogGroupName);
     this.s3.createBucket(names.allowListBucket);
-    if (spec.allowList !== null) this.s3.putObject(names.allowListBucket, this.settings.allowListKey, spec.allowList ?? '');
-    if (spec.denyList !== null) this.s3.putObject(names.allowListBucket, this.settings.denyListKey, spec.denyList ?? '');
+    for (const [key, body] of seededObjects(spec, this.settings)) this.s3.putObject(names.allowListBucket, key, body);
     if (binStore.kind === 'timestream') binStore.timestream.createTable(BIN_NAMES.timestreamDatabase, BIN_NAMES.timestreamTable);
     this.functions = {
       summarizer: {

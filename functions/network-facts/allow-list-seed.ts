@@ -1,12 +1,13 @@
 /**
- * Custom resources "AllowListSeed" and "DenyListSeed": put a commented, empty list in place at deploy time, so
- * the updater always finds one. The write is conditional (If-None-Match: *): a list the
+ * Custom resources "AllowListSeed", "DenyListSeed" and "RepeatOffenderStateSeed": put a commented,
+ * empty list (or an empty repeat-offender state) in place at deploy time, so the updater always finds one. The write is conditional (If-None-Match: *): a list the
  * operator already edited is never overwritten, on create, update or a re-created stack that
  * kept its bucket. The updater treats a list it cannot read as a failure (fail safe: nothing is
  * unblocked or newly exposed), which is why the object must exist from the start.
  */
 import { PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
-import type { AllowListSeedProperties } from './contract';
+import { serializeRepeatOffenderState } from '../../core/repeat-offenders';
+import type { AllowListSeedProperties, SeededObject } from './contract';
 
 export const ALLOW_LIST_TEMPLATE = [
   '# nacl-flood-guard allow list: sources that are never blocked.',
@@ -23,6 +24,13 @@ export const DENY_LIST_TEMPLATE = [
   '',
 ].join('\n');
 
+/** What each seed puts in place: the lists as commented text, the repeat-offender state as its JSON with no network. */
+export const SEED_OBJECTS: Readonly<Record<SeededObject, { readonly body: string; readonly contentType: string }>> = {
+  allow: { body: ALLOW_LIST_TEMPLATE, contentType: 'text/plain; charset=utf-8' },
+  deny: { body: DENY_LIST_TEMPLATE, contentType: 'text/plain; charset=utf-8' },
+  'repeat-offenders': { body: serializeRepeatOffenderState({}), contentType: 'application/json' },
+};
+
 export type SeedOutcome = 'created' | 'kept existing';
 
 export async function seedAllowList(s3: S3Client, props: AllowListSeedProperties): Promise<SeedOutcome> {
@@ -31,8 +39,8 @@ export async function seedAllowList(s3: S3Client, props: AllowListSeedProperties
       new PutObjectCommand({
         Bucket: props.Bucket,
         Key: props.Key,
-        Body: props.List === 'deny' ? DENY_LIST_TEMPLATE : ALLOW_LIST_TEMPLATE,
-        ContentType: 'text/plain; charset=utf-8',
+        Body: SEED_OBJECTS[props.List ?? 'allow'].body,
+        ContentType: SEED_OBJECTS[props.List ?? 'allow'].contentType,
         IfNoneMatch: '*',
       }),
     );

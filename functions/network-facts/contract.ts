@@ -66,11 +66,15 @@ export interface ReportModeRestoreProperties {
   readonly OriginalNetworkAclId: string;
 }
 
+/** The objects a seed resource can put in place. */
+export const SEEDED_OBJECTS = ['allow', 'deny', 'repeat-offenders'] as const;
+export type SeededObject = (typeof SEEDED_OBJECTS)[number];
+
 export interface AllowListSeedProperties {
   readonly Bucket: string;
   readonly Key: string;
-  /** Which list's template to put in place. @default 'allow' */
-  readonly List?: 'allow' | 'deny';
+  /** Which object's empty form to put in place: a list's template, or the repeat-offender state. @default 'allow' */
+  readonly List?: SeededObject;
 }
 
 /** Physical id when Create failed: a later Delete of it has nothing to undo. */

@@ -25,6 +25,7 @@ import {
   NETWORK_FACTS_SERVICE_NAME,
   physicalIdOf,
   REPORT_MODE_RESTORE_TYPE,
+  SEEDED_OBJECTS,
   type AllowListSeedProperties,
   type NetworkFactsProperties,
   type ReportModeRestoreProperties,
@@ -118,14 +119,16 @@ async function apply(deps: Deps, event: CloudFormationCustomResourceEvent): Prom
 async function applySeed(deps: Deps, event: CloudFormationCustomResourceEvent): Promise<Outcome> {
   const props = event.ResourceProperties as unknown as AllowListSeedProperties;
   if (!props?.Bucket || !props?.Key) throw new NetworkFactsError('Resource properties Bucket and Key are required.');
-  if (props.List !== undefined && props.List !== 'allow' && props.List !== 'deny') {
-    throw new NetworkFactsError(`Resource property List must be "allow" or "deny", got ${JSON.stringify(props.List)}.`);
+  if (props.List !== undefined && !SEEDED_OBJECTS.includes(props.List)) {
+    const accepted = SEEDED_OBJECTS.map((name) => `"${name}"`).join(', ');
+    throw new NetworkFactsError(`Resource property List must be one of ${accepted}, got ${JSON.stringify(props.List)}.`);
   }
   const physicalId = `s3://${props.Bucket}/${props.Key}`;
-  // The lists are operator data: deleting the stack keeps them (the bucket is retained too).
+  // The lists are operator data, the state the updater's memory: deleting the stack keeps them (the bucket is retained too).
   if (event.RequestType === 'Delete') return { physicalId: event.PhysicalResourceId };
   const outcome = await seedAllowList(deps.s3, props);
-  deps.telemetry.logger.info(`${props.List ?? 'allow'} list seeded`, { object: physicalId, outcome });
+  const what = props.List === 'repeat-offenders' ? 'repeat-offender state' : `${props.List ?? 'allow'} list`;
+  deps.telemetry.logger.info(`${what} seeded`, { object: physicalId, outcome });
   return { physicalId };
 }
 

@@ -793,6 +793,31 @@ describe('configuration reaches the template', () => {
     expect(asList(read?.statement.Resource).map(String).at(-1)).toMatch(/\/repeat-offenders\.json$/);
   });
 
+  it('puts an empty repeat-offender state in place at deploy time when repeat offenders are on, as the allow list', () => {
+    // Prepare
+    const resources = other.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    const factsId = logicalIdOf(other.template, 'AWS::Lambda::Function', 'NetworkAclsFactsFunction');
+    const bucketId = logicalIdOf(other.template, 'AWS::S3::Bucket', 'MitigationAllowList');
+
+    // Act
+    const seeds = Object.values(resources).filter((r) => r.Type === 'Custom::AllowListSeed');
+    const seedWrite = allStatements(other.template).find((s) => s.statement.Sid === 'SeedRepeatOffenderState');
+
+    // Assess: three seeds here; the default template (repeat offenders off) has the two lists' only
+    expect(seeds.map((s) => s.Properties.Key)).toEqual(['lists/allow.txt', 'deny-list.txt', 'repeat-offenders.json']);
+    expect(seeds[2]!.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [factsId, 'Arn'] },
+      Bucket: { Ref: bucketId },
+      Key: 'repeat-offenders.json',
+      List: 'repeat-offenders',
+    });
+    expect(seedWrite?.statement).toMatchObject({ Effect: 'Allow', Action: 's3:PutObject' });
+    expect(asList(seedWrite?.statement.Resource).map(String)).toEqual([expect.stringMatching(/\/repeat-offenders\.json$/)]);
+    expect(
+      Object.values(template.toJSON().Resources as Record<string, { Type: string }>).filter((r) => r.Type === 'Custom::AllowListSeed'),
+    ).toHaveLength(2);
+  });
+
   it('reserves one execution for the updater when updaterReservedConcurrency is 1, still fed by the FIFO verdict queue', () => {
     const updaterId = logicalIdOf(other.template, 'AWS::Lambda::Function', 'MitigationNaclUpdaterFunction');
     expect(other.template.toJSON().Resources[updaterId].Properties.ReservedConcurrentExecutions).toBe(1);

@@ -12,6 +12,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ALLOW_LIST_TEMPLATE, DENY_LIST_TEMPLATE } from '../../../functions/network-facts/allow-list-seed';
+import { parseRepeatOffenderState } from '../../../core/repeat-offenders';
 import { createHandler } from '../../../functions/network-facts/handler';
 import { parseAllowList } from '../../../core/allow-list';
 import { parseDenyList } from '../../../core/deny-list';
@@ -627,6 +628,23 @@ describe('allow-list seed', () => {
     expect(parseDenyList(DENY_LIST_TEMPLATE)).toEqual({ entries: [], invalidLines: [] });
   });
 
+  it('writes an empty repeat-offender state for List "repeat-offenders", only if none exists, which the updater reads as no history', async () => {
+    // Prepare
+    const { handler, sent, logs } = harness();
+
+    // Act
+    await handler(seedEvent('Create', { List: 'repeat-offenders' }));
+
+    // Assess
+    const [put] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    expect(put).toMatchObject({ Bucket: BUCKET, Key: KEY, ContentType: 'application/json', IfNoneMatch: '*' });
+    expect(parseRepeatOffenderState(String(put?.Body))).toEqual({ ok: true, state: {} });
+    expect(sent[0].body).toMatchObject({ Status: 'SUCCESS' });
+    expect(logs.map((l) => l.entry)).toContainEqual(
+      expect.objectContaining({ message: 'repeat-offender state seeded', outcome: 'created' }),
+    );
+  });
+
   it('fails the deploy on an unknown List property', async () => {
     // Prepare
     const { handler, sent } = harness();
@@ -638,7 +656,7 @@ describe('allow-list seed', () => {
     expect(s3.calls()).toHaveLength(0);
     expect(sent[0].body).toMatchObject({
       Status: 'FAILED',
-      Reason: expect.stringContaining('Resource property List must be "allow" or "deny", got "block"'),
+      Reason: expect.stringContaining('Resource property List must be one of "allow", "deny", "repeat-offenders", got "block"'),
     });
   });
 });
