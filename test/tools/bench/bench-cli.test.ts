@@ -81,9 +81,5 @@ describe('EC2 calls measure', () => {
     // The block: the two mirrored allow-all entries, 4 deny entries, the active-ACL record, 2 swaps and
     // the watermark tag (10); the lift: the active-ACL record, 2 swaps back and the watermark tag (4)
     expect(ec2.oursPerHour * ec2.hours).toBeCloseTo(14, 9);
-    // The reference rewrites every run that lists anomalies: 20 (the flood is in the window for 10
-    // minutes), each 4 deny entries and the allow-all written, as many deleted, and 2 swaps; 19 of them change nothing
-    expect(ec2.referencePerHour * ec2.hours).toBeCloseTo(20 * (2 * (4 + 1) + 2), 9);
-    expect(ec2.referenceCallsInUnchangedRuns).toBe(19 * (2 * (4 + 1) + 2));
   });
 });
