@@ -84,10 +84,9 @@ describe('monthly cost', () => {
       insights: gb(9_999) * 3 * PRICES.insightsScannedPerGb,
     });
     expect(monthlyCost('dynamodb', 10_000, inputs).insights).toBe(gb(10_000) * 6 * PRICES.insightsScannedPerGb);
-    expect(monthlyCost('reference', 10_000, inputs).insights).toBe(gb(10_000) * 2 * PRICES.insightsScannedPerGb);
   });
 
-  it('prices each store from its usage per run, and the reference writing every row it got for 5 minutes each run', () => {
+  it('prices each store from its usage per run', () => {
     expect(monthlyCost('dynamodb', 1, inputs).store).toBeCloseTo(
       (100 * RUNS_PER_MONTH * PRICES.dynamoWriteRequestUnitsPerMillion + 40 * RUNS_PER_MONTH * PRICES.dynamoReadRequestUnitsPerMillion) /
         1e6,
@@ -100,14 +99,10 @@ describe('monthly cost', () => {
       (100 * RUNS_PER_MONTH * PRICES.timestreamWritesPerMillion) / 1e6 + tcu,
       9,
     );
-    expect(monthlyCost('reference', 50_000, inputs).store).toBeCloseTo(
-      (5 * 10_000 * RUNS_PER_MONTH * PRICES.timestreamWritesPerMillion) / 1e6 + tcu,
-      9,
-    );
   });
 
-  it('adds up its items, the platform the same for every option', () => {
-    for (const option of ['timestream', 'dynamodb', 'reference'] as const) {
+  it('adds up its items, the platform the same for every store', () => {
+    for (const option of ['timestream', 'dynamodb'] as const) {
       const cost = monthlyCost(option, 100_000, inputs);
       expect(cost.platform).toBe(platformCost());
       expect(cost.total).toBeCloseTo(cost.flowLogs + cost.insights + cost.store + cost.platform, 9);
@@ -122,12 +117,11 @@ describe('monthly cost', () => {
 });
 
 describe('cost section', () => {
-  it('is a section --only accepts, and prices every store and the reference at each number of sources', async () => {
+  it('is a section --only accepts, and prices every store at each number of sources', async () => {
     expect(parseBenchArgs(['--only', 'cost'])).toMatchObject({ only: ['cost'] });
     const cost = await costMeasures([100, 20_000], 3, () => {});
     expect(Object.keys(cost.monthlyUsd.timestream)).toEqual(['100', '20000']);
     expect(Object.keys(cost.monthlyUsd.dynamodb)).toEqual(['100', '20000']);
-    expect(cost.monthlyUsd.reference.timestream).toEqual(cost.monthlyUsd.reference.dynamodb);
     expect(cost.storePerRun.timestream!.queries).toBe(2);
     expect(cost.storePerRun.dynamodb!.queries).toBe(0);
     expect(cost.storePerRun.dynamodb!.readUnits).toBeGreaterThan(0);
