@@ -1,7 +1,8 @@
 /**
  * DuckDB's answers to the Timestream stand-in's queries, remembered by query text and table
- * contents. A query's answer depends on nothing else (the SQL reads no clock: times come in as
- * literals), so the same query over the same rows is answered as DuckDB answered it before.
+ * contents. A query's answer depends on nothing else unless it reads the clock (the product's SQL
+ * does not: times come in as literals), so the same query over the same rows is answered as DuckDB
+ * answered it before; a query naming a clock function is never remembered.
  */
 import { createHash } from 'node:crypto';
 import type { ColumnInfo, Row } from '@aws-sdk/client-timestream-query';
@@ -41,6 +42,11 @@ export class QueryMemo {
 
   /** @param capacity answers kept at most; the least recently used goes first */
   constructor(private readonly capacity = 5_000) {}
+
+  /** Whether the query names a clock function (its answer then depends on when it runs). */
+  static readsClock(queryString: string): boolean {
+    return /\b(now|ago|current_timestamp|current_date|current_time|today)\b/i.test(queryString);
+  }
 
   /** The memo key of a query over tables in the given states (each table's name, columns and fingerprint). */
   static key(queryString: string, tableStates: readonly string[]): string {

@@ -237,8 +237,8 @@ export class TimestreamStandIn {
   private async startQuery(input: QueryCommandInput): Promise<[string, OpenQuery]> {
     const queryString = input.QueryString as string;
     const result = await this.exclusive(async () => {
-      const memoKey = QueryMemo.key(queryString, this.tableStates());
-      const remembered = QUERY_MEMO.get(memoKey);
+      const memoKey = QueryMemo.readsClock(queryString) ? undefined : QueryMemo.key(queryString, this.tableStates());
+      const remembered = memoKey === undefined ? undefined : QUERY_MEMO.get(memoKey);
       if (remembered) return remembered;
       await this.syncTables();
       this.duckDbQueries++;
@@ -249,7 +249,7 @@ export class TimestreamStandIn {
         throw queryInvalid(`Query failed: ${(error as Error).message}`);
       }
       const answer = { columnInfo: columnInfoOf(reader), rows: rowsOf(reader) };
-      QUERY_MEMO.set(memoKey, answer);
+      if (memoKey !== undefined) QUERY_MEMO.set(memoKey, answer);
       return answer;
     });
     const queryId = `query-${++this.queryCounter}`;

@@ -66,6 +66,13 @@ describe('query memo', () => {
     expect(QueryMemo.key('SELECT 1', ['a 1'])).not.toBe(QueryMemo.key('SELECT 1', ['a 2']));
   });
 
+  it('never keys a query that reads the clock', () => {
+    expect(QueryMemo.readsClock(`SELECT * FROM t WHERE time > ago(15m)`)).toBe(true);
+    expect(QueryMemo.readsClock(`SELECT now() AS t`)).toBe(true);
+    expect(QueryMemo.readsClock(`SELECT CURRENT_TIMESTAMP`)).toBe(true);
+    expect(QueryMemo.readsClock(`SELECT * FROM t WHERE time >= from_milliseconds(1772352960000)`)).toBe(false);
+  });
+
   it('hands out copies, and forgets the least recently used answer past its capacity', () => {
     // Prepare
     const memo = new QueryMemo(2);
@@ -122,6 +129,19 @@ describe('Timestream stand-in: remembered answers', () => {
       ['192.0.2.2', '20'],
     ]);
     expect(second.duckDbQueries).toBe(1);
+  });
+
+  it('runs a query that reads the clock in DuckDB every time', async () => {
+    // Prepare
+    const store = await storeWith([['192.0.2.1', 10]]);
+    const clocked = { QueryString: `SELECT count(*) AS n FROM "${DB}"."${TABLE}" WHERE time <= now()` };
+
+    // Act
+    await store.query(clocked);
+    await store.query(clocked);
+
+    // Assess
+    expect(store.duckDbQueries).toBe(2);
   });
 
   it('never remembers a failing query: it fails again, from DuckDB', async () => {
