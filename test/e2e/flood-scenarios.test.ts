@@ -3,6 +3,7 @@ import { BLOG_FLOODERS, BLOG_STORY } from '../../scenarios/blog-story';
 import type { ScenarioSpec } from '../../scenarios/generator';
 import type { AnomalyMessage } from '../../core/anomaly-message';
 import type { SimulatedDeployment } from '../../simulation/deployment';
+import { storySpec } from '../support/builders';
 import { runScenario, synthesizedMachine, type ScenarioRun, type SynthesizedMachine } from '../support/scenario';
 import { planRun } from '../../core/run-window';
 import { BIN_STORES, readScheduleEvent, type BinStoreKind } from '../../functions/summarizer/contract';
@@ -16,9 +17,8 @@ const machineOf = (store: BinStoreKind) => machines.get(store) as SynthesizedMac
 
 /** A small world for the shorter stories: 80 steady sources, a 20-minute window. */
 function smallSpec(overrides: Partial<ScenarioSpec>): ScenarioSpec {
-  return {
+  return storySpec({
     name: 'small',
-    description: 'test',
     startEpoch: Date.UTC(2026, 2, 1, 8, 0, 0) / 1000,
     minutes: 40,
     seed: 7,
@@ -26,12 +26,9 @@ function smallSpec(overrides: Partial<ScenarioSpec>): ScenarioSpec {
     steadyPackets: [200, 3000],
     steadyPresence: 0.9,
     waves: [],
-    listenerPort: 443,
-    listenerProtocol: 6,
     vpcCidrs: ['10.0.0.0/16', '2600:1f18:4a3:6900::/56'],
-    endpoint: '10.0.1.10',
     ...overrides,
-  };
+  });
 }
 const SMALL_WINDOW = { windowMinutes: 20, requeryMinutes: 5 };
 

@@ -5,8 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { flowLogMessage } from '../../core/flow-log-format';
-import type { ScenarioSpec } from '../../scenarios/generator';
-import { flowRecord } from '../support/builders';
+import { flowRecord, storySpec } from '../support/builders';
 import { runScenario, synthesizedMachine, type SynthesizedMachine } from '../support/scenario';
 
 let machine: SynthesizedMachine;
@@ -21,7 +20,7 @@ const LATE_MINUTE = 3;
 const LATE_SOURCE = '203.0.113.77';
 const LATE_PACKETS = 50_000;
 
-const SPEC: ScenarioSpec = {
+const SPEC = storySpec({
   name: 'late-record',
   description: 'steady traffic and one late record',
   startEpoch: Date.UTC(2026, 2, 1, 8, 0, 0) / 1000,
@@ -29,13 +28,8 @@ const SPEC: ScenarioSpec = {
   seed: 5,
   steadySources: 6,
   steadyPackets: [200, 3000],
-  steadyPresence: 1,
   waves: [],
-  listenerPort: 443,
-  listenerProtocol: 6,
-  vpcCidrs: ['10.0.0.0/16'],
-  endpoint: '10.0.1.10',
-};
+});
 
 describe('late-record reach through the synthesized state machine', () => {
   it.each([0, 25, 29, 59].flatMap((seconds) => [0, 20_000].map((firstRunMs) => [seconds, firstRunMs] as const)))(

@@ -1,7 +1,7 @@
 /**
  * Builders of test inputs: example identities, function environments, stack context, networks,
- * ACL entries, anomaly messages, SNS events, flow records, Logs Insights rows and Timestream
- * records. Every test and harness takes these from here, so an example means the same thing
+ * ACL entries, anomaly messages, SNS events, flow records, Logs Insights rows, Timestream
+ * records and flood stories. Every test and harness takes these from here, so an example means the same thing
  * everywhere. Property-based generators live in ./arbitraries and are re-exported.
  */
 import type { _Record as TimestreamRecord } from '@aws-sdk/client-timestream-write';
@@ -13,6 +13,7 @@ import type { AclEntry } from '../../core/nacl-plan';
 import type { InsightsRow } from '../../core/packet-bins';
 import type { FloodGuardMonitoringProps } from '../../dashboards/monitoring-props';
 import type { FlowRecord } from '../../core/flow-log-format';
+import type { ScenarioSpec } from '../../scenarios/generator';
 
 export { addressLike, anyText, FUZZ_RUNS } from './arbitraries';
 
@@ -228,5 +229,30 @@ export function packetsRecord(source: string, timeMs: number, packets: number | 
     Time: String(timeMs),
     TimeUnit: 'MILLISECONDS',
     ...(version === undefined ? {} : { Version: version }),
+  };
+}
+
+// ---- Flood stories ------------------------------------------------------------------------------
+
+/**
+ * A short flood story: 60 sources steadily sending 100-2,000 packets a minute to 443/tcp for 20
+ * minutes, and three flooders in minutes 12 and 13. Stories for other tests override what they need.
+ */
+export function storySpec(overrides: Partial<ScenarioSpec> = {}): ScenarioSpec {
+  return {
+    name: 'story',
+    description: 'steady sources and a short flood',
+    startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000,
+    minutes: 20,
+    seed: 3,
+    steadySources: 60,
+    steadyPackets: [100, 2000],
+    steadyPresence: 1,
+    listenerPort: 443,
+    listenerProtocol: 6,
+    vpcCidrs: ['10.0.0.0/16'],
+    endpoint: '10.0.1.10',
+    waves: [{ sources: ['203.0.113.1', '203.0.113.2', '203.0.113.3'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
+    ...overrides,
   };
 }

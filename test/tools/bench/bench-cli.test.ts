@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, table } from '../../../tools/bench/bench';
-import type { ScenarioSpec } from '../../../scenarios/generator';
+import { storySpec } from '../../support/builders';
 import { scenarioEc2Calls, capacityShare, clusteredAttack, scatteredAttack } from '../../../tools/bench/measures';
 
 describe('bench command line', () => {
@@ -56,21 +56,14 @@ describe('EC2 calls measure', () => {
   it('counts the mutating calls of each run: none in a run that leaves the denied networks as they were', async () => {
     // Prepare: four sources flood minutes 15 and 16 of a 40-minute story watched over a 10-minute window
     const flooders = ['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4'];
-    const story: ScenarioSpec = {
-      name: 'short-flood',
-      description: 'four flooders for two minutes',
+    const story = storySpec({
       startEpoch: Date.UTC(2026, 2, 1, 8, 0, 0) / 1000,
       minutes: 40,
       seed: 5,
-      steadySources: 60,
       steadyPackets: [200, 3000],
       steadyPresence: 0.9,
       waves: [{ sources: flooders, fromMinute: 15, minutes: 2, packets: 30_000, packetsStep: 1_500 }],
-      listenerPort: 443,
-      listenerProtocol: 6,
-      vpcCidrs: ['10.0.0.0/16'],
-      endpoint: '10.0.1.10',
-    };
+    });
 
     // Act
     const ec2 = await scenarioEc2Calls(story, { windowMinutes: 10, requeryMinutes: 5 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReplayArgs, UsageError } from '../../../tools/replay/args';
 import { runCli } from '../../../tools/replay/cli';
 import { writeScenario } from '../../../tools/replay/demo';
-import type { ScenarioSpec } from '../../../scenarios/generator';
+import { storySpec } from '../../support/builders';
 import { scratchDir } from '../../support/files';
 
 function capture() {
@@ -171,21 +171,7 @@ describe('replay of a generated flood', () => {
   it('blocks the flooders, reports the one without capacity, lifts every rule one window later, and writes JSON and HTML', async () => {
     // Prepare: 60 sources, a 10-minute window, quota 4 (IPv4: default deny + mirrored allow-all leave 2 deny rules)
     const dir = await scratchDir('replay-cli');
-    const spec: ScenarioSpec = {
-      name: 't',
-      description: 't',
-      startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000,
-      minutes: 20,
-      seed: 3,
-      steadySources: 60,
-      steadyPackets: [100, 2000],
-      steadyPresence: 1,
-      listenerPort: 443,
-      listenerProtocol: 6,
-      vpcCidrs: ['10.0.0.0/16'],
-      endpoint: '10.0.1.10',
-      waves: [{ sources: ['203.0.113.1', '203.0.113.2', '203.0.113.3'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
-    };
+    const spec = storySpec();
     const logs = join(dir, 'flows.log.gz');
     await writeScenario(spec, logs);
     const allowList = join(dir, 'allow.txt');
@@ -252,21 +238,12 @@ describe('replay on either bin store', () => {
   it('gives the same runs, verdicts and rules with --bin-store dynamodb as with the default Timestream', async () => {
     // Prepare: a short flood on a 10-minute window
     const dir = await scratchDir('replay-stores');
-    const spec: ScenarioSpec = {
-      name: 'stores',
-      description: 'stores',
-      startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000,
+    const spec = storySpec({
       minutes: 16,
       seed: 5,
       steadySources: 40,
-      steadyPackets: [100, 2000],
-      steadyPresence: 1,
-      listenerPort: 443,
-      listenerProtocol: 6,
-      vpcCidrs: ['10.0.0.0/16'],
-      endpoint: '10.0.1.10',
       waves: [{ sources: ['203.0.113.1', '203.0.113.2'], fromMinute: 11, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
-    };
+    });
     const logs = join(dir, 'flows.log.gz');
     await writeScenario(spec, logs);
     const base = ['--flow-logs', logs, '--port', '443', '--protocol', 'tcp', '--vpc-cidr', '10.0.0.0/16', '--window-minutes', '10'];
@@ -327,20 +304,13 @@ describe('replay with several listeners', () => {
   it('judges each listener against its own baseline: an HTTPS flood next to heavy DNS traffic and a DNS flood are blocked, DNS resolvers are not', async () => {
     // Prepare: HTTPS clients near 1,000 packets a minute and DNS resolvers near 45,000; one flooder on each
     const dir = await scratchDir('replay-listeners');
-    const common = { description: 't', startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000, minutes: 16, steadyPresence: 1 };
-    const https: ScenarioSpec = {
-      ...common,
+    const https = storySpec({
       name: 'https',
-      seed: 3,
+      minutes: 16,
       steadySources: 40,
-      steadyPackets: [100, 2000],
-      listenerPort: 443,
-      listenerProtocol: 6,
-      vpcCidrs: ['10.0.0.0/16'],
-      endpoint: '10.0.1.10',
       waves: [{ sources: ['203.0.113.1'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 0 }],
-    };
-    const dns: ScenarioSpec = {
+    });
+    const dns = storySpec({
       ...https,
       name: 'dns',
       seed: 4,
@@ -349,7 +319,7 @@ describe('replay with several listeners', () => {
       listenerPort: 53,
       listenerProtocol: 17,
       waves: [{ sources: ['198.51.100.1'], fromMinute: 12, minutes: 2, packets: 400_000, packetsStep: 0 }],
-    };
+    });
     await writeScenario(https, join(dir, 'https.log.gz'));
     await writeScenario(dns, join(dir, 'dns.log.gz'));
 

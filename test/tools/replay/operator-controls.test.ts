@@ -2,28 +2,14 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScenarioSpec } from '../../../scenarios/generator';
+import { storySpec } from '../../support/builders';
 import { parseReplayArgs } from '../../../tools/replay/args';
 import { writeScenario } from '../../../tools/replay/demo';
 import { replayFlowLogs } from '../../../tools/replay/replay';
 import { renderReport } from '../../../tools/replay/report';
 import { scratchDir } from '../../support/files';
 
-const SPEC: ScenarioSpec = {
-  name: 't',
-  description: 't',
-  startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000,
-  minutes: 20,
-  seed: 3,
-  steadySources: 60,
-  steadyPackets: [100, 2000],
-  steadyPresence: 1,
-  listenerPort: 443,
-  listenerProtocol: 6,
-  vpcCidrs: ['10.0.0.0/16'],
-  endpoint: '10.0.1.10',
-  waves: [{ sources: ['203.0.113.1', '203.0.113.2', '203.0.113.3'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
-};
+const SPEC = storySpec();
 
 async function files(denyList: string): Promise<string[]> {
   const dir = await scratchDir('replay-controls');

@@ -1,7 +1,7 @@
 /** The replay with repeat offenders: a source flooding three times within the window is held 1x, 2x, 4x windowMinutes. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScenarioSpec } from '../../../scenarios/generator';
+import { storySpec } from '../../support/builders';
 import { parseReplayArgs } from '../../../tools/replay/args';
 import { writeScenario } from '../../../tools/replay/demo';
 import { replayFlowLogs } from '../../../tools/replay/replay';
@@ -15,21 +15,13 @@ const START = Date.UTC(2026, 3, 1, 0, 0, 0);
 const FLOOD_MINUTES = [8, 16, 28];
 const WINDOW_MINUTES = 5;
 
-const SPEC: ScenarioSpec = {
-  name: 't',
-  description: 't',
+const SPEC = storySpec({
   startEpoch: START / 1000,
   minutes: 30,
   seed: 5,
   steadySources: 30,
-  steadyPackets: [100, 2000],
-  steadyPresence: 1,
-  listenerPort: 443,
-  listenerProtocol: 6,
-  vpcCidrs: ['10.0.0.0/16'],
-  endpoint: '10.0.1.10',
   waves: FLOOD_MINUTES.map((fromMinute) => ({ sources: [OFFENDER], fromMinute, minutes: 1, packets: 30_000, packetsStep: 0 })),
-};
+});
 
 async function replay(extra: readonly string[]): Promise<ReplayResult> {
   const dir = await scratchDir('replay-repeat');

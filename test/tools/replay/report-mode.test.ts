@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ScenarioSpec } from '../../../scenarios/generator';
+import { storySpec } from '../../support/builders';
 import { writeScenario } from '../../../tools/replay/demo';
 import { formatTimeline, replayFlowLogs } from '../../../tools/replay/replay';
 import { renderReport } from '../../../tools/replay/report';
@@ -13,21 +13,7 @@ import { parseReplayArgs } from '../../../tools/replay/args';
 import { scratchDir } from '../../support/files';
 
 /** 60 steady sources, three flooders in minutes 12-13; quota 4 leaves room for 2 IPv4 deny rules. */
-const SPEC: ScenarioSpec = {
-  name: 't',
-  description: 't',
-  startEpoch: Date.UTC(2026, 3, 1, 0, 0, 0) / 1000,
-  minutes: 20,
-  seed: 3,
-  steadySources: 60,
-  steadyPackets: [100, 2000],
-  steadyPresence: 1,
-  listenerPort: 443,
-  listenerProtocol: 6,
-  vpcCidrs: ['10.0.0.0/16'],
-  endpoint: '10.0.1.10',
-  waves: [{ sources: ['203.0.113.1', '203.0.113.2', '203.0.113.3'], fromMinute: 12, minutes: 2, packets: 30_000, packetsStep: 2_000 }],
-};
+const SPEC = storySpec();
 
 describe('replay in report mode', () => {
   it('blocks nothing, rejects no traffic, and lists per run what block mode would hold', async () => {
