@@ -82,6 +82,9 @@ interface OpenQuery {
 
 const metadata = { httpStatusCode: 400 };
 
+/** Timestream's functions the product's SQL uses, as DuckDB macros: from_milliseconds(bigint) -> timestamp. */
+export const TIMESTREAM_FUNCTIONS_SQL = 'CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))';
+
 /** Shared by every stand-in of the process: worlds that hold the same records share DuckDB's answers. */
 const QUERY_MEMO = new QueryMemo();
 
@@ -109,8 +112,7 @@ export class TimestreamStandIn {
     // others for every statement, and the cores other tests run on.
     const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
     const connection = await instance.connect();
-    // Timestream's from_milliseconds(bigint) -> timestamp.
-    await connection.run('CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))');
+    await connection.run(TIMESTREAM_FUNCTIONS_SQL);
     await connection.run(`CREATE SCHEMA ${STAGING_SCHEMA}`);
     return new TimestreamStandIn(instance, connection, {
       now: options.now ?? Date.now,

@@ -3,7 +3,7 @@
  * core/zscore-query.ts (run in DuckDB, with the listener column Timestream has then) and in
  * core/zscore-compute.ts alike, and a source is one anomaly whatever listener it floods.
  */
-import { DuckDBInstance, timestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { timestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statisticsOfBins, summarizeMinute, type PacketBin } from '../../core/packet-bins';
 import { computeAnomalies, computeBaseline, computeListenerAnomalies, type ListenerWindow } from '../../core/zscore-compute';
@@ -16,6 +16,7 @@ import {
   type QueryResultPage,
   type ZScoreQueryOptions,
 } from '../../core/zscore-query';
+import { openTimestreamSql, type TimestreamSql } from '../support/timestream-sql';
 
 const DB = 'flood_guard';
 const TABLE = 'bins_by_listener';
@@ -25,23 +26,18 @@ const HTTPS = '443/tcp';
 const DNS = '53/udp';
 const LISTENERS = [HTTPS, DNS];
 
-let instance: DuckDBInstance;
+let sql: TimestreamSql;
 let connection: DuckDBConnection;
 
 beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  connection = await instance.connect();
-  await connection.run(`CREATE SCHEMA "${DB}"`);
-  await connection.run('CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))');
+  sql = await openTimestreamSql(DB);
+  connection = sql.connection;
   await connection.run(
     `CREATE TABLE "${DB}"."${TABLE}" (source_ip VARCHAR, listener VARCHAR, measure_name VARCHAR, time TIMESTAMP, measure_value VARCHAR)`,
   );
 });
 
-afterAll(() => {
-  connection?.closeSync();
-  instance?.closeSync();
-});
+afterAll(() => sql?.close());
 
 interface Bin {
   readonly source: string;
@@ -108,17 +104,7 @@ async function load(bins: readonly Bin[], floor: number): Promise<ListenerWindow
   return windows;
 }
 
-async function run(sql: string): Promise<QueryResultPage[]> {
-  const reader = await connection.runAndReadAll(sql);
-  return [
-    {
-      ColumnInfo: reader.columnNames().map((Name, i) => ({ Name, Type: { ScalarType: reader.columnType(i).toString() } })),
-      Rows: reader
-        .getRows()
-        .map((values) => ({ Data: values.map((v) => (v === null ? { NullValue: true } : { ScalarValue: String(v) })) })),
-    },
-  ];
-}
+const run = (text: string): Promise<QueryResultPage[]> => sql.run(text);
 
 const OPTIONS: ZScoreQueryOptions = {
   database: DB,

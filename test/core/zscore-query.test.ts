@@ -1,4 +1,4 @@
-import { DuckDBInstance, timestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import { timestampValue, type DuckDBConnection } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { statisticsOfBins, summarizeMinute, type PacketBin } from '../../core/packet-bins';
@@ -13,6 +13,7 @@ import {
   type QueryResultPage,
   type ZScoreQueryOptions,
 } from '../../core/zscore-query';
+import { openTimestreamSql, type TimestreamSql } from '../support/timestream-sql';
 
 const DB = 'flood-guard_db';
 const TABLE = 'packet.bins';
@@ -27,23 +28,18 @@ interface Bin {
 
 // ---- DuckDB running the exact SQL text ---------------------------------------------------------
 
-let instance: DuckDBInstance;
+let sql: TimestreamSql;
 let connection: DuckDBConnection;
 
 beforeAll(async () => {
-  instance = await DuckDBInstance.create(':memory:');
-  connection = await instance.connect();
-  await connection.run(`CREATE SCHEMA "${DB}"`);
-  await connection.run('CREATE MACRO from_milliseconds(ms) AS epoch_ms(CAST(ms AS BIGINT))');
+  sql = await openTimestreamSql(DB);
+  connection = sql.connection;
   // Timestream's columns: dimension, measure_name, time, and (in DuckDB) measure_value, which
   // `measure_value::bigint` casts.
   await connection.run(`CREATE TABLE "${DB}"."${TABLE}" (source_ip VARCHAR, measure_name VARCHAR, time TIMESTAMP, measure_value VARCHAR)`);
 });
 
-afterAll(() => {
-  connection?.closeSync();
-  instance?.closeSync();
-});
+afterAll(() => sql?.close());
 
 beforeEach(async () => {
   await connection.run(`DELETE FROM "${DB}"."${TABLE}"`);
@@ -82,21 +78,7 @@ async function load(bins: readonly Bin[], otherMeasures: readonly Bin[] = [], ca
 }
 
 /** Runs SQL and returns it in the Timestream result shape the parsers read. */
-async function run(sql: string): Promise<QueryResultPage[]> {
-  const reader = await connection.runAndReadAll(sql);
-  const typeName = (i: number): string => {
-    const t = reader.columnType(i).toString();
-    return t === 'BIGINT' ? 'BIGINT' : t === 'DOUBLE' ? 'DOUBLE' : t === 'VARCHAR' ? 'VARCHAR' : t;
-  };
-  return [
-    {
-      ColumnInfo: reader.columnNames().map((Name, i) => ({ Name, Type: { ScalarType: typeName(i) } })),
-      Rows: reader
-        .getRows()
-        .map((values) => ({ Data: values.map((v) => (v === null ? { NullValue: true } : { ScalarValue: String(v) })) })),
-    },
-  ];
-}
+const run = (text: string): Promise<QueryResultPage[]> => sql.run(text);
 
 function options(overrides: Partial<ZScoreQueryOptions> = {}): ZScoreQueryOptions {
   return {
