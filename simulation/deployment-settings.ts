@@ -57,14 +57,13 @@ export function settingsOf(spec: DeploymentSpec): Omit<FunctionSettings, 'vpcId'
  * gives (or none), and the empty repeat-offender state the stack's seed resource puts in place when
  * repeat offenders are on.
  */
-export function seededObjects(spec: DeploymentSpec, settings: ReturnType<typeof settingsOf>): [string, string][] {
-  return [
-    ...(spec.allowList === null ? [] : [[settings.allowListKey, spec.allowList ?? ''] as [string, string]]),
-    ...(spec.denyList === null ? [] : [[settings.denyListKey, spec.denyList ?? ''] as [string, string]]),
-    ...(settings.repeatOffenderWindowHours > 0
-      ? [[updaterContract.REPEAT_OFFENDER_STATE_KEY, SEED_OBJECTS['repeat-offenders'].body] as [string, string]]
-      : []),
-  ];
+export function seededObjects(spec: DeploymentSpec, settings: ReturnType<typeof settingsOf>): [key: string, text: string][] {
+  const objects: [string, string][] = [];
+  if (spec.allowList !== null) objects.push([settings.allowListKey, spec.allowList ?? '']);
+  if (spec.denyList !== null) objects.push([settings.denyListKey, spec.denyList ?? '']);
+  if (settings.repeatOffenderWindowHours > 0)
+    objects.push([updaterContract.REPEAT_OFFENDER_STATE_KEY, SEED_OBJECTS['repeat-offenders'].body]);
+  return objects;
 }
 
 const CHOSEN_KEYS = [

@@ -11,6 +11,7 @@ import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { POST_QUERY_RESERVE_MS } from '../../functions/summarizer/run';
 import { SUMMARIZER_DEPLOYMENT } from '../../functions/summarizer/contract';
+import { REPEAT_OFFENDER_STATE_KEY } from '../../functions/nacl-updater/contract';
 import { CONFIG_KEYS, parseConfig } from '../../lib/config';
 import type { FloodGuardStack } from '../../lib/flood-guard-stack';
 import type { FloodGuardFunction } from '../../lib/lambda-function';
@@ -39,6 +40,7 @@ const EVERY_SETTING_CHANGED: DeploymentSpec = {
   maxBlockedNetworks: 25,
   naclMaxAggregatePrefix: 16,
   allowListKey: 'lists/allow.txt',
+  repeatOffenderWindowHours: 24,
   subnetCount: 3,
 };
 
@@ -126,6 +128,23 @@ describe.each([
   afterAll(() => {
     opened.deployment?.close();
     opened.synthesized?.dispose();
+  });
+
+  it("holds in the allow-list bucket the objects the template's seed resources put there, and no repeat-offender state without one", async () => {
+    // Prepare
+    const { deployment, synthesized } = await setUp();
+    const resources = Object.values(
+      synthesized.template.toJSON().Resources as Record<string, { Type: string; Properties: { Key?: string } }>,
+    );
+
+    // Act
+    const seeded = resources.filter((r) => r.Type === 'Custom::AllowListSeed').map((r) => r.Properties.Key as string);
+    const held = (key: string) => deployment.s3.bodyOf(deployment.resources.allowListBucket, key) !== undefined;
+
+    // Assess
+    expect(seeded.filter(held)).toEqual(seeded);
+    expect(held(REPEAT_OFFENDER_STATE_KEY)).toBe(seeded.includes(REPEAT_OFFENDER_STATE_KEY));
+    expect(seeded.includes(REPEAT_OFFENDER_STATE_KEY)).toBe((spec.repeatOffenderWindowHours ?? 0) > 0);
   });
 
   it('starts from the settings the stack validates the same context into', async () => {
